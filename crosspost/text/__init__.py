@@ -1,0 +1,1 @@
+"""Rich text: converting, counting and fitting posts to each platform. Pure functions, no I/O."""
