@@ -1,0 +1,61 @@
+"""Shared test setup: no real keyring, no stray CROSSPOST_* settings, cassettes that replay only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+
+from tests.fixtures import PROJECT_ROOT
+from tests.memory_keyring import MemoryKeyring
+from tests.scrub import (
+    FILTER_HEADERS,
+    FILTER_QUERY,
+    before_record_request,
+    before_record_response,
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """Each test gets an empty in-memory keyring, no CROSSPOST_* variables and private dirs."""
+    import os
+
+    for name in list(os.environ):
+        if name.startswith("CROSSPOST_") and name != "CROSSPOST_FIXTURES":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    previous = keyring.get_keyring()
+    keyring.set_keyring(MemoryKeyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def memory_keyring() -> MemoryKeyring:
+    backend = keyring.get_keyring()
+    assert isinstance(backend, MemoryKeyring)
+    return backend
+
+
+@pytest.fixture(scope="module")
+def vcr_config() -> dict[str, Any]:
+    return {
+        "filter_headers": FILTER_HEADERS,
+        "filter_query_parameters": FILTER_QUERY,
+        "before_record_request": before_record_request,
+        "before_record_response": before_record_response,
+        "decode_compressed_response": True,
+        "match_on": ["method", "scheme", "host", "port", "path", "query"],
+    }
+
+
+@pytest.fixture(scope="module")
+def vcr_cassette_dir(request: pytest.FixtureRequest) -> str:
+    """Cassettes live under cassettes/<test module>/ at the top of the project."""
+    module = request.module.__name__.rpartition(".")[2]
+    return str(PROJECT_ROOT / "cassettes" / module)
