@@ -1,0 +1,1 @@
+"""Platform adapters: one module (or folder) per platform behind `base.PlatformClient`."""

@@ -1,0 +1,125 @@
+"""The one interface every platform adapter implements, and what passes through it.
+
+Reading gives `Post`s (via each adapter's pure `to_post(native) -> Post`); writing takes a `Draft`
+(one post to publish: a chunk of a fitted source post, via the pure `from_draft(draft) -> native`)
+and publishes it idempotently. Time and sleeping are injected so tests never wait.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from crosspost.accounts import Account
+from crosspost.errors import RateLimitedError
+from crosspost.model import Limits, LinkCard, Media, Post, PostRef, RichText, Visibility
+
+Clock = Callable[[], float]  # seconds since the epoch, like time.time
+Sleeper = Callable[[float], None]  # like time.sleep
+
+# The longest a single wait on a rate limit may last before the adapter gives up and raises
+# RateLimitedError (with retry_after) so the caller can stop cleanly and resume later.
+DEFAULT_MAX_WAIT = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of an account's posts, newest first; `cursor` fetches the next (older) page."""
+
+    posts: tuple[Post, ...]
+    cursor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """One post to publish on a target.
+
+    `idempotency_key` is stable across retries of the same publish (the ledger derives it from the
+    source post, the target and the chunk index): Bluesky turns it into the record key, Mastodon
+    sends it as Idempotency-Key, Tumblr uses `origin` to look for an earlier attempt.
+    `origin` is the source post; every mirror carries a marker of it. `created_at`, when set,
+    asks the target to keep the original date (migration) where it can.
+    """
+
+    text: RichText
+    idempotency_key: str
+    media: tuple[Media, ...] = ()
+    tags: tuple[str, ...] = ()
+    link_card: LinkCard | None = None
+    reply_to: PostRef | None = None
+    thread_root: PostRef | None = None
+    quote_of: PostRef | None = None
+    content_warning: str = ""
+    sensitive: bool = False
+    visibility: Visibility = Visibility.PUBLIC
+    langs: tuple[str, ...] = ()
+    labels: tuple[str, ...] = ()
+    created_at: datetime | None = None
+    origin: PostRef | None = None
+
+
+class PlatformClient(Protocol):
+    """What the backup and sync engines need from a platform; one implementation per platform."""
+
+    account: Account
+
+    def limits(self) -> Limits:
+        """What one post on this account's server may hold (read from the server where it says)."""
+        ...
+
+    def fetch_page(self, cursor: str | None = None) -> Page:
+        """One page of the account's own posts, newest first."""
+        ...
+
+    def fetch_post(self, ref: PostRef) -> Post | None:
+        """One post, or None when it is gone."""
+        ...
+
+    def publish(self, draft: Draft) -> PostRef:
+        """Publish one draft; publishing the same idempotency key twice yields one post."""
+        ...
+
+    def find_published(self, draft: Draft) -> PostRef | None:
+        """The post an earlier attempt at this draft left, if any (crash recovery)."""
+        ...
+
+    def delete(self, ref: PostRef) -> None:
+        """Delete a post; deleting a post that is already gone is not an error."""
+        ...
+
+    def fetch_media(self, media: Media) -> bytes:
+        """The bytes of one media item."""
+        ...
+
+
+def stable_digest(key: str, size: int = 16) -> str:
+    """A short hex digest of an idempotency key, the same on every run and machine."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[: size * 2]
+
+
+@dataclass
+class RetryPolicy:
+    """Bounded waiting on rate limits and transient server errors, with injected time."""
+
+    sleep: Sleeper = time.sleep
+    clock: Clock = time.time
+    max_wait: float = DEFAULT_MAX_WAIT
+    max_attempts: int = 4
+
+    def wait_or_raise(self, what: str, retry_after: float | None, attempt: int) -> None:
+        """Sleep before attempt `attempt + 1`, or raise RateLimitedError when waiting is no use."""
+        delay = retry_after if retry_after is not None else min(2.0**attempt, 60.0)
+        if attempt + 1 >= self.max_attempts or delay > self.max_wait:
+            raise RateLimitedError(
+                f"{what}: rate limited; try again in {max(delay, 1):.0f} s "
+                "(run the same command again then)",
+                retry_after=delay,
+            )
+        self.sleep(max(delay, 0.0))
+
+    def seconds_until(self, epoch_seconds: float) -> float:
+        return max(epoch_seconds - self.clock(), 0.0)
