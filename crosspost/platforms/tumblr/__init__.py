@@ -1,0 +1,1 @@
+"""Tumblr adapter: NPF reading and writing, OAuth1 login (https://github.com/tumblr/docs)."""

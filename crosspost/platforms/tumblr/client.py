@@ -1,0 +1,200 @@
+"""TumblrClient: the PlatformClient for one Tumblr blog (read NPF, publish NPF, delete, media).
+
+API docs: https://github.com/tumblr/docs/blob/master/api.md#blog-methods
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from crosspost.accounts import Account
+from crosspost.credentials import Credentials
+from crosspost.errors import DataError, PlatformError
+from crosspost.model import TUMBLR_LIMITS, Limits, Media, Platform, Post, PostRef
+from crosspost.platforms.base import Draft, Page, RetryPolicy
+from crosspost.platforms.tumblr.convert import to_post
+from crosspost.platforms.tumblr.http import (
+    OAuthKeys,
+    OutcomeUnknownError,
+    TumblrHttp,
+    TumblrNotFoundError,
+)
+from crosspost.platforms.tumblr.marker import marker_url
+from crosspost.platforms.tumblr.paging import Cursor, next_cursor
+from crosspost.platforms.tumblr.write import from_draft, media_identifier, media_mime
+
+MediaLoader = Callable[[Media], bytes]
+PAGE_SIZE = 50  # the docs say 1-20; the API serves 50 (DESIGN.md), which means fewer calls
+SEARCH_WINDOW = 50  # newest posts searched for an earlier attempt's marker
+
+
+class TumblrClient:
+    """One blog. Signs with OAuth1 when the user's token pair is known (own drafts, queue and
+    private posts), else reads public posts with the API key."""
+
+    def __init__(
+        self,
+        account: Account,
+        keys: OAuthKeys,
+        *,
+        http: TumblrHttp | None = None,
+        retry: RetryPolicy | None = None,
+        page_size: int = PAGE_SIZE,
+        state: str | None = None,
+        media_loader: MediaLoader | None = None,
+    ) -> None:
+        self.account = account
+        self.blog = account.identity
+        self.http = http or TumblrHttp(
+            keys, base_url=account.service or "https://api.tumblr.com", retry=retry
+        )
+        self.signed = keys.has_user
+        self.page_size = page_size
+        self.state = state
+        self._load_media = media_loader or self._default_loader
+
+    @classmethod
+    def from_credentials(cls, account: Account, credentials: Credentials, **options: Any) -> Any:
+        keys = OAuthKeys(
+            credentials["consumer_key"],
+            credentials["consumer_secret"],
+            credentials["oauth_token"],
+            credentials["oauth_token_secret"],
+        )
+        return cls(account, keys, **options)
+
+    def limits(self) -> Limits:
+        return TUMBLR_LIMITS
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def blog_info(self) -> Mapping[str, Any]:
+        result = self.http.request(
+            "GET", f"/v2/blog/{self.blog}/info", signed=self.signed, what="blog info"
+        )
+        blog = result.response.get("blog") if isinstance(result.response, Mapping) else None
+        return blog if isinstance(blog, Mapping) else {}
+
+    def fetch_page(self, cursor: str | None = None) -> Page:
+        """Published (and, signed, private) posts by `before`; then, signed, drafts and queue."""
+        where = Cursor.parse(cursor)
+        if where.phase != "posts" and not self.signed:
+            return Page(())
+        path = f"/v2/blog/{self.blog}/posts" + ("" if where.phase == "posts" else f"/{where.phase}")
+        result = self.http.request(
+            "GET", path, params=where.params(self.page_size), signed=self.signed, what="posts"
+        )
+        response = result.response if isinstance(result.response, Mapping) else {}
+        raw_posts = [p for p in response.get("posts", []) if isinstance(p, Mapping)]
+        fresh = [p for p in raw_posts if not where.seen(p)]
+        posts = tuple(to_post(p, account=self.blog) for p in fresh)
+        after = next_cursor(where, raw_posts, fresh, response.get("total_posts"), self.signed)
+        return Page(posts, after.dump() if after is not None else None)
+
+    def fetch_post(self, ref: PostRef) -> Post | None:
+        try:
+            if self.signed:
+                result = self.http.request(
+                    "GET", f"/v2/blog/{self.blog}/posts/{ref.id}", what="post"
+                )
+                post = result.response
+            else:
+                result = self.http.request(
+                    "GET",
+                    f"/v2/blog/{self.blog}/posts",
+                    params={"id": ref.id, "npf": "true"},
+                    signed=False,
+                    what="post",
+                )
+                posts = result.response.get("posts") if isinstance(result.response, Mapping) else []
+                post = posts[0] if posts else None
+        except TumblrNotFoundError:
+            return None
+        return to_post(post, account=self.blog) if isinstance(post, Mapping) else None
+
+    def fetch_media(self, media: Media) -> bytes:
+        if not media.url:
+            raise DataError("this media item has no URL to fetch")
+        response = self.http.session.get(media.url, timeout=self.http.timeout)
+        if response.status_code != 200:
+            raise PlatformError(f"media download failed: HTTP {response.status_code}")
+        return response.content
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def publish(self, draft: Draft) -> PostRef:
+        """Post a draft as NPF; when an attempt's outcome is unknown, look for its marker first."""
+        body = from_draft(draft, state=self.state)
+        files = self._files(draft, body)
+        attempt = 0
+        while True:
+            try:
+                result = self.http.request(
+                    "POST",
+                    f"/v2/blog/{self.blog}/posts",
+                    json_body=None if files else body,
+                    files=files,
+                    what="publish",
+                )
+                break
+            except OutcomeUnknownError:
+                found = self.find_published(draft)
+                if found is not None:
+                    return found
+                self.http.retry.wait_or_raise("publish", None, attempt)
+                attempt += 1
+        response = result.response if isinstance(result.response, Mapping) else {}
+        post_id = response.get("id") or response.get("id_string")
+        if post_id is None:
+            raise PlatformError("Tumblr accepted the post but returned no id")
+        return self._ref(str(post_id))
+
+    def find_published(self, draft: Draft) -> PostRef | None:
+        marker = marker_url(draft.origin, draft.idempotency_key)
+        if marker is None or draft.origin is None:
+            return None
+        state = self.state or ""
+        phase = {"draft": "draft", "queue": "queue"}.get(state, "posts")
+        result = self.http.request(
+            "GET",
+            f"/v2/blog/{self.blog}/posts" + ("" if phase == "posts" else f"/{phase}"),
+            params={"npf": "true", "limit": SEARCH_WINDOW},
+            what="find published",
+        )
+        response = result.response if isinstance(result.response, Mapping) else {}
+        for post in response.get("posts", []):
+            # A server that dropped the fragment still keeps the source post's URL.
+            if isinstance(post, Mapping) and post.get("source_url") in (marker, draft.origin.url):
+                return self._ref(str(post.get("id_string") or post.get("id")))
+        return None
+
+    def delete(self, ref: PostRef) -> None:
+        try:
+            self.http.request(
+                "POST", f"/v2/blog/{self.blog}/post/delete", json_body={"id": ref.id}, what="delete"
+            )
+        except TumblrNotFoundError:
+            return
+
+    def _files(self, draft: Draft, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Multipart parts: the JSON first, then one part per medium named by its identifier."""
+        if not draft.media:
+            return None
+        files: dict[str, Any] = {"json": (None, json.dumps(body), "application/json")}
+        for index, media in enumerate(draft.media):
+            name = media_identifier(index)
+            extension = media_mime(media).rpartition("/")[2]
+            files[name] = (f"{name}.{extension}", self._load_media(media), media_mime(media))
+        return files
+
+    def _default_loader(self, media: Media) -> bytes:
+        if media.local_path and Path(media.local_path).is_file():
+            return Path(media.local_path).read_bytes()
+        return self.fetch_media(media)
+
+    def _ref(self, post_id: str) -> PostRef:
+        host = self.blog if "." in self.blog else f"{self.blog}.tumblr.com"
+        return PostRef(Platform.TUMBLR, self.blog, post_id, f"https://{host}/post/{post_id}")

@@ -1,0 +1,312 @@
+"""A Tumblr-shaped API server on loopback for flow tests, answering in the shapes of api.md.
+
+https://github.com/tumblr/docs/blob/master/api.md — /v2/blog/{blog}/info, /posts (npf, before,
+limit), NPF create (JSON or multipart with media identifiers), /post/delete, the 8023 and 8004
+daily caps, 429 with X-Ratelimit headers, and the OAuth1 three-legged dance. OAuth1 signatures are
+really checked (HMAC-SHA1 through oauthlib), so a wrongly signed request gets 401.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.parser import BytesParser
+from email.policy import HTTP
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from oauthlib.common import Request as OAuthRequest
+from oauthlib.oauth1.rfc5849 import signature
+
+CONSUMER = ("test-consumer-key", "test-consumer-secret")
+USER = ("test-user-token", "test-user-secret")
+
+
+@dataclass
+class State:
+    posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    media: dict[str, bytes] = field(default_factory=dict)
+    next_id: int = 700000000000000000
+    post_cap: int = 250
+    image_cap: int = 250
+    posted_today: int = 0
+    images_today: int = 0
+    hour_remaining: int = 1000
+    faults: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+    log: list[tuple[str, str, bool]] = field(default_factory=list)  # method, path+query, signed
+    temp_tokens: dict[str, str] = field(default_factory=dict)  # token -> verifier
+
+    def add_posts(self, blog: str, count: int, start: int = 1600000000, step: int = 60) -> None:
+        for n in range(count):
+            self.add(blog, {"timestamp": start - n * step, "content": [_text(f"post {n}")]})
+
+    def add(self, blog: str, fields: dict[str, Any]) -> dict[str, Any]:
+        self.next_id += 1
+        post = {
+            "object_type": "post",
+            "type": "blocks",
+            "blog_name": blog,
+            "id": self.next_id,
+            "id_string": str(self.next_id),
+            "post_url": f"https://{blog}.tumblr.com/post/{self.next_id}",
+            "state": "published",
+            "tags": [],
+            "layout": [],
+            "trail": [],
+            "is_blocks_post_format": True,
+            **fields,
+        }
+        self.posts.setdefault(blog, []).append(post)
+        return post
+
+
+def _text(text: str) -> dict[str, Any]:
+    return {"type": "text", "text": text}
+
+
+def envelope(status: int, msg: str, response: Any = None, errors: Any = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"meta": {"status": status, "msg": msg}, "response": response or {}}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: TumblrServer
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        state = self.server.state
+        limits = {
+            "X-Ratelimit-Perhour-Limit": "1000",
+            "X-Ratelimit-Perhour-Remaining": str(max(state.hour_remaining, 0)),
+            "X-Ratelimit-Perhour-Reset": "1800",
+            "X-Ratelimit-Perday-Limit": "5000",
+            "X-Ratelimit-Perday-Remaining": "4000",
+            "X-Ratelimit-Perday-Reset": "40000",
+        }
+        ctype = "application/json" if not isinstance(body, bytes) else "application/octet-stream"
+        for key, value in {"Content-Type": ctype, **limits, **(headers or {})}.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _body(self) -> bytes:
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _signed(self, body: bytes, token_secret: str | None) -> bool:
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("OAuth "):
+            return False
+        uri = f"http://{self.headers['Host']}{self.path}"
+        ctype = self.headers.get("Content-Type", "")
+        form = body.decode() if ctype.startswith("application/x-www-form-urlencoded") else ""
+        request = OAuthRequest(uri, self.command, form, {"Authorization": header})
+        params = signature.collect_parameters(
+            uri_query=urlsplit(uri).query, body=form, headers={"Authorization": header}
+        )
+        request.params = params
+        sent = signature.collect_parameters(
+            headers={"Authorization": header}, exclude_oauth_signature=False
+        )
+        request.signature = dict(sent).get("oauth_signature", "")
+        return bool(signature.verify_hmac_sha1(request, CONSUMER[1], token_secret))
+
+    def _route(self, body: bytes) -> None:
+        state = self.server.state
+        parts = urlsplit(self.path)
+        query = dict(parse_qsl(parts.query))
+        token = dict(signature.collect_parameters(headers=dict(self.headers))).get("oauth_token")
+        secret = USER[1] if token == USER[0] else self.server.temp_secrets.get(token or "")
+        signed = self._signed(body, secret)
+        state.log.append((self.command, self.path, signed))
+        if state.faults:
+            status, headers, payload = state.faults.pop(0)
+            self._send(status, payload, headers)
+            return
+        state.hour_remaining -= 1
+        if parts.path.startswith("/oauth/"):
+            self._oauth(parts.path, signed, token)
+            return
+        if parts.path.startswith("/media/"):
+            self._send(200, state.media.get(parts.path.rpartition("/")[2], b""))
+            return
+        if not signed and query.get("api_key") != CONSUMER[0]:
+            self._send(401, envelope(401, "Unauthorized"))
+            return
+        segments = parts.path.strip("/").split("/")
+        if len(segments) < 4 or segments[:2] != ["v2", "blog"]:
+            self._send(404, envelope(404, "Not Found"))
+            return
+        blog = segments[2].removesuffix(".tumblr.com")
+        self._blog(blog, segments[3:], query, body, signed)
+
+    def do_GET(self) -> None:
+        self._route(b"")
+
+    def do_POST(self) -> None:
+        self._route(self._body())
+
+    # --- endpoints -------------------------------------------------------------------------------
+
+    def _blog(
+        self, blog: str, rest: list[str], query: dict[str, str], body: bytes, signed: bool
+    ) -> None:
+        posts = self.server.state.posts.get(blog, [])
+        if rest == ["info"]:
+            info = {"name": blog, "url": f"https://{blog}.tumblr.com/", "posts": len(posts)}
+            self._send(200, envelope(200, "OK", {"blog": info}))
+        elif rest == ["posts"] and self.command == "GET":
+            self._list(blog, posts, query, signed, ("published", "private"))
+        elif rest in (["posts", "draft"], ["posts", "queue"]) and signed:
+            state = "draft" if rest[1] == "draft" else "queued"
+            self._list(blog, posts, query, signed, (state,))
+        elif len(rest) == 2 and rest[0] == "posts" and self.command == "GET" and signed:
+            found = [p for p in posts if p["id_string"] == rest[1]]
+            if found:
+                self._send(200, envelope(200, "OK", found[0]))
+            else:
+                self._send(404, envelope(404, "Not Found"))
+        elif rest == ["posts"] and self.command == "POST" and signed:
+            self._create(blog, body)
+        elif rest == ["post", "delete"] and signed:
+            wanted = str(json.loads(body or b"{}").get("id"))
+            kept = [p for p in posts if p["id_string"] != wanted]
+            if len(kept) == len(posts):
+                self._send(404, envelope(404, "Not Found"))
+                return
+            self.server.state.posts[blog] = kept
+            self._send(200, envelope(200, "OK", {"id": wanted}))
+        else:
+            self._send(401 if not signed else 404, envelope(401 if not signed else 404, "No"))
+
+    def _list(
+        self,
+        blog: str,
+        posts: list[dict[str, Any]],
+        query: dict[str, str],
+        signed: bool,
+        states: tuple[str, ...],
+    ) -> None:
+        visible = [
+            p for p in posts if p["state"] in states and (signed or p["state"] == "published")
+        ]
+        visible.sort(key=lambda p: (p["timestamp"], p["id"]), reverse=True)
+        total = len(visible)
+        if "id" in query:
+            visible = [p for p in visible if p["id_string"] == query["id"]]
+        if "before" in query:
+            visible = [p for p in visible if p["timestamp"] < int(query["before"])]
+        if "before_id" in query:
+            visible = [p for p in visible if p["id"] < int(query["before_id"])]
+        offset = int(query.get("offset", 0))
+        limit = min(int(query.get("limit", 20)), 50)
+        page = visible[offset : offset + limit]
+        response = {"blog": {"name": blog}, "posts": page, "total_posts": total}
+        self._send(200, envelope(200, "OK", response))
+
+    def _create(self, blog: str, body: bytes) -> None:
+        state = self.server.state
+        ctype = self.headers.get("Content-Type", "")
+        files: dict[str, bytes] = {}
+        if ctype.startswith("multipart/form-data"):
+            message = BytesParser(policy=HTTP).parsebytes(
+                f"Content-Type: {ctype}\r\n\r\n".encode() + body
+            )
+            for part in message.iter_parts():
+                name = part.get_param("name", header="content-disposition")
+                files[str(name)] = part.get_payload(decode=True) or b""
+            data = json.loads(files.pop("json", b"{}"))
+        else:
+            data = json.loads(body or b"{}")
+        if not isinstance(data.get("content"), list):
+            error = [{"title": "'content' must be an array'", "code": 8001}]
+            self._send(400, envelope(400, "Bad Request", errors=error))
+            return
+        if state.posted_today >= state.post_cap:
+            error = [{"title": "Daily post limit reached", "code": 8023}]
+            self._send(403, envelope(403, "Forbidden", errors=error))
+            return
+        if state.images_today + len(files) > state.image_cap:
+            error = [{"title": "Daily upload limit reached", "code": 8004}]
+            self._send(403, envelope(403, "Forbidden", errors=error))
+            return
+        for block in data["content"]:
+            media = block.get("media")
+            for item in media if isinstance(media, list) else [media] if media else []:
+                ident = item.pop("identifier", None)
+                if ident is not None:
+                    if ident not in files:
+                        self._send(400, envelope(400, "Bad Request", errors=[{"code": 8005}]))
+                        return
+                    key = f"{len(state.media)}-{ident}"
+                    state.media[key] = files[ident]
+                    item["url"] = f"http://{self.headers['Host']}/media/{key}"
+        state.posted_today += 1
+        state.images_today += len(files)
+        fields = {
+            "content": data["content"],
+            "layout": data.get("layout", []),
+            "state": {"queue": "queued"}.get(data.get("state", ""), data.get("state", "published")),
+            "tags": [t for t in str(data.get("tags", "")).split(",") if t],
+            "timestamp": self.server.clock_now(),
+        }
+        if "source_url" in data:
+            fields["source_url"] = data["source_url"]
+        post = state.add(blog, fields)
+        self._send(201, envelope(201, "Created", {"id": post["id_string"]}))
+
+    def _oauth(self, path: str, signed: bool, token: str | None) -> None:
+        if not signed:
+            self._send(401, b"oauth_problem=signature_invalid")
+            return
+        if path == "/oauth/request_token":
+            temp = f"temp-{len(self.server.temp_secrets)}"
+            self.server.temp_secrets[temp] = "temp-secret"
+            self.server.state.temp_tokens[temp] = "the-verifier"
+            answer = {"oauth_token": temp, "oauth_token_secret": "temp-secret"}
+            self._send(200, urlencode({**answer, "oauth_callback_confirmed": "true"}).encode())
+        elif path == "/oauth/access_token" and token in self.server.state.temp_tokens:
+            answer = {"oauth_token": USER[0], "oauth_token_secret": USER[1]}
+            self._send(200, urlencode(answer).encode())
+        else:
+            self._send(401, b"oauth_problem=token_rejected")
+
+
+class TumblrServer(ThreadingHTTPServer):
+    def __init__(self, port: int = 0, now: int = 1700000000) -> None:
+        super().__init__(("127.0.0.1", port), Handler)
+        self.state = State()
+        self.temp_secrets: dict[str, str] = {}
+        self.now = now
+
+    def clock_now(self) -> int:
+        return self.now
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@contextmanager
+def running(port: int = 0) -> Iterator[TumblrServer]:
+    server = TumblrServer(port)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
