@@ -15,7 +15,7 @@ import typer
 
 from crosspost import __version__
 from crosspost.accounts import Account
-from crosspost.config import Config, SyncRule, load_config
+from crosspost.config import Config, FitModeName, SyncRule, load_config
 from crosspost.credentials import REQUIRED_FIELDS, CredentialStore
 from crosspost.errors import CredentialsError, CrosspostError, ExitCode
 from crosspost.model import Platform
@@ -100,8 +100,19 @@ def login(
             "(README: 'Credentials').",
         ),
     ] = False,
+    manual: Annotated[
+        bool,
+        typer.Option(
+            "--manual",
+            help="Tumblr: type all four OAuth1 values instead of authorising in the browser.",
+        ),
+    ] = False,
 ) -> None:
-    """Store an account's secret in the OS keyring (app password, access token or OAuth1 keys)."""
+    """Store an account's secret in the OS keyring (app password, access token or OAuth1 keys).
+
+    For Tumblr, give your app's consumer key and secret (tumblr.com/oauth/apps), then open the
+    address shown, allow crosspost, and paste back the verifier.
+    """
     target = load_config(config, required=False).account(account)
     store = CredentialStore()
     problem = store.keyring_problem()
@@ -110,7 +121,12 @@ def login(
             f"{problem}, so `login` cannot store anything; set {target.secret_env} instead "
             "(README: 'Credentials on machines without a keyring')"
         )
-    fields = _read_secret_stdin(target) if stdin else _prompt_secret(target)
+    if stdin:
+        fields = _read_secret_stdin(target)
+    elif target.platform is Platform.TUMBLR and not manual:
+        fields = _tumblr_oauth_login(target)
+    else:
+        fields = _prompt_secret(target)
     store.save(target, fields)
     typer.echo(f"stored credentials for {target.name} ({target.spec}) in the OS keyring")
 
@@ -124,6 +140,52 @@ def logout(account: AccountArg, config: ConfigOpt = None) -> None:
         f"removed the stored credentials of {target.name}"
         if removed
         else f"no stored credentials for {target.name}"
+    )
+
+
+@app.command("fit")
+def fit(
+    text: Annotated[
+        str,
+        typer.Argument(
+            help="The post's text, or - to read it from standard input.", show_default=False
+        ),
+    ],
+    to: Annotated[Platform, typer.Option("--to", help="The platform to fit the post to.")],
+    mode: Annotated[
+        FitModeName, typer.Option(help="thread: split into posts; truncate: cut, link back.")
+    ] = FitModeName.THREAD,
+    numbering: Annotated[bool, typer.Option(help='Number thread posts like " (1/3)".')] = True,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="A tag of the post as written (repeatable)."),
+    ] = None,
+    link_back: Annotated[
+        str | None,
+        typer.Option(help="URL of the original post (truncate mode ends with it)."),
+    ] = None,
+    max_chars: Annotated[
+        int | None,
+        typer.Option(help="The server's character limit (Mastodon instances differ; default 500)."),
+    ] = None,
+) -> None:
+    """Show how a post would be fitted to a platform: the chunks, their counts, tags and notes.
+
+    Nothing is sent. URLs and #hashtags in the text are found as a platform would find them.
+    """
+    from crosspost.text.preview import describe_fit
+
+    body = sys.stdin.read() if text == "-" else text
+    typer.echo(
+        describe_fit(
+            body,
+            to,
+            mode=mode.value,
+            numbering=numbering,
+            tags=tuple(tag or ()),
+            link_back=link_back,
+            max_chars=max_chars,
+        )
     )
 
 
@@ -176,6 +238,22 @@ def _prompt_secret(account: Account) -> dict[str, str]:
         name: typer.prompt(_PROMPTS[name], hide_input=True).strip()
         for name in REQUIRED_FIELDS[account.platform]
     }
+
+
+def _tumblr_oauth_login(account: Account) -> dict[str, str]:
+    from crosspost.platforms.tumblr.oauth import WWW_URL, credential_fields
+    from crosspost.platforms.tumblr.oauth import login as oauth_login
+
+    consumer_key = typer.prompt(_PROMPTS["consumer_key"], hide_input=True).strip()
+    consumer_secret = typer.prompt(_PROMPTS["consumer_secret"], hide_input=True).strip()
+    keys = oauth_login(
+        consumer_key,
+        consumer_secret,
+        ask=lambda prompt: str(typer.prompt(prompt.rstrip(": "))),
+        say=typer.echo,
+        base_url=account.service or WWW_URL,
+    )
+    return credential_fields(keys)
 
 
 def _read_secret_stdin(account: Account) -> dict[str, str]:

@@ -70,7 +70,10 @@ def _replacement(key: str) -> str:
 
 def before_record_request(request: Any) -> Any:
     if request.body:
-        body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        try:
+            body = request.body.decode() if isinstance(request.body, bytes) else request.body
+        except UnicodeDecodeError:
+            return request  # a binary upload (an image): no secrets in it
         if isinstance(body, str) and body.lstrip().startswith("{"):
             request.body = scrub_json_text(body).encode()
         elif isinstance(body, str):

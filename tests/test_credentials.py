@@ -131,7 +131,7 @@ def test_login_stores_and_logout_forgets(tmp_path: Path, memory_keyring: MemoryK
 
 @pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")
 def test_login_prompts_for_every_tumblr_field(memory_keyring: MemoryKeyring) -> None:
-    result = run_cli("login", "tumblr:staff", stdin="ck\ncs\not\nos\n")
+    result = run_cli("login", "tumblr:staff", "--manual", stdin="ck\ncs\not\nos\n")
     assert result.code == 0, result.err
     stored = json.loads(memory_keyring.entries[("crosspost", "tumblr:staff")])
     assert stored == {
@@ -166,3 +166,21 @@ def test_config_check_shows_presence_never_values(
         result.out
     )
     assert SECRET not in result.out
+
+
+@pytest.mark.filterwarnings("ignore::getpass.GetPassWarning")
+def test_tumblr_login_runs_the_oauth1_dance(tmp_path: Path, memory_keyring: MemoryKeyring) -> None:
+    from tests.tumblr_server import CONSUMER, USER, running
+
+    with running() as server:
+        config = tmp_path / "c.toml"
+        config.write_text(
+            f'[accounts.art]\nplatform = "tumblr"\nblog = "art"\nservice = "{server.url}"\n'
+        )
+        answers = f"{CONSUMER[0]}\n{CONSUMER[1]}\nthe-verifier\n"
+        result = run_cli("login", "art", "--config", str(config), stdin=answers)
+    assert result.code == 0, result.err
+    assert "/oauth/authorize?oauth_token=" in result.out
+    stored = json.loads(memory_keyring.entries[("crosspost", "tumblr:art")])
+    assert (stored["oauth_token"], stored["oauth_token_secret"]) == USER
+    assert USER[1] not in result.out

@@ -1,0 +1,342 @@
+"""Fitting a post to a target: a thread of chunks or one truncated post, as a plan to show.
+
+Bluesky: https://docs.bsky.app/docs/advanced-guides/post-richtext and
+https://docs.bsky.app/docs/tutorials/creating-a-post (threads, `tags`, 4 images or 1 video).
+Mastodon: https://docs.joinmastodon.org/methods/statuses/#create (500 characters, 4 attachments).
+Tumblr: https://www.tumblr.com/docs/npf (the NPF writer splits long text blocks itself).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from crosspost.errors import UnfittableError
+from crosspost.model import Limits, Media, MediaKind, Platform, Post, RichText, Span, SpanKind
+from crosspost.text.count import Measure, measure, overflow
+from crosspost.text.fit_mentions import MentionStyle, rewrite_mentions
+from crosspost.text.fit_render import join, render_for_target, shorten_for_display
+from crosspost.text.fit_split import Layout, Room, clip, room_for, split
+from crosspost.text.tags import TagStyle, render_tags
+
+__all__ = [
+    "Chunk",
+    "FitMode",
+    "FitOptions",
+    "FitPlan",
+    "MentionStyle",
+    "TagStyle",
+    "plan_fit",
+    "prepare_text",
+    "spread_media",
+]
+
+
+class FitMode(StrEnum):
+    THREAD = "thread"  # split into an ordered thread of posts
+    TRUNCATE = "truncate"  # one post, cut at a boundary, ending with a link back
+
+
+@dataclass(frozen=True, slots=True)
+class FitOptions:
+    mode: FitMode = FitMode.THREAD
+    numbering: bool = True  # only when a thread has more than one chunk
+    numbering_format: str = " ({index}/{total})"
+    link_back: str | None = None  # truncate mode; defaults to the original post's URL
+    ellipsis: str = "…"
+    tag_style: TagStyle = TagStyle.CAMEL
+    tags_in_text: bool = True
+    mention_style: MentionStyle = MentionStyle.LINK
+    link_display_chars: int = 30  # Bluesky only: links shown shortened, the facet keeps the URL
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    text: RichText
+    media: tuple[Media, ...]
+    measure: Measure
+
+
+@dataclass(frozen=True, slots=True)
+class FitPlan:
+    limits: Limits
+    chunks: tuple[Chunk, ...]
+    tags_field: tuple[str, ...] = ()  # Bluesky's `tags`, Tumblr's own tags: outside the text
+    dropped_tags: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """The plan as the dry run prints it."""
+        total = len(self.chunks)
+        lines = [f"{self.limits.platform.value}: {total} post{'s' if total != 1 else ''}"]
+        for number, chunk in enumerate(self.chunks, 1):
+            size = chunk.measure
+            lines.append(
+                f"--- {number}/{total}: {size.graphemes} graphemes, {size.bytes} bytes, "
+                f"{size.chars} characters, {len(chunk.media)} media"
+            )
+            lines.append(chunk.text.text)
+        if self.tags_field:
+            lines.append("tags: " + ", ".join(self.tags_field))
+        lines.extend(f"note: {note}" for note in self.notes)
+        return "\n".join(lines)
+
+
+@dataclass(slots=True)
+class _Work:
+    """What plan_fit gathers before cutting: the target's text, tags, media and notes."""
+
+    limits: Limits
+    options: FitOptions
+    body: RichText
+    tags: list[str]
+    groups: list[tuple[Media, ...]]
+    content_warning: str
+    notes: list[str] = field(default_factory=list)
+    tags_field: list[str] = field(default_factory=list)
+    dropped: list[str] = field(default_factory=list)
+
+
+def prepare_text(post: Post, limits: Limits, options: FitOptions) -> tuple[RichText, list[str]]:
+    """The post's text as the target will get it, before any cut: mentions of people on other
+    networks rewritten, then rendered for the target (Mastodon's plain text, Bluesky's short
+    link display)."""
+    rich, notes = rewrite_mentions(post.text, limits.platform, options.mention_style)
+    return render_for_target(rich, limits, options.link_display_chars), notes
+
+
+def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> FitPlan:
+    """Plan how `post` goes to a target with `limits`. Raises `UnfittableError` when a link,
+    mention or tag (or one grapheme cluster) is longer than a whole post."""
+    options = options or FitOptions()
+    body, notes = prepare_text(post, limits, options)
+    rendered = render_tags(post.tags, limits.platform, options.tag_style)
+    media, media_notes = _usable_media(post.media, limits)
+    work = _Work(
+        limits=limits,
+        options=options,
+        body=body,
+        tags=list(rendered.names),
+        groups=spread_media(media, limits),
+        content_warning=post.content_warning if limits.platform is Platform.MASTODON else "",
+        notes=notes + media_notes,
+        dropped=list(rendered.dropped),
+    )
+    if rendered.dropped:
+        work.notes.append(
+            f"tags that cannot be {limits.platform.value} hashtags were left out: "
+            + ", ".join(repr(tag) for tag in rendered.dropped)
+        )
+    if limits.platform is Platform.TUMBLR:
+        chunks = [_chunk(work, body, media)]
+        work.tags_field = work.tags
+    elif options.mode is FitMode.TRUNCATE:
+        chunks = [_truncate(work, post)]
+    else:
+        chunks = _thread(work)
+    return FitPlan(
+        limits,
+        tuple(chunks),
+        tuple(work.tags_field),
+        tuple(work.dropped),
+        tuple(work.notes),
+    )
+
+
+def spread_media(media: tuple[Media, ...], limits: Limits) -> list[tuple[Media, ...]]:
+    """Media in their order, in groups one post can take: at most `max_media` each and at most
+    `max_videos` videos; on Bluesky a video goes alone (4 images or 1 video)."""
+    groups: list[list[Media]] = []
+    for item in media:
+        video = item.kind is MediaKind.VIDEO
+        group = groups[-1] if groups else None
+        if group is None or not _takes(group, video, limits):
+            groups.append([item])
+        else:
+            group.append(item)
+    return [tuple(group) for group in groups]
+
+
+def _takes(group: list[Media], video: bool, limits: Limits) -> bool:
+    if len(group) >= limits.max_media:
+        return False
+    videos = sum(1 for item in group if item.kind is MediaKind.VIDEO)
+    if limits.platform is Platform.BLUESKY and (videos or video):
+        return False
+    return not video or videos < limits.max_videos
+
+
+def _usable_media(media: tuple[Media, ...], limits: Limits) -> tuple[tuple[Media, ...], list[str]]:
+    notes: list[str] = []
+    kept: list[Media] = []
+    for number, item in enumerate(media, 1):
+        if limits.platform is Platform.BLUESKY and item.kind is MediaKind.AUDIO:
+            notes.append(f"media {number} is audio, which Bluesky cannot carry: left out")
+            continue
+        image = item.kind in (MediaKind.IMAGE, MediaKind.GIF)
+        if image and limits.max_image_bytes and (item.size or 0) > limits.max_image_bytes:
+            notes.append(
+                f"media {number} is {item.size} bytes, over the {limits.max_image_bytes}-byte "
+                "image limit: it must be made smaller"
+            )
+        if limits.max_alt_chars and len(item.alt) > limits.max_alt_chars:
+            notes.append(f"media {number}: alt text over {limits.max_alt_chars} characters")
+        kept.append(item)
+    return tuple(kept), notes
+
+
+def _hashtags(names: list[str]) -> RichText:
+    text, spans = "", []
+    for name in names:
+        start = len(text) + (1 if text else 0)
+        text = f"{text} #{name}" if text else f"#{name}"
+        spans.append(Span(start, len(text), SpanKind.TAG, name))
+    return RichText(text, tuple(spans))
+
+
+def _chunk(work: _Work, rich: RichText, media: tuple[Media, ...]) -> Chunk:
+    return Chunk(rich, media, measure(rich, work.limits, content_warning=work.content_warning))
+
+
+def _room(work: _Work, reserve: str) -> Room:
+    room = room_for(work.limits)
+    cost = measure(reserve, work.limits)
+    cw = measure(work.content_warning, work.limits).chars if work.content_warning else 0
+    return room.less(cost.graphemes, cost.bytes, cost.chars + cw)
+
+
+def _fits(work: _Work, rich: RichText) -> bool:
+    size = measure(rich, work.limits, content_warning=work.content_warning)
+    return overflow(size, work.limits) is None
+
+
+def _thread(work: _Work) -> list[Chunk]:
+    """Split the body (with the tags, where the target has no field for them) into a thread."""
+    _tags_off_text(work)
+    body = work.body
+    if work.tags and work.limits.max_tags is None:
+        body = join(body, _hashtags(work.tags), "\n\n" if body.text.strip() else "")
+        work.tags = []
+    pieces = _split_numbered(work, body)
+    total = max(len(pieces), len(work.groups), 1)
+    bodies = [RichText(body.text[a:b], tuple(clip(body, a, b))) for a, b in pieces]
+    bodies += [RichText()] * (total - len(bodies))
+    if work.tags:
+        bodies[-1] = _place_tags(work, bodies[-1], _suffix(work.options, total, total))
+    chunks = []
+    for number, rich in enumerate(bodies, 1):
+        suffix = _suffix(work.options, number, total)
+        text = join(rich, RichText(suffix.strip() if not rich.text else suffix), "")
+        media = work.groups[number - 1] if number <= len(work.groups) else ()
+        chunks.append(_chunk(work, text, media))
+    for number, chunk in enumerate(chunks, 1):
+        why = overflow(chunk.measure, work.limits)
+        if why is not None:
+            raise UnfittableError(f"post {number} of the thread is still too long: {why}")
+    return chunks
+
+
+def _suffix(options: FitOptions, number: int, total: int) -> str:
+    if not options.numbering or total < 2:
+        return ""
+    return options.numbering_format.format(index=number, total=total)
+
+
+def _split_numbered(work: _Work, body: RichText) -> list[tuple[int, int]]:
+    """Split with room kept for the widest numbering; retry while the count outgrows it."""
+    if not body.text.strip():
+        return []
+    if _fits(work, body) and len(work.groups) <= 1:
+        return _trimmed(body, work.limits)
+    layout = Layout(body, work.limits)
+    reserve = ""
+    for _ in range(8):
+        pieces = split(layout, _room(work, reserve))
+        total = max(len(pieces), len(work.groups))
+        widest = _suffix(work.options, total, total)
+        if len(widest) <= len(reserve) or not widest:
+            return pieces
+        reserve = widest
+    return pieces
+
+
+def _trimmed(body: RichText, limits: Limits) -> list[tuple[int, int]]:
+    """The whole text less white space at either end, trimmed in whole grapheme clusters and
+    never inside a link, mention or tag."""
+    if body.text == body.text.strip():
+        return [(0, len(body.text))] if body.text else []
+    layout = Layout(body, limits)
+    start, end = layout.skip_space(0), layout.trimmed_end()
+    return [(start, end)] if start < end else []
+
+
+def _place_tags(work: _Work, last: RichText, suffix: str) -> RichText:
+    """As many tags as fit at the end of the last chunk; the rest go to the target's tags field
+    (Bluesky: at most `max_tags`), and past that they are dropped."""
+    placed = 0
+    while placed < len(work.tags):
+        candidate = join(last, _hashtags(work.tags[: placed + 1]), "\n\n" if last.text else "")
+        if not _fits(work, join(candidate, RichText(suffix), "")):
+            break
+        placed += 1
+    text = (
+        join(last, _hashtags(work.tags[:placed]), "\n\n" if last.text else "") if placed else last
+    )
+    rest = work.tags[placed:]
+    room = work.limits.max_tags or 0
+    work.tags_field.extend(rest[:room])
+    if rest[:room]:
+        work.notes.append(
+            f"no room in the text for tags {', '.join(rest[:room])}: in the tags field"
+        )
+    if rest[room:]:
+        work.dropped.extend(rest[room:])
+        work.notes.append("tags dropped, no room left: " + ", ".join(rest[room:]))
+    work.tags = []
+    return text
+
+
+def _truncate(work: _Work, post: Post) -> Chunk:
+    """One post: the whole text when it fits, else cut at a boundary and ended with the
+    ellipsis and a link back to the original."""
+    group = work.groups[0] if work.groups else ()
+    if len(work.groups) > 1:
+        left = sum(len(g) for g in work.groups[1:])
+        work.notes.append(f"{left} media left out: one post takes {len(group)}")
+    _tags_off_text(work)
+    body = work.body
+    if _fits(work, body):
+        start, end = (_trimmed(body, work.limits) or [(0, 0)])[0]
+        text = RichText(body.text[start:end], tuple(clip(body, start, end)))
+    else:
+        tail = _tail(work, post)
+        start, end = split(Layout(body, work.limits), _room(work, tail.text))[0]
+        text = join(RichText(body.text[start:end], tuple(clip(body, start, end))), tail, "")
+    if work.tags:
+        text = _place_tags(work, text, "")
+    return _chunk(work, text, group)
+
+
+def _tags_off_text(work: _Work) -> None:
+    """With tags_in_text off, tags go to the target's tags field, or are left out."""
+    if not work.tags or work.options.tags_in_text:
+        return
+    room = work.limits.max_tags or 0
+    work.tags_field.extend(work.tags[:room])
+    if work.tags[room:]:
+        work.dropped.extend(work.tags[room:])
+        work.notes.append(
+            "tags left out (not in the text, no room in a tags field): "
+            + ", ".join(work.tags[room:])
+        )
+    work.tags = []
+
+
+def _tail(work: _Work, post: Post) -> RichText:
+    url = work.options.link_back or post.ref.url
+    if not url:
+        work.notes.append("cut without a link back: the original post has no URL")
+        return RichText(work.options.ellipsis)
+    prefix = work.options.ellipsis + " "
+    link = RichText(prefix + url, (Span(len(prefix), len(prefix) + len(url), SpanKind.LINK, url),))
+    return shorten_for_display(link, work.limits, work.options.link_display_chars)

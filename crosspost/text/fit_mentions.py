@@ -1,0 +1,123 @@
+"""Mentions of people on another network: a link to their profile or their plain name, never an
+@mention that would notify someone else on the target.
+
+Bluesky mentions name a DID (https://atproto.com/specs/did); Mastodon and Tumblr mentions name
+a profile URL (https://docs.joinmastodon.org/entities/Status/#Mention,
+https://www.tumblr.com/docs/npf#inline-format-types-mention).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+import regex
+
+from crosspost.model import Platform, RichText, Span, SpanKind
+
+BLUESKY_PROFILE = "https://bsky.app/profile/"
+# An "@" that starts a word could still become a mention on the target.
+_MENTION_SIGN = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}\p{Pc}])[@＠]")
+
+
+class MentionStyle(StrEnum):
+    LINK = "link"  # the name, without "@", linked to the person's profile
+    NAME = "name"  # the name alone, without "@" and without a link
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace text[start:end] with `text`; `span` (offsets relative to the new text) or None."""
+
+    start: int
+    end: int
+    text: str
+    span: Span | None = None
+
+
+def mention_platform(value: str) -> Platform:
+    """Which network a mention's person is on: a DID is on Bluesky, a profile URL on Tumblr when
+    its host is tumblr.com (or a subdomain of it), else on Mastodon."""
+    if value.startswith("did:"):
+        return Platform.BLUESKY
+    host = (urlsplit(value).hostname or "").lower()
+    if host == "tumblr.com" or host.endswith(".tumblr.com"):
+        return Platform.TUMBLR
+    return Platform.MASTODON
+
+
+def profile_url(value: str) -> str | None:
+    if value.startswith("did:"):
+        return BLUESKY_PROFILE + value
+    return value if value.startswith(("https://", "http://")) else None
+
+
+def rewrite_mentions(
+    rich: RichText, target: Platform, style: MentionStyle
+) -> tuple[RichText, list[str]]:
+    """Turn mentions of people on other networks into links or names; same-network mentions
+    stay. Returns the new text and a note per rewritten mention."""
+    edits: list[Edit] = []
+    notes: list[str] = []
+    last_end = -1
+    for span in sorted(rich.spans_of(SpanKind.MENTION), key=lambda s: s.start):
+        if span.start < last_end or mention_platform(span.value) is target:
+            continue
+        name = _MENTION_SIGN.sub("", rich.covered(span)).strip() or span.value
+        url = profile_url(span.value) if style is MentionStyle.LINK else None
+        link = Span(0, len(name), SpanKind.LINK, url) if url else None
+        edits.append(Edit(span.start, span.end, name, link))
+        last_end = span.end
+        how = f"a link to {url}" if url else "a plain name"
+        notes.append(f"mention {rich.covered(span)!r} is not on {target.value}: sent as {how}")
+    return apply_edits(rich, edits, drop=frozenset(e.start for e in edits)), notes
+
+
+def apply_edits(rich: RichText, edits: Sequence[Edit], drop: frozenset[int]) -> RichText:
+    """Apply non-overlapping edits (sorted by start); mention spans starting at `drop` offsets
+    are replaced by the edits' own spans, every other span is moved with its text."""
+    if not edits:
+        return rich
+    parts: list[str] = []
+    moved: list[tuple[int, int, int]] = []  # (old start, old end, new start) per edit
+    last = 0
+    length = 0
+    for edit in edits:
+        parts.append(rich.text[last : edit.start])
+        length += edit.start - last
+        moved.append((edit.start, edit.end, length))
+        parts.append(edit.text)
+        length += len(edit.text)
+        last = edit.end
+    parts.append(rich.text[last:])
+    replaced = {
+        edit.start: (edit, new_start) for (_, _, new_start), edit in zip(moved, edits, strict=True)
+    }
+    spans: list[Span] = []
+    for s in rich.spans:
+        if s.kind is SpanKind.MENTION and s.start in drop:
+            edit, new_start = replaced[s.start]
+            if edit.span is not None:
+                link = edit.span
+                spans.append(
+                    Span(new_start + link.start, new_start + link.end, link.kind, link.value)
+                )
+            continue
+        start, end = _move(s.start, moved, edits, False), _move(s.end, moved, edits, True)
+        spans.append(Span(start, end, s.kind, s.value))
+    return RichText("".join(parts), tuple(spans))
+
+
+def _move(
+    offset: int, moved: list[tuple[int, int, int]], edits: Sequence[Edit], is_end: bool
+) -> int:
+    shift = 0
+    for (start, end, new_start), edit in zip(moved, edits, strict=True):
+        if offset <= start:
+            return offset + shift
+        if offset < end:
+            return new_start + len(edit.text) if is_end else new_start
+        shift = new_start + len(edit.text) - end
+    return offset + shift

@@ -1,0 +1,64 @@
+"""Tumblr-style tags rendered as hashtags each target accepts."""
+
+from __future__ import annotations
+
+import pytest
+
+from crosspost.model import Platform
+from crosspost.text.tags import TagStyle, is_valid_hashtag, render_tags, tag_name
+
+TUMBLR_TAGS = ("my art", "star wars: the clone wars", "wip!!", "iPhone")
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        (TagStyle.CAMEL, ("MyArt", "StarWarsTheCloneWars", "wip", "iPhone")),
+        (TagStyle.LOWER, ("myart", "starwarstheclonewars", "wip", "iphone")),
+        (TagStyle.SNAKE, ("my_art", "star_wars_the_clone_wars", "wip", "iphone")),
+    ],
+)
+def test_tag_styles(style: TagStyle, expected: tuple[str, ...]) -> None:
+    assert tuple(tag_name(tag, style) for tag in TUMBLR_TAGS) == expected
+    for platform in (Platform.MASTODON, Platform.BLUESKY):
+        rendered = render_tags(TUMBLR_TAGS, platform, style)
+        assert rendered.names == expected
+        assert rendered.dropped == ()
+
+
+def test_unusable_tags_are_dropped_and_reported() -> None:
+    tags = ("2024", "???", "", "x" * 65, "art", "ART", "日本語 タグ")
+    bluesky = render_tags(tags, Platform.BLUESKY)
+    assert bluesky.names == ("art", "日本語タグ")  # "ART" is the same tag
+    assert bluesky.dropped == ("2024", "???", "", "x" * 65)
+    assert bluesky.hashtags() == ("#art", "#日本語タグ")
+    mastodon = render_tags(tags, Platform.MASTODON)
+    assert mastodon.dropped == ("2024", "???", "")  # Mastodon has no 64-grapheme rule
+
+
+@pytest.mark.parametrize(
+    ("name", "mastodon", "bluesky"),
+    [
+        ("art", True, True),
+        ("a1", True, True),
+        ("1a", True, True),
+        ("123", False, False),
+        ("٣٤", False, False),  # Arabic-Indic digits are digits too
+        ("my_art", True, True),
+        ("_", False, False),
+        ("x" * 64, True, True),
+        ("x" * 65, True, False),
+        ("has space", False, False),
+        ("ends.", False, False),
+        ("café", True, True),
+    ],
+)
+def test_hashtag_validity(name: str, mastodon: bool, bluesky: bool) -> None:
+    assert is_valid_hashtag(name, Platform.MASTODON) is mastodon
+    assert is_valid_hashtag(name, Platform.BLUESKY) is bluesky
+
+
+def test_tumblr_keeps_tags_as_written() -> None:
+    rendered = render_tags(("my art", " wip!! ", "#x", " "), Platform.TUMBLR)
+    assert rendered.names == ("my art", "wip!!", "x")
+    assert rendered.dropped == (" ",)
