@@ -1,0 +1,270 @@
+"""MastodonClient: the PlatformClient for any server speaking the Mastodon client API.
+
+https://docs.joinmastodon.org/methods/statuses/ (built on Mastodon.py,
+https://mastodonpy.readthedocs.io/)
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import requests
+from mastodon import (
+    Mastodon,
+    MastodonAPIError,
+    MastodonNotFoundError,
+    MastodonUnauthorizedError,
+)
+
+from crosspost.accounts import Account
+from crosspost.errors import CredentialsError, PlatformError
+from crosspost.model import Limits, Media, Post, PostRef
+from crosspost.platforms.base import Draft, Page, RetryPolicy
+from crosspost.platforms.mastodon.convert import plain_json, status_ref, to_post
+from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
+from crosspost.platforms.mastodon.origin import split_marker
+from crosspost.platforms.mastodon.ratelimit import Limiter
+from crosspost.platforms.mastodon.write import from_draft, update_kwargs
+
+PAGE_SIZE = 40  # the most account_statuses returns
+MEDIA_POLL_SECONDS = 2.0
+MEDIA_POLL_ATTEMPTS = 30
+FIND_PAGES = 2  # how far back find_published looks (80 statuses)
+
+MediaSource = Callable[[Media], bytes]
+
+
+class MastodonClient:
+    """One Mastodon account. `retry` carries the injected clock and sleeper."""
+
+    def __init__(
+        self,
+        account: Account,
+        access_token: str,
+        *,
+        retry: RetryPolicy | None = None,
+        include_boosts: bool = False,
+        media_source: MediaSource | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.account = account
+        self.include_boosts = include_boosts
+        self.retry = retry or RetryPolicy()
+        self.limiter = Limiter(self.retry)
+        self._session = session or requests.Session()
+        self._session.hooks["response"].append(self._remember)
+        self._media_source = media_source or self._read_media
+        self.api = Mastodon(
+            access_token=access_token,
+            api_base_url=account.base_url,
+            session=self._session,
+            ratelimit_method="throw",  # we wait ourselves, with the injected sleeper
+            version_check_mode="none",
+            user_agent="crosspost",
+        )
+        self._server_limits: Limits | None = None
+        self._account_id: str | None = None
+
+    def __repr__(self) -> str:  # never show the token
+        return f"MastodonClient({self.account.spec!r})"
+
+    @property
+    def calls(self) -> int:
+        """API calls made so far (retries included)."""
+        return self.limiter.calls
+
+    def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
+        self.limiter.state.update(response.headers)
+
+    def _call(self, what: str, function: Callable[[], Any]) -> Any:
+        try:
+            return self.limiter.call(what, function)
+        except MastodonUnauthorizedError:
+            raise CredentialsError(
+                f"{self.account.name}: the server refused the access token; run "
+                f"`crosspost login {self.account.name}` again"
+            ) from None
+
+    # --- limits ----------------------------------------------------------------------------
+
+    def server_limits(self) -> Limits:
+        """The server's own limits, from /api/v2/instance (v1 on older servers)."""
+        if self._server_limits is None:
+            try:
+                instance = self._call("read instance", self.api.instance_v2)
+            except MastodonNotFoundError:
+                instance = self._call("read instance", self.api.instance_v1)
+            self._server_limits = limits_from_instance(plain_json(instance))
+        return self._server_limits
+
+    def limits(self) -> Limits:
+        """The room a fitted post may use: the server's limits less the origin marker."""
+        return reserve_marker(self.server_limits())
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def account_id(self) -> str:
+        if self._account_id is None:
+            me = self._call("verify credentials", self.api.account_verify_credentials)
+            self._account_id = str(me["id"])
+        return self._account_id
+
+    def fetch_page(self, cursor: str | None = None) -> Page:
+        """One page of up to 40 statuses, newest first; the cursor is the Link header's max_id."""
+        account_id = self.account_id()
+        statuses = self._call(
+            "read statuses",
+            lambda: self.api.account_statuses(
+                account_id,
+                limit=PAGE_SIZE,
+                max_id=cursor,
+                exclude_reblogs=not self.include_boosts,
+            ),
+        )
+        posts = tuple(to_post(s, account=self.account.identity) for s in statuses)
+        return Page(posts, _next_cursor(statuses) if posts else None)
+
+    def fetch_post(self, ref: PostRef) -> Post | None:
+        try:
+            status = self._call("read status", lambda: self.api.status(ref.id))
+        except MastodonNotFoundError:
+            return None
+        return to_post(status, account=self.account.identity)
+
+    def fetch_source(self, ref: PostRef) -> tuple[str, str]:
+        """The plain text and content warning as the author typed them (own statuses only)."""
+        source = self._call("read status source", lambda: self.api.status_source(ref.id))
+        return str(source.get("text") or ""), str(source.get("spoiler_text") or "")
+
+    def fetch_media(self, media: Media) -> bytes:
+        if not media.url:
+            raise PlatformError("media has no URL to fetch")
+        url = media.url
+        response = self._call("fetch media", lambda: self._session.get(url, timeout=60))
+        if response.status_code == 404:
+            raise PlatformError(f"media {url} is gone (404)")
+        response.raise_for_status()
+        return bytes(response.content)
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def publish(self, draft: Draft) -> PostRef:
+        """Post one draft; the Idempotency-Key makes a retry within the hour the same status."""
+        limits = self.server_limits()
+        media_ids = self.upload_media(draft.media, limits)
+        kwargs = from_draft(draft, limits=limits, media_ids=media_ids)
+        status = self._write("publish", lambda: self.api.status_post(**kwargs))
+        return status_ref(status, self.account.identity)
+
+    def publish_thread(self, drafts: Sequence[Draft]) -> list[PostRef]:
+        """Drafts as a thread: each after the first replies to the one before, in order."""
+        refs: list[PostRef] = []
+        for draft in drafts:
+            if refs:
+                draft = replace(draft, reply_to=refs[-1])
+            refs.append(self.publish(draft))
+        return refs
+
+    def edit(self, ref: PostRef, draft: Draft, *, replace_media: bool = False) -> PostRef:
+        """Edit a status in place (text, content warning, sensitive; media when asked)."""
+        limits = self.server_limits()
+        kwargs = update_kwargs(draft, limits=limits)
+        if replace_media:
+            kwargs["media_ids"] = self.upload_media(draft.media, limits)
+        status = self._write("edit", lambda: self.api.status_update(ref.id, **kwargs))
+        return status_ref(status, self.account.identity)
+
+    def delete(self, ref: PostRef) -> None:
+        try:
+            self._call("delete", lambda: self.api.status_delete(ref.id))
+        except MastodonNotFoundError:
+            return
+
+    def find_published(self, draft: Draft) -> PostRef | None:
+        """The status an earlier attempt left: same origin marker and same reply parent, among
+        the account's latest statuses. Without an origin URL there is nothing to look for."""
+        url = draft.origin.url if draft.origin else None
+        if not url:
+            return None
+        parent = draft.reply_to.id if draft.reply_to else None
+        cursor: str | None = None
+        for _ in range(FIND_PAGES):
+            page = self.fetch_page(cursor)
+            for post in page.posts:
+                if _marker_url(post) == url and (post.raw.get("in_reply_to_id") or None) == parent:
+                    return post.ref
+            if page.cursor is None:
+                break
+            cursor = page.cursor
+        return None
+
+    def _write(self, what: str, function: Callable[[], Any]) -> Mapping[str, Any]:
+        try:
+            result: Mapping[str, Any] = self._call(what, function)
+        except MastodonAPIError as error:
+            raise PlatformError(f"{what} on {self.account.name}: {_api_message(error)}") from None
+        return result
+
+    # --- media -----------------------------------------------------------------------------
+
+    def upload_media(self, media: Sequence[Media], limits: Limits) -> list[str]:
+        """Upload each item with its description, wait until processed; the media ids."""
+        return [self._upload_one(item, limits) for item in media[: limits.max_media]]
+
+    def _upload_one(self, item: Media, limits: Limits) -> str:
+        data = self._media_source(item)
+        alt = item.alt[: limits.max_alt_chars] if limits.max_alt_chars else item.alt
+        self.limiter.pace_upload("upload media")
+        attachment = self._write(
+            "upload media",
+            lambda: self.api.media_post(
+                io.BytesIO(data),
+                mime_type=item.mime or "application/octet-stream",
+                description=alt or None,
+                file_name=_file_name(item),
+            ),
+        )
+        media_id = str(attachment["id"])
+        for _ in range(MEDIA_POLL_ATTEMPTS):
+            # A 202 answer has no url yet: the server is still processing the file.
+            if attachment.get("url"):
+                return media_id
+            self.retry.sleep(MEDIA_POLL_SECONDS)
+            attachment = self._write("wait for media", lambda: self.api.media(media_id))
+        raise PlatformError(
+            f"media {media_id} was still processing after "
+            f"{MEDIA_POLL_SECONDS * MEDIA_POLL_ATTEMPTS:.0f} s; try again later"
+        )
+
+    def _read_media(self, media: Media) -> bytes:
+        if media.local_path and Path(media.local_path).is_file():
+            return Path(media.local_path).read_bytes()
+        return self.fetch_media(media)
+
+
+def _next_cursor(statuses: Any) -> str | None:
+    pagination = getattr(statuses, "_pagination_next", None)
+    if isinstance(pagination, Mapping) and pagination.get("max_id") is not None:
+        return str(pagination["max_id"])
+    return None
+
+
+def _marker_url(post: Post) -> str | None:
+    if post.origin is not None:
+        return post.origin.url
+    # A marker whose URL shape is unknown is left in the text; look for it there.
+    return split_marker(post.text)[1]
+
+
+def _file_name(item: Media) -> str:
+    ext = {"image/png": "png", "image/gif": "gif", "video/mp4": "mp4"}.get(item.mime or "", "jpg")
+    return f"upload.{ext}"
+
+
+def _api_message(error: MastodonAPIError) -> str:
+    parts = [str(a) for a in error.args[1:4] if a]
+    return " ".join(parts) or str(error)

@@ -1,0 +1,86 @@
+"""pytest fixtures running mastodon-mock (a local Mastodon-API server) on a pinned loopback port.
+
+https://pypi.org/project/mastodon-mock/ . The port is pinned so cassettes recorded from it
+replay (vcrpy matches host and port). Import the fixtures into a test module to use them.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+HOST = "127.0.0.1"
+PORT = 38471  # pinned: cassettes name it
+BASE_URL = f"http://{HOST}:{PORT}"
+TOKEN = "alice_token"  # mastodon-mock's seeded test account, not a real credential
+IDENTITY = f"alice@{HOST}"
+
+
+@dataclass
+class MockMastodon:
+    """A running mastodon-mock; `fault` adds a fault-injection rule."""
+
+    base_url: str
+
+    def fault(self, path: str, *, status: int, count: int = 1, **effect: Any) -> None:
+        kind = "ratelimit" if status == 429 else "status"
+        rule: dict[str, Any] = {
+            "match": {"path": path},
+            "effect": {"type": kind, "status": status, **effect},
+            "count": count,
+        }
+        response = requests.post(f"{self.base_url}/api/v1/_mock/faults", json=rule, timeout=5)
+        response.raise_for_status()
+
+
+def _serve(media_dir: Path) -> Iterator[MockMastodon]:
+    import uvicorn
+    from mastodon_mock.app import create_app
+    from mastodon_mock.config import DatabaseConfig, MastodonMockConfig
+    from mastodon_mock.testing.seed import DEFAULT_TEST_SEED
+
+    config = MastodonMockConfig(
+        domain=f"{HOST}:{PORT}",
+        url_scheme="http",
+        media_storage_path=str(media_dir),
+        database=DatabaseConfig(path=":memory:"),
+        seed=DEFAULT_TEST_SEED,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(config), host=HOST, port=PORT, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail(f"mastodon-mock did not start on {BASE_URL} (port taken?)")
+        time.sleep(0.02)  # waiting for a real server thread, not test time
+    try:
+        yield MockMastodon(BASE_URL)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def mastodon_server(tmp_path: Path) -> Iterator[MockMastodon]:
+    """A fresh mastodon-mock per test (in-memory database, ~1 s to start)."""
+    yield from _serve(tmp_path / "media")
+
+
+@pytest.fixture
+def recording_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MockMastodon]:
+    """The server while recording cassettes; only its address when they replay (no server)."""
+    if request.config.getoption("--record-mode", default="none") == "none":
+        yield MockMastodon(BASE_URL)
+    else:
+        yield from _serve(tmp_path / "media")
