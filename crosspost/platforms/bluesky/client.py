@@ -1,0 +1,288 @@
+"""BlueskyClient: the PlatformClient for one Bluesky account, on its own PDS through the SDK.
+
+https://docs.bsky.app/docs/api/at-protocol-xrpc-api (com.atproto.repo.*, com.atproto.sync.*)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from atproto_client import models  # type: ignore[import-untyped]
+from atproto_client.client.session import SessionEvent, SessionResponse  # type: ignore[import-untyped]
+
+from crosspost.accounts import Account
+from crosspost.credentials import CredentialStore
+from crosspost.errors import CredentialsError, DataError, PlatformError
+from crosspost.model import BLUESKY_LIMITS, Limits, Media, MediaKind, Post, PostRef
+from crosspost.platforms.base import Draft, Page, RetryPolicy
+from crosspost.platforms.bluesky.convert import from_draft, to_post
+from crosspost.platforms.bluesky.identity import Identity, resolve_identity
+from crosspost.platforms.bluesky.media import prepare_image, sniff_mime
+from crosspost.platforms.bluesky.refs import POST_COLLECTION, split_uri
+from crosspost.platforms.bluesky.tid import tid_from_key
+from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
+
+PAGE_SIZE = 100
+_BLOB_IN_URL = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]+)[/&?].*?\b(baf[a-z2-7]{20,})")
+JSON = "application/json"
+_PARAMS: dict[str, Any] = {
+    "com.atproto.repo.getRecord": models.ComAtprotoRepoGetRecord.Params,
+    "com.atproto.repo.listRecords": models.ComAtprotoRepoListRecords.Params,
+    "com.atproto.sync.getBlob": models.ComAtprotoSyncGetBlob.Params,
+    "com.atproto.sync.getRepo": models.ComAtprotoSyncGetRepo.Params,
+}
+
+
+class BlueskyClient:
+    """Reads need no login (the PDS serves any repo); writes log in once and keep the session."""
+
+    def __init__(
+        self,
+        account: Account,
+        *,
+        credentials: CredentialStore | None = None,
+        retry: RetryPolicy | None = None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        identity: Identity | None = None,
+        transport: httpx.BaseTransport | None = None,
+        load_media: Callable[[Media], bytes] | None = None,
+    ) -> None:
+        self.account = account
+        self._store = credentials or CredentialStore()
+        self._now = now
+        self._identity = identity or resolve_identity(account)
+        self.xrpc = Xrpc(self._identity.pds, retry or RetryPolicy(), transport)
+        self._load_media = load_media or _load_media
+        self._logged_in = False
+        self.logins = 0
+
+    @property
+    def did(self) -> str:
+        return self._identity.did
+
+    def limits(self) -> Limits:
+        return BLUESKY_LIMITS
+
+    # --- session ---------------------------------------------------------------------------------
+
+    def _ensure_session(self) -> None:
+        if self._logged_in:
+            return
+        creds = self._store.require(self.account)
+        sdk = self.xrpc.sdk
+        sdk.on_session_change(lambda event, session: self._keep_session(event, session))
+        saved = creds.get("session")
+        if saved:
+            sdk.login(session_string=saved, fetch_bsky_profile=False)
+        else:
+            self._password_login(creds["app_password"])
+        self._logged_in = True
+
+    def _password_login(self, password: str) -> None:
+        self.logins += 1
+        login = self.account.identity
+        self.xrpc.call(
+            "log in", lambda: self.xrpc.sdk.login(login, password, fetch_bsky_profile=False)
+        )
+
+    def _keep_session(self, event: SessionEvent, session: SessionResponse) -> None:
+        if event is SessionEvent.IMPORT:
+            return
+        creds = self._store.load(self.account)
+        if creds is None:
+            return
+        fields = {**creds.fields, "session": self.xrpc.sdk.export_session_string()}
+        # Credentials from the environment: nowhere to keep the session; log in on each run.
+        with contextlib.suppress(CredentialsError):
+            self._store.save(self.account, fields)
+
+    def _write(self, what: str, nsid: str, data: Any) -> Mapping[str, Any]:
+        """A procedure call with the session; an expired session logs in again once."""
+        self._ensure_session()
+
+        def run() -> Any:
+            # The SDK serialises only its own models; a plain dict record goes as raw JSON.
+            content = json.dumps(data, ensure_ascii=False).encode("utf-8")
+            return self.xrpc.sdk.invoke_procedure(
+                nsid, content=content, input_encoding=JSON, output_encoding=JSON
+            ).content
+
+        try:
+            return _as_mapping(self.xrpc.call(what, run))
+        except CallError as error:
+            if error.status not in (400, 401) or error.error not in (
+                "ExpiredToken",
+                "InvalidToken",
+            ):
+                raise
+        creds = self._store.require(self.account)
+        self._password_login(creds["app_password"])
+        return _as_mapping(self.xrpc.call(what, run))
+
+    def _query(self, what: str, nsid: str, params: Mapping[str, Any]) -> Any:
+        # The SDK takes query parameters only as its models (it dumps them by alias).
+        model = _PARAMS[nsid](**params)
+        return self.xrpc.call(what, lambda: self.xrpc.sdk.invoke_query(nsid, params=model).content)
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def rkey_for(self, draft: Draft) -> str:
+        return tid_from_key(draft.idempotency_key, draft.created_at)
+
+    def publish(self, draft: Draft) -> PostRef:
+        """Create the record under the draft's TID key. When the key is taken (a retry after a
+        crash), the PDS answers 500: the record already there is returned, nothing is written."""
+        rkey = self.rkey_for(draft)
+        self._ensure_session()
+        draft = self._with_cids(draft)
+        blobs = [self._upload(media) for media in draft.media]
+        record = from_draft(
+            Draft(**{**_fields(draft), "media": tuple(m for m, _ in blobs)}),
+            now=self._now(),
+            blobs=[blob for _, blob in blobs],
+        )
+        body = {"repo": self.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
+        try:
+            out = self._write("publish", "com.atproto.repo.createRecord", body)
+        except CallError as error:
+            if error.status != 500:
+                raise
+            existing = self.find_published(draft)
+            if existing is not None:
+                return existing
+            out = self._write("publish (retry)", "com.atproto.repo.putRecord", body)
+        return self._ref(str(out["uri"]), str(out["cid"]))
+
+    def _ref(self, uri: str, cid: str | None) -> PostRef:
+        return to_post({"uri": uri, "cid": cid, "value": {}}, account=self.account.name).ref
+
+    def _with_cids(self, draft: Draft) -> Draft:
+        changes = {
+            name: self._strong(ref)
+            for name in ("reply_to", "thread_root", "quote_of")
+            if (ref := getattr(draft, name)) is not None and not ref.cid
+        }
+        return draft.__class__(**{**_fields(draft), **changes}) if changes else draft
+
+    def _strong(self, ref: PostRef) -> PostRef:
+        record = self._get_record(ref.id)
+        if record is None:
+            raise PlatformError(f"{ref.id} is gone; cannot reply to or quote it")
+        return PostRef(ref.platform, ref.account, ref.id, ref.url, str(record["cid"]))
+
+    def _upload(self, media: Media) -> tuple[Media, dict[str, Any]]:
+        data = self._load_media(media)
+        if media.kind in (MediaKind.IMAGE, MediaKind.GIF):
+            limit = BLUESKY_LIMITS.max_image_bytes or 2_000_000
+            prepared = prepare_image(data, limit)
+            data, mime = prepared.data, prepared.mime
+            media = Media(**{**_fields(media), "width": prepared.width, "height": prepared.height})
+        else:
+            mime = sniff_mime(data) or media.mime or "application/octet-stream"
+        self._ensure_session()
+        sdk = self.xrpc.sdk
+        out = self.xrpc.call(
+            "upload media",
+            lambda: (
+                sdk.invoke_procedure(
+                    "com.atproto.repo.uploadBlob",
+                    data=data,
+                    input_encoding=mime,
+                    output_encoding=JSON,
+                ).content
+            ),
+        )
+        return media, dict(_as_mapping(out)["blob"])
+
+    def find_published(self, draft: Draft) -> PostRef | None:
+        uri = f"at://{self.did}/{POST_COLLECTION}/{self.rkey_for(draft)}"
+        record = self._get_record(uri)
+        return None if record is None else self._ref(uri, str(record["cid"]))
+
+    def delete(self, ref: PostRef) -> None:
+        _, collection, rkey = split_uri(ref.id)
+        if not rkey:
+            raise PlatformError(f"{ref.id} is not a Bluesky record URI")
+        body = {"repo": self.did, "collection": collection, "rkey": rkey}
+        self._write("delete", "com.atproto.repo.deleteRecord", body)
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def _get_record(self, uri: str) -> Mapping[str, Any] | None:
+        authority, collection, rkey = split_uri(uri)
+        params = {"repo": authority, "collection": collection, "rkey": rkey}
+        try:
+            return _as_mapping(self._query("read a post", "com.atproto.repo.getRecord", params))
+        except CallError as error:
+            if error.status == 400 and error.error in ("RecordNotFound", None):
+                return None
+            raise
+
+    def fetch_page(self, cursor: str | None = None, collection: str = POST_COLLECTION) -> Page:
+        """One listRecords page (100 records, newest key first) of the account's own repo."""
+        params: dict[str, Any] = {"repo": self.did, "collection": collection, "limit": PAGE_SIZE}
+        if cursor:
+            params["cursor"] = cursor
+        out = _as_mapping(self._query("list posts", "com.atproto.repo.listRecords", params))
+        records = out.get("records") or []
+        posts = tuple(self._to_post(item) for item in records if isinstance(item, Mapping))
+        next_cursor = out.get("cursor")
+        more = isinstance(next_cursor, str) and len(records) == PAGE_SIZE
+        return Page(posts, next_cursor if more else None)
+
+    def fetch_post(self, ref: PostRef) -> Post | None:
+        record = self._get_record(ref.id)
+        return None if record is None else self._to_post(record)
+
+    def _to_post(self, item: Mapping[str, Any]) -> Post:
+        return to_post(item, account=self.account.name, service=self._identity.pds)
+
+    def fetch_media(self, media: Media) -> bytes:
+        match = _BLOB_IN_URL.search(media.url or "")
+        if match is None:
+            raise DataError(f"{media.url!r} names no Bluesky blob (DID and CID)")
+        params = {"did": match.group(1), "cid": match.group(2)}
+        data = self._query("download media", "com.atproto.sync.getBlob", params)
+        if not isinstance(data, bytes):
+            raise PlatformError("sync.getBlob did not answer with bytes")
+        return data
+
+    def fetch_repo(self) -> bytes:
+        """The whole repo as a CAR file (com.atproto.sync.getRepo), e.g. for `read_car`."""
+        data = self._query("download repo", "com.atproto.sync.getRepo", {"did": self.did})
+        if not isinstance(data, bytes):
+            raise PlatformError("sync.getRepo did not answer with bytes")
+        return data
+
+
+def _as_mapping(value: Any) -> Mapping[str, Any]:
+    if isinstance(value, Mapping):
+        return value
+    if isinstance(value, models.base.ModelBase):
+        return dict(models.get_model_as_dict(value))
+    raise PlatformError("Bluesky answered with something other than a JSON object")
+
+
+def _fields(value: Any) -> dict[str, Any]:
+    return {name: getattr(value, name) for name in value.__slots__}
+
+
+def _load_media(media: Media) -> bytes:
+    """Media bytes from a local file, else downloaded from its URL."""
+    if media.local_path and Path(media.local_path).is_file():
+        return Path(media.local_path).read_bytes()
+    if not media.url:
+        raise DataError("a media item has neither a local file nor a URL")
+    try:
+        response = httpx.get(media.url, timeout=60.0, follow_redirects=True)
+        response.raise_for_status()
+    except httpx.HTTPError as error:
+        raise PlatformError(f"cannot download {media.url}: {type(error).__name__}") from None
+    return response.content
