@@ -189,6 +189,53 @@ def fit(
     )
 
 
+@app.command("convert")
+def convert(
+    source: Annotated[
+        Platform, typer.Option("--from", help="The platform the native post comes from.")
+    ],
+    target: Annotated[Platform, typer.Option("--to", help="The platform to convert it for.")],
+    file: Annotated[
+        str,
+        typer.Argument(help="A native post as JSON (a file, or - for standard input)."),
+    ] = "-",
+    mode: Annotated[
+        FitModeName, typer.Option(help="thread: split into posts; truncate: cut, link back.")
+    ] = FitModeName.THREAD,
+    numbering: Annotated[bool, typer.Option(help='Number thread posts like " (1/3)".')] = True,
+) -> None:
+    """Print the payloads the target would be sent for one native post: one JSON object per line,
+    one line per post of the thread. Nothing is sent; media show as placeholders to upload.
+
+    The input is a Bluesky record or post view, a Mastodon status, or a Tumblr post (NPF),
+    as their APIs return them. Notes about what could not be carried go to standard error.
+    """
+    import json
+    from datetime import UTC, datetime
+
+    from crosspost.convert import convert_native
+    from crosspost.text.fit import FitMode, FitOptions
+
+    text = sys.stdin.read() if file == "-" else _read_text(Path(file))
+    options = FitOptions(mode=FitMode(mode.value), numbering=numbering)
+    result = convert_native(text, source, target, options, datetime.now(UTC))
+    for payload in result.payloads:
+        typer.echo(json.dumps(payload, ensure_ascii=False, sort_keys=True))
+    for note in result.plan.notes:
+        typer.echo(f"note: {note}", err=True)
+    for part in result.post.unsupported:
+        typer.echo(f"not carried: {part.kind}: {part.reason}", err=True)
+
+
+def _read_text(path: Path) -> str:
+    from crosspost.errors import DataError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot read the file: {error}") from None
+
+
 def _print_accounts(config: Config, store: CredentialStore) -> None:
     if not config.accounts:
         typer.echo("accounts: none")

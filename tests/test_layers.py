@@ -25,6 +25,7 @@ ALLOWED: dict[str, set[str]] = {
     "platforms": {"errors", "model", "accounts", "credentials", "text", "platforms"},
     "exports": {"errors", "model", "text", "platforms", "exports"},
     "state": {"errors", "model"},
+    "convert": {"errors", "model", "text", "platforms"},
     "backup": {"errors", "model", "accounts", "platforms", "exports", "state", "text"},
     "sync": {"errors", "model", "accounts", "config", "platforms", "state", "text", "backup"},
     "cli": {
@@ -40,6 +41,7 @@ ALLOWED: dict[str, set[str]] = {
         "backup",
         "sync",
         "view",
+        "convert",
     },
     "view": {"errors", "model", "backup"},
 }
