@@ -1,0 +1,1 @@
+"""Backups: complete, incremental, crash-safe snapshots of accounts on local disk."""

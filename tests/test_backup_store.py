@@ -1,0 +1,86 @@
+"""The backup's on-disk layout: safe names, atomic writes, lossless post files."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from crosspost.backup.store import BackupStore, atomic_write_json, safe_name, unsafe_name
+from crosspost.errors import DataError
+from crosspost.model import Platform, Post, PostRef, RichText
+from tests.strategies import posts
+
+
+@given(st.text(min_size=1, max_size=60))
+def test_safe_names_stay_in_their_folder_and_reverse(value: str) -> None:
+    name = safe_name(value)
+    assert "/" not in name
+    assert "\\" not in name
+    assert "\0" not in name
+    assert name not in {".", ".."}
+    assert unsafe_name(name) == value
+
+
+def test_hostile_ids_cannot_escape(tmp_path: Path) -> None:
+    backup = BackupStore(tmp_path).account(Platform.TUMBLR, "../../x")
+    path = backup.post_path("../../../etc/passwd")
+    assert path.resolve().is_relative_to(tmp_path.resolve())
+    with pytest.raises(DataError):
+        backup.media_path("../../etc/passwd", "png")
+
+
+@given(posts())
+def test_a_saved_post_loads_back_equal(post: Post) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        backup = BackupStore(Path(folder)).account(post.ref.platform, post.ref.account or "a")
+        if not post.ref.id:
+            return
+        assert backup.save_post(post) is True
+        assert backup.save_post(post) is False  # unchanged: not rewritten
+        assert backup.load_post(post.ref.id) == post
+        document = json.loads(backup.post_path(post.ref.id).read_text())
+        assert document["raw"] == post.raw
+        assert document["post"]["raw"] == {}
+
+
+def test_accounts_are_found_again(tmp_path: Path) -> None:
+    store = BackupStore(tmp_path)
+    post = Post(
+        PostRef(Platform.BLUESKY, "did:plc:abc", "at://x/y/3k"),
+        datetime(2024, 1, 1, tzinfo=UTC),
+        RichText("hi"),
+    )
+    store.account(Platform.BLUESKY, "did:plc:abc").save_post(post)
+    (found,) = store.accounts()
+    assert (found.platform, found.account) == (Platform.BLUESKY, "did:plc:abc")
+    assert list(found.iter_posts()) == [post]
+
+
+def test_damaged_files_are_reported_with_their_path(tmp_path: Path) -> None:
+    backup = BackupStore(tmp_path).account(Platform.MASTODON, "a@b.social")
+    backup.posts_dir.mkdir(parents=True)
+    (backup.posts_dir / "1.json").write_text('{"post": ')
+    with pytest.raises(DataError, match=r"1\.json: cannot read it"):
+        list(backup.iter_posts())
+
+
+def test_atomic_write_leaves_no_temp_files(tmp_path: Path) -> None:
+    target = tmp_path / "deep" / "file.json"
+    atomic_write_json(target, {"a": 1})
+    atomic_write_json(target, {"a": 2})
+    assert json.loads(target.read_text()) == {"a": 2}
+    assert [p.name for p in target.parent.iterdir()] == ["file.json"]
+
+
+def test_a_manifest_from_a_newer_format_is_refused(tmp_path: Path) -> None:
+    backup = BackupStore(tmp_path).account(Platform.TUMBLR, "staff")
+    atomic_write_json(backup.manifest_path, {"format": 99})
+    with pytest.raises(DataError, match="upgrade crosspost"):
+        backup.read_manifest()
