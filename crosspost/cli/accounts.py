@@ -1,0 +1,163 @@
+"""Commands about the config and accounts: config check, accounts, login, logout."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from crosspost.accounts import Account
+from crosspost.cli.app import AccountArg, ConfigOpt, app, config_app
+from crosspost.config import Config, SyncRule, load_config
+from crosspost.credentials import REQUIRED_FIELDS, CredentialStore
+from crosspost.errors import CredentialsError
+from crosspost.model import Platform
+
+
+@config_app.command("check")
+def config_check(config: ConfigOpt = None) -> None:
+    """Validate the config; list each account (and whether it has credentials) and rule."""
+    loaded = load_config(config)
+    store = CredentialStore()
+    typer.echo(f"config: {loaded.path}")
+    _print_accounts(loaded, store)
+    typer.echo("rules:" if loaded.rules else "rules: none")
+    for rule in loaded.rules:
+        typer.echo(f"  {rule.name}: {_describe_rule(rule)}")
+    typer.echo("config is valid")
+
+
+@app.command("accounts")
+def accounts(config: ConfigOpt = None) -> None:
+    """List the configured accounts and whether their credentials are present."""
+    loaded = load_config(config)
+    _print_accounts(loaded, CredentialStore())
+
+
+@app.command("login")
+def login(
+    account: AccountArg,
+    config: ConfigOpt = None,
+    stdin: Annotated[
+        bool,
+        typer.Option(
+            "--stdin",
+            help="Read the secret from standard input, in the environment-variable format "
+            "(README: 'Credentials').",
+        ),
+    ] = False,
+    manual: Annotated[
+        bool,
+        typer.Option(
+            "--manual",
+            help="Tumblr: type all four OAuth1 values instead of authorising in the browser.",
+        ),
+    ] = False,
+) -> None:
+    """Store an account's secret in the OS keyring (app password, access token or OAuth1 keys).
+
+    For Tumblr, give your app's consumer key and secret (tumblr.com/oauth/apps), then open the
+    address shown, allow crosspost, and paste back the verifier.
+    """
+    target = load_config(config, required=False).account(account)
+    store = CredentialStore()
+    problem = store.keyring_problem()
+    if problem:
+        raise CredentialsError(
+            f"{problem}, so `login` cannot store anything; set {target.secret_env} instead "
+            "(README: 'Credentials on machines without a keyring')"
+        )
+    if stdin:
+        fields = _read_secret_stdin(target)
+    elif target.platform is Platform.TUMBLR and not manual:
+        fields = _tumblr_oauth_login(target)
+    else:
+        fields = _prompt_secret(target)
+    store.save(target, fields)
+    typer.echo(f"stored credentials for {target.name} ({target.spec}) in the OS keyring")
+
+
+@app.command("logout")
+def logout(account: AccountArg, config: ConfigOpt = None) -> None:
+    """Forget an account's credentials stored in the OS keyring."""
+    target = load_config(config, required=False).account(account)
+    removed = CredentialStore().delete(target)
+    typer.echo(
+        f"removed the stored credentials of {target.name}"
+        if removed
+        else f"no stored credentials for {target.name}"
+    )
+
+
+def _print_accounts(config: Config, store: CredentialStore) -> None:
+    if not config.accounts:
+        typer.echo("accounts: none")
+        return
+    typer.echo("accounts:")
+    rows = [
+        (
+            name,
+            account.platform.value,
+            account.identity + (f" via {account.service}" if account.service else ""),
+            store.status(account).describe(),
+        )
+        for name, account in config.accounts.items()
+    ]
+    widths = [max(len(row[column]) for row in rows) for column in range(3)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        typer.echo("  " + "  ".join([*cells, row[3]]))
+
+
+def _describe_rule(rule: SyncRule) -> str:
+    tags = [f"+{tag}" for tag in rule.include_tags] + [f"-{tag}" for tag in rule.exclude_tags]
+    parts = [
+        f"{rule.source} -> {', '.join(rule.targets)}",
+        f"tags {' '.join(tags) or '(all posts)'}",
+        f"kinds {', '.join(kind.value for kind in rule.kinds)}",
+        f"visibility {', '.join(v.value for v in rule.visibility)}",
+        f"mode {rule.options.mode.value}",
+    ]
+    if rule.since:
+        parts.append(f"since {rule.since.date().isoformat()}")
+    return "; ".join(parts)
+
+
+_PROMPTS = {
+    "app_password": "App password (Bluesky: Settings > Privacy and security > App passwords)",
+    "access_token": "Access token (Mastodon: Preferences > Development > your application)",
+    "consumer_key": "OAuth consumer key (tumblr.com/oauth/apps)",
+    "consumer_secret": "OAuth consumer secret",
+    "oauth_token": "OAuth token",
+    "oauth_token_secret": "OAuth token secret",
+}
+
+
+def _prompt_secret(account: Account) -> dict[str, str]:
+    return {
+        name: typer.prompt(_PROMPTS[name], hide_input=True).strip()
+        for name in REQUIRED_FIELDS[account.platform]
+    }
+
+
+def _tumblr_oauth_login(account: Account) -> dict[str, str]:
+    from crosspost.platforms.tumblr.oauth import WWW_URL, credential_fields
+    from crosspost.platforms.tumblr.oauth import login as oauth_login
+
+    consumer_key = typer.prompt(_PROMPTS["consumer_key"], hide_input=True).strip()
+    consumer_secret = typer.prompt(_PROMPTS["consumer_secret"], hide_input=True).strip()
+    keys = oauth_login(
+        consumer_key,
+        consumer_secret,
+        ask=lambda prompt: str(typer.prompt(prompt.rstrip(": "))),
+        say=typer.echo,
+        base_url=account.service or WWW_URL,
+    )
+    return credential_fields(keys)
+
+
+def _read_secret_stdin(account: Account) -> dict[str, str]:
+    from crosspost.credentials import parse_secret_text
+
+    return parse_secret_text(account, sys.stdin.read())

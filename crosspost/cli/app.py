@@ -1,0 +1,57 @@
+"""The typer app, its root options, and the option types the commands share."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crosspost import __version__
+
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+app = typer.Typer(
+    name="crosspost",
+    help="Back up, cross-post and migrate your writing between Tumblr, Bluesky and Mastodon.",
+    context_settings=CONTEXT,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+config_app = typer.Typer(help="Check the config file.", context_settings=CONTEXT)
+app.add_typer(config_app, name="config")
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: CROSSPOST_CONFIG, then the user config dir).",
+        show_default=False,
+    ),
+]
+AccountArg = Annotated[
+    str,
+    typer.Argument(
+        help="An account named in the config, or PLATFORM:IDENTITY "
+        "(bluesky:alice.bsky.social, mastodon:alice@mastodon.social, tumblr:staff).",
+        show_default=False,
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crosspost {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Back up, cross-post and migrate your writing between Tumblr, Bluesky and Mastodon."""

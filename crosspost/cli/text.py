@@ -1,0 +1,106 @@
+"""Commands that show what would be sent, offline: fit and convert."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from crosspost.cli.app import app
+from crosspost.config import FitModeName
+from crosspost.model import Platform
+
+
+@app.command("fit")
+def fit(
+    text: Annotated[
+        str,
+        typer.Argument(
+            help="The post's text, or - to read it from standard input.", show_default=False
+        ),
+    ],
+    to: Annotated[Platform, typer.Option("--to", help="The platform to fit the post to.")],
+    mode: Annotated[
+        FitModeName, typer.Option(help="thread: split into posts; truncate: cut, link back.")
+    ] = FitModeName.THREAD,
+    numbering: Annotated[bool, typer.Option(help='Number thread posts like " (1/3)".')] = True,
+    tag: Annotated[
+        list[str] | None,
+        typer.Option("--tag", "-t", help="A tag of the post as written (repeatable)."),
+    ] = None,
+    link_back: Annotated[
+        str | None,
+        typer.Option(help="URL of the original post (truncate mode ends with it)."),
+    ] = None,
+    max_chars: Annotated[
+        int | None,
+        typer.Option(help="The server's character limit (Mastodon instances differ; default 500)."),
+    ] = None,
+) -> None:
+    """Show how a post would be fitted to a platform: the chunks, their counts, tags and notes.
+
+    Nothing is sent. URLs and #hashtags in the text are found as a platform would find them.
+    """
+    from crosspost.text.preview import describe_fit
+
+    body = sys.stdin.read() if text == "-" else text
+    typer.echo(
+        describe_fit(
+            body,
+            to,
+            mode=mode.value,
+            numbering=numbering,
+            tags=tuple(tag or ()),
+            link_back=link_back,
+            max_chars=max_chars,
+        )
+    )
+
+
+@app.command("convert")
+def convert(
+    source: Annotated[
+        Platform, typer.Option("--from", help="The platform the native post comes from.")
+    ],
+    target: Annotated[Platform, typer.Option("--to", help="The platform to convert it for.")],
+    file: Annotated[
+        str,
+        typer.Argument(help="A native post as JSON (a file, or - for standard input)."),
+    ] = "-",
+    mode: Annotated[
+        FitModeName, typer.Option(help="thread: split into posts; truncate: cut, link back.")
+    ] = FitModeName.THREAD,
+    numbering: Annotated[bool, typer.Option(help='Number thread posts like " (1/3)".')] = True,
+) -> None:
+    """Print the payloads the target would be sent for one native post: one JSON object per line,
+    one line per post of the thread. Nothing is sent; media show as placeholders to upload.
+
+    The input is a Bluesky record or post view, a Mastodon status, or a Tumblr post (NPF),
+    as their APIs return them. Notes about what could not be carried go to standard error.
+    """
+    import json
+    from datetime import UTC, datetime
+
+    from crosspost.convert import convert_native
+    from crosspost.text.fit import FitMode, FitOptions
+
+    text = sys.stdin.read() if file == "-" else _read_text(Path(file))
+    options = FitOptions(mode=FitMode(mode.value), numbering=numbering)
+    result = convert_native(text, source, target, options, datetime.now(UTC))
+    for payload in result.payloads:
+        typer.echo(json.dumps(payload, ensure_ascii=False, sort_keys=True))
+    for note in result.plan.notes:
+        typer.echo(f"note: {note}", err=True)
+    for part in result.post.unsupported:
+        typer.echo(f"not carried: {part.kind}: {part.reason}", err=True)
+
+
+def _read_text(path: Path) -> str:
+    from crosspost.errors import DataError
+
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise DataError(f"{path}: cannot read the file: {error}") from None
