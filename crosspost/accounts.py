@@ -13,16 +13,9 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from crosspost.errors import AccountSpecError
+from crosspost.identifiers import is_did, is_handle
 from crosspost.model import Platform
 
-# https://atproto.com/specs/handle#handle-identifier-syntax
-_HANDLE_RE = re.compile(
-    r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$"
-)
-_HANDLE_MAX = 253
-# https://atproto.com/specs/did#at-protocol-did-identifier-syntax
-_DID_RE = re.compile(r"^did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]$")
-_DID_MAX = 2048
 # Mastodon's Account::USERNAME_RE, and a host name for the domain.
 _MASTODON_USER_RE = re.compile(r"^[a-z0-9_]+([a-z0-9_.-]+[a-z0-9_]+)?$", re.IGNORECASE)
 _HOSTNAME_RE = re.compile(
@@ -76,14 +69,6 @@ class Account:
     def secret_env(self) -> str:
         """The environment variable that may hold this account's secret (headless fallback)."""
         return "CROSSPOST_SECRET_" + re.sub(r"[^A-Z0-9]+", "_", self.name.upper()).strip("_")
-
-
-def is_handle(value: str) -> bool:
-    return len(value) <= _HANDLE_MAX and _HANDLE_RE.match(value) is not None
-
-
-def is_did(value: str) -> bool:
-    return len(value) <= _DID_MAX and _DID_RE.match(value) is not None
 
 
 def normalize_identity(platform: Platform, identity: str) -> str:

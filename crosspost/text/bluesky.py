@@ -10,18 +10,17 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
+from crosspost.identifiers import is_did, is_handle
 from crosspost.model import RichText, Span, SpanKind
 from crosspost.text.bluesky_detect import (
     MAX_TAG_BYTES,
     MAX_TAG_GRAPHEMES,
     detect_spans,
     find_handle_mentions,
-    grapheme_count,
-    graphemes,
-    is_handle,
     is_uri,
     is_valid_tag,
 )
+from crosspost.text.count import grapheme_count, graphemes
 
 __all__ = [
     "FACET_TYPE",
@@ -59,8 +58,6 @@ _FEATURES: dict[str, tuple[SpanKind, str]] = {
 _FEATURE_TYPES = {kind: (type_, key) for type_, (kind, key) in _FEATURES.items()}
 
 # The atproto DID syntax (https://atproto.com/specs/did), at most 2 KiB.
-_DID = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]", re.ASCII)
-_MAX_DID_LENGTH = 2048
 _HTTP_SCHEME = re.compile(r"https?://", re.ASCII | re.IGNORECASE)
 _ELLIPSIS = "..."  # what the Bluesky app appends (social-app toShortUrl)
 
@@ -92,11 +89,6 @@ def _char_index(text: str, data: bytes, offset: object) -> int | None:
     if offset < len(data) and data[offset] & 0xC0 == 0x80:
         return None  # a continuation byte: the middle of a multi-byte character
     return len(data[:offset].decode("utf-8", "surrogatepass"))
-
-
-def is_did(value: str) -> bool:
-    """Whether a string is a syntactically valid DID, as a mention facet requires."""
-    return len(value) <= _MAX_DID_LENGTH and _DID.fullmatch(value) is not None
 
 
 # --- facets -> RichText --------------------------------------------------------------------------

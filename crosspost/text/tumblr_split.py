@@ -12,9 +12,9 @@ from itertools import pairwise
 import regex
 
 from crosspost.model import ATOMIC_SPAN_KINDS, Span
+from crosspost.text.count import grapheme_boundaries
 from crosspost.text.tumblr_npf import NPF_TEXT_LIMIT
 
-_GRAPHEME = regex.compile(r"\X")
 # A sentence ends at a terminator (and any closing quotes or brackets) followed by spaces;
 # CJK full stops need no space after them.
 _SENTENCE_END = regex.compile(
@@ -36,7 +36,7 @@ def split_paragraph(
     """
     if len(text) <= limit:
         return [(text, list(spans))]
-    boundaries: list[int] = [match.end() for match in _GRAPHEME.finditer(text)]
+    boundaries = grapheme_boundaries(text)[1:]  # where each cluster ends
     atomic = [(span.start, span.end) for span in spans if span.kind in ATOMIC_SPAN_KINDS]
     cuts = [0]
     while len(text) - cuts[-1] > limit:
