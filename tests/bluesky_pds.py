@@ -2,6 +2,7 @@
 
 Skips, saying why, where the launcher is not installed, unless CROSSPOST_REQUIRE_PDS is set (CI),
 in which case a missing PDS fails the run. Import the fixtures into a test module to use them.
+`recording_pds` serves the cassette tests (tests/test_bluesky_replay.py) on a pinned port.
 """
 
 from __future__ import annotations
@@ -76,6 +77,26 @@ def local_pds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalPds]:
     port = os.environ.get("CROSSPOST_PDS_PORT")
     pds = start_pds(tmp_path_factory.mktemp("pds"), int(port) if port else None)
     yield pds
+    subprocess.run([str(LAUNCHER), "stop", str(pds.pid)], capture_output=True, check=False)
+
+
+REPLAY_PORT = 38473  # pinned for recording cassettes: vcrpy matches host and port
+REPLAY_URL = f"http://localhost:{REPLAY_PORT}"
+
+
+@pytest.fixture(scope="session")
+def recording_pds(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The PDS URL for cassette tests: a fresh PDS on the pinned port while recording
+    (`--record-mode=rewrite`), only the address when the cassettes replay (no PDS at all)."""
+    if request.config.getoption("--record-mode", default="none") == "none":
+        yield REPLAY_URL
+        return
+    if not pds_installed():
+        pytest.fail("recording Bluesky cassettes needs the local PDS (tools/pds/pds.sh install)")
+    pds = start_pds(tmp_path_factory.mktemp("pds-recording"), REPLAY_PORT)
+    yield pds.url
     subprocess.run([str(LAUNCHER), "stop", str(pds.pid)], capture_output=True, check=False)
 
 

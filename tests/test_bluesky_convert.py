@@ -58,7 +58,7 @@ def test_every_fixture_shape_converts(path: Path) -> None:
 
 @pytest.mark.parametrize("path", fixture_params(CBOR))
 def test_dag_cbor_records_convert(path: Path) -> None:
-    from atproto_core.cbor import decode_dag  # type: ignore[import-untyped]
+    from atproto_core.cbor import decode_dag
 
     record = to_json(decode_dag(path.read_bytes()))
     post = to_post(record, account="me", uri="at://did:plc:x/app.bsky.feed.post/3k2yihcrp6f2c")

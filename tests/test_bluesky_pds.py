@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,21 @@ def test_reading_costs_one_call_per_hundred(pds_account: PdsAccount, count: int)
             break
     assert seen == count
     assert client.xrpc.calls["com.atproto.repo.listRecords"] - before == 2
+
+
+def test_mirrors_with_key_time_list_first_even_with_an_old_date(pds_account: PdsAccount) -> None:
+    client = client_for(pds_account)
+    made = datetime(2026, 1, 1, tzinfo=UTC)
+    client.publish(Draft(RichText("made first"), "kt:0", key_time=made))
+    migrated = Draft(
+        RichText("from 2012"),
+        "kt:1",
+        created_at=datetime(2012, 5, 6, tzinfo=UTC),
+        key_time=made + timedelta(minutes=1),
+    )
+    ref = client.publish(migrated)
+    newest = client.fetch_page().posts
+    # listRecords answers newest key first: a backup that stops at its newest saved key sees it.
+    assert [post.text.text for post in newest] == ["from 2012", "made first"]
+    assert newest[0].ref == ref
+    assert newest[0].created_at == datetime(2012, 5, 6, tzinfo=UTC)

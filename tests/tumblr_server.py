@@ -4,6 +4,7 @@ https://github.com/tumblr/docs/blob/master/api.md — /v2/blog/{blog}/info, /pos
 limit), NPF create (JSON or multipart with media identifiers), /post/delete, the 8023 and 8004
 daily caps, 429 with X-Ratelimit headers, and the OAuth1 three-legged dance. OAuth1 signatures are
 really checked (HMAC-SHA1 through oauthlib), so a wrongly signed request gets 401.
+`recording_server` runs it on a pinned port for recording cassettes (tests/test_tumblr_replay.py).
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+import pytest
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature
 
 CONSUMER = ("test-consumer-key", "test-consumer-secret")
+REPLAY_PORT = 38472  # pinned for recording cassettes: vcrpy matches host and port
 USER = ("test-user-token", "test-user-secret")
 
 
@@ -298,6 +301,26 @@ class TumblrServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@dataclass
+class Replaying:
+    """What a scenario sees of the server while its cassette replays: the pinned address, and a
+    state that no server reads (setting it up changes nothing; the cassette has the answers)."""
+
+    url: str = f"http://127.0.0.1:{REPLAY_PORT}"
+    state: State = field(default_factory=State)
+
+
+@pytest.fixture
+def recording_server(request: pytest.FixtureRequest) -> Iterator[TumblrServer | Replaying]:
+    """The server on the pinned port while recording cassettes (`--record-mode=rewrite`); only
+    its address when they replay, so replaying needs no server at all."""
+    if request.config.getoption("--record-mode", default="none") == "none":
+        yield Replaying()
+        return
+    with running(REPLAY_PORT) as live:
+        yield live
 
 
 @contextmanager

@@ -10,8 +10,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from atproto_core.car import CAR  # type: ignore[import-untyped]
-from atproto_core.cid import CID  # type: ignore[import-untyped]
+from atproto_core.car import CAR
+from atproto_core.cid import CID
 
 from crosspost.errors import DataError
 from crosspost.model import Post
@@ -54,6 +54,15 @@ def read_records(path: str | Path) -> Iterator[tuple[str, dict[str, Any]]]:
         block = car.blocks.get(cid)
         if isinstance(block, Mapping):
             yield key, to_json(block)
+
+
+def read_rev(path: str | Path) -> str | None:
+    """The revision (`rev`, a TID) of the repo commit a CAR holds: pass it as `since` to
+    getRepo later to download only what changed after it."""
+    car = load_car(Path(path))
+    commit_of(car)  # checks that the root is a commit
+    rev = car.blocks.get(car.root).get("rev")
+    return rev if isinstance(rev, str) else None
 
 
 def load_car(path: Path) -> CAR:

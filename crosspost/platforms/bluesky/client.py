@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from atproto_client import models  # type: ignore[import-untyped]
-from atproto_client.client.session import SessionEvent, SessionResponse  # type: ignore[import-untyped]
+from atproto_client import models
+from atproto_client.client.session import SessionEvent, SessionResponse
 
 from crosspost.accounts import Account
 from crosspost.credentials import CredentialStore
@@ -30,6 +30,7 @@ from crosspost.platforms.bluesky.tid import tid_from_key
 from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
 
 PAGE_SIZE = 100
+THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external: thumb blob maxSize
 _BLOB_IN_URL = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]+)[/&?].*?\b(baf[a-z2-7]{20,})")
 JSON = "application/json"
 _PARAMS: dict[str, Any] = {
@@ -53,6 +54,7 @@ class BlueskyClient:
         identity: Identity | None = None,
         transport: httpx.BaseTransport | None = None,
         load_media: Callable[[Media], bytes] | None = None,
+        load_thumb: Callable[[str], bytes] | None = None,
     ) -> None:
         self.account = account
         self._store = credentials or CredentialStore()
@@ -60,6 +62,7 @@ class BlueskyClient:
         self._identity = identity or resolve_identity(account)
         self.xrpc = Xrpc(self._identity.pds, retry or RetryPolicy(), transport)
         self._load_media = load_media or _load_media
+        self._load_thumb = load_thumb or _download
         self._logged_in = False
         self.logins = 0
 
@@ -134,7 +137,9 @@ class BlueskyClient:
     # --- writing ---------------------------------------------------------------------------------
 
     def rkey_for(self, draft: Draft) -> str:
-        return tid_from_key(draft.idempotency_key, draft.created_at)
+        """The draft's record key: its TID time is `key_time`, else the kept date, else drawn
+        from the key's hash (see tid.py); the same on every retry."""
+        return tid_from_key(draft.idempotency_key, draft.key_time or draft.created_at)
 
     def publish(self, draft: Draft) -> PostRef:
         """Create the record under the draft's TID key. When the key is taken (a retry after a
@@ -147,6 +152,7 @@ class BlueskyClient:
             Draft(**{**_fields(draft), "media": tuple(m for m, _ in blobs)}),
             now=self._now(),
             blobs=[blob for _, blob in blobs],
+            thumb=self._thumb(draft),
         )
         body = {"repo": self.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
         try:
@@ -186,20 +192,35 @@ class BlueskyClient:
             media = Media(**{**_fields(media), "width": prepared.width, "height": prepared.height})
         else:
             mime = sniff_mime(data) or media.mime or "application/octet-stream"
+        return media, self._upload_blob("upload media", data, mime)
+
+    def _thumb(self, draft: Draft) -> dict[str, Any] | None:
+        """The link card's thumbnail, uploaded, where the record will carry the card (no media
+        and no quote take the embed's place). A thumbnail that cannot be had leaves it out."""
+        card = draft.link_card
+        if card is None or not card.thumb_url or draft.media or draft.quote_of is not None:
+            return None
+        try:
+            prepared = prepare_image(self._load_thumb(card.thumb_url), THUMB_MAX_BYTES)
+        except (DataError, PlatformError):
+            return None  # a card without its picture is still a card
+        return self._upload_blob("upload link card thumbnail", prepared.data, prepared.mime)
+
+    def _upload_blob(self, what: str, data: bytes, mime: str) -> dict[str, Any]:
         self._ensure_session()
         sdk = self.xrpc.sdk
         out = self.xrpc.call(
-            "upload media",
+            what,
             lambda: (
                 sdk.invoke_procedure(
                     "com.atproto.repo.uploadBlob",
-                    data=data,
+                    content=data,  # raw bytes; httpx deprecates them as `data=`
                     input_encoding=mime,
                     output_encoding=JSON,
                 ).content
             ),
         )
-        return media, dict(_as_mapping(out)["blob"])
+        return dict(_as_mapping(out)["blob"])
 
     def find_published(self, draft: Draft) -> PostRef | None:
         uri = f"at://{self.did}/{POST_COLLECTION}/{self.rkey_for(draft)}"
@@ -254,9 +275,13 @@ class BlueskyClient:
             raise PlatformError("sync.getBlob did not answer with bytes")
         return data
 
-    def fetch_repo(self) -> bytes:
-        """The whole repo as a CAR file (com.atproto.sync.getRepo), e.g. for `read_car`."""
-        data = self._query("download repo", "com.atproto.sync.getRepo", {"did": self.did})
+    def fetch_repo(self, since: str | None = None) -> bytes:
+        """The repo as a CAR file (com.atproto.sync.getRepo), e.g. for `read_car`. With `since`
+        (the `rev` of an earlier download, see car.read_rev) only the diff: the blocks written
+        after that revision, so `read_car` yields the records created or changed since (deletions
+        do not show in a diff)."""
+        params = {"did": self.did} if since is None else {"did": self.did, "since": since}
+        data = self._query("download repo", "com.atproto.sync.getRepo", params)
         if not isinstance(data, bytes):
             raise PlatformError("sync.getRepo did not answer with bytes")
         return data
@@ -280,9 +305,13 @@ def _load_media(media: Media) -> bytes:
         return Path(media.local_path).read_bytes()
     if not media.url:
         raise DataError("a media item has neither a local file nor a URL")
+    return _download(media.url)
+
+
+def _download(url: str) -> bytes:
     try:
-        response = httpx.get(media.url, timeout=60.0, follow_redirects=True)
+        response = httpx.get(url, timeout=60.0, follow_redirects=True)
         response.raise_for_status()
     except httpx.HTTPError as error:
-        raise PlatformError(f"cannot download {media.url}: {type(error).__name__}") from None
+        raise PlatformError(f"cannot download {url}: {type(error).__name__}") from None
     return response.content

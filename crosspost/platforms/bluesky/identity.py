@@ -95,7 +95,7 @@ def _resolve_on(get: Fetch, base: str, handle: str) -> str:
 
 def _resolve_handle(handle: str, resolver: Callable[[str], str | None] | None) -> str:
     if resolver is None:
-        from atproto_identity.handle.resolver import HandleResolver  # type: ignore[import-untyped]
+        from atproto_identity.handle.resolver import HandleResolver
 
         resolver = HandleResolver(timeout=10).resolve
     did = resolver(handle)

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import httpx
-from atproto_client import Client  # type: ignore[import-untyped]
-from atproto_client.exceptions import (  # type: ignore[import-untyped]
+from atproto_client import Client
+from atproto_client.exceptions import (
     NetworkError,
     RateLimitExceededError,
     RequestErrorBase,
 )
-from atproto_client.request import Request  # type: ignore[import-untyped]
+from atproto_client.request import Request
 
 from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.platforms.base import RetryPolicy
