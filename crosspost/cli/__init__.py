@@ -12,11 +12,11 @@ import sys
 
 import typer
 
-from crosspost.cli import accounts, text
+from crosspost.cli import accounts, text, view
 from crosspost.cli.app import app
 from crosspost.errors import CrosspostError
 
-__all__ = ["accounts", "app", "main", "text"]
+__all__ = ["accounts", "app", "main", "text", "view"]
 
 
 def main() -> None:

@@ -1,0 +1,136 @@
+"""The site's stylesheet and search script: plain files, no fonts, no framework, no network."""
+
+from __future__ import annotations
+
+STYLE = """\
+:root { color-scheme: light dark; --fg: #1d1d1f; --bg: #fafaf7; --muted: #6b6b70;
+  --line: #deded8; --card: #ffffff; --accent: #2457c5; --quote: #f1f1ec; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e8e8e3; --bg: #16171a; --muted: #9a9aa2; --line: #33353b; --card: #1f2024;
+    --accent: #8fb0ff; --quote: #26282d; }
+}
+* { box-sizing: border-box; }
+body { margin: 0; background: var(--bg); color: var(--fg);
+  font: 16px/1.55 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
+a { color: var(--accent); }
+header.site { display: flex; flex-wrap: wrap; gap: .5rem 1.25rem; align-items: center;
+  padding: .75rem max(1rem, calc(50% - 21rem)); border-bottom: 1px solid var(--line); }
+header.site .home { font-weight: 700; text-decoration: none; color: var(--fg); }
+header.site nav { display: flex; flex-wrap: wrap; gap: .9rem; align-items: center; }
+header.site input, #q { font: inherit; padding: .3rem .6rem; border: 1px solid var(--line);
+  border-radius: .4rem; background: var(--card); color: var(--fg); }
+main { max-width: 42rem; margin: 0 auto; padding: 1rem; }
+footer.site { max-width: 42rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted);
+  font-size: .85rem; }
+h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
+.lede { color: var(--muted); margin-top: -.5rem; }
+article.post { background: var(--card); border: 1px solid var(--line); border-radius: .6rem;
+  padding: .9rem 1rem; margin: 0 0 1rem; overflow-wrap: anywhere; }
+article.post.deleted { border-style: dashed; }
+article.post > header, blockquote.quoted > header { color: var(--muted); font-size: .9rem; }
+.who { font-weight: 600; color: var(--fg); }
+.badge { display: inline-block; font-size: .75rem; padding: 0 .4rem; border-radius: .8rem;
+  border: 1px solid var(--line); }
+.context { color: var(--muted); font-size: .9rem; margin: .3rem 0; }
+.text p { margin: .5rem 0; }
+article h2 { font-size: 1.15rem; margin: .5rem 0; }
+blockquote { margin: .5rem 0; padding-left: .8rem; border-left: 3px solid var(--line); }
+blockquote.quoted { background: var(--quote); border-radius: .4rem; padding: .5rem .8rem; }
+.media { display: grid; gap: .5rem; margin: .6rem 0; }
+figure { margin: 0; }
+figure img, figure video { max-width: 100%; height: auto; border-radius: .4rem; display: block; }
+figure audio { width: 100%; }
+.alt { color: var(--muted); font-size: .85rem; margin: .2rem 0 0; }
+figure.missing { border: 1px dashed var(--line); border-radius: .4rem; padding: .4rem .6rem;
+  font-size: .9rem; }
+.card { display: block; border: 1px solid var(--line); border-radius: .5rem; padding: .5rem .7rem;
+  margin: .6rem 0; text-decoration: none; color: var(--fg); }
+.card strong, .card span, .card small { display: block; }
+.card span, .card small { color: var(--muted); font-size: .9rem; }
+.unsupported { border: 1px dashed var(--line); padding: .4rem .6rem; font-size: .9rem; }
+.unsupported pre { white-space: pre-wrap; font: inherit; margin: .3rem 0 0; }
+details.cw { border: 1px solid var(--line); border-radius: .4rem; padding: .3rem .6rem;
+  margin: .5rem 0; }
+details.cw > summary { cursor: pointer; font-weight: 600; }
+article.post > footer { font-size: .85rem; color: var(--muted); margin-top: .5rem; }
+nav.pages { display: flex; justify-content: space-between; margin: 1rem 0 2rem; }
+ol.thread { list-style: none; padding: 0; }
+ol.thread li.current > article { border-color: var(--accent); }
+ol.thread li.depth-1 { margin-left: 1.25rem; }
+ol.thread li.depth-2 { margin-left: 2.5rem; }
+ol.thread li.depth-3 { margin-left: 3.75rem; }
+ol.thread li.depth-4 { margin-left: 5rem; }
+ol.thread li.depth-5 { margin-left: 6.25rem; }
+ol.thread li.depth-6 { margin-left: 7.5rem; }
+ul.months, ul.tags { padding-left: 1.2rem; }
+ul.tags { columns: 2; }
+#results li { margin-bottom: .8rem; }
+#results .snippet { margin: .1rem 0 0; color: var(--muted); font-size: .9rem; }
+"""
+
+SEARCH = """\
+// Client-side search over assets/search-index.js (a script, so it works from file://).
+// Results are built with textContent only: no post text is ever parsed as HTML.
+(function () {
+  "use strict";
+  var rows = window.CROSSPOST_SEARCH || [];
+  var input = document.getElementById("q");
+  var status = document.getElementById("search-status");
+  var list = document.getElementById("results");
+  var LIMIT = 100;
+  var haystacks = null;
+
+  function haystack(row) {
+    var tags = row[6] ? row[6].split(" ").map(function (t) { return "#" + t; }).join(" ") : "";
+    return [row[2], row[3], row[4], row[5], tags].join(" ").toLowerCase();
+  }
+
+  function snippet(text, word) {
+    var at = word ? text.toLowerCase().indexOf(word) : -1;
+    var start = Math.max(0, at - 60);
+    var cut = text.slice(start, start + 200);
+    return (start > 0 ? "…" : "") + cut + (start + 200 < text.length ? "…" : "");
+  }
+
+  function show(index, words) {
+    var row = rows[index];
+    var item = document.createElement("li");
+    var link = document.createElement("a");
+    link.href = row[0];
+    link.textContent = row[1] + " · " + row[2] + " on " + row[3] + (row[4] ? " · " + row[4] : "");
+    var text = document.createElement("p");
+    text.className = "snippet";
+    text.textContent = snippet(row[5], words[0]);
+    item.appendChild(link);
+    item.appendChild(text);
+    list.appendChild(item);
+  }
+
+  function run() {
+    var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
+    list.textContent = "";
+    if (!words.length) {
+      status.textContent = rows.length + " posts to search.";
+      return;
+    }
+    if (haystacks === null) { haystacks = rows.map(haystack); }
+    var hits = [];
+    for (var i = 0; i < rows.length; i++) {
+      var text = haystacks[i];
+      if (words.every(function (w) { return text.indexOf(w) !== -1; })) { hits.push(i); }
+    }
+    status.textContent = hits.length + (hits.length === 1 ? " post" : " posts") + " found" +
+      (hits.length > LIMIT ? ", the newest " + LIMIT + " shown." : ".");
+    hits.slice(0, LIMIT).forEach(function (i) { show(i, words); });
+  }
+
+  var timer = null;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(run, 120);
+  });
+  var query = new URLSearchParams(window.location.search).get("q");
+  if (query) { input.value = query; }
+  run();
+})();
+"""

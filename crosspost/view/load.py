@@ -1,0 +1,192 @@
+"""Read a backup folder (any mix of platforms and accounts) into what the pages are made of.
+
+Posts are sorted newest first; tags are grouped case-insensitively; replies are grouped into
+conversations by their thread root, or by following `reply_to` through the posts at hand.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crosspost.backup.store import AccountBackup, BackupStore
+from crosspost.errors import DataError
+from crosspost.model import Media, Platform, Post, PostRef, SpanKind
+from crosspost.progress import NoProgress, Progress
+from crosspost.view.safe import tag_key
+
+PLATFORM_NAMES = {
+    Platform.BLUESKY: "Bluesky",
+    Platform.MASTODON: "Mastodon",
+    Platform.TUMBLR: "Tumblr",
+}
+_MAX_DEPTH = 6  # replies deeper than this are drawn at this indentation
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One post of the backup, with where its page lives and which account folder holds it."""
+
+    post: Post
+    backup: AccountBackup
+    slug: str  # the file name of its page under posts/, without ".html"
+
+    @property
+    def key(self) -> str:
+        return self.post.ref.key
+
+    @property
+    def month(self) -> str:
+        return self.post.created_at.strftime("%Y-%m")
+
+
+@dataclass
+class Archive:
+    """Everything the site shows, newest first."""
+
+    root: Path
+    entries: list[Entry]
+    accounts: list[AccountBackup]
+    by_key: dict[str, Entry] = field(default_factory=dict)
+    tags: dict[str, list[Entry]] = field(default_factory=dict)  # tag key -> entries
+    tag_names: dict[str, str] = field(default_factory=dict)  # tag key -> most used spelling
+    months: dict[str, list[Entry]] = field(default_factory=dict)
+    conversations: dict[str, list[tuple[Entry, int]]] = field(default_factory=dict)
+    conversation_of: dict[str, str] = field(default_factory=dict)  # post key -> conversation
+
+    def find(self, ref: PostRef | None) -> Entry | None:
+        """The entry a reference points to, when the backup holds it."""
+        if ref is None:
+            return None
+        return self.by_key.get(ref.key) or self.by_key.get(f"{ref.platform.value}::{ref.id}")
+
+
+def post_slug(post: Post) -> str:
+    """A short, stable page name: the platform and a hash of the post's key."""
+    digest = hashlib.sha256(post.ref.key.encode()).hexdigest()[:16]
+    return f"{post.ref.platform.value}-{digest}"
+
+
+def load_archive(root: Path, progress: Progress | None = None) -> Archive:
+    progress = progress or NoProgress()
+    if not root.is_dir():
+        raise DataError(f"{root}: no such backup folder")
+    accounts = BackupStore(root).accounts()
+    if not accounts:
+        raise DataError(
+            f"{root}: no backup here (expected folders like bluesky/ACCOUNT/posts/); "
+            "run `crosspost backup ACCOUNT` first"
+        )
+    files = sum(len(list(a.posts_dir.glob("*.json"))) for a in accounts if a.posts_dir.is_dir())
+    progress.start("load posts", files)
+    entries: list[Entry] = []
+    for backup in accounts:
+        for post in backup.iter_posts():
+            entries.append(Entry(post, backup, post_slug(post)))
+            progress.advance("load posts")
+    progress.finish("load posts")
+    entries.sort(key=lambda e: (e.post.created_at, e.key), reverse=True)
+    archive = Archive(root, entries, accounts)
+    _index(archive)
+    return archive
+
+
+def post_tags(post: Post) -> list[str]:
+    """The post's tags, then hashtags written in its text, each once (case-insensitively)."""
+    seen: dict[str, str] = {}
+    inline = (span.value for span in post.text.spans_of(SpanKind.TAG))
+    for tag in (*post.tags, *inline):
+        if tag.strip():
+            seen.setdefault(tag_key(tag), tag)
+    return list(seen.values())
+
+
+def _index(archive: Archive) -> None:
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    tags: dict[str, list[Entry]] = defaultdict(list)
+    months: dict[str, list[Entry]] = defaultdict(list)
+    for entry in archive.entries:
+        archive.by_key[entry.key] = entry
+        archive.by_key.setdefault(f"{entry.post.ref.platform.value}::{entry.post.ref.id}", entry)
+        months[entry.month].append(entry)
+        for tag in post_tags(entry.post):
+            tags[tag_key(tag)].append(entry)
+            spellings[tag_key(tag)][tag] += 1
+    archive.tags = dict(sorted(tags.items()))
+    archive.tag_names = {key: counts.most_common(1)[0][0] for key, counts in spellings.items()}
+    archive.months = dict(sorted(months.items(), reverse=True))
+    _group_conversations(archive)
+
+
+def _group_conversations(archive: Archive) -> None:
+    roots: dict[str, str] = {}
+
+    def root_of(entry: Entry) -> str:
+        seen: list[str] = []
+        current = entry
+        while current.key not in roots and current.key not in seen:
+            seen.append(current.key)
+            post = current.post
+            parent = archive.find(post.reply_to)
+            if post.thread_root is not None:
+                root = archive.find(post.thread_root)
+                key = root.key if root is not None else post.thread_root.key
+                roots[current.key] = key
+            elif parent is not None:
+                current = parent
+                continue
+            else:
+                roots[current.key] = post.reply_to.key if post.reply_to else current.key
+        found = roots.get(current.key, current.key)
+        for key in seen:
+            roots[key] = found
+        return found
+
+    groups: dict[str, list[Entry]] = defaultdict(list)
+    for entry in archive.entries:
+        groups[root_of(entry)].append(entry)
+    for key, members in groups.items():
+        if len(members) < 2:
+            continue
+        members.sort(key=lambda e: (e.post.created_at, e.key))
+        archive.conversations[key] = [(e, _depth(archive, e, members)) for e in members]
+        for entry in members:
+            archive.conversation_of[entry.key] = key
+
+
+def _depth(archive: Archive, entry: Entry, members: Iterable[Entry]) -> int:
+    inside = {member.key for member in members}
+    depth, current = 0, entry
+    while depth < _MAX_DEPTH:
+        parent = archive.find(current.post.reply_to)
+        if parent is None or parent.key not in inside or parent is current:
+            break
+        depth, current = depth + 1, parent
+    return depth
+
+
+def media_file(archive: Archive, entry: Entry, media: Media) -> Path | None:
+    """The media file in the local store, when it was downloaded and stays inside the backup."""
+    root = archive.root.resolve()
+    if media.local_path:
+        found = _inside(root, archive.root / media.local_path)
+        if found is not None:
+            return found
+    if media.sha256 and len(media.sha256) == 64 and "/" not in media.sha256:
+        folder = entry.backup.folder / "media" / media.sha256[:2]
+        for path in sorted(folder.glob(f"{media.sha256}.*")) if folder.is_dir() else []:
+            found = _inside(root, path)
+            if found is not None:
+                return found
+    return None
+
+
+def _inside(root: Path, path: Path) -> Path | None:
+    try:
+        resolved = path.resolve()
+    except (OSError, ValueError):
+        return None
+    return resolved if resolved.is_relative_to(root) and resolved.is_file() else None

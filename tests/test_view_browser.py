@@ -1,0 +1,210 @@
+"""End to end in headless Chromium: the site opens from file://, shows posts, media, tags and
+search, loads nothing from the network, and no payload hidden in a post can run."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from crosspost.backup.store import BackupStore
+from crosspost.model import LinkCard, Media, MediaKind, Platform, Post, PostRef, RichText, Span
+from crosspost.view import SiteReport, render_site
+from tests.browser import browser
+from tests.test_view_sample import ALT, T0, build_sample, png, store_media
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+__all__ = ["browser"]  # the fixture, imported for pytest
+
+# Each payload, if it ever ran, would set window.__xss or open a dialog.
+PAYLOADS = (
+    "<script>window.__xss=1;alert(1)</script>",
+    '<img src=x onerror="window.__xss=1;alert(1)">',
+    '"><img src=x onerror=window.__xss=1>',
+    "'><svg onload=window.__xss=1>",
+    "javascript:window.__xss=1",
+    "</title><script>window.__xss=1</script>",
+    '<iframe srcdoc="<script>parent.__xss=1</script>"></iframe>',
+    '<a href="javascript:window.__xss=1">click</a>',
+    "<details open ontoggle=window.__xss=1>",
+    '<style>@import "https://evil.example/x.css";</style>',
+    "\u2028</script><script>window.__xss=1</script>",
+    "${window.__xss=1}{{constructor.constructor('window.__xss=1')()}}",
+    '<img src="https://evil.example/track.png">',
+)
+HOSTILE_ACCOUNT = '<img src=x onerror="window.__xss=1">'
+
+
+def hostile_posts(root: Path) -> None:
+    """Posts carrying the payloads in every field a page shows."""
+    store = BackupStore(root)
+    backup = store.account(Platform.MASTODON, HOSTILE_ACCOUNT)
+    sha, local = store_media(backup, root, png((20, 90, 200)), "png")
+    for number, payload in enumerate(PAYLOADS):
+        text = f"xss {number} {payload} end"
+        start = text.index(payload)
+        spans = (
+            Span(start, start + len(payload), "link", payload),
+            Span(0, 3, "mention", payload),
+            Span(0, 3, "tag", payload),
+        )
+        ref = PostRef(Platform.MASTODON, HOSTILE_ACCOUNT, f"x{number}", payload)
+        post = Post(
+            ref,
+            T0 - timedelta(days=number + 1),
+            RichText(text, spans),
+            title=payload,
+            tags=(payload, f"xss{number}"),
+            content_warning=payload if number % 2 else "",
+            media=(
+                Media(MediaKind.IMAGE, payload, alt=payload, sha256=sha, local_path=local),
+                Media(MediaKind.IMAGE, "https://evil.example/i.png", alt=payload),
+                Media(MediaKind.VIDEO, payload, alt=payload, mime=payload),
+            ),
+            link_card=LinkCard(payload, payload, payload, thumb_url="https://evil.example/t.png"),
+            trail=(Post(replace(ref, id=f"q{number}", account=payload), T0, RichText(payload)),),
+        )
+        backup.save_post(post)
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> SiteReport:
+    root = tmp_path_factory.mktemp("backup")
+    build_sample(root)
+    hostile_posts(root)
+    return render_site(root, root.parent / "site", per_page=5)
+
+
+def url(report: SiteReport, page: str) -> str:
+    return (report.out / page).resolve().as_uri()
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("the page did not get there in time")
+        time.sleep(0.05)  # a real browser's clock, not ours to inject
+
+
+def assert_nothing_ran(driver: WebDriver, page: str) -> None:
+    from selenium.common.exceptions import NoAlertPresentException
+
+    try:
+        text = driver.switch_to.alert.text
+    except NoAlertPresentException:
+        text = None
+    assert text is None, f"{page}: a dialog opened ({text!r})"
+    found = driver.execute_script(
+        "return [window.__xss, window.top.__xss,"
+        " Array.from(document.querySelectorAll('*')).flatMap(e => Array.from(e.attributes)"
+        "   .filter(a => a.name.startsWith('on')).map(a => e.tagName + '.' + a.name)),"
+        " Array.from(document.querySelectorAll('a[href]')).filter(a => !/^(https?|mailto|file):$/"
+        "   .test(a.protocol)).map(a => a.href),"
+        " Array.from(document.scripts).map(s => s.src).filter(s => !s.startsWith('file:')),"
+        " document.querySelectorAll('iframe, object, embed, svg, style, base, form:not([role])')"
+        "   .length,"
+        " performance.getEntriesByType('resource').map(r => r.name)"
+        "   .filter(n => !n.startsWith('file:'))]"
+    )
+    assert found == [None, None, [], [], [], 0, []], f"{page}: {found}"
+
+
+def console_problems(driver: WebDriver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def test_the_index_lists_the_newest_posts(browser: WebDriver, site: SiteReport) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(url(site, "index.html"))
+    assert browser.title == "crosspost archive"
+    articles = browser.find_elements(By.CSS_SELECTOR, "main > article.post")
+    assert len(articles) == 5
+    assert "my comment on the reblog" in articles[0].text  # the newest post comes first
+    older = browser.find_element(By.LINK_TEXT, "Older →")
+    older.click()
+    assert browser.current_url.endswith(".html")
+    assert "/page/" in browser.current_url
+    assert console_problems(browser) == []
+
+
+def test_a_post_page_shows_its_image_and_alt_text(browser: WebDriver, site: SiteReport) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(url(site, "tags/painting.html"))
+    browser.find_element(By.CSS_SELECTOR, "article a.when").click()
+    assert "/posts/" in browser.current_url
+    image = browser.find_element(By.CSS_SELECTOR, "li.current > article figure img")
+    assert image.get_attribute("alt") == ALT
+    assert browser.execute_script("return arguments[0].naturalWidth", image) == 64
+    assert image.get_attribute("src").startswith("file://")
+    assert ALT in browser.find_element(By.CSS_SELECTOR, "li.current figcaption").text
+    thread = browser.find_elements(By.CSS_SELECTOR, "#conversation li")
+    assert len(thread) == 3
+    assert console_problems(browser) == []
+
+
+def test_a_tag_page_lists_its_posts(browser: WebDriver, site: SiteReport) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(url(site, "tags.html"))
+    browser.find_element(By.CSS_SELECTOR, "a[href='tags/art.html']").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text.casefold() == "#art"
+    assert len(browser.find_elements(By.CSS_SELECTOR, "main > article.post")) == 2
+
+
+def test_search_finds_posts_from_the_page_and_the_header(
+    browser: WebDriver, site: SiteReport
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    browser.get(url(site, "search.html"))
+    box = browser.find_element(By.ID, "q")
+    box.send_keys("twist")
+    results = lambda: browser.find_elements(By.CSS_SELECTOR, "#results li a")  # noqa: E731
+    wait_for(lambda: len(results()) == 1)
+    results()[0].click()
+    assert "The ending was a twist" in browser.page_source
+    header = browser.find_element(By.CSS_SELECTOR, "header.site input[name=q]")
+    header.send_keys("#cats", Keys.ENTER)
+    wait_for(lambda: "search.html" in browser.current_url and len(results()) == 1)
+    assert "1 post found" in browser.find_element(By.ID, "search-status").text
+
+
+def test_no_payload_runs_on_any_page(browser: WebDriver, site: SiteReport) -> None:
+    pages = sorted(p.relative_to(site.out).as_posix() for p in site.out.rglob("*.html"))
+    assert len(pages) > 40
+    for page in pages:
+        browser.get(url(site, page))
+        for details in browser.find_elements("css selector", "details"):
+            browser.execute_script("arguments[0].open = true", details)
+        assert_nothing_ran(browser, page)
+    assert console_problems(browser) == []
+
+
+def test_no_payload_runs_in_search_results(browser: WebDriver, site: SiteReport) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(url(site, "search.html") + "?q=xss")
+    wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#results li")) == len(PAYLOADS))
+    assert_nothing_ran(browser, "search.html?q=xss")
+    assert console_problems(browser) == []
+
+
+def test_the_checks_see_a_payload_that_runs(browser: WebDriver, tmp_path: Path) -> None:
+    page = tmp_path / "bad.html"
+    page.write_text('<img src="nowhere.png" onerror="window.__xss=1">', encoding="utf-8")
+    browser.get(page.as_uri())
+    wait_for(lambda: browser.execute_script("return window.__xss") == 1)
+    with pytest.raises(AssertionError, match=r"bad\.html"):
+        assert_nothing_ran(browser, "bad.html")
+    browser.get_log("browser")  # the missing image's error is this test's, not the next one's

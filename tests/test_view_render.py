@@ -1,0 +1,224 @@
+"""Rendering without a browser: the pages' HTML, sanitising, pagination and incremental writes."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from crosspost.backup.store import BackupStore
+from crosspost.errors import DataError
+from crosspost.model import LinkCard, Platform, Post, RichText, Span
+from crosspost.progress import RecordingProgress
+from crosspost.view import render_site
+from crosspost.view.pages import CSP, chunk_count
+from crosspost.view.safe import body_html, safe_url, tag_slug
+from tests.cli_helpers import run_cli
+from tests.test_view_sample import ALT, BSKY, T0, bsky_ref, build_sample
+
+
+def page(out: Path, relative: str) -> str:
+    return (out / relative).read_text(encoding="utf-8")
+
+
+def post_page(out: Path, text: str) -> str:
+    """The page of the post showing `text` (in a conversation: the highlighted one)."""
+    for path in sorted((out / "posts").glob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        main = html.split("<main>")[1]
+        if '<li class="depth-' in main:
+            main = main[main.index(" current") :]
+        if text in main.split("</article>")[0]:
+            return html
+    raise AssertionError(f"no post page shows {text!r}")
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    build_sample(tmp_path / "backup")
+    render_site(tmp_path / "backup", tmp_path / "site")
+    return tmp_path / "site"
+
+
+def test_every_page_has_the_strict_policy_and_no_inline_script(site: Path) -> None:
+    for path in site.rglob("*.html"):
+        html = path.read_text(encoding="utf-8")
+        assert f'<meta http-equiv="Content-Security-Policy" content="{CSP}">' in html
+        assert "default-src 'none'" in CSP
+        assert re.findall(r"<script(?![^>]*\bsrc=)", html) == [], path
+        assert " style=" not in html
+        assert "http://" not in re.sub(r'href="[^"]*"', "", html)
+        assert re.findall(r'src="https?:', html) == [], path
+
+
+def test_images_come_from_the_local_store_with_their_alt_text(site: Path) -> None:
+    html = post_page(site, "Painted this today")
+    sources = re.findall(r'<img src="([^"]+)" alt="' + re.escape(ALT) + '"', html)
+    (src,) = sources
+    assert src.startswith("../media/")
+    assert (site / "posts" / src).resolve().is_file()
+    assert f'<figcaption class="alt">{ALT}</figcaption>' in html
+
+
+def test_video_and_audio_get_players_and_remote_media_only_a_link(site: Path) -> None:
+    html = post_page(site, "A clip and a song")
+    assert re.search(r'<video controls preload="metadata" src="\.\./media/[^"]+\.mp4">', html)
+    assert re.search(r'<audio controls preload="metadata" src="\.\./media/[^"]+\.mp3">', html)
+    assert "image not in the backup" in html
+    assert '<a href="https://files.example/remote.png"' in html
+    assert 'src="https://files.example' not in html
+
+
+def test_content_warnings_fold_and_quotes_show_as_quoted_posts(site: Path) -> None:
+    cw = post_page(site, "The ending was a twist")
+    assert '<details class="cw"><summary>CW: film spoilers</summary>' in cw
+    quote = post_page(site, "Look at this.")
+    assert '<blockquote class="quoted">' in quote
+    assert "Bob's quoted words" in quote
+    assert "Card title" in quote
+
+
+def test_reblog_trails_come_before_the_comment(site: Path) -> None:
+    html = post_page(site, "my comment on the reblog")
+    assert html.index("dave's original") < html.index("my comment on the reblog")
+    assert "<strong>poll</strong> (not shown: polls are not carried)" in html
+    assert 'href="https://alice.tumblr.com/post/555"' in html  # the link to the original
+
+
+def test_a_reply_links_to_its_parent_and_shows_the_conversation(site: Path) -> None:
+    html = post_page(site, "Last one in the thread.")
+    assert '↩ in reply to <a href="../posts/bluesky-' in html
+    assert html.count('<li class="depth-') == 3
+    assert '<li class="depth-2 current">' in html
+
+
+def test_tag_links_in_text_lead_to_the_local_tag_page(site: Path) -> None:
+    html = post_page(site, "Painted this today")
+    assert 'href="../tags/art.html" class="mention hashtag"' in html
+    assert (site / "tags" / "art.html").is_file()
+    assert "#Art" in page(site, "tags.html") or "#art" in page(site, "tags.html")
+
+
+def test_sanitising_keeps_links_and_drops_scripts() -> None:
+    text = "x <script>alert(1)</script> y"
+    rich = RichText(text, (Span(0, 1, "link", "javascript:alert(1)"), Span(28, 29, "tag", "t")))
+    html = body_html(rich, lambda tag: f"tags/{tag}.html")
+    assert "<script>" not in html
+    assert "javascript:" not in html
+    assert "&lt;script&gt;" in html
+    assert 'href="tags/t.html"' in html
+    assert safe_url("JAVASCRIPT:alert(1)") is None
+    assert safe_url(" https://example.com/") == "https://example.com/"
+
+
+def test_tag_slugs_are_safe_file_names() -> None:
+    assert tag_slug("Art") == tag_slug("art") == "art"
+    for tag in ("../etc", "日本", "<script>", "a/b", ".", ""):
+        slug = tag_slug(tag)
+        assert re.fullmatch(r"[a-z0-9-]+", slug), slug
+    assert tag_slug("a b") != tag_slug("a-b")
+
+
+def test_pagination_keeps_older_pages_fixed(tmp_path: Path) -> None:
+    assert [chunk_count(n, 5) for n in (0, 5, 6, 10, 11)] == [0, 0, 1, 1, 2]
+    backup = BackupStore(tmp_path / "b").account(Platform.BLUESKY, BSKY)
+    for number in range(12):
+        backup.save_post(Post(bsky_ref(f"3k{number:03}"), T0 + timedelta(hours=number),
+                              RichText(f"post number {number}")))  # fmt: skip
+    out = tmp_path / "site"
+    render_site(tmp_path / "b", out, per_page=5)
+    assert sorted(p.name for p in (out / "page").iterdir()) == ["1.html", "2.html"]
+    first = page(out, "page/1.html")
+    assert all(f"post number {n}<" in first for n in range(5))
+    assert first.index("post number 4<") < first.index("post number 0<")  # newest first
+    assert 'href="2.html">← Newer' in first
+    assert 'href="../index.html">← Newer' in page(out, "page/2.html")
+
+
+def test_a_second_render_rewrites_only_the_pages_that_changed(tmp_path: Path) -> None:
+    root, out = tmp_path / "backup", tmp_path / "site"
+    build_sample(root)
+    first = render_site(root, out)
+    assert first.unchanged == 0
+    times = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = render_site(root, out)
+    assert again.written == ()
+    assert {p: p.stat().st_mtime_ns for p in times} == times
+
+    # An incremental backup brings one new post in an existing month with an existing tag.
+    BackupStore(root).account(Platform.BLUESKY, BSKY).save_post(
+        Post(bsky_ref("3knew"), T0 + timedelta(days=2), RichText("brand new"), tags=("films",))
+    )
+    third = render_site(root, out)
+    new_page = next(p for p in third.written if p.startswith("posts/"))
+    assert sorted(third.written) == sorted(
+        [
+            "index.html",
+            "archive.html",
+            "archive/2024-03.html",
+            "tags.html",
+            "tags/films.html",
+            new_page,
+            "assets/search-index.js",
+        ]
+    )
+    untouched = [p for p in times if p.relative_to(out).as_posix() not in third.written]
+    assert untouched
+    for path in untouched:
+        if path.name != ".crosspost-view.json":
+            assert path.stat().st_mtime_ns == times[path], path
+
+
+def test_pages_that_no_longer_exist_are_removed(tmp_path: Path) -> None:
+    root, out = tmp_path / "backup", tmp_path / "site"
+    posts = build_sample(root)
+    render_site(root, out)
+    (out / "notes.txt").write_text("mine")
+    backup = BackupStore(root).account(Platform.TUMBLR, "alice")
+    backup.save_post(posts["reblog"].with_changes(tags=()))
+    report = render_site(root, out)
+    assert "tags/cats.html" in report.removed
+    assert not (out / "tags" / "cats.html").exists()
+    assert (out / "notes.txt").read_text() == "mine"  # never ours, never removed
+
+
+def test_progress_is_reported(tmp_path: Path) -> None:
+    build_sample(tmp_path / "b")
+    progress = RecordingProgress()
+    report = render_site(tmp_path / "b", tmp_path / "site", progress=progress)
+    assert progress.total_advanced("load posts") == report.posts == 8
+    assert progress.total_advanced("copy media") == report.media == 3
+    assert ("start", "render pages", progress.total_advanced("render pages")) in progress.events
+
+
+def test_a_folder_without_a_backup_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match="no backup here"):
+        render_site(tmp_path, tmp_path / "site")
+    with pytest.raises(DataError, match="no such backup folder"):
+        render_site(tmp_path / "missing")
+
+
+def test_link_cards_with_odd_urls_are_not_links(tmp_path: Path) -> None:
+    backup = BackupStore(tmp_path / "b").account(Platform.BLUESKY, BSKY)
+    card = LinkCard("javascript:alert(1)", "Title <b>", "desc")
+    backup.save_post(Post(bsky_ref("3kx"), T0, RichText("hi"), link_card=card))
+    render_site(tmp_path / "b", tmp_path / "site")
+    html = post_page(tmp_path / "site", "hi")
+    assert '<div class="card"><strong>Title &lt;b&gt;</strong>' in html
+    assert 'href="javascript' not in html
+
+
+def test_the_view_command_prints_a_summary(tmp_path: Path) -> None:
+    build_sample(tmp_path / "b")
+    result = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"), "--quiet")
+    assert result.code == 0, result.err
+    assert "rendered 8 posts from 3 accounts" in result.out
+    assert "(24 written, 0 unchanged, 0 removed), 3 media files" in result.out
+    assert f"open {(tmp_path / 's' / 'index.html').as_uri()}" in result.out
+    again = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"))
+    assert "(0 written, 24 unchanged, 0 removed)" in again.out
+    missing = run_cli("view", str(tmp_path / "nothing"))
+    assert missing.code == 7
+    assert "no such backup folder" in missing.err
