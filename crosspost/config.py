@@ -74,6 +74,8 @@ class SyncRule:
     visibility: tuple[Visibility, ...] = (Visibility.PUBLIC,)
     since: datetime | None = None
     strip_selecting_tags: bool = True
+    edits: bool = False  # propagate edits of mirrored posts (Mastodon targets; README: sync)
+    deletes: bool = False  # delete mirrors when their source post is deleted
     options: TargetOptions = TargetOptions()
     overrides: Mapping[str, TargetOptions] = field(default_factory=dict)
 
@@ -231,6 +233,8 @@ def _parse_rule(table: _Table, accounts: Mapping[str, Account]) -> SyncRule:
         visibility=table.enums("visibility", Visibility, (Visibility.PUBLIC,)),
         since=_as_datetime(since) if since is not None else None,
         strip_selecting_tags=table.optional("strip_selecting_tags", bool, True),
+        edits=table.optional("edits", bool, False),
+        deletes=table.optional("deletes", bool, False),
         options=options,
         overrides=overrides,
     )

@@ -1,0 +1,262 @@
+"""Commands that mirror posts: sync (once or --watch), status, migrate."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from crosspost.cli.app import AccountArg, ConfigOpt, app
+from crosspost.config import Config, load_config
+
+if TYPE_CHECKING:
+    from crosspost.state import StateStore
+    from crosspost.sync import RuleReport, StopSignal, SyncEngine, SyncReport
+
+StateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        envvar="CROSSPOST_STATE",
+        help="The state database (ledger, cursors, lock); default: the user data dir.",
+        show_default=False,
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", "-n", help="Show what would be sent; write nothing.")
+]
+
+
+def _open_state(path: Path | None, dry_run: bool) -> StateStore:
+    from crosspost.state import StateStore
+
+    return StateStore.snapshot(path) if dry_run else StateStore(path)
+
+
+def _engine(
+    config: Config, state: StateStore, dry_run: bool, stop: StopSignal | None = None
+) -> SyncEngine:
+    from crosspost.accounts import Account
+    from crosspost.clients import open_client
+    from crosspost.platforms.base import PlatformClient
+    from crosspost.sync import SyncEngine
+
+    def clients(account: Account, writing: bool) -> PlatformClient:
+        return open_client(account, for_writing=writing)
+
+    return SyncEngine(config, state, clients, dry_run=dry_run, stop=stop)
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[StopSignal]:
+    """SIGTERM and SIGINT ask for a graceful stop after the current post."""
+    from crosspost.sync import StopSignal
+
+    stop = StopSignal()
+
+    def handler(number: int, frame: object) -> None:
+        typer.echo("stopping after the current post...", err=True)
+        stop.request()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _print_rule(report: RuleReport) -> None:
+    for block in report.dry_run:
+        typer.echo(block)
+    typer.echo(report.summary())
+    for source, target, why in report.failed:
+        typer.echo(f"  failed: {source} -> {target}: {why}")
+    for line in report.stopped:
+        typer.echo(f"  stopped: {line}")
+    if report.resume_at:
+        when = datetime.fromtimestamp(report.resume_at, UTC).isoformat(timespec="minutes")
+        typer.echo(f"  resume after {when} (run the same command again then)")
+    for note in report.notes:
+        typer.echo(f"  note: {note}")
+
+
+def _print_report(report: SyncReport) -> None:
+    for rule in report.rules:
+        _print_rule(rule)
+    if report.stopped_early:
+        typer.echo("stopped early; the next run goes on from here")
+
+
+@app.command("sync")
+def sync(
+    config: ConfigOpt = None,
+    rule: Annotated[
+        str | None, typer.Option("--rule", "-r", help="Run only this rule (default: all).")
+    ] = None,
+    dry_run: DryRunOpt = False,
+    rebuild_ledger: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild-ledger",
+            help="Rebuild the ledger from the markers mirrors carry; post nothing.",
+        ),
+    ] = False,
+    adopt: Annotated[
+        bool,
+        typer.Option(
+            "--adopt", help="Record posts you already cross-posted by hand instead of posting."
+        ),
+    ] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep running: sync every --interval until stopped.")
+    ] = False,
+    interval: Annotated[
+        str, typer.Option("--interval", help="Time between runs with --watch (10m, 1h, ...).")
+    ] = "10m",
+    state: StateOpt = None,
+) -> None:
+    """Mirror the posts each rule selects to its targets, once and only once."""
+    from crosspost.sync import parse_interval
+    from crosspost.sync import watch as watch_loop
+
+    loaded = load_config(config)
+    seconds = parse_interval(interval) if watch else 0.0
+    store = _open_state(state, dry_run)
+    failed = 0
+    with _stop_on_signals() as stop, store:
+        engine = _engine(loaded, store, dry_run, stop)
+        lock = store.lock()
+        lock.acquire()
+        try:
+            if rebuild_ledger:
+                _rebuild(engine, loaded, rule)
+                return
+
+            def once() -> None:
+                nonlocal failed
+                lock.beat()
+                report = engine.run(rule, adopt=adopt)
+                _print_report(report)
+                failed += report.failed
+
+            if watch:
+                watch_loop(once, seconds, stop=stop, sleep=time.sleep)
+            else:
+                once()
+        finally:
+            lock.release()
+    if failed and not watch:
+        raise typer.Exit(1)
+
+
+def _rebuild(engine: SyncEngine, config: Config, rule_name: str | None) -> None:
+    from crosspost.sync import RuleReport
+    from crosspost.sync import rebuild_ledger as rebuild
+
+    rules = [config.rule(rule_name)] if rule_name else list(config.rules)
+    for rule in rules:
+        report = RuleReport(rule.name)
+        rebuild(engine, rule, report)
+        typer.echo(
+            f"{rule.name}: {report.seen} source posts read, {report.reconciled} mirrors "
+            "found and recorded"
+        )
+
+
+@app.command("status")
+def status(config: ConfigOpt = None, state: StateOpt = None) -> None:
+    """Per rule and target: mirrored, pending, failed (with reasons) and the next run's work."""
+    from crosspost.state import StateStore
+
+    loaded = load_config(config)
+    with StateStore.snapshot(state) as store:
+        now = store.clock()
+        if not loaded.rules:
+            typer.echo("no sync rules in the config")
+        for rule in loaded.rules:
+            cursor = store.cursor(rule.name)
+            typer.echo(f"{rule.name}: {rule.source} -> {', '.join(rule.targets)}")
+            typer.echo(f"  read up to: {cursor or 'not run yet'}")
+            for row in store.summary(rule.name, rule.targets, now):
+                typer.echo(
+                    f"  {row.target}: {row.published} mirrored, {row.pending} pending, "
+                    f"{row.failed} failed; next run: {row.due} to publish"
+                )
+                for source, why in row.errors:
+                    typer.echo(f"    failed: {source}: {why}")
+
+
+@app.command("migrate")
+def migrate(
+    source: AccountArg,
+    target: Annotated[str, typer.Argument(help="The account to copy to.", show_default=False)],
+    config: ConfigOpt = None,
+    from_backup: Annotated[
+        Path | None,
+        typer.Option("--from-backup", help="Read the posts from this backup folder instead."),
+    ] = None,
+    since: Annotated[
+        datetime | None, typer.Option(help="Only posts from this date on.", formats=["%Y-%m-%d"])
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(help="Only posts up to this date.", formats=["%Y-%m-%d"])
+    ] = None,
+    keep_dates: Annotated[
+        bool,
+        typer.Option(help="Keep the original dates where the target allows (Bluesky, Tumblr)."),
+    ] = True,
+    date_line: Annotated[
+        str | None,
+        typer.Option(
+            help='The line added where dates cannot be kept; "" for none. '
+            "Default: Originally posted on {platform} on {date:%Y-%m-%d}.",
+            show_default=False,
+        ),
+    ] = None,
+    dry_run: DryRunOpt = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Wait out posting caps instead of stopping.")
+    ] = False,
+    state: StateOpt = None,
+) -> None:
+    """Copy a whole account (or its backup) to another, oldest first; rerun to resume."""
+    from crosspost.sync import MigrateOptions
+    from crosspost.sync import migrate as run_migrate
+    from crosspost.sync.migrate import DEFAULT_DATE_LINE
+
+    loaded = load_config(config, required=False)
+    options = MigrateOptions(
+        from_backup=from_backup,
+        since=_utc(since),
+        until=_utc(until, end_of_day=True),
+        keep_dates=keep_dates,
+        date_line=DEFAULT_DATE_LINE if date_line is None else date_line,
+    )
+    store = _open_state(state, dry_run)
+    with _stop_on_signals() as stop, store, store.lock():
+        engine = _engine(loaded, store, dry_run, stop)
+        while True:
+            report = run_migrate(engine, source, target, options)
+            _print_rule(report)
+            if not (watch and report.resume_at) or stop.requested:
+                break
+            time.sleep(max(report.resume_at - time.time(), 1.0))
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _utc(value: datetime | date | None, *, end_of_day: bool = False) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, datetime.min.time())
+    if end_of_day and value.time() == datetime.min.time():
+        value = value.replace(hour=23, minute=59, second=59)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -1,0 +1,124 @@
+"""The single-run lock: cron, a systemd timer and `sync --watch` never work at the same time.
+
+The lock is a row in the state database naming the holder (host, pid) and its last heartbeat.
+A row left by a process that died (same host, pid gone) or that stopped beating for longer than
+`stale_after` is stale and taken over, so a crash never leaves the tool locked out.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+from collections.abc import Callable
+from types import TracebackType
+
+from crosspost.errors import CrosspostError, ExitCode
+
+STALE_AFTER = 3600.0  # seconds without a heartbeat before another host's lock counts as stale
+
+
+class LockHeldError(CrosspostError):
+    """Another crosspost run holds the lock."""
+
+    exit_code = ExitCode.FAILURE
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # it exists, it is someone else's
+    except OSError:
+        return False
+    return True
+
+
+class RunLock:
+    """Acquire with `acquire()` (or as a context manager); `beat()` refreshes the heartbeat."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        clock: Callable[[], float],
+        *,
+        name: str = "sync",
+        pid: int | None = None,
+        host: str | None = None,
+        alive: Callable[[int], bool] = pid_alive,
+        stale_after: float = STALE_AFTER,
+    ) -> None:
+        self.db, self.clock, self.name = db, clock, name
+        self.pid = os.getpid() if pid is None else pid
+        self.host = host or socket.gethostname()
+        self.alive, self.stale_after = alive, stale_after
+        self.held = False
+
+    def acquire(self) -> None:
+        now = self.clock()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            row = self.db.execute(
+                "SELECT pid, host, started, heartbeat FROM locks WHERE name = ?", (self.name,)
+            ).fetchone()
+            if row is not None and not self._stale(row, now):
+                pid, host, started, _ = row
+                raise LockHeldError(
+                    f"another crosspost {self.name} is running (pid {pid} on {host}, since "
+                    f"{_ago(now - started)}); it stops by itself, or stop it first"
+                )
+            self.db.execute(
+                "INSERT OR REPLACE INTO locks(name, pid, host, started, heartbeat) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (self.name, self.pid, self.host, now, now),
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.held = True
+
+    def _stale(self, row: tuple[int, str, float, float], now: float) -> bool:
+        pid, host, _, heartbeat = row
+        if host == self.host and pid == self.pid:
+            return True  # our own leftover (a previous run in this process)
+        if host == self.host and not self.alive(pid):
+            return True
+        return now - heartbeat > self.stale_after
+
+    def beat(self) -> None:
+        if self.held:
+            self.db.execute(
+                "UPDATE locks SET heartbeat = ? WHERE name = ? AND pid = ? AND host = ?",
+                (self.clock(), self.name, self.pid, self.host),
+            )
+
+    def release(self) -> None:
+        if self.held:
+            self.db.execute(
+                "DELETE FROM locks WHERE name = ? AND pid = ? AND host = ?",
+                (self.name, self.pid, self.host),
+            )
+            self.held = False
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.release()
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{max(seconds, 0):.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,412 @@
+"""StateStore: the SQLite database behind sync and migrate (stdlib sqlite3, no server).
+
+Tables: `mirrors` (the ledger: source post x target account x chunk -> status and target post),
+`sources` (the source posts planned, so a retry needs no read), `cursors` (per rule), `locks`
+(the run lock, see `crosspost.state.lock`). The schema version lives in `PRAGMA user_version`;
+`MIGRATIONS[n]` takes a database from version n to n + 1. Every write commits at once, so a
+crash leaves the ledger as it was after the last completed step.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from crosspost.errors import DataError
+from crosspost.model import Platform, Post, PostRef
+from crosspost.state.lock import RunLock
+
+SCHEMA_VERSION = 1
+MEMORY = ":memory:"
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE mirrors (
+        source_key   TEXT NOT NULL,
+        target       TEXT NOT NULL,
+        chunk        INTEGER NOT NULL,
+        chunks       INTEGER NOT NULL DEFAULT 1,
+        rule         TEXT NOT NULL DEFAULT '',
+        status       TEXT NOT NULL CHECK (status IN ('pending', 'published', 'failed')),
+        target_ref   TEXT,
+        target_key   TEXT,
+        attempts     INTEGER NOT NULL DEFAULT 0,
+        last_error   TEXT,
+        next_retry   REAL,
+        first_intent REAL NOT NULL,
+        updated      REAL NOT NULL,
+        PRIMARY KEY (source_key, target, chunk)
+    );
+    CREATE INDEX mirrors_target_key ON mirrors (target_key);
+    CREATE INDEX mirrors_rule_status ON mirrors (rule, status);
+    CREATE TABLE sources (
+        source_key TEXT PRIMARY KEY,
+        rule       TEXT NOT NULL DEFAULT '',
+        post       TEXT NOT NULL,
+        edited     TEXT,
+        saved      REAL NOT NULL
+    );
+    CREATE TABLE cursors (rule TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL);
+    CREATE TABLE locks (
+        name TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL,
+        started REAL NOT NULL, heartbeat REAL NOT NULL
+    );
+    """,
+)
+
+
+class MirrorStatus(StrEnum):
+    PENDING = "pending"  # intent written; with attempts > 0 the publish may have happened
+    PUBLISHED = "published"
+    FAILED = "failed"  # retried after next_retry
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerEntry:
+    source_key: str
+    target: str
+    chunk: int
+    chunks: int
+    rule: str
+    status: MirrorStatus
+    target_ref: PostRef | None
+    attempts: int
+    last_error: str | None
+    next_retry: float | None
+    first_intent: float
+    updated: float
+
+    @property
+    def identity(self) -> tuple[str, str, int]:
+        return self.source_key, self.target, self.chunk
+
+
+@dataclass(frozen=True, slots=True)
+class TargetSummary:
+    rule: str
+    target: str
+    published: int
+    pending: int
+    failed: int
+    due: int  # pending or failed entries the next run will try
+    errors: tuple[tuple[str, str], ...]  # (source key, last error) of failed entries
+
+
+def default_state_path() -> Path:
+    from platformdirs import user_data_path
+
+    return user_data_path("crosspost", appauthor=False) / "state.sqlite3"
+
+
+def ref_to_json(ref: PostRef) -> str:
+    data = {"platform": ref.platform.value, "account": ref.account, "id": ref.id}
+    data.update({k: v for k, v in (("url", ref.url), ("cid", ref.cid)) if v})
+    return json.dumps(data, sort_keys=True)
+
+
+def ref_from_json(text: str) -> PostRef:
+    data = json.loads(text)
+    return PostRef(
+        Platform(data["platform"]), data["account"], data["id"], data.get("url"), data.get("cid")
+    )
+
+
+_COLUMNS = (
+    "source_key, target, chunk, chunks, rule, status, target_ref, attempts, last_error, "
+    "next_retry, first_intent, updated"
+)
+
+
+def _entry(row: tuple[Any, ...]) -> LedgerEntry:
+    ref = ref_from_json(row[6]) if row[6] else None
+    return LedgerEntry(row[0], row[1], row[2], row[3], row[4], MirrorStatus(row[5]), ref, *row[7:])
+
+
+class StateStore:
+    """Open with a path (created with its folder), `:memory:` for tests, or None for the default
+    file in the user data dir. `clock` gives seconds since the epoch (injected in tests)."""
+
+    def __init__(self, path: Path | str | None = None, *, clock: Callable[[], float] = time.time):
+        self.clock = clock
+        target = default_state_path() if path is None else path
+        if str(target) != MEMORY:
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        self.path = str(target)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
+            if self.path != MEMORY:
+                self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+        except sqlite3.DatabaseError as error:
+            raise DataError(f"{self.path}: the state database cannot be used: {error}") from None
+
+    @classmethod
+    def snapshot(cls, path: Path | str | None = None, **options: Any) -> StateStore:
+        """An in-memory copy of the state file (empty when there is none): a dry run works on it
+        and throws it away, so the file is never written, not even its journal."""
+        source = default_state_path() if path is None else Path(path)
+        store = cls(MEMORY, **options)
+        if str(source) != MEMORY and source.exists():
+            try:
+                disk = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+                try:
+                    disk.backup(store.db)
+                finally:
+                    disk.close()
+            except sqlite3.DatabaseError as error:
+                raise DataError(f"{source}: the state database cannot be read: {error}") from None
+            store._migrate()
+        return store
+
+    def copy(self) -> StateStore:
+        """An in-memory copy of this state (a dry run works on one)."""
+        store = StateStore(MEMORY, clock=self.clock)
+        self.db.backup(store.db)
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> StateStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- schema --------------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return int(self.db.execute("PRAGMA user_version").fetchone()[0])
+
+    def _migrate(self) -> None:
+        version = self.version
+        if version > SCHEMA_VERSION:
+            raise DataError(
+                f"{self.path}: written by a newer crosspost (state schema {version}); "
+                "upgrade crosspost to use it"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            # One script, one transaction: a migration is applied whole or not at all.
+            script = (
+                f"BEGIN IMMEDIATE;{MIGRATIONS[number]};PRAGMA user_version = {number + 1};COMMIT;"
+            )
+            try:
+                self.db.executescript(script)
+            except BaseException:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise
+
+    def lock(self, name: str = "sync", **options: Any) -> RunLock:
+        return RunLock(self.db, self.clock, name=name, **options)
+
+    # --- ledger --------------------------------------------------------------------------------
+
+    def entry(self, source_key: str, target: str, chunk: int) -> LedgerEntry | None:
+        row = self.db.execute(
+            f"SELECT {_COLUMNS} FROM mirrors WHERE source_key = ? AND target = ? AND chunk = ?",
+            (source_key, target, chunk),
+        ).fetchone()
+        return None if row is None else _entry(row)
+
+    def entries(self, source_key: str, target: str) -> list[LedgerEntry]:
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM mirrors WHERE source_key = ? AND target = ? ORDER BY chunk",
+            (source_key, target),
+        )
+        return [_entry(row) for row in rows]
+
+    def all_entries(self, rule: str | None = None) -> list[LedgerEntry]:
+        where, args = ("WHERE rule = ?", (rule,)) if rule is not None else ("", ())
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM mirrors {where} ORDER BY source_key, target, chunk", args
+        )
+        return [_entry(row) for row in rows]
+
+    def is_mirror(self, post_key: str) -> bool:
+        """True when the post is one crosspost published (a target in the ledger)."""
+        row = self.db.execute(
+            "SELECT 1 FROM mirrors WHERE target_key = ? LIMIT 1", (post_key,)
+        ).fetchone()
+        return row is not None
+
+    def has_source(self, source_key: str, target: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM mirrors WHERE source_key = ? AND target = ? LIMIT 1",
+            (source_key, target),
+        ).fetchone()
+        return row is not None
+
+    def record_intent(
+        self, source_key: str, target: str, chunk: int, chunks: int, rule: str
+    ) -> LedgerEntry:
+        """The intent to publish one chunk (pending, no attempt yet); an existing entry stays."""
+        now = self.clock()
+        self.db.execute(
+            "INSERT OR IGNORE INTO mirrors (source_key, target, chunk, chunks, rule, status, "
+            "first_intent, updated) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+            (source_key, target, chunk, chunks, rule, now, now),
+        )
+        entry = self.entry(source_key, target, chunk)
+        assert entry is not None
+        return entry
+
+    def record_intents(self, source_key: str, target: str, chunks: int, rule: str) -> None:
+        """The intents of every chunk of one post on one target, all or none (one transaction)."""
+        now = self.clock()
+        rows = [(source_key, target, i, chunks, rule, now, now) for i in range(chunks)]
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO mirrors (source_key, target, chunk, chunks, rule, status, "
+                "first_intent, updated) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+                rows,
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def record_attempt(self, source_key: str, target: str, chunk: int) -> None:
+        """Written just before a publish call: from here on, a crash leaves something to check."""
+        self.db.execute(
+            "UPDATE mirrors SET status = 'pending', attempts = attempts + 1, updated = ? "
+            "WHERE source_key = ? AND target = ? AND chunk = ?",
+            (self.clock(), source_key, target, chunk),
+        )
+
+    def record_published(
+        self,
+        source_key: str,
+        target: str,
+        chunk: int,
+        ref: PostRef,
+        *,
+        rule: str = "",
+        chunks: int = 1,
+    ) -> None:
+        now = self.clock()
+        self.db.execute(
+            "INSERT INTO mirrors (source_key, target, chunk, chunks, rule, status, target_ref, "
+            "target_key, first_intent, updated) VALUES (?, ?, ?, ?, ?, 'published', ?, ?, ?, ?) "
+            "ON CONFLICT (source_key, target, chunk) DO UPDATE SET status = 'published', "
+            "target_ref = excluded.target_ref, target_key = excluded.target_key, "
+            "last_error = NULL, next_retry = NULL, updated = excluded.updated",
+            (source_key, target, chunk, chunks, rule, ref_to_json(ref), ref.key, now, now),
+        )
+
+    def record_failed(
+        self, source_key: str, target: str, chunk: int, error: str, next_retry: float | None
+    ) -> None:
+        self.db.execute(
+            "UPDATE mirrors SET status = 'failed', last_error = ?, next_retry = ?, updated = ? "
+            "WHERE source_key = ? AND target = ? AND chunk = ?",
+            (error[:1000], next_retry, self.clock(), source_key, target, chunk),
+        )
+
+    def forget(self, source_key: str, target: str) -> None:
+        self.db.execute(
+            "DELETE FROM mirrors WHERE source_key = ? AND target = ?", (source_key, target)
+        )
+
+    def due(self, rule: str, now: float) -> list[tuple[str, str]]:
+        """(source key, target) pairs with unfinished chunks whose retry time has come."""
+        rows = self.db.execute(
+            "SELECT source_key, target FROM mirrors WHERE rule = ? AND (status = 'pending' OR "
+            "(status = 'failed' AND (next_retry IS NULL OR next_retry <= ?))) "
+            "GROUP BY source_key, target ORDER BY MIN(rowid)",
+            (rule, now),
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def summary(self, rule: str, targets: tuple[str, ...], now: float) -> list[TargetSummary]:
+        result = []
+        for target in targets:
+            counts = dict(
+                self.db.execute(
+                    "SELECT status, COUNT(*) FROM mirrors WHERE rule = ? AND target = ? "
+                    "GROUP BY status",
+                    (rule, target),
+                ).fetchall()
+            )
+            due = self.db.execute(
+                "SELECT COUNT(*) FROM mirrors WHERE rule = ? AND target = ? AND (status = "
+                "'pending' OR (status = 'failed' AND (next_retry IS NULL OR next_retry <= ?)))",
+                (rule, target, now),
+            ).fetchone()[0]
+            errors = self.db.execute(
+                "SELECT source_key, last_error FROM mirrors WHERE rule = ? AND target = ? AND "
+                "status = 'failed' ORDER BY updated DESC LIMIT 20",
+                (rule, target),
+            ).fetchall()
+            result.append(
+                TargetSummary(
+                    rule,
+                    target,
+                    counts.get("published", 0),
+                    counts.get("pending", 0),
+                    counts.get("failed", 0),
+                    due,
+                    tuple((key, error or "") for key, error in errors),
+                )
+            )
+        return result
+
+    # --- sources and cursors -------------------------------------------------------------------
+
+    def save_source(self, post: Post, rule: str, *, replace: bool = True) -> None:
+        """Keep the source post a ledger entry mirrors (a retry plans from it, not a read)."""
+        edited = post.edited_at.isoformat() if post.edited_at else None
+        update = (
+            "DO UPDATE SET post = excluded.post, edited = excluded.edited, saved = excluded.saved"
+            if replace
+            else "DO NOTHING"
+        )
+        self.db.execute(
+            "INSERT INTO sources (source_key, rule, post, edited, saved) VALUES (?, ?, ?, ?, ?) "
+            f"ON CONFLICT (source_key) {update}",
+            (post.ref.key, rule, json.dumps(post.to_json(), sort_keys=True), edited, self.clock()),
+        )
+
+    def load_source(self, source_key: str) -> Post | None:
+        row = self.db.execute(
+            "SELECT post FROM sources WHERE source_key = ?", (source_key,)
+        ).fetchone()
+        return None if row is None else Post.from_json(json.loads(row[0]))
+
+    def source_keys(self, rule: str, *, saved_after: float = 0.0) -> list[str]:
+        rows = self.db.execute(
+            "SELECT source_key FROM sources WHERE rule = ? AND saved >= ? ORDER BY saved",
+            (rule, saved_after),
+        )
+        return [row[0] for row in rows]
+
+    def forget_source(self, source_key: str) -> None:
+        self.db.execute("DELETE FROM sources WHERE source_key = ?", (source_key,))
+
+    def cursor(self, rule: str) -> str | None:
+        row = self.db.execute("SELECT value FROM cursors WHERE rule = ?", (rule,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_cursor(self, rule: str, value: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO cursors (rule, value, updated) VALUES (?, ?, ?)",
+            (rule, value, self.clock()),
+        )
+
+    def dump(self) -> list[tuple[Any, ...]]:
+        """The published ledger as plain rows (tests compare a rebuilt ledger with it)."""
+        return list(
+            self.db.execute(
+                "SELECT source_key, target, chunk, status, target_key FROM mirrors "
+                "WHERE status = 'published' ORDER BY source_key, target, chunk"
+            )
+        )

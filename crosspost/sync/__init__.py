@@ -1,0 +1,23 @@
+"""The sync engine: rules -> plan -> idempotent publish -> ledger; migrate reuses it."""
+
+from crosspost.sync.engine import Backoff, ClientFactory, Publishing, StopSignal, SyncEngine
+from crosspost.sync.migrate import MigrateOptions, migrate
+from crosspost.sync.recover import adopt_existing, rebuild_ledger
+from crosspost.sync.report import RuleReport, SyncReport
+from crosspost.sync.watch import parse_interval, watch
+
+__all__ = [
+    "Backoff",
+    "ClientFactory",
+    "MigrateOptions",
+    "Publishing",
+    "RuleReport",
+    "StopSignal",
+    "SyncEngine",
+    "SyncReport",
+    "adopt_existing",
+    "migrate",
+    "parse_interval",
+    "rebuild_ledger",
+    "watch",
+]

@@ -1,0 +1,397 @@
+"""SyncEngine: rules -> read what is new -> select -> plan -> idempotent publish -> ledger.
+
+The publish loop, per source post and target, chunk by chunk in thread order:
+
+1. the intent is in the ledger (pending, no attempt) before anything is sent;
+2. an entry that was attempted before (a crash, a timeout, a 5xx) is first looked for on the
+   target (`find_published`) and recorded if found, never sent blindly again;
+3. the attempt is recorded, the chunk is published (replying to the previous chunk, the first
+   chunk being the thread root), and its ref recorded at once;
+4. a failure is recorded with its reason and a retry time (exponential backoff); the post's later
+   chunks wait for it, other posts go on. A rate limit or a daily cap stops that target for this
+   run and says when to resume.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from crosspost.accounts import Account
+from crosspost.config import Config, SyncRule
+from crosspost.errors import CrosspostError, RateLimitedError
+from crosspost.model import Limits, Post, PostRef
+from crosspost.platforms.base import Draft, PlatformClient
+from crosspost.progress import NoProgress, Progress
+from crosspost.state import LedgerEntry, MirrorStatus, StateStore
+from crosspost.sync.plan import (
+    TargetPlan,
+    describe,
+    link_draft,
+    placeholder_ref,
+    plan_target,
+    with_key_time,
+)
+from crosspost.sync.report import RuleReport, SyncReport
+from crosspost.sync.select import skip_reason, visible_on
+
+ClientFactory = Callable[[Account, bool], PlatformClient]  # (account, for_writing) -> client
+
+
+class StopSignal:
+    """Set by a signal handler (or a test); the engine stops after the current post."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self, *args: object) -> None:
+        self.requested = True
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Seconds before a failed post is tried again: base * 2^(attempts - 1), at most `cap`."""
+
+    base: float = 300.0
+    cap: float = 86_400.0
+
+    def delay(self, attempts: int) -> float:
+        return float(min(self.base * 2 ** max(attempts - 1, 0), self.cap))
+
+
+@dataclass(frozen=True, slots=True)
+class Publishing:
+    """How drafts are made for a run: migration keeps dates and may add a line."""
+
+    backdate: bool = False
+    date_line: Callable[[Post, Limits], Post] | None = None
+
+
+class SyncEngine:
+    def __init__(
+        self,
+        config: Config,
+        state: StateStore,
+        clients: ClientFactory,
+        *,
+        progress: Progress | None = None,
+        clock: Callable[[], float] = time.time,
+        dry_run: bool = False,
+        backoff: Backoff = Backoff(),
+        stop: StopSignal | None = None,
+    ) -> None:
+        # A dry run works on a throwaway copy: it writes nothing, the ledger included.
+        self.config, self.factory = config, clients
+        self.state = state.copy() if dry_run else state
+        self.progress = progress or NoProgress()
+        self.clock, self.dry_run, self.backoff = clock, dry_run, backoff
+        self.stop = stop or StopSignal()
+        self._clients: dict[tuple[str, bool], PlatformClient] = {}
+        self._limits: dict[str, Limits] = {}
+        self._blocked: dict[str, float] = {}  # target -> when it takes posts again
+        # Planning is pure: a plan made when queueing is reused when publishing in the same run.
+        self._plans: dict[tuple[str, str, bool], TargetPlan] = {}
+        self._sources: dict[str, Post] = {}
+
+    # --- clients -------------------------------------------------------------------------------
+
+    def client(self, name: str, *, writing: bool = False) -> PlatformClient:
+        writing = writing and not self.dry_run
+        key = (name, writing)
+        if key not in self._clients:
+            self._clients[key] = self.factory(self.config.account(name), writing)
+        return self._clients[key]
+
+    def limits(self, target: str) -> Limits:
+        if target not in self._limits:
+            self._limits[target] = self.client(target, writing=True).limits()
+        return self._limits[target]
+
+    # --- runs ----------------------------------------------------------------------------------
+
+    def run(self, rule_name: str | None = None, *, adopt: bool = False) -> SyncReport:
+        rules = [self.config.rule(rule_name)] if rule_name else list(self.config.rules)
+        report = SyncReport()
+        for rule in rules:
+            if self.stop.requested:
+                report.stopped_early = True
+                break
+            report.rules.append(self.run_rule(rule, adopt=adopt))
+        report.stopped_early = report.stopped_early or self.stop.requested
+        return report
+
+    def run_rule(self, rule: SyncRule, *, adopt: bool = False) -> RuleReport:
+        report = RuleReport(rule.name, dry=self.dry_run)
+        posts, newest = self.read_new(rule, report)
+        self.queue(rule, posts, report, adopt=adopt)
+        if newest is not None and not self.stop.requested:
+            self.state.set_cursor(rule.name, newest.isoformat())
+        self.process(rule, report)
+        if (rule.edits or rule.deletes) and not self.stop.requested:
+            from crosspost.sync.propagate import propagate
+
+            propagate(self, rule, report)
+        return report
+
+    def read_new(self, rule: SyncRule, report: RuleReport) -> tuple[list[Post], datetime | None]:
+        """The source's posts newer than the rule's cursor (or its `since`), oldest first."""
+        cursor_text = self.state.cursor(rule.name)
+        cursor = datetime.fromisoformat(cursor_text) if cursor_text else None
+        floor = max(d for d in (cursor, rule.since, None) if d) if (cursor or rule.since) else None
+        client = self.client(rule.source)
+        posts: list[Post] = []
+        page_cursor: str | None = None
+        self.progress.start(f"read {rule.source}")
+        while True:
+            page = client.fetch_page(page_cursor)
+            report.read_calls += 1
+            posts += [p for p in page.posts if floor is None or p.created_at >= floor]
+            self.progress.advance(f"read {rule.source}", len(page.posts))
+            older = floor is not None and any(p.created_at < floor for p in page.posts)
+            if page.cursor is None or older or not page.posts:
+                break
+            page_cursor = page.cursor
+        self.progress.finish(f"read {rule.source}")
+        report.seen += len(posts)
+        posts.sort(key=lambda p: (p.created_at, p.ref.id))
+        newest = max((p.created_at for p in posts), default=None)
+        return posts, newest
+
+    def queue(
+        self,
+        rule: SyncRule,
+        posts: Iterable[Post],
+        report: RuleReport,
+        *,
+        adopt: bool = False,
+        publishing: Publishing = Publishing(),
+    ) -> None:
+        """Select, and write the intent of every chunk of every selected post on each target."""
+        selected: list[Post] = []
+        keys: set[str] = set()
+        for post in posts:
+            reason = skip_reason(post, rule, self.state)
+            if reason is None and post.reply_to is not None and not self._parent_known(post, keys):
+                reason = "a reply to a post not mirrored"
+            if reason is not None:
+                report.skip(reason)
+                continue
+            selected.append(post)
+            keys.add(post.ref.key)
+        report.selected += len(selected)
+        if adopt and selected:
+            from crosspost.sync.recover import adopt_existing
+
+            adopt_existing(self, rule, selected, report)
+        for post in selected:
+            self.state.save_source(post, rule.name, replace=False)
+            for target in rule.targets:
+                self._queue_target(rule, post, target, report, publishing)
+
+    def _parent_known(self, post: Post, selected: set[str]) -> bool:
+        assert post.reply_to is not None
+        key = post.reply_to.key
+        return key in selected or self.state.load_source(key) is not None
+
+    def _queue_target(
+        self, rule: SyncRule, post: Post, target: str, report: RuleReport, publishing: Publishing
+    ) -> None:
+        if self.state.has_source(post.ref.key, target):
+            return
+        platform = self.config.account(target).platform
+        if not visible_on(post, platform):
+            report.skip(
+                f"{post.visibility.value} cannot stay {post.visibility.value} on {platform.value}"
+            )
+            return
+        try:
+            planned = self._plan(rule, post, target, publishing, None)
+        except CrosspostError as error:
+            self.state.record_intent(post.ref.key, target, 0, 1, rule.name)
+            retry = self.clock() + self.backoff.base
+            self.state.record_failed(post.ref.key, target, 0, str(error), retry)
+            report.failed.append((post.ref.key, target, str(error)))
+            return
+        self.state.record_intents(post.ref.key, target, len(planned.drafts), rule.name)
+
+    def plan_for(
+        self, rule: SyncRule, post: Post, target: str, first_intent: float | None
+    ) -> TargetPlan:
+        return self._plan(rule, post, target, Publishing(), first_intent)
+
+    def _plan(
+        self,
+        rule: SyncRule,
+        post: Post,
+        target: str,
+        publishing: Publishing,
+        first_intent: float | None,
+    ) -> TargetPlan:
+        cache = (post.ref.key, target, publishing.backdate)
+        planned = self._plans.get(cache)
+        if planned is None or self._sources.get(post.ref.key) != post:
+            limits = self.limits(target)
+            dated = publishing.date_line(post, limits) if publishing.date_line else post
+            planned = plan_target(dated, rule, target, limits, backdate=publishing.backdate)
+            self._plans[cache] = planned
+            self._sources[post.ref.key] = post
+        if first_intent is None:
+            return planned
+        return with_key_time(planned, datetime.fromtimestamp(first_intent, UTC))
+
+    # --- publishing ----------------------------------------------------------------------------
+
+    def process(
+        self, rule: SyncRule, report: RuleReport, publishing: Publishing = Publishing()
+    ) -> None:
+        """Publish every unfinished (due) entry of the rule, oldest intent first."""
+        work = self.state.due(rule.name, self.clock())
+        self.progress.start(f"sync {rule.name}", len(work))
+        for source_key, target in work:
+            if self.stop.requested:
+                break
+            if target in self._blocked:
+                continue
+            self.publish_pair(rule, source_key, target, report, publishing)
+            self.progress.advance(f"sync {rule.name}")
+        self.progress.finish(f"sync {rule.name}")
+        if self._blocked:
+            report.resume_at = min(self._blocked.values())
+
+    def publish_pair(
+        self,
+        rule: SyncRule,
+        source_key: str,
+        target: str,
+        report: RuleReport,
+        publishing: Publishing,
+    ) -> None:
+        """Publish the unfinished chunks of one source post on one target, in order."""
+        post = self._sources.get(source_key) or self.state.load_source(source_key)
+        entries = self.state.entries(source_key, target)
+        if post is None or not entries:
+            return
+        try:
+            planned = self._plan(rule, post, target, publishing, entries[0].first_intent)
+        except CrosspostError as error:
+            self._fail(entries[0], error, report)
+            return
+        if self.dry_run:
+            self._dry_run(post, planned, entries, target, report)
+            return
+        parent = self._thread_parent(post, target)
+        if isinstance(parent, str):
+            self._fail(entries[0], CrosspostError(parent), report, retry_in=self.backoff.base)
+            return
+        previous, root = parent
+        client = self.client(target, writing=True)
+        for entry in entries:
+            if entry.status is MirrorStatus.PUBLISHED:
+                assert entry.target_ref is not None
+                root, previous = _advance(root, previous, entry.target_ref)
+                continue
+            if entry.chunk >= len(planned.drafts):
+                self._fail(entry, CrosspostError("the post now plans fewer chunks"), report)
+                return
+            draft = link_draft(planned.drafts[entry.chunk], previous, root)
+            ref = self._publish_chunk(client, entry, draft, report)
+            if ref is None:
+                return
+            root, previous = _advance(root, previous, ref)
+
+    def _publish_chunk(
+        self, client: PlatformClient, entry: LedgerEntry, draft: Draft, report: RuleReport
+    ) -> PostRef | None:
+        if entry.status is MirrorStatus.FAILED and (entry.next_retry or 0) > self.clock():
+            return None
+        key = entry.identity
+        try:
+            if entry.attempts > 0:
+                found = client.find_published(draft)
+                if found is not None:
+                    self.state.record_published(*key, found, rule=entry.rule, chunks=entry.chunks)
+                    report.reconciled += 1
+                    return found
+            self.state.record_attempt(*key)
+            ref = client.publish(draft)
+        except RateLimitedError as error:
+            wait = error.retry_after if error.retry_after is not None else self.backoff.base
+            resume = self.clock() + wait
+            self._blocked[entry.target] = resume
+            self.state.record_failed(*key, str(error), resume)
+            report.stopped.append(f"{entry.target}: {error}")
+            return None
+        except Exception as error:  # one bad post never blocks the rest: record, go on
+            self._fail(entry, error, report, attempts=entry.attempts + 1)
+            return None
+        self.state.record_published(*key, ref, rule=entry.rule, chunks=entry.chunks)
+        report.published += 1
+        return ref
+
+    def _fail(
+        self,
+        entry: LedgerEntry,
+        error: BaseException,
+        report: RuleReport,
+        *,
+        attempts: int | None = None,
+        retry_in: float | None = None,
+    ) -> None:
+        why = (
+            str(error) if isinstance(error, CrosspostError) else f"{type(error).__name__}: {error}"
+        )
+        delay = (
+            retry_in
+            if retry_in is not None
+            else self.backoff.delay(attempts or entry.attempts or 1)
+        )
+        self.state.record_failed(*entry.identity, why, self.clock() + delay)
+        report.failed.append((entry.source_key, entry.target, why))
+
+    def _thread_parent(
+        self, post: Post, target: str
+    ) -> tuple[PostRef | None, PostRef | None] | str:
+        """(reply_to, thread_root) for the first chunk: the mirrors of the source's parent and
+        root on this target; a message when the parent is not mirrored there (yet)."""
+        if post.reply_to is None:
+            return None, None
+        parent = [e for e in self.state.entries(post.reply_to.key, target) if e.target_ref]
+        if not parent or parent[-1].status is not MirrorStatus.PUBLISHED:
+            return f"waiting for the post it replies to ({post.reply_to.key}) on {target}"
+        root_key = (post.thread_root or post.reply_to).key
+        roots = [e for e in self.state.entries(root_key, target) if e.chunk == 0 and e.target_ref]
+        root = roots[0].target_ref if roots else parent[0].target_ref
+        return parent[-1].target_ref, root
+
+    def _dry_run(
+        self,
+        post: Post,
+        planned: TargetPlan,
+        entries: list[LedgerEntry],
+        target: str,
+        report: RuleReport,
+    ) -> None:
+        platform = self.config.account(target).platform
+        client = self.client(target)
+        server = getattr(client, "server_limits", client.limits)
+        report.dry_run.append(describe(post, planned, platform, server(), datetime.now(UTC)))
+        for entry in entries:
+            if entry.status is not MirrorStatus.PUBLISHED:
+                ref = placeholder_ref(
+                    platform, target, planned.drafts[min(entry.chunk, len(planned.drafts) - 1)]
+                )
+                self.state.record_published(
+                    *entry.identity, ref, rule=entry.rule, chunks=entry.chunks
+                )
+                report.published += 1
+
+
+def _advance(
+    root: PostRef | None, previous: PostRef | None, ref: PostRef
+) -> tuple[PostRef | None, PostRef]:
+    """The thread after one more chunk: the first chunk of a new thread becomes its root."""
+    if previous is None and root is None:
+        return ref, ref
+    return root, ref

@@ -1,0 +1,115 @@
+"""`crosspost migrate`: a one-shot copy of a whole account (or a backup of one) to another.
+
+Oldest first, so replies and threads resolve; through the same ledger as sync, so a rerun after
+a cap or a crash resumes where the last one stopped. Dates are kept where the target allows
+(Bluesky `createdAt`, Tumblr `date`); Mastodon cannot backdate, so its posts get a line saying
+when and where the original appeared (`date_line`, "" for none).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from crosspost.backup.store import BackupStore
+from crosspost.config import SyncRule, TargetOptions
+from crosspost.errors import DataError
+from crosspost.model import Limits, Platform, Post, PostKind, Visibility
+from crosspost.sync.engine import Publishing, SyncEngine
+from crosspost.sync.plan import with_paragraph
+from crosspost.sync.recover import all_posts
+from crosspost.sync.report import RuleReport
+
+DEFAULT_DATE_LINE = "Originally posted on {platform} on {date:%Y-%m-%d}."
+BACKDATING = frozenset({Platform.BLUESKY, Platform.TUMBLR})
+MIGRATED_KINDS = (PostKind.ORIGINAL, PostKind.REPLY, PostKind.QUOTE, PostKind.REBLOG_WITH_COMMENT)
+
+
+@dataclass(frozen=True, slots=True)
+class MigrateOptions:
+    from_backup: Path | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    keep_dates: bool = True
+    date_line: str = DEFAULT_DATE_LINE
+    visibility: tuple[Visibility, ...] = (Visibility.PUBLIC,)
+
+
+def migration_rule(source: str, target: str, options: MigrateOptions) -> SyncRule:
+    return SyncRule(
+        name=f"migrate:{source}->{target}",
+        source=source,
+        targets=(target,),
+        kinds=MIGRATED_KINDS,
+        visibility=options.visibility,
+        since=options.since,
+        strip_selecting_tags=False,
+        options=TargetOptions(),
+    )
+
+
+def migrate(
+    engine: SyncEngine, source: str, target: str, options: MigrateOptions = MigrateOptions()
+) -> RuleReport:
+    rule = migration_rule(source, target, options)
+    report = RuleReport(rule.name, dry=engine.dry_run)
+    posts = _source_posts(engine, rule, options, report)
+    if options.until is not None:
+        posts = [p for p in posts if p.created_at <= options.until]
+    posts.sort(key=lambda p: (p.created_at, p.ref.id))
+    report.seen = len(posts)
+    platform = engine.config.account(target).platform
+    publishing = Publishing(
+        backdate=options.keep_dates and platform in BACKDATING,
+        date_line=_date_line(options)
+        if platform not in BACKDATING or not options.keep_dates
+        else None,
+    )
+    engine.queue(rule, posts, report, publishing=publishing)
+    engine.process(rule, report, publishing)
+    return report
+
+
+def _source_posts(
+    engine: SyncEngine, rule: SyncRule, options: MigrateOptions, report: RuleReport
+) -> list[Post]:
+    if options.from_backup is None:
+        return list(all_posts(engine.client(rule.source), rule.since))
+    account = engine.config.account(rule.source)
+    folder = _backup_folder(options.from_backup, account.platform, account.identity, account.name)
+    return list(folder_posts(folder, account.platform, account.identity))
+
+
+def _backup_folder(root: Path, platform: Platform, *names: str) -> Path:
+    if (root / "posts").is_dir():
+        return root
+    store = BackupStore(root)
+    for name in names:
+        folder = store.account(platform, name).folder
+        if (folder / "posts").is_dir():
+            return folder
+    raise DataError(
+        f"{root}: no backup of {platform.value}:{names[0]} there (expected "
+        f"{root}/{platform.value}/<account>/posts, as `crosspost backup` writes)"
+    )
+
+
+def folder_posts(folder: Path, platform: Platform, account: str) -> list[Post]:
+    from crosspost.backup.store import AccountBackup
+
+    return [p for p in AccountBackup(folder, platform, account).iter_posts() if not p.deleted]
+
+
+def _date_line(options: MigrateOptions) -> Callable[[Post, Limits], Post] | None:
+    if not options.date_line:
+        return None
+    template = options.date_line
+
+    def add(post: Post, limits: Limits) -> Post:
+        name = {"bluesky": "Bluesky", "mastodon": "Mastodon", "tumblr": "Tumblr"}
+        line = template.format(platform=name[post.ref.platform.value], date=post.created_at)
+        return with_paragraph(post, line)
+
+    return add

@@ -1,0 +1,137 @@
+"""Planning: one source post fitted to one target (convert + fit), as the drafts to publish.
+
+Planning is pure and deterministic: the same post, limits and options give the same drafts on
+every run, so a retry (or a resumed thread) sends exactly what the first attempt would have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from crosspost.config import LinkBack, SyncRule, TargetOptions
+from crosspost.convert import drafts_from_plan, payloads_for
+from crosspost.model import Limits, Platform, Post, PostRef, RichText, Span, SpanKind
+from crosspost.platforms.base import Draft
+from crosspost.sync.select import strip_selecting_tags
+from crosspost.text.fit import FitMode, FitOptions, FitPlan, plan_fit
+from crosspost.text.tags import TagStyle
+
+LINK_BACK_PREFIX = "Original: "
+_HAS_KEY_TIME = any(f.name == "key_time" for f in dataclasses.fields(Draft))
+
+
+@dataclass(frozen=True, slots=True)
+class TargetPlan:
+    target: str
+    plan: FitPlan
+    drafts: tuple[Draft, ...]
+
+
+def fit_options(options: TargetOptions) -> FitOptions:
+    return FitOptions(
+        mode=FitMode(options.mode.value),
+        numbering=options.numbering,
+        tag_style=TagStyle(options.tag_style.value),
+    )
+
+
+def prepare(post: Post, rule: SyncRule, limits: Limits, options: TargetOptions) -> Post:
+    """The post as this target should get it: selecting tags stripped, a link back added where
+    the rule asks for one always (Mastodon's origin marker already is one; Tumblr shows the
+    marker as the post's source link)."""
+    if rule.strip_selecting_tags:
+        post = strip_selecting_tags(post, rule.include_tags)
+    if options.link_back is LinkBack.ALWAYS and limits.platform is Platform.BLUESKY:
+        post = with_paragraph(post, LINK_BACK_PREFIX, post.ref.url)
+    return post
+
+
+def with_paragraph(post: Post, text: str, url: str | None = None) -> Post:
+    """The post with one more paragraph at the end: `text`, then `url` as a link."""
+    if url is None and not text:
+        return post
+    body = post.text.text.rstrip()
+    start = len(body) + (2 if body else 0)
+    line = text + (url or "")
+    spans = list(post.text.spans)
+    if url:
+        spans.append(Span(start + len(text), start + len(line), SpanKind.LINK, url))
+    joined = f"{body}\n\n{line}" if body else line
+    return post.with_changes(text=RichText(joined, tuple(s for s in spans if s.end <= len(joined))))
+
+
+def plan_target(
+    post: Post,
+    rule: SyncRule,
+    target: str,
+    limits: Limits,
+    *,
+    backdate: bool = False,
+    key_time: datetime | None = None,
+) -> TargetPlan:
+    """Fit `post` to one target: its plan (for the dry run) and one draft per chunk."""
+    options = rule.options_for(target)
+    prepared = prepare(post, rule, limits, options)
+    fitted = prepared
+    if options.link_back is LinkBack.NEVER:
+        fitted = prepared.with_changes(ref=dataclasses.replace(prepared.ref, url=None))
+    plan = plan_fit(fitted, limits, fit_options(options))
+    drafts = drafts_from_plan(prepared, plan, target, backdate=backdate)
+    planned = TargetPlan(target, plan, tuple(drafts))
+    return planned if key_time is None else with_key_time(planned, key_time)
+
+
+def with_key_time(planned: TargetPlan, key_time: datetime) -> TargetPlan:
+    """The drafts with a stable time for Bluesky's record key (the entry's first intent)."""
+    if not _HAS_KEY_TIME:
+        return planned
+    # Draft.key_time is set through a dict: older versions of Draft lack the field.
+    extra: dict[str, Any] = {"key_time": key_time}
+    drafts = tuple(dataclasses.replace(d, **extra) for d in planned.drafts)
+    return TargetPlan(planned.target, planned.plan, drafts)
+
+
+def link_draft(draft: Draft, reply_to: PostRef | None, thread_root: PostRef | None) -> Draft:
+    return dataclasses.replace(draft, reply_to=reply_to, thread_root=thread_root)
+
+
+def placeholder_ref(platform: Platform, target: str, draft: Draft) -> PostRef:
+    """What a dry run links a thread's next chunk to, in place of a post not made."""
+    return PostRef(platform, target, f"(dry run: {draft.idempotency_key})", None, "(dry run)")
+
+
+def describe(
+    source: Post, planned: TargetPlan, platform: Platform, limits: Limits, now: datetime
+) -> str:
+    """The dry run's view of one post on one target: the plan with its counts against the
+    limits, then the exact payloads the adapter would send (media as placeholders)."""
+    header = f"== {source.ref.key} -> {planned.target}"
+    drafts: list[Draft] = []
+    root: PostRef | None = None
+    for draft in planned.drafts:
+        previous = placeholder_ref(platform, planned.target, drafts[-1]) if drafts else None
+        root = root or previous
+        drafts.append(link_draft(draft, previous, root))
+    payloads = payloads_for(drafts, platform, limits, now)
+    lines = [header, planned.plan.describe(), f"limits: {_limits(limits)}"]
+    for number, payload in enumerate(payloads, 1):
+        lines.append(
+            f"payload {number}: " + json.dumps(payload, ensure_ascii=False, sort_keys=True)
+        )
+    return "\n".join(lines)
+
+
+def _limits(limits: Limits) -> str:
+    parts = []
+    if limits.max_graphemes:
+        parts.append(f"{limits.max_graphemes} graphemes")
+    if limits.max_bytes:
+        parts.append(f"{limits.max_bytes} bytes")
+    if limits.max_chars:
+        parts.append(f"{limits.max_chars} characters")
+    parts.append(f"{limits.max_media} media")
+    return ", ".join(parts)

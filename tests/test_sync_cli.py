@@ -1,0 +1,138 @@
+"""`crosspost sync`, `status` and `migrate` end to end: the real CLI against the loopback Tumblr
+server and mastodon-mock, with the state in a temporary file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from crosspost.accounts import Account
+from crosspost.model import Platform
+from crosspost.platforms.mastodon import MastodonClient
+from tests.cli_helpers import run_cli
+from tests.mastodon_server import BASE_URL, TOKEN, MockMastodon, mastodon_server
+from tests.tumblr_server import CONSUMER, USER, TumblrServer, running
+
+__all__ = ["mastodon_server"]
+
+CONFIG = """
+[accounts.art]
+platform = "tumblr"
+blog = "art"
+service = "{tumblr}"
+
+[accounts.masto]
+platform = "mastodon"
+handle = "alice@localhost.test"
+service = "{mastodon}"
+
+[[sync]]
+name = "art-to-masto"
+from = "art"
+to = "masto"
+include_tags = ["crosspost"]
+"""
+
+
+@pytest.fixture
+def tumblr() -> Iterator[TumblrServer]:
+    with running() as live:
+        yield live
+
+
+@pytest.fixture
+def setup(
+    tumblr: TumblrServer,
+    mastodon_server: MockMastodon,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
+    config = tmp_path / "config.toml"
+    config.write_text(CONFIG.format(tumblr=tumblr.url, mastodon=BASE_URL))
+    monkeypatch.setenv("CROSSPOST_SECRET_ART", ":".join((*CONSUMER, *USER)))
+    monkeypatch.setenv("CROSSPOST_SECRET_MASTO", TOKEN)
+    monkeypatch.setenv("CROSSPOST_STATE", str(tmp_path / "state.sqlite3"))
+    return config
+
+
+def text_block(text: str) -> dict[str, str]:
+    return {"type": "text", "text": text}
+
+
+def masto_texts() -> list[str]:
+    client = MastodonClient(
+        Account("m", Platform.MASTODON, "alice@localhost.test", BASE_URL), TOKEN
+    )
+    return [post.text.text for post in client.fetch_page().posts]
+
+
+def test_sync_mirrors_a_tagged_tumblr_post_to_mastodon_once(
+    setup: Path, tumblr: TumblrServer, tmp_path: Path
+) -> None:
+    state = tumblr.state
+    state.add(
+        "art",
+        {
+            "timestamp": 1700000000,
+            "content": [text_block("Hello from Tumblr")],
+            "tags": ["crosspost", "art"],
+        },
+    )
+    state.add(
+        "art",
+        {"timestamp": 1700000100, "content": [text_block("Only on Tumblr")], "tags": ["diary"]},
+    )
+    before = masto_texts()
+
+    dry = run_cli("sync", "--config", str(setup), "--dry-run")
+    assert dry.code == 0, dry.err
+    assert "-> masto" in dry.out
+    assert '"status": "Hello from Tumblr' in dry.out
+    assert not (tmp_path / "state.sqlite3").exists()  # a dry run writes nothing
+    assert masto_texts() == before
+
+    first = run_cli("sync", "--config", str(setup))
+    assert first.code == 0, first.err
+    assert "art-to-masto: 2 read, 1 selected, 1 published, 0 failed" in first.out
+    mirrored = [t for t in masto_texts() if t not in before]
+    assert mirrored == ["Hello from Tumblr\n\n#art"]
+
+    ledger = (tmp_path / "state.sqlite3").read_bytes()
+    dry_again = run_cli("sync", "--config", str(setup), "--dry-run")
+    assert dry_again.code == 0
+    assert (tmp_path / "state.sqlite3").read_bytes() == ledger
+
+    second = run_cli("sync", "--config", str(setup))
+    assert "0 published" in second.out
+    assert [t for t in masto_texts() if t not in before] == mirrored
+
+    status = run_cli("status", "--config", str(setup))
+    assert status.code == 0
+    assert "masto: 1 mirrored, 0 pending, 0 failed; next run: 0 to publish" in status.out
+
+
+def test_a_second_sync_exits_while_the_first_holds_the_lock(setup: Path, tmp_path: Path) -> None:
+    from crosspost.state import StateStore
+
+    with StateStore(tmp_path / "state.sqlite3").lock(pid=1, alive=lambda pid: True) as lock:
+        assert lock.held
+        result = run_cli("sync", "--config", str(setup))
+    assert result.code == 1
+    assert "another crosspost sync is running (pid 1" in result.err
+
+
+def test_migrate_copies_a_whole_blog_oldest_first(setup: Path, tumblr: TumblrServer) -> None:
+    for n in range(3):
+        tumblr.state.add(
+            "art", {"timestamp": 1600000000 + n * 60, "content": [text_block(f"old post {n}")]}
+        )
+    before = masto_texts()
+    result = run_cli("migrate", "art", "masto", "--config", str(setup))
+    assert result.code == 0, result.err
+    new = [t for t in masto_texts() if t not in before]
+    assert [t.split("\n")[0] for t in reversed(new)] == [f"old post {n}" for n in range(3)]
+    assert "Originally posted on Tumblr on 2020-09-13." in new[0]
+    again = run_cli("migrate", "art", "masto", "--config", str(setup))
+    assert "0 published" in again.out

@@ -1,0 +1,84 @@
+"""Rebuilding the ledger from markers, adopting hand-made cross-posts, edits and deletes, watch."""
+
+from __future__ import annotations
+
+import itertools
+
+from crosspost.config import SyncRule
+from crosspost.state import StateStore
+from crosspost.sync import RuleReport, StopSignal, SyncEngine, parse_interval, rebuild_ledger, watch
+from tests.sync_fakes import FakeClock, World, make_config
+
+RULE = SyncRule(name="xp", source="art", targets=("masto", "sky"), include_tags=("crosspost",))
+THREAD = " ".join(f"word{n}" for n in range(270))
+
+
+def engine(world: World, rule: SyncRule = RULE) -> SyncEngine:
+    return SyncEngine(make_config(rule), world.store, world.client, clock=world.network.clock)
+
+
+def test_rebuild_ledger_from_markers_gives_the_same_ledger() -> None:
+    world = World()
+    world.add("art", "short", tags=("crosspost",))
+    world.add("art", THREAD, tags=("crosspost",), minutes=1)
+    world.add("art", "untagged", minutes=2)
+    engine(world).run()
+    before = world.store.dump()
+    assert len(before) > 7
+    world.state = StateStore(":memory:", clock=world.network.clock)  # the ledger is lost
+    report = RuleReport("xp")
+    rebuild_ledger(engine(world), RULE, report)
+    assert world.store.dump() == before
+    again = engine(world).run()
+    assert again.published == 0
+
+
+def test_adopt_records_hand_made_cross_posts_instead_of_posting() -> None:
+    world = World()
+    world.add("art", "My new drawing is up #crosspost", tags=("crosspost",))
+    world.add("masto", "My new drawing is up", minutes=5)  # posted by hand
+    world.add("art", "Another one", tags=("crosspost",), minutes=10)
+    report = engine(world).run(adopt=True)
+    assert report.rules[0].adopted == 1
+    assert [p.text.text for p in world.network.of("masto")] == [
+        "My new drawing is up",
+        "Another one",
+    ]
+    assert len(world.network.of("sky")) == 2
+
+
+def test_edits_reach_mastodon_and_deletes_reach_every_target() -> None:
+    world = World()
+    rule = SyncRule(
+        name="xp",
+        source="art",
+        targets=("masto", "sky"),
+        include_tags=("crosspost",),
+        edits=True,
+        deletes=True,
+    )
+    keep = world.add("art", "first version", tags=("crosspost",))
+    gone = world.add("art", "to be deleted", tags=("crosspost",), minutes=1)
+    engine(world, rule).run()
+    posts = world.network.posts["art"]
+    posts[0] = keep.with_changes(text=keep.text.__class__("second version"))
+    posts.remove(gone)
+    report = engine(world, rule).run().rules[0]
+    assert (report.edited, report.deleted) == (1, 2)
+    assert [p.text.text for p in world.network.of("masto")] == ["second version"]
+    assert [p.text.text for p in world.network.of("sky")] == ["first version"]
+    assert any("left as it is" in note for note in report.notes)
+
+
+def test_watch_runs_until_stopped_with_jitter_and_no_real_sleep() -> None:
+    clock = FakeClock()
+    stop = StopSignal()
+    runs: list[float] = []
+
+    def once() -> None:
+        runs.append(clock())
+        if len(runs) == 3:
+            stop.request()
+
+    assert watch(once, parse_interval("10m"), stop=stop, sleep=clock.sleep, rng=lambda: 1.0) == 3
+    assert [b - a for a, b in itertools.pairwise(runs)] == [660.0, 660.0]
