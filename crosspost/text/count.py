@@ -19,7 +19,10 @@ _GRAPHEME = regex.compile(r"\X")
 # Mastodon extracts URLs with twitter-text's `valid_url` as patched by its own
 # `config/initializers/twitter_regex.rb`, and counts only the ones that carry a protocol
 # (`extract_url_without_protocol: false`). twitter-text also checks the TLD against its list;
-# we accept any TLD of two or more letters (or punycode): see `_TLD`.
+# we accept any TLD of two or more letters (or punycode): see `_TLD`. Since only URLs with a
+# protocol count, the pattern requires one: scanning for protocol-less domains too (as
+# twitter-text does, then dropping them) costs eight times the time. The one difference: a
+# protocol URL inside the path of a protocol-less one ("example.com/https://x.org") counts here.
 _DOMAIN_CHAR = (
     r"[^!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~\s\x00-\x1f\x7f\ufffe\ufeff\uffff"
     r"\u0085\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
@@ -42,7 +45,7 @@ _QUERY_CHAR = rf"[a-z0-9!?*'();:&=+$/%#\[\]\-_.,~|@\^{_UCHARS}]"
 _QUERY_END = rf"[a-z0-9_&=#/\-{_UCHARS}]"
 _MASTODON_URL = regex.compile(
     rf"(?:[^A-Z0-9@＠$#＃\ufffe\ufeff\uffff]|^)"
-    rf"(?P<url>(?P<protocol>(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://)?"
+    rf"(?P<url>(?P<protocol>(?:https?|dat|dweb|ipfs|ipns|ssb|gopher|gemini)://)"
     rf"{_SUBDOMAIN}*{_DOMAIN_NAME}{_TLD}"
     rf"(?::[0-9]+)?(?:/{_PATH}*)?(?:\?{_QUERY_CHAR}*{_QUERY_END})?)",
     regex.IGNORECASE | regex.MULTILINE | regex.VERSION0,
@@ -105,10 +108,9 @@ def utf8_length(text: str) -> int:
 def mastodon_entities(text: str, *, url_weight: int = 23) -> list[Entity]:
     """The URLs and mentions Mastodon's validator rewrites, without overlaps, by position."""
     found: list[Entity] = []
-    if ":" in text:
+    if "://" in text:
         for match in _MASTODON_URL.finditer(text):
-            if match.group("protocol"):
-                found.append(Entity(match.start("url"), match.end("url"), "x" * url_weight))
+            found.append(Entity(match.start("url"), match.end("url"), "x" * url_weight))
     if "@" in text:
         for match in _MASTODON_MENTION.finditer(text):
             if not _END_MENTION.match(text, match.end()):
