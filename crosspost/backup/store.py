@@ -14,6 +14,7 @@ filesystem.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -33,25 +34,79 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
 
 
+# A file name holds at most 255 bytes; ".json" follows the name (temp files use a short prefix).
+MAX_NAME = 250
+_PACKED = "=="  # never produced by escaping: "=" is always followed by two hex digits there
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"  # one case only: safe on case-blind disks
+_CODE_POINTS = 0x110000
+
+
 def safe_name(value: str) -> str:
     """A file name for an id or account: every character outside [A-Za-z0-9._-] escaped, so
-    `at://did:plc:x/app.bsky.feed.post/3k` or `../../etc` can never leave its folder."""
+    `at://did:plc:x/app.bsky.feed.post/3k` or `../../etc` can never leave its folder. An id whose
+    escaped form is too long (many non-ASCII characters) is packed into base-36 digits instead."""
     name = quote(value, safe="-_.").replace("%", "=")
     if name in {".", ".."}:
         name = name.replace(".", "=2E")
-    if not name or len(name.encode()) > 240:
+    if len(name) > MAX_NAME:
+        name = _PACKED + _pack(value)
+    if not value or len(name) > MAX_NAME:
         raise DataError(f"cannot store {value[:40]!r}: its id is empty or too long for a file name")
     return name
 
 
 def unsafe_name(name: str) -> str:
     """The id a file name was made from (the inverse of safe_name)."""
+    if name.startswith(_PACKED):
+        return _unpack(name[len(_PACKED) :])
     return unquote(name.replace("=", "%"))
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _pack(value: str) -> str:
+    # The code points as one number in base 0x110000 (a leading 1 keeps leading NULs), in base 36.
+    number = 1
+    for char in value:
+        number = number * _CODE_POINTS + ord(char)
+    digits = []
+    while number:
+        number, digit = divmod(number, len(_DIGITS))
+        digits.append(_DIGITS[digit])
+    return "".join(reversed(digits))
+
+
+def _unpack(text: str) -> str:
+    number = 0
+    for char in text:
+        number = number * len(_DIGITS) + _DIGITS.index(char)
+    chars = []
+    while number > 1:
+        number, code = divmod(number, _CODE_POINTS)
+        chars.append(chr(code))
+    return "".join(reversed(chars))
+
+
+def make_private_dirs(folder: Path) -> None:
+    """Create a folder and its missing parents readable only by their owner (0700)."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        folder = folder.parent
+    for path in reversed(missing):
+        # Made by a concurrent writer meanwhile (two media downloads into one folder): fine.
+        with contextlib.suppress(FileExistsError):
+            path.mkdir(mode=0o700)
+
+
+TEMP_SUFFIX = ".tmp"
+
+
+def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
+    """Write a file whole or not at all; it is readable only by its owner (mkstemp's 0600).
+    `sync_dir=False` leaves the folder's fsync to the caller (`sync_folder`), who writes many
+    files into one folder and syncs it once before its checkpoint."""
+    make_private_dirs(path.parent)
+    # A short prefix: the final name may already use nearly all of the 255 bytes a name may hold.
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".w", suffix=TEMP_SUFFIX)
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(data)
@@ -61,12 +116,19 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
-    _fsync_dir(path.parent)
+    if sync_dir:
+        _fsync_dir(path.parent)
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
+def atomic_write_json(path: Path, data: Any, *, sync_dir: bool = True) -> None:
     text = json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"), sync_dir=sync_dir)
+
+
+def sync_folder(folder: Path) -> None:
+    """Make the renames into a folder durable (after writes with sync_dir=False)."""
+    if folder.is_dir():
+        _fsync_dir(folder)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -111,7 +173,22 @@ class AccountBackup:
             raise DataError(f"not a media name: {sha256[:70]!r}.{extension[:10]!r}")
         return self.folder / "media" / sha256[:2] / f"{sha256}.{extension}"
 
-    def save_post(self, post: Post) -> bool:
+    def media_relative(self, sha256: str, extension: str) -> str:
+        """A media file's `Media.local_path`: relative to the backup root, with "/"."""
+        path = self.media_path(sha256, extension)
+        return path.relative_to(self.folder.parent.parent).as_posix()
+
+    def has_post(self, post_id: str) -> bool:
+        return self.post_path(post_id).exists()
+
+    def iter_post_ids(self) -> Iterator[str]:
+        """The id of every saved post, from the file names alone (no file is read)."""
+        if not self.posts_dir.is_dir():
+            return
+        for path in sorted(self.posts_dir.glob("*.json")):
+            yield unsafe_name(path.stem)
+
+    def save_post(self, post: Post, *, sync_dir: bool = True) -> bool:
         """Write a post (model and native payload); False when the file already held it."""
         path = self.post_path(post.ref.id)
         document = {"post": post.with_changes(raw={}).to_json(), "raw": post.raw}
@@ -121,7 +198,7 @@ class AccountBackup:
                     return False
             except DataError:
                 pass  # a damaged file is simply replaced
-        atomic_write_json(path, document)
+        atomic_write_json(path, document, sync_dir=sync_dir)
         return True
 
     def load_post(self, post_id: str) -> Post | None:
@@ -134,6 +211,10 @@ class AccountBackup:
             return
         for path in sorted(self.posts_dir.glob("*.json")):
             yield self._load(path)
+
+    def read_post_file(self, path: Path) -> Post:
+        """A post from one file of posts/ (DataError naming the file when it is damaged)."""
+        return self._load(path)
 
     def _load(self, path: Path) -> Post:
         document = read_json(path)
@@ -182,3 +263,27 @@ class BackupStore:
                     if child.is_dir()
                 ]
         return found
+
+
+def remove_temp_files(folder: Path) -> int:
+    """Delete what an interrupted atomic write left behind (a killed process cannot clean up)."""
+    removed = 0
+    if not folder.is_dir():
+        return removed
+    for path in folder.rglob(f".w*{TEMP_SUFFIX}"):
+        path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def media_file(backup: AccountBackup, media_local_path: str | None) -> Path | None:
+    """The file a saved `Media.local_path` names (relative to the backup root), or None when it
+    names nothing inside this account's media folder: a saved path is never trusted blindly."""
+    if not media_local_path:
+        return None
+    root = backup.folder.parent.parent
+    candidate = (root / media_local_path).resolve()
+    media_root = (backup.folder / "media").resolve()
+    if not candidate.is_relative_to(media_root):
+        return None
+    return candidate

@@ -12,11 +12,11 @@ import sys
 
 import typer
 
-from crosspost.cli import accounts, sync, text, view
+from crosspost.cli import accounts, backup, sync, text, view
 from crosspost.cli.app import app
 from crosspost.errors import CrosspostError
 
-__all__ = ["accounts", "app", "main", "sync", "text", "view"]
+__all__ = ["accounts", "app", "backup", "main", "sync", "text", "view"]
 
 
 def main() -> None:

@@ -1,0 +1,222 @@
+"""Media of backed-up posts: downloaded concurrently, verified, stored by content hash.
+
+A file's name is its SHA-256 and an extension chosen from a fixed table of MIME types (sniffed
+from the bytes when the server says nothing useful), so nothing a server sends (a URL, a file
+name, a MIME type) ever becomes part of a path. A download that fails is recorded with its
+reason; only a rate limit stops the run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+
+from crosspost.backup.store import AccountBackup, atomic_write_bytes
+from crosspost.errors import CrosspostError, RateLimitedError
+from crosspost.model import Media, Post
+
+DEFAULT_WORKERS = 16  # media usually come from a CDN, not the API's rate-limited host
+EXTENSIONS = {
+    "image/jpeg": "jpg",
+    "image/png": "png",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "image/avif": "avif",
+    "image/heic": "heic",
+    "image/bmp": "bmp",
+    "image/svg+xml": "svg",
+    "video/mp4": "mp4",
+    "video/quicktime": "mov",
+    "video/webm": "webm",
+    "audio/mpeg": "mp3",
+    "audio/mp4": "m4a",
+    "audio/ogg": "ogg",
+    "audio/wav": "wav",
+    "audio/flac": "flac",
+}
+_MAGIC = (
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"ID3", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+    (b"fLaC", "audio/flac"),
+    (b"\x1aE\xdf\xa3", "video/webm"),
+)
+# A Bluesky blob CID (CIDv1, raw codec, sha2-256) names the SHA-256 of the bytes: check it.
+_BLOB_CID = re.compile(r"\bbafkrei[a-z2-7]{52}\b")
+_GONE = re.compile(r"\b(404|410)\b|\bgone\b|not ?found", re.IGNORECASE)
+
+Fetch = Callable[[Media], bytes]
+
+
+class MediaCheckError(CrosspostError):
+    """Downloaded bytes are not what the post says (truncated, or another file)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Missing:
+    """A media item that could not be stored, and why. `gone`: the server says it no longer
+    exists, so later runs do not ask again (only --full does)."""
+
+    url: str
+    reason: str
+    gone: bool
+
+    def to_json(self) -> dict[str, object]:
+        return {"url": self.url, "reason": self.reason, "gone": self.gone}
+
+
+@dataclass(frozen=True, slots=True)
+class MediaResult:
+    post: Post  # the post with local_path, sha256, size and mime filled in where stored
+    missing: tuple[Missing, ...]
+    downloaded: int
+    bytes: int
+    rate_limited: RateLimitedError | None = None  # the run must stop; the rest is retried later
+
+
+def sniff_mime(data: bytes) -> str | None:
+    for magic, mime in _MAGIC:
+        if data.startswith(magic):
+            return mime
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav"
+    if data[4:8] == b"ftyp":
+        brand = data[8:12]
+        if brand in (b"avif", b"avis"):
+            return "image/avif"
+        if brand in (b"heic", b"heix", b"mif1"):
+            return "image/heic"
+        if brand == b"qt  ":
+            return "video/quicktime"
+        return "audio/mp4" if brand == b"M4A " else "video/mp4"
+    return None
+
+
+def extension_for(mime: str | None, data: bytes) -> tuple[str, str | None]:
+    """(extension, MIME type): the bytes win over what the server claimed; "bin" if unknown."""
+    sniffed = sniff_mime(data)
+    claimed = (mime or "").split(";")[0].strip().lower()
+    chosen = sniffed or (claimed if claimed in EXTENSIONS else None)
+    return (EXTENSIONS[chosen], chosen) if chosen else ("bin", claimed or None)
+
+
+def expected_sha256(media: Media) -> str | None:
+    """The hash the bytes must have, when the post says (a saved hash, a Bluesky blob CID)."""
+    if media.sha256:
+        return media.sha256
+    match = _BLOB_CID.search(media.url or "")
+    if match is None:
+        return None
+    encoded = match.group(0)[1:].upper()  # multibase "b": base32, lower case, no padding
+    raw = base64.b32decode(encoded + "=" * (-len(encoded) % 8))
+    # CIDv1 (0x01), raw (0x55), sha2-256 (0x12), 32 bytes (0x20)
+    return raw[4:].hex() if raw[:4] == b"\x01\x55\x12\x20" else None
+
+
+def store_bytes(backup: AccountBackup, media: Media, data: bytes) -> Media:
+    """Check and store one file; the media item pointing at it."""
+    if media.size is not None and media.size != len(data):
+        raise MediaCheckError(f"expected {media.size} bytes, got {len(data)} (truncated?)")
+    digest = hashlib.sha256(data).hexdigest()
+    expected = expected_sha256(media)
+    if expected is not None and expected != digest:
+        raise MediaCheckError(f"the bytes do not match the expected SHA-256 {expected[:12]}...")
+    extension, mime = extension_for(media.mime, data)
+    path = backup.media_path(digest, extension)
+    if not (path.exists() and path.stat().st_size == len(data)):
+        atomic_write_bytes(path, data)
+    return replace(
+        media,
+        sha256=digest,
+        size=len(data),
+        mime=mime or media.mime,
+        local_path=backup.media_relative(digest, extension),
+    )
+
+
+def is_stored(backup: AccountBackup, media: Media) -> bool:
+    if not media.local_path or not media.sha256:
+        return False
+    return (backup.folder.parent.parent / media.local_path).is_file()
+
+
+class MediaStore:
+    """Downloads the media of posts on a bounded pool of threads."""
+
+    def __init__(self, backup: AccountBackup, fetch: Fetch, workers: int = DEFAULT_WORKERS):
+        self.backup = backup
+        self.fetch = fetch
+        self.pool = ThreadPoolExecutor(max_workers=max(workers, 1), thread_name_prefix="media")
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, post: Post, skip_gone: Iterable[str] = ()) -> PendingMedia:
+        """Start downloading a post's media; `result()` waits and gives the post to save."""
+        gone = set(skip_gone)
+        jobs = [
+            None if is_stored(self.backup, m) or not m.url or m.url in gone else m
+            for m in post.media
+        ]
+        futures = [None if m is None else self.pool.submit(self._one, m) for m in jobs]
+        return PendingMedia(post, futures, gone)
+
+    def _one(self, media: Media) -> Media:
+        return store_bytes(self.backup, media, self.fetch(media))
+
+
+@dataclass
+class PendingMedia:
+    """A post whose media are downloading. Gathered in the caller's thread, never in the pool,
+    so a full pool cannot wait on itself."""
+
+    post: Post
+    futures: list[Future[Media] | None]
+    gone: set[str]
+
+    def result(self) -> MediaResult:
+        post, futures, gone = self.post, self.futures, self.gone
+        media: list[Media] = []
+        missing: list[Missing] = []
+        downloaded = size = 0
+        limited: RateLimitedError | None = None
+        for item, future in zip(post.media, futures, strict=True):
+            if future is None:
+                media.append(item)
+                if item.url in gone:
+                    missing.append(Missing(item.url or "", "gone (recorded earlier)", True))
+                continue
+            try:
+                stored = future.result()
+            except RateLimitedError as error:
+                limited = limited or error
+                missing.append(Missing(item.url or "", f"rate limited: {error}"[:300], False))
+                media.append(item)
+                continue
+            except Exception as error:  # one bad file must not stop the backup
+                missing.append(_missing(item, error))
+                media.append(item)
+                continue
+            media.append(stored)
+            downloaded += 1
+            size += stored.size or 0
+        return MediaResult(
+            post.with_changes(media=tuple(media)), tuple(missing), downloaded, size, limited
+        )
+
+
+def _missing(item: Media, error: Exception) -> Missing:
+    reason = str(error) or type(error).__name__
+    gone = isinstance(error, CrosspostError) and bool(_GONE.search(reason))
+    if getattr(error, "status", None) in (404, 410):
+        gone = True
+    return Missing(item.url or "", f"{type(error).__name__}: {reason}"[:300], gone)

@@ -1,0 +1,451 @@
+"""The backup engine: complete, incremental, crash-safe snapshots of one account.
+
+Incremental (the default) reads newest first and stops after the first page whose oldest listed
+post is already saved and older than the newest saved post less an edit window, so recent edits
+are caught and a run with nothing new costs one list call. Order is never trusted blindly: a
+Bluesky repo lists by record key, and mirrors crosspost made may carry keys out of time order,
+so the decision uses `created_at` and the saved ids, not position. `--full` re-lists everything,
+updates edited posts and marks posts gone from the platform as deleted (confirmed one by one;
+the local copy is kept). The manifest is checkpointed after every page, so a rerun after any
+interruption continues where it stopped and ends with the snapshot an uninterrupted run gives.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crosspost.backup.manifest import Journal, Manifest, RunState, load_manifest, save_manifest
+from crosspost.backup.media import (
+    DEFAULT_WORKERS,
+    MediaResult,
+    MediaStore,
+    Missing,
+    PendingMedia,
+)
+from crosspost.backup.store import AccountBackup, BackupStore, remove_temp_files, sync_folder
+from crosspost.errors import PlatformError, RateLimitedError
+from crosspost.model import Media, Post
+from crosspost.platforms.base import Page, PlatformClient
+from crosspost.progress import NoProgress, Progress
+
+DEFAULT_EDIT_WINDOW = timedelta(days=2)
+WRITERS = 8  # threads writing one page's post files
+POSTS, MEDIA = "posts", "media"
+Now = Callable[[], datetime]
+
+
+@dataclass(frozen=True, slots=True)
+class BackupOptions:
+    full: bool = False
+    media: bool = True
+    since: datetime | None = None  # only posts created at or after this
+    edit_window: timedelta = DEFAULT_EDIT_WINDOW
+    workers: int = DEFAULT_WORKERS
+
+    @property
+    def mode(self) -> str:
+        return "full" if self.full else "incremental"
+
+
+@dataclass
+class BackupResult:
+    platform: str
+    account: str
+    folder: Path
+    mode: str
+    resumed: bool = False
+    complete: bool = False
+    stopped: str | None = None  # why the run ended early (a rate limit or cap)
+    retry_after: float | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict[str, Any]:
+        keys = (
+            "listed", "new", "updated", "unchanged", "deleted", "older_than_since",
+            "media_downloaded", "media_bytes", "media_missing",
+            "list_calls", "post_calls", "media_calls",
+        )  # fmt: skip
+        return {
+            "platform": self.platform,
+            "account": self.account,
+            "folder": str(self.folder),
+            "mode": self.mode,
+            "resumed": self.resumed,
+            "complete": self.complete,
+            "stopped": self.stopped,
+            "retry_after": self.retry_after,
+            **{key: self.counts[key] for key in keys},
+        }
+
+
+def account_folder_name(client: PlatformClient) -> str:
+    """The folder of an account: its identity; on Bluesky its DID (stable across handle
+    changes, and what a repo.car export names, so imports and backups share one folder)."""
+    did = getattr(client, "did", None)
+    return did if isinstance(did, str) and did.startswith("did:") else client.account.identity
+
+
+def run_backup(
+    client: PlatformClient,
+    store: BackupStore,
+    options: BackupOptions = BackupOptions(),
+    *,
+    progress: Progress | None = None,
+    now: Now = lambda: datetime.now(UTC),
+) -> BackupResult:
+    """Back up one account into `store`. When a rate limit or daily cap ends the run early, the
+    result says so (`stopped`, `retry_after`) after a checkpoint: the same call resumes it."""
+    backup = store.account(client.account.platform, account_folder_name(client))
+    run = _Run(client, backup, options, progress or NoProgress(), now)
+    result = run.execute()
+    if result.resumed and result.complete:
+        # Posts made while the run was interrupted sit above where it resumed: one more pass.
+        again = _Run(client, backup, replace(options, full=False), run.progress, now)
+        extra = again.execute()
+        missing = extra.counts["media_missing"]
+        result.counts.update(extra.counts)
+        result.counts["media_missing"] = missing
+        result.complete, result.stopped = extra.complete, extra.stopped
+    return result
+
+
+@dataclass
+class _PagePending:
+    items: list[tuple[Post | None, PendingMedia | Post]]  # (saved copy, post or its downloads)
+    next_cursor: str | None
+    last: bool
+
+
+class _Run:
+    def __init__(
+        self,
+        client: PlatformClient,
+        backup: AccountBackup,
+        options: BackupOptions,
+        progress: Progress,
+        now: Now,
+    ) -> None:
+        self.client, self.backup, self.options = client, backup, options
+        self.progress, self.now = progress, now
+        self.journal = Journal(backup)
+        self.manifest: Manifest = load_manifest(backup)
+        self.result = BackupResult(
+            backup.platform.value, backup.account, backup.folder, options.mode
+        )
+        self.counts = self.result.counts
+        self._lock = threading.Lock()
+        self.media: MediaStore | None = None
+        self.listed_this_run: set[str] = set()
+        self.rate_limit: RateLimitedError | None = None
+        self.rechecked = 0  # posts saved before this run that it listed again
+        self.first_page = 0
+
+    # --- the run ---------------------------------------------------------------------------------
+
+    def execute(self) -> BackupResult:
+        remove_temp_files(self.backup.folder)
+        state = self._start()
+        if self.options.media:
+            self.media = MediaStore(self.backup, self._fetch_media, self.options.workers)
+        self.writer = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="write")
+        try:
+            if not state.listed:
+                self._list(state)
+            if self.rate_limit is None:
+                self._retry_media()
+            if self.rate_limit is None and self.options.full:
+                self._mark_deleted(state)
+        except RateLimitedError as error:
+            self.rate_limit = error
+        finally:
+            self.writer.shutdown(wait=True, cancel_futures=True)
+            if self.media is not None:
+                self.media.close()
+        if self.rate_limit is not None:
+            self._stop(self.rate_limit)
+        self._finish()
+        return self.result
+
+    def _start(self) -> RunState:
+        state = self.manifest.run
+        since = self.options.since.isoformat() if self.options.since else None
+        if (
+            state is not None
+            and state.mode == self.options.mode
+            and state.since == since
+            and state.media == self.options.media
+        ):
+            self.result.resumed = True
+            self.listed_this_run = self.journal.read()
+            self.progress.note(
+                f"resuming the interrupted {state.mode} backup after {state.pages} pages"
+            )
+            return state
+        self.journal.clear()
+        newest = self.manifest.newest
+        boundary = None
+        if not self.options.full and newest is not None:
+            boundary = (newest - self.options.edit_window).isoformat()
+        state = RunState(
+            self.options.mode, self.now().isoformat(), boundary=boundary, since=since,
+            media=self.options.media,
+        )  # fmt: skip
+        self.manifest.run = state
+        self.manifest.complete = False
+        save_manifest(self.backup, self.manifest)
+        return state
+
+    def _list(self, state: RunState) -> None:
+        self.progress.start(POSTS)
+        cursor = state.cursor
+        pending: _PagePending | None = None
+        try:
+            while True:
+                try:
+                    page = self._fetch_page(cursor)
+                except RateLimitedError as error:
+                    self.rate_limit = error
+                    break
+                if pending is not None:
+                    self._finalize(state, pending)  # the previous page, while this one was read
+                    if self.rate_limit is not None:
+                        pending = None
+                        break
+                last = page.cursor is None or self._should_stop(page, state)
+                pending = self._submit(page, None if last else page.cursor, last)
+                if last:
+                    break
+                cursor = page.cursor
+            if pending is not None:
+                self._finalize(state, pending)
+        finally:
+            self.progress.finish(POSTS)
+
+    def _fetch_page(self, cursor: str | None) -> Page:
+        self._count("list_calls")
+        return self.client.fetch_page(cursor)
+
+    def _fetch_media(self, media: Media) -> bytes:
+        self._count("media_calls")
+        return self.client.fetch_media(media)
+
+    def _count(self, key: str, amount: int = 1) -> None:
+        with self._lock:
+            self.counts[key] += amount
+
+    # --- deciding where to stop ------------------------------------------------------------------
+
+    def _should_stop(self, page: Page, state: RunState) -> bool:
+        """Stop after this page when its last (oldest listed) post lies beyond what is wanted:
+        older than --since, or (incremental) saved before this run and past the edit window."""
+        if not page.posts:
+            return False  # an empty page with a cursor (Tumblr's empty drafts): read on
+        last = page.posts[-1]
+        since = self.options.since
+        if since is not None and last.created_at < since:
+            return True
+        if state.boundary is None:
+            return False
+        known = [
+            p.ref.id not in self.listed_this_run and self.backup.has_post(p.ref.id)
+            for p in page.posts
+        ]
+        self.rechecked += sum(known)
+        self.first_page = self.first_page or len(page.posts)
+        # The window re-read for edits: posts within `edit_window` of the newest saved one, but
+        # no more than one page of them, so a run with nothing new costs a single call.
+        boundary = datetime.fromisoformat(state.boundary)
+        return known[-1] and (last.created_at < boundary or self.rechecked >= self.first_page)
+
+    # --- one page --------------------------------------------------------------------------------
+
+    def _submit(self, page: Page, next_cursor: str | None, last: bool) -> _PagePending:
+        items: list[tuple[Post | None, PendingMedia | Post]] = []
+        since = self.options.since
+        for post in page.posts:
+            self.counts["listed"] += 1
+            self.progress.advance(POSTS)
+            if since is not None and post.created_at < since:
+                self.counts["older_than_since"] += 1
+                continue
+            saved = self.backup.load_post(post.ref.id)
+            fresh = _with_saved_media(post, saved)
+            items.append((saved, self._download(fresh)))
+        return _PagePending(items, next_cursor, last)
+
+    def _download(self, post: Post) -> PendingMedia | Post:
+        if self.media is None or not post.media:
+            return post
+        gone = set()
+        if not self.options.full:
+            recorded = self.manifest.missing_media.get(post.ref.id, [])
+            gone = {str(m.get("url")) for m in recorded if m.get("gone")}
+        return self.media.submit(post, gone)
+
+    def _finalize(self, state: RunState, pending: _PagePending) -> None:
+        """Write a page (its media done), make it durable, then checkpoint past it."""
+        ready = [(saved, self._ready(item)) for saved, item in pending.items]
+        posts = [post for _, post in ready]
+        # fsync releases the GIL: writing a page's files in parallel overlaps their syncs.
+        changed = list(self.writer.map(lambda p: self.backup.save_post(p, sync_dir=False), posts))
+        sync_folder(self.backup.posts_dir)
+        for (saved, post), was_changed in zip(ready, changed, strict=True):
+            self._counted(saved, post, was_changed)
+        ids = [post.ref.id for post in posts]
+        self.journal.append(ids)
+        self.listed_this_run.update(ids)
+        state.pages += 1
+        state.cursor = pending.next_cursor
+        if pending.last:  # media a rate limit left out are retried from missing_media
+            state.cursor, state.listed = None, True
+        save_manifest(self.backup, self.manifest)
+
+    def _ready(self, item: PendingMedia | Post) -> Post:
+        """The post to write, once its media are stored (or recorded as missing)."""
+        if isinstance(item, PendingMedia):
+            media = item.result()
+            self._media_done(media.post, media)
+            return media.post
+        if item.media and self.media is None:
+            self._record_missing(item, [_skipped(m) for m in item.media if not m.local_path])
+        return item
+
+    def _save(self, saved: Post | None, item: PendingMedia | Post, *, count: bool = True) -> None:
+        post = self._ready(item)
+        changed = self.backup.save_post(post)
+        if count:
+            self._counted(saved, post, changed)
+        else:
+            self.manifest.note_newest(post.ref.id, post.created_at)
+
+    def _counted(self, saved: Post | None, post: Post, changed: bool) -> None:
+        self.manifest.note_newest(post.ref.id, post.created_at)
+        if saved is None:
+            self.counts["new"] += 1
+        elif changed:
+            self.counts["updated"] += 1
+        else:
+            self.counts["unchanged"] += 1
+
+    def _media_done(self, post: Post, media: MediaResult) -> None:
+        self.counts["media_downloaded"] += media.downloaded
+        self.counts["media_bytes"] += media.bytes
+        if media.downloaded:
+            self.progress.advance(MEDIA, media.downloaded)
+        self._record_missing(post, list(media.missing))
+        if media.rate_limited is not None and self.rate_limit is None:
+            self.rate_limit = media.rate_limited
+
+    def _record_missing(self, post: Post, missing: list[Missing]) -> None:
+        if missing:
+            self.manifest.missing_media[post.ref.id] = [m.to_json() for m in missing]
+        else:
+            self.manifest.missing_media.pop(post.ref.id, None)
+
+    # --- after the listing -----------------------------------------------------------------------
+
+    def _retry_media(self) -> None:
+        """Media an earlier run could not store (or skipped with --no-media), tried again; what
+        the server said is gone is asked for again only by --full."""
+        if self.media is None:
+            return
+        todo = [
+            post_id
+            for post_id, missing in self.manifest.missing_media.items()
+            if post_id not in self.listed_this_run
+            and (self.options.full or any(not m.get("gone") for m in missing))
+        ]
+        for post_id in todo:
+            post = self.backup.load_post(post_id)
+            if post is None:
+                self.manifest.missing_media.pop(post_id, None)
+                continue
+            self._save(post, self._download(post), count=False)
+            if self.rate_limit is not None:
+                break
+        if todo:
+            save_manifest(self.backup, self.manifest)
+
+    def _mark_deleted(self, state: RunState) -> None:
+        """Saved posts the full listing did not return: asked for one by one (a listing can
+        leave out posts that still exist), then marked deleted; never removed."""
+        since = self.options.since
+        for post_id in list(self.backup.iter_post_ids()):
+            if post_id in self.listed_this_run:
+                continue
+            saved = self.backup.load_post(post_id)
+            if saved is None or saved.deleted or (since is not None and saved.created_at < since):
+                continue
+            self._count("post_calls")
+            try:
+                current = self.client.fetch_post(saved.ref)
+            except RateLimitedError:
+                raise
+            except PlatformError as error:
+                self.progress.note(f"could not check whether {post_id} still exists: {error}")
+                continue
+            if current is None:
+                self.backup.save_post(saved.with_changes(deleted=True))
+                self.counts["deleted"] += 1
+            else:
+                self._save(saved, self._download(_with_saved_media(current, saved)))
+            self.journal.append([post_id])
+            self.listed_this_run.add(post_id)
+
+    def _stop(self, error: RateLimitedError) -> None:
+        self.result.stopped = str(error)  # the adapter's message already says when
+        self.result.retry_after = error.retry_after
+        self.manifest.last_run = {
+            "mode": self.options.mode,
+            "stopped_at": self.now().isoformat(),
+            "stopped": self.result.stopped,
+        }
+        save_manifest(self.backup, self.manifest)
+        self.progress.note(
+            "stopped by a rate limit; everything read so far is saved. Run the same command "
+            "again to resume"
+            + (f" in about {error.retry_after:.0f} s" if error.retry_after else "")
+        )
+
+    def _finish(self) -> None:
+        if self.rate_limit is not None:
+            return
+        self.manifest.run = None
+        self.manifest.complete = True
+        self.manifest.posts = sum(1 for _ in self.backup.iter_post_ids())
+        if self.options.full or self.counts["deleted"]:
+            self.manifest.deleted = sum(1 for p in self.backup.iter_posts() if p.deleted)
+        self.manifest.last_run = {
+            "mode": self.options.mode,
+            "finished_at": self.now().isoformat(),
+            **{k: v for k, v in self.counts.items() if v},
+        }
+        self.counts["media_missing"] = sum(len(v) for v in self.manifest.missing_media.values())
+        save_manifest(self.backup, self.manifest)
+        self.journal.clear()
+        self.result.complete = True
+
+
+def _with_saved_media(post: Post, saved: Post | None) -> Post:
+    """The listed post, keeping what the saved copy knows of media it already stored."""
+    if saved is None or not saved.media:
+        return post
+    stored = {m.url: m for m in saved.media if m.url and m.local_path}
+    media = tuple(
+        replace(m, sha256=s.sha256, size=s.size, mime=s.mime, local_path=s.local_path)
+        if m.url is not None and (s := stored.get(m.url)) is not None
+        else m
+        for m in post.media
+    )
+    return post.with_changes(media=media)
+
+
+def _skipped(media: Media) -> Missing:
+    return Missing(media.url or "", "not downloaded (--no-media)", False)

@@ -1,0 +1,163 @@
+"""`crosspost verify`: re-hash every media file, parse every post, check every reference.
+
+Problems (exit code 7) are what makes the backup wrong: a post file that does not parse, a media
+file whose bytes no longer match its hash, a post naming a media file that is absent. Notes are
+worth knowing but not damage: media the server no longer had, files no post names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crosspost.backup.store import (
+    TEMP_SUFFIX,
+    AccountBackup,
+    BackupStore,
+    media_file,
+    unsafe_name,
+)
+from crosspost.errors import DataError
+from crosspost.model import Post
+from crosspost.progress import NoProgress, Progress
+
+_MEDIA_NAME = re.compile(r"^([0-9a-f]{64})\.[a-z0-9]{1,8}$")
+_CHUNK = 1 << 20
+
+
+@dataclass
+class VerifyReport:
+    root: Path
+    accounts: int = 0
+    posts: int = 0
+    media_files: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "root": str(self.root),
+            "accounts": self.accounts,
+            "posts": self.posts,
+            "media_files": self.media_files,
+            "ok": self.ok,
+            "problems": self.problems,
+            "notes": self.notes,
+        }
+
+
+def verify_backup(root: Path, progress: Progress | None = None) -> VerifyReport:
+    progress = progress or NoProgress()
+    report = VerifyReport(root)
+    if not root.is_dir():
+        raise DataError(f"{root}: no such backup folder")
+    accounts = BackupStore(root).accounts()
+    if not accounts:
+        report.problems.append(f"{root}: no account backups in this folder")
+    for backup in accounts:
+        report.accounts += 1
+        _verify_account(backup, report, progress)
+    return report
+
+
+def _verify_account(backup: AccountBackup, report: VerifyReport, progress: Progress) -> None:
+    where = backup.folder.relative_to(report.root)
+    try:
+        manifest = backup.read_manifest()
+    except DataError as error:
+        report.problems.append(str(error))
+        manifest = {}
+    if not manifest:
+        report.notes.append(f"{where}: no manifest")
+    elif manifest.get("run"):
+        report.notes.append(f"{where}: a backup run was interrupted; run it again to finish")
+    missing = manifest.get("missing_media") or {}
+    if missing:
+        count = sum(len(v) for v in missing.values())
+        report.notes.append(f"{where}: {count} media files could not be downloaded (manifest)")
+    referenced = _verify_posts(backup, report, progress)
+    _verify_media(backup, report, referenced, progress)
+    for leftover in backup.folder.rglob(f".w*{TEMP_SUFFIX}"):
+        report.notes.append(f"{leftover}: left by an interrupted write; the next backup removes it")
+
+
+def _verify_posts(backup: AccountBackup, report: VerifyReport, progress: Progress) -> set[Path]:
+    referenced: set[Path] = set()
+    paths = sorted(backup.posts_dir.glob("*.json")) if backup.posts_dir.is_dir() else []
+    progress.start("posts", len(paths))
+    for path in paths:
+        progress.advance("posts")
+        try:
+            post = backup.read_post_file(path)
+        except DataError as error:
+            report.problems.append(str(error))
+            continue
+        report.posts += 1
+        if post.ref.id != unsafe_name(path.stem):
+            report.problems.append(
+                f"{path}: holds post {post.ref.id!r}, not the one it is named for"
+            )
+        referenced |= _check_media_refs(backup, post, path, report)
+    progress.finish("posts")
+    return referenced
+
+
+def _check_media_refs(
+    backup: AccountBackup, post: Post, path: Path, report: VerifyReport
+) -> set[Path]:
+    found: set[Path] = set()
+    for item in post.media:
+        if not item.local_path:
+            continue
+        target = media_file(backup, item.local_path)
+        if target is None:
+            report.problems.append(f"{path}: media path {item.local_path!r} leaves the backup")
+            continue
+        if not target.is_file():
+            report.problems.append(f"{path}: media file {item.local_path} is missing")
+            continue
+        found.add(target)
+        match = _MEDIA_NAME.match(target.name)
+        if item.sha256 and (match is None or match.group(1) != item.sha256):
+            report.problems.append(f"{path}: media {item.local_path} is not the file it names")
+        if item.size is not None and target.stat().st_size != item.size:
+            report.problems.append(
+                f"{path}: media {item.local_path} has {target.stat().st_size} bytes, "
+                f"the post says {item.size}"
+            )
+    return found
+
+
+def _verify_media(
+    backup: AccountBackup, report: VerifyReport, referenced: set[Path], progress: Progress
+) -> None:
+    folder = backup.folder / "media"
+    files = sorted(p for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else []
+    files = [p for p in files if not p.name.endswith(TEMP_SUFFIX)]
+    progress.start("media", len(files))
+    for path in files:
+        progress.advance("media")
+        report.media_files += 1
+        match = _MEDIA_NAME.match(path.name)
+        if match is None or path.parent.name != path.name[:2]:
+            report.problems.append(f"{path}: not a media file name this backup writes")
+            continue
+        if _sha256(path) != match.group(1):
+            report.problems.append(f"{path}: the bytes no longer match their hash (corrupt)")
+        if path.resolve() not in referenced:
+            report.notes.append(f"{path}: no post names this file")
+    progress.finish("media")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        while chunk := file.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

@@ -1,0 +1,296 @@
+"""Commands about backups: backup, import, verify (with rich progress bars on stderr)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from crosspost.cli.app import AccountArg, ConfigOpt, app
+from crosspost.config import Config, load_config
+from crosspost.errors import DataError, RateLimitedError
+from crosspost.progress import NoProgress, Progress
+
+if TYPE_CHECKING:
+    from rich.progress import Progress as RichBar
+    from rich.progress import Task
+    from rich.text import Text
+
+    from crosspost.backup.runner import BackupResult
+
+DirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--dir",
+        "-d",
+        help="Backup folder (default: backup_dir in the config, else the user data dir).",
+        show_default=False,
+    ),
+]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+JsonOpt = Annotated[
+    bool, typer.Option("--json", help="Print a machine-readable summary (JSON) on stdout.")
+]
+_LABELS = {"posts": "posts", "media": "media files"}
+
+
+@app.command("backup")
+def backup(
+    account: AccountArg,
+    directory: DirOpt = None,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Re-list every post: catch old edits, mark deleted posts (kept)."
+        ),
+    ] = False,
+    no_media: Annotated[
+        bool, typer.Option("--no-media", help="Save posts only; a later run fetches the media.")
+    ] = False,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Only posts made on or after this date (YYYY-MM-DD or ISO 8601).",
+            show_default=False,
+        ),
+    ] = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Back up an account: posts as JSON with their native payload, media by content hash.
+
+    Incremental by default: reads newest first and stops at what is already saved, re-reading a
+    short recent window for edits. Safe to interrupt: the same command resumes. Public Bluesky
+    and Mastodon accounts need no login; Tumblr needs at least an API key.
+    """
+    from crosspost.backup.runner import BackupOptions, run_backup
+    from crosspost.backup.store import BackupStore
+    from crosspost.clients import open_client
+
+    loaded = load_config(config, required=False)
+    target = loaded.account(account)
+    root = backup_root(directory, loaded)
+    options = BackupOptions(full=full, media=not no_media, since=parse_since(since))
+    client = open_client(target)
+    with progress_bars(quiet) as progress:
+        result = run_backup(client, BackupStore(root), options, progress=progress)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), sort_keys=True))
+    else:
+        typer.echo(describe_backup(result, account))
+    if result.stopped:
+        command = _same_command(account, directory, full, no_media, since)
+        raise RateLimitedError(
+            f"stopped early: {result.stopped}. Everything read so far is saved; run `{command}` "
+            "again to resume",
+            retry_after=result.retry_after,
+        )
+
+
+@app.command("import")
+def import_(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="A Bluesky repo.car, or a Mastodon archive (zip, tar.gz or unpacked folder).",
+            show_default=False,
+        ),
+    ],
+    directory: DirOpt = None,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+    config: ConfigOpt = None,
+) -> None:
+    """Import an official export into the backup folder, beside the API backups.
+
+    Posts already in the backup are kept; importing the same file twice changes nothing.
+    """
+    from crosspost.backup.importer import import_export
+    from crosspost.backup.store import BackupStore
+
+    root = backup_root(directory, load_config(config, required=False))
+    with progress_bars(quiet) as progress:
+        result = import_export(file, BackupStore(root), progress)
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), sort_keys=True))
+        return
+    typer.echo(f"imported {result.kind} {file.name} into {result.folder}")
+    typer.echo(f"  posts: {result.new} new, {result.kept} already in the backup (kept)")
+    absent = f", {result.media_absent} not in the export" if result.media_absent else ""
+    typer.echo(f"  media: {result.media_stored} stored{absent}")
+    for line in result.skipped:
+        typer.echo(f"  skipped: {line}")
+
+
+@app.command("verify")
+def verify(
+    directory: Annotated[
+        Path, typer.Argument(help="The backup folder to check.", show_default=False)
+    ],
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a backup: re-hash every media file, parse every post, check every reference.
+
+    Lists the problems and exits with code 7 when there is any.
+    """
+    from crosspost.backup.verify import verify_backup
+
+    with progress_bars(quiet) as progress:
+        report = verify_backup(directory, progress)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), sort_keys=True))
+    else:
+        typer.echo(
+            f"checked {report.accounts} account(s) in {directory}: {report.posts} posts, "
+            f"{report.media_files} media files"
+        )
+        for note in report.notes:
+            typer.echo(f"  note: {note}")
+        for problem in report.problems:
+            typer.echo(f"  problem: {problem}")
+    if report.problems:
+        raise DataError(f"{len(report.problems)} problem(s) found in {directory}")
+    if not as_json:
+        typer.echo("no problems found")
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def backup_root(directory: Path | None, config: Config) -> Path:
+    """--dir, else the config's backup_dir, else <user data dir>/backup."""
+    if directory is not None:
+        return directory.expanduser()
+    if config.backup_dir is not None:
+        return config.backup_dir
+    from platformdirs import user_data_path
+
+    return user_data_path("crosspost", appauthor=False) / "backup"
+
+
+def parse_since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date (expected YYYY-MM-DD or ISO 8601)", param_hint="--since"
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def describe_backup(result: BackupResult, account: str) -> str:
+    counts = result.counts
+    status = "complete" if result.complete else "stopped early"
+    resumed = ", resumed" if result.resumed else ""
+    lines = [
+        f"backed up {account} ({result.mode}{resumed}, {status}) into {result.folder}",
+        f"  posts: {counts['listed']} listed, {counts['new']} new, {counts['updated']} updated, "
+        f"{counts['unchanged']} unchanged, {counts['deleted']} marked deleted",
+        f"  media: {counts['media_downloaded']} downloaded ({_size(counts['media_bytes'])}), "
+        f"{counts['media_missing']} missing",
+        f"  API calls: {counts['list_calls']} list, {counts['post_calls']} post, "
+        f"{counts['media_calls']} media",
+    ]
+    if counts["older_than_since"]:
+        lines.insert(2, f"  skipped {counts['older_than_since']} posts older than --since")
+    return "\n".join(lines)
+
+
+def _size(count: int) -> str:
+    size = float(count)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"
+
+
+def _same_command(
+    account: str, directory: Path | None, full: bool, no_media: bool, since: str | None
+) -> str:
+    parts = ["crosspost backup", account]
+    if directory is not None:
+        parts.append(f"--dir {directory}")
+    parts += [flag for flag, on in (("--full", full), ("--no-media", no_media)) if on]
+    if since:
+        parts.append(f"--since {since}")
+    return " ".join(parts)
+
+
+@contextmanager
+def progress_bars(quiet: bool) -> Iterator[Progress]:
+    """Rich bars on stderr (transient: gone when the step ends), or nothing with --quiet."""
+    if quiet:
+        yield NoProgress()
+        return
+    bars = RichProgress()
+    with bars.bar:
+        yield bars
+
+
+class RichProgress:
+    """The engines' Progress protocol drawn as rich progress bars, with rates and ETA."""
+
+    def __init__(self) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar: RichBar = Progress(
+            TextColumn("{task.description:>11}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            _rate_column(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self.tasks: dict[str, Any] = {}
+
+    def start(self, task: str, total: int | None = None) -> None:
+        if task in self.tasks:
+            self.bar.update(self.tasks[task], total=total, visible=True)
+            return
+        self.tasks[task] = self.bar.add_task(_LABELS.get(task, task), total=total)
+
+    def advance(self, task: str, amount: int = 1) -> None:
+        if task not in self.tasks:
+            self.start(task)
+        self.bar.advance(self.tasks[task], amount)
+
+    def finish(self, task: str) -> None:
+        if task in self.tasks:
+            self.bar.update(self.tasks[task], visible=False)
+
+    def note(self, message: str) -> None:
+        self.bar.console.print(message, markup=False, highlight=False)
+
+
+def _rate_column() -> Any:
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        """Items per second (rich's own speed column counts bytes)."""
+
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
+
+    return RateColumn()

@@ -1,0 +1,1 @@
+"""Offline readers of the platforms' official export files, into Posts (no network)."""

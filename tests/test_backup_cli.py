@@ -1,0 +1,167 @@
+"""`crosspost backup` and `verify` end to end against local servers: mastodon-mock and the
+Tumblr-shaped loopback server (real HTTP, the real entry point, no network beyond loopback)."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from crosspost.accounts import Account
+from crosspost.model import Platform, RichText
+from crosspost.platforms.base import Draft, RetryPolicy
+from crosspost.platforms.mastodon import MastodonClient
+from tests.cli_helpers import run_cli
+from tests.mastodon_server import BASE_URL, IDENTITY, TOKEN, MockMastodon, mastodon_server
+from tests.tumblr_server import CONSUMER, USER, TumblrServer, running
+
+__all__ = ["mastodon_server"]
+
+
+def png(colour: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def write_config(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(body)
+    return path
+
+
+# --- Tumblr --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tumblr(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TumblrServer, Path]]:
+    with running() as server:
+        config = write_config(
+            tmp_path,
+            f'[accounts.art]\nplatform = "tumblr"\nblog = "art"\nservice = "{server.url}"\n',
+        )
+        monkeypatch.setenv("CROSSPOST_SECRET_ART", ":".join((*CONSUMER, *USER)))
+        yield server, config
+
+
+def add_image_post(server: TumblrServer, number: int) -> None:
+    key = f"img{number}"
+    server.state.media[key] = png("blue" if number % 2 else "red")
+    block = {
+        "type": "image",
+        "media": [{"url": f"{server.url}/media/{key}", "type": "image/png", "width": 4}],
+    }
+    server.state.add("art", {"timestamp": 1700000000 - number * 60, "content": [block]})
+
+
+def test_tumblr_backup_incremental_and_verify(
+    tumblr: tuple[TumblrServer, Path], tmp_path: Path
+) -> None:
+    server, config = tumblr
+    server.state.add_posts("art", 120, start=1699000000)
+    for number in range(5):
+        add_image_post(server, number)
+    out = tmp_path / "out"
+    first = run_cli("backup", "art", "--config", str(config), "--dir", str(out), "--json", "-q")
+    assert first.code == 0, first.err
+    summary = json.loads(first.out)
+    assert summary["new"] == 125
+    assert summary["media_downloaded"] == 5
+    # 125 posts in pages of 50, then (signed) the drafts and the queue: one call each.
+    assert summary["list_calls"] == 5
+    assert summary["complete"] is True
+
+    server.state.log.clear()
+    again = run_cli("backup", "art", "--config", str(config), "--dir", str(out), "--json")
+    assert json.loads(again.out)["list_calls"] == 1
+    assert len([entry for entry in server.state.log if "/posts" in entry[1]]) == 1
+
+    checked = run_cli("verify", str(out))
+    assert checked.code == 0, checked.out + checked.err
+    assert "125 posts, 2 media files" in checked.out  # two distinct images, stored once each
+    assert "no problems found" in checked.out
+
+
+def test_a_spent_rate_limit_stops_with_exit_6_and_says_how_to_resume(
+    tumblr: tuple[TumblrServer, Path], tmp_path: Path
+) -> None:
+    server, config = tumblr
+    server.state.add_posts("art", 120, start=1699000000)
+    server.state.hour_remaining = 1  # the first page spends the hour; its reset is 30 min away
+    out = tmp_path / "out"
+    stopped = run_cli("backup", "art", "--config", str(config), "--dir", str(out), "-q")
+    assert stopped.code == 6, stopped.err
+    assert f"run `crosspost backup art --dir {out}` again to resume" in stopped.err
+    assert "50 new" in stopped.out
+    server.state.hour_remaining = 1000
+    resumed = run_cli("backup", "art", "--config", str(config), "--dir", str(out), "--json", "-q")
+    assert resumed.code == 0, resumed.err
+    summary = json.loads(resumed.out)
+    assert summary["resumed"] is True
+    assert summary["complete"] is True
+    assert len(list((out / "tumblr" / "art" / "posts").glob("*.json"))) == 120
+
+
+def test_full_marks_a_deleted_tumblr_post(
+    tumblr: tuple[TumblrServer, Path], tmp_path: Path
+) -> None:
+    server, config = tumblr
+    server.state.add_posts("art", 30, start=1699000000)
+    out = tmp_path / "out"
+    assert run_cli("backup", "art", "-c", str(config), "-d", str(out), "-q").code == 0
+    gone = server.state.posts["art"].pop(3)["id_string"]
+    full = run_cli("backup", "art", "-c", str(config), "-d", str(out), "--full", "--json", "-q")
+    assert json.loads(full.out)["deleted"] == 1
+    saved = json.loads((out / "tumblr" / "art" / "posts" / f"{gone}.json").read_text())
+    assert saved["post"]["deleted"] is True
+
+
+def test_bad_since_is_a_usage_error(tumblr: tuple[TumblrServer, Path]) -> None:
+    _, config = tumblr
+    result = run_cli("backup", "art", "-c", str(config), "--since", "last tuesday")
+    assert result.code == 2
+    assert "--since" in result.err
+
+
+# --- Mastodon ------------------------------------------------------------------------------------
+
+
+def test_mastodon_backup_with_media_and_verify(
+    mastodon_server: MockMastodon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    account = Account("masto", Platform.MASTODON, IDENTITY, service=BASE_URL)
+    writer = MastodonClient(
+        account, TOKEN, retry=RetryPolicy(sleep=lambda s: None), media_source=lambda m: png("red")
+    )
+    from crosspost.model import Media, MediaKind
+
+    for number in range(45):
+        media = (Media(MediaKind.IMAGE, mime="image/png", alt="red"),) if number < 3 else ()
+        writer.publish(Draft(RichText(f"status {number}"), f"k{number}", media=media))
+    config = write_config(
+        tmp_path,
+        '[accounts.masto]\nplatform = "mastodon"\nhandle = "alice@mock.test"\n'
+        f'service = "{BASE_URL}"\n',
+    )
+    monkeypatch.setenv("CROSSPOST_SECRET_MASTO", TOKEN)
+    out = tmp_path / "out"
+    first = run_cli("backup", "masto", "-c", str(config), "-d", str(out))
+    assert first.code == 0, first.err
+    assert "45 new" in first.out
+    assert "3 downloaded" in first.out
+    again = run_cli("backup", "masto", "-c", str(config), "-d", str(out), "--json", "-q")
+    assert json.loads(again.out)["list_calls"] == 1
+    checked = run_cli("verify", str(out), "--json")
+    report = json.loads(checked.out)
+    assert checked.code == 0, report
+    assert report["posts"] == 45
+    # Corrupt one media file: verify must say so and exit 7.
+    media = next((out / "mastodon").rglob("*.png"))
+    media.write_bytes(media.read_bytes()[:-1] + b"x")
+    broken = run_cli("verify", str(out))
+    assert broken.code == 7
+    assert "corrupt" in broken.out

@@ -1,0 +1,112 @@
+"""`crosspost import`: real Bluesky repo CARs (read in place) and a Mastodon archive built here."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from crosspost.backup.importer import import_export
+from crosspost.backup.store import BackupStore
+from crosspost.backup.verify import verify_backup
+from crosspost.errors import DataError
+from crosspost.exports.detect import ExportKind, detect_export
+from crosspost.model import Platform
+from crosspost.platforms.bluesky.car import read_car
+from tests.cli_helpers import run_cli
+from tests.fixtures import fixture_path
+from tests.test_mastodon_archive import MEDIA, PNG, _tar, _zip
+
+FAKERMAKER = "bluesky-indigo/testing/testdata/fakermaker.repo.car"
+SMALL = (
+    "bluesky-indigo/testing/testdata/"
+    "bafyreieovfuizojpw3zresz7sx3nk4trm2by23pt5rxbey3jme4uo5ogiu.car"
+)
+
+
+@pytest.mark.parametrize("relative", [FAKERMAKER, SMALL])
+def test_a_repo_car_imports_every_post_once(relative: str, tmp_path: Path) -> None:
+    car = fixture_path(relative)
+    assert detect_export(car) is ExportKind.BLUESKY_CAR
+    expected = list(read_car(car))
+    result = import_export(car, BackupStore(tmp_path))
+    assert result.new == len(expected) > 0
+    assert result.platform == "bluesky"
+    assert result.account.startswith("did:")
+    backup = BackupStore(tmp_path).account(Platform.BLUESKY, result.account)
+    assert sorted(backup.iter_post_ids()) == sorted(p.ref.id for p in expected)
+    assert backup.read_manifest()["source"] == "bluesky-car"
+    again = import_export(car, BackupStore(tmp_path))
+    assert (again.new, again.kept) == (0, len(expected))
+    assert verify_backup(tmp_path).ok
+
+
+@pytest.mark.parametrize("build", [_zip, _tar], ids=["zip", "tar.gz"])
+def test_a_mastodon_archive_imports_posts_and_media(build: Any, tmp_path: Path) -> None:
+    archive = build(tmp_path / "archive")
+    assert detect_export(archive) is ExportKind.MASTODON_ARCHIVE
+    result = import_export(archive, BackupStore(tmp_path / "out"))
+    assert result.account == "me@example.social"
+    assert result.new == 5
+    assert result.media_stored == 1
+    assert result.media_absent == 1  # the archive lacks the video the post names
+    backup = BackupStore(tmp_path / "out").account(Platform.MASTODON, "me@example.social")
+    post = backup.load_post("2")
+    assert post is not None
+    image = post.media[0]
+    assert image.local_path is not None
+    assert MEDIA not in image.local_path  # the archive's own path never reaches the backup
+    assert (tmp_path / "out" / image.local_path).read_bytes() == PNG
+    assert post.media[1].local_path is None
+    report = verify_backup(tmp_path / "out")
+    assert report.ok, report.problems
+
+
+def test_an_unpacked_archive_cannot_read_outside_its_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "unpacked"
+    folder.mkdir()
+    (tmp_path / "secret.png").write_bytes(b"\x89PNG\r\n\x1a\nsecret")
+    note = {
+        "id": "https://example.social/users/me/statuses/9",
+        "type": "Note",
+        "published": "2024-05-01T10:00:00Z",
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "content": "<p>x</p>",
+        "attachment": [{"type": "Document", "mediaType": "image/png", "url": "/../secret.png"}],
+    }
+    outbox = {"orderedItems": [{"type": "Create", "object": note}]}
+    (folder / "outbox.json").write_text(json.dumps(outbox))
+    (folder / "actor.json").write_text(
+        json.dumps({"id": "https://example.social/users/me", "preferredUsername": "me"})
+    )
+    result = import_export(folder, BackupStore(tmp_path / "out"))
+    assert result.new == 1
+    assert result.media_stored == 0
+    assert not list((tmp_path / "out").rglob("*.png"))
+
+
+def test_unknown_and_tumblr_files_are_refused_clearly(tmp_path: Path) -> None:
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(b"hello")
+    with pytest.raises(DataError, match="not an export"):
+        detect_export(junk)
+    tumblr = tmp_path / "tumblr.zip"
+    with zipfile.ZipFile(tumblr, "w") as archive:
+        archive.writestr("posts/html/1.html", "<p>hi</p>")
+    assert detect_export(tumblr) is ExportKind.TUMBLR_EXPORT
+    with pytest.raises(DataError, match="crosspost backup tumblr:BLOG"):
+        import_export(tumblr, BackupStore(tmp_path / "out"))
+
+
+def test_the_import_command(tmp_path: Path) -> None:
+    archive = _zip(tmp_path / "archive.zip")
+    result = run_cli("import", str(archive), "--dir", str(tmp_path / "out"), "-q")
+    assert result.code == 0, result.err
+    assert "imported mastodon-archive archive.zip into" in result.out
+    assert "posts: 5 new, 0 already in the backup (kept)" in result.out
+    missing = run_cli("import", str(tmp_path / "nope.car"), "--dir", str(tmp_path / "out"))
+    assert missing.code == 7
+    assert "no such file" in missing.err
