@@ -26,6 +26,13 @@ def open_client(
     store = store or CredentialStore()
     retry = retry or RetryPolicy()
     credentials = store.require(account) if for_writing else store.load(account)
+    if for_writing and credentials is not None:
+        missing = credentials.missing_for_writing(account.platform)
+        if missing:
+            raise CredentialsError(
+                f"publishing to {account.name} needs {', '.join(missing)}, which its "
+                f"credentials lack: run `crosspost login {account.name}`"
+            )
     if account.platform is Platform.BLUESKY:
         from crosspost.platforms.bluesky.client import BlueskyClient
 

@@ -5,11 +5,13 @@ What each platform needs:
 - Bluesky: an app password (`app_password`); a refreshable session (`session`) is kept beside it
   so scheduled runs do not log in each time.
 - Mastodon: an access token (`access_token`).
-- Tumblr: the OAuth1 consumer key and secret of your app, and the user's token pair.
+- Tumblr: the OAuth1 consumer key and secret of your app, and the user's token pair (the
+  consumer key alone, Tumblr's "API key", is enough to read public blogs).
 
 The environment variable (named by `Account.secret_env`, e.g. `CROSSPOST_SECRET_ART`) holds either
 a JSON object with those fields, or for Bluesky and Mastodon the bare password or token, or for
-Tumblr `consumer_key:consumer_secret:oauth_token:oauth_token_secret`. It wins over the keyring.
+Tumblr `consumer_key:consumer_secret:oauth_token:oauth_token_secret` (or the consumer key alone).
+It wins over the keyring.
 
 Secret values never appear in `repr`, messages, logs or files crosspost writes.
 """
@@ -32,15 +34,22 @@ if TYPE_CHECKING:
 
 KEYRING_SERVICE = "crosspost"
 
-REQUIRED_FIELDS: Mapping[Platform, tuple[str, ...]] = {
+# What publishing needs. Reading needs less: a Tumblr API key (the consumer key) reads public
+# blogs, and public Bluesky and Mastodon accounts need nothing at all.
+WRITE_FIELDS: Mapping[Platform, tuple[str, ...]] = {
     Platform.BLUESKY: ("app_password",),
     Platform.MASTODON: ("access_token",),
     Platform.TUMBLR: ("consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret"),
 }
+REQUIRED_FIELDS: Mapping[Platform, tuple[str, ...]] = {
+    Platform.BLUESKY: ("app_password",),
+    Platform.MASTODON: ("access_token",),
+    Platform.TUMBLR: ("consumer_key",),
+}
 OPTIONAL_FIELDS: Mapping[Platform, tuple[str, ...]] = {
     Platform.BLUESKY: ("session",),
     Platform.MASTODON: (),
-    Platform.TUMBLR: (),
+    Platform.TUMBLR: ("consumer_secret", "oauth_token", "oauth_token_secret"),
 }
 
 
@@ -67,6 +76,10 @@ class Credentials:
 
     def get(self, key: str) -> str | None:
         return self.fields.get(key)
+
+    def missing_for_writing(self, platform: Platform) -> list[str]:
+        """The fields publishing needs that these credentials lack (e.g. a bare Tumblr key)."""
+        return [name for name in WRITE_FIELDS[platform] if not self.fields.get(name)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,12 +211,13 @@ def parse_secret_text(account: Account, raw: str) -> dict[str, str]:
         return _fields_from_json(account, raw, f"the secret for {account.name}")
     if account.platform is Platform.TUMBLR:
         parts = raw.split(":")
-        if len(parts) != 4 or not all(parts):
+        if len(parts) not in (1, 4) or not all(parts):
             raise CredentialsError(
                 "a Tumblr secret must be consumer_key:consumer_secret:oauth_token:"
-                "oauth_token_secret, or a JSON object with those fields"
+                "oauth_token_secret (or the consumer key alone, to read public blogs), or a JSON "
+                "object with those fields"
             )
-        return dict(zip(REQUIRED_FIELDS[Platform.TUMBLR], parts, strict=True))
+        return dict(zip(WRITE_FIELDS[Platform.TUMBLR], parts, strict=False))
     return {REQUIRED_FIELDS[account.platform][0]: raw}
 
 

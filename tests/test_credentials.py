@@ -105,8 +105,24 @@ def test_no_keyring_backend_names_the_environment_fallback() -> None:
 
 
 def test_save_refuses_incomplete_secrets() -> None:
-    with pytest.raises(CredentialsError, match="missing oauth_token, oauth_token_secret"):
-        CredentialStore().save(TUMBLR, {"consumer_key": "a", "consumer_secret": "b"})
+    with pytest.raises(CredentialsError, match="missing consumer_key"):
+        CredentialStore().save(TUMBLR, {"consumer_secret": "b"})
+
+
+def test_a_tumblr_api_key_alone_reads_but_cannot_publish() -> None:
+    from crosspost.clients import open_client
+
+    store = CredentialStore(environ={TUMBLR.secret_env: "just-the-consumer-key"})
+    credentials = store.require(TUMBLR)
+    assert credentials["consumer_key"] == "just-the-consumer-key"
+    assert credentials.missing_for_writing(TUMBLR) == [
+        "consumer_secret",
+        "oauth_token",
+        "oauth_token_secret",
+    ]
+    assert open_client(TUMBLR, store=store).account is TUMBLR
+    with pytest.raises(CredentialsError, match="publishing to tumblr:staff needs consumer_secret"):
+        open_client(TUMBLR, store=store, for_writing=True)
 
 
 # --- through the command line ---------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from crosspost.accounts import Account
-from crosspost.errors import RateLimitedError
+from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Media, MediaKind, Platform, PostRef, RichText, Visibility
 from crosspost.platforms.base import Draft, RetryPolicy
 from crosspost.platforms.mastodon import MastodonClient
@@ -140,3 +140,20 @@ def test_pagination_follows_the_link_header(mastodon_server: MockMastodon) -> No
 
 def test_429_and_503_are_waited_out_or_reported(mastodon_server: MockMastodon) -> None:
     scenario_rate_limit_and_unavailable(mastodon_server)
+
+
+def test_public_account_reads_without_a_token(mastodon_server: MockMastodon) -> None:
+    author = make_client(FakeTime())
+    author.api.status_post("public words")
+    account = Account("masto", Platform.MASTODON, IDENTITY, service=BASE_URL)
+    reader = MastodonClient(account, None, retry=RetryPolicy(sleep=FakeTime().sleep))
+    page = reader.fetch_page()
+    assert [post.text.text for post in page.posts] == ["public words"]
+    assert reader.calls == 2  # the account lookup, then one page
+
+
+def test_public_read_of_an_unknown_account_says_so(mastodon_server: MockMastodon) -> None:
+    nobody = Account("x", Platform.MASTODON, "nobody@localhost.test", service=BASE_URL)
+    reader = MastodonClient(nobody, None, retry=RetryPolicy(sleep=FakeTime().sleep))
+    with pytest.raises(PlatformError, match="no such account"):
+        reader.fetch_page()

@@ -10,7 +10,7 @@ import typer
 from crosspost.accounts import Account
 from crosspost.cli.app import AccountArg, ConfigOpt, app, config_app
 from crosspost.config import Config, SyncRule, load_config
-from crosspost.credentials import REQUIRED_FIELDS, CredentialStore
+from crosspost.credentials import WRITE_FIELDS, CredentialStore
 from crosspost.errors import CredentialsError
 from crosspost.model import Platform
 
@@ -137,7 +137,7 @@ _PROMPTS = {
 def _prompt_secret(account: Account) -> dict[str, str]:
     return {
         name: typer.prompt(_PROMPTS[name], hide_input=True).strip()
-        for name in REQUIRED_FIELDS[account.platform]
+        for name in WRITE_FIELDS[account.platform]
     }
 
 

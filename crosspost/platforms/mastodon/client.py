@@ -44,7 +44,7 @@ class MastodonClient:
     def __init__(
         self,
         account: Account,
-        access_token: str,
+        access_token: str | None,
         *,
         retry: RetryPolicy | None = None,
         include_boosts: bool = False,
@@ -58,8 +58,9 @@ class MastodonClient:
         self._session = session or requests.Session()
         self._session.hooks["response"].append(self._remember)
         self._media_source = media_source or self._read_media
+        self._signed_in = bool(access_token)
         self.api = Mastodon(
-            access_token=access_token,
+            access_token=access_token or None,
             api_base_url=account.base_url,
             session=self._session,
             ratelimit_method="throw",  # we wait ourselves, with the injected sleeper
@@ -109,9 +110,21 @@ class MastodonClient:
 
     def account_id(self) -> str:
         if self._account_id is None:
-            me = self._call("verify credentials", self.api.account_verify_credentials)
+            if self._signed_in:
+                me = self._call("verify credentials", self.api.account_verify_credentials)
+            else:  # public reads: /api/v1/accounts/lookup needs no login
+                me = self._call("look up the account", self._lookup_account)
             self._account_id = str(me["id"])
         return self._account_id
+
+    def _lookup_account(self) -> Any:
+        user = self.account.identity.partition("@")[0]
+        try:
+            return self.api.account_lookup(user)
+        except MastodonNotFoundError:
+            raise PlatformError(
+                f"{self.account.identity}: no such account on {self.account.domain}"
+            ) from None
 
     def fetch_page(self, cursor: str | None = None) -> Page:
         """One page of up to 40 statuses, newest first; the cursor is the Link header's max_id."""

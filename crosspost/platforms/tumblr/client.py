@@ -58,11 +58,11 @@ class TumblrClient:
 
     @classmethod
     def from_credentials(cls, account: Account, credentials: Credentials, **options: Any) -> Any:
-        keys = OAuthKeys(
+        keys = OAuthKeys(  # the consumer key alone (an API key) reads public blogs
             credentials["consumer_key"],
-            credentials["consumer_secret"],
-            credentials["oauth_token"],
-            credentials["oauth_token_secret"],
+            credentials.get("consumer_secret") or "",
+            credentials.get("oauth_token") or "",
+            credentials.get("oauth_token_secret") or "",
         )
         return cls(account, keys, **options)
 
