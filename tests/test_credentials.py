@@ -115,7 +115,7 @@ def test_a_tumblr_api_key_alone_reads_but_cannot_publish() -> None:
     store = CredentialStore(environ={TUMBLR.secret_env: "just-the-consumer-key"})
     credentials = store.require(TUMBLR)
     assert credentials["consumer_key"] == "just-the-consumer-key"
-    assert credentials.missing_for_writing(TUMBLR) == [
+    assert credentials.missing_for_writing(TUMBLR.platform) == [
         "consumer_secret",
         "oauth_token",
         "oauth_token_secret",
