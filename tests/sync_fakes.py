@@ -31,6 +31,7 @@ from crosspost.model import (
     Visibility,
 )
 from crosspost.platforms.base import Draft, Page
+from crosspost.platforms.mastodon.instance import reserve_marker
 from crosspost.state import StateStore
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
@@ -140,8 +141,15 @@ class FakeClient:
     def faults(self) -> Faults:
         return self.network.faults.setdefault(self.account.name, Faults())
 
+    def server_limits(self) -> Limits:
+        return self._limits
+
     def limits(self) -> Limits:
+        """Like the adapters: a Mastodon post leaves room for the origin marker its text ends
+        with (MastodonClient.limits), the server's own limits are `server_limits`."""
         self.network.count(self.account.name, "limits")
+        if self.account.platform is Platform.MASTODON:
+            return reserve_marker(self._limits)
         return self._limits
 
     def fetch_page(self, cursor: str | None = None) -> Page:

@@ -83,3 +83,21 @@ def test_another_hosts_lock_goes_stale_without_heartbeat(tmp_path: Path) -> None
     late = StateStore(path, clock=lambda: 4000.0).lock(pid=2)
     late.acquire()
     assert late.held
+
+
+def test_schema_1_gains_when_each_mirror_was_posted(tmp_path: Path) -> None:
+    from crosspost.state.store import MIGRATIONS
+
+    path = tmp_path / "state.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.execute(
+        "INSERT INTO mirrors (source_key, target, chunk, status, target_key, first_intent, "
+        "updated) VALUES ('s', 'masto', 0, 'published', 'k', 5.0, 7.0)"
+    )
+    db.commit()
+    db.close()
+    with StateStore(path) as store:
+        assert store.version == SCHEMA_VERSION == 2
+        assert store.published_since("masto", 0.0) == [(7.0, 0)]
+        assert store.published_since("masto", 7.0) == []  # the window is open at its start

@@ -28,6 +28,7 @@ StateOpt = Annotated[
         show_default=False,
     ),
 ]
+SLEEP = time.sleep  # how --watch waits (tests put a fake clock's sleep here)
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", "-n", help="Show what would be sent; write nothing.")
 ]
@@ -147,7 +148,7 @@ def sync(
                 failed += report.failed
 
             if watch:
-                watch_loop(once, seconds, stop=stop, sleep=time.sleep)
+                watch_loop(once, seconds, stop=stop, sleep=SLEEP)
             else:
                 once()
         finally:
@@ -229,7 +230,7 @@ def migrate(
     """Copy a whole account (or its backup) to another, oldest first; rerun to resume."""
     from crosspost.sync import MigrateOptions
     from crosspost.sync import migrate as run_migrate
-    from crosspost.sync.migrate import DEFAULT_DATE_LINE
+    from crosspost.sync.migrate import DEFAULT_DATE_LINE, migrate_until_done
 
     loaded = load_config(config, required=False)
     options = MigrateOptions(
@@ -242,12 +243,13 @@ def migrate(
     store = _open_state(state, dry_run)
     with _stop_on_signals() as stop, store, store.lock():
         engine = _engine(loaded, store, dry_run, stop)
-        while True:
+        if watch and not dry_run:
+            report = migrate_until_done(
+                engine, source, target, options, sleep=SLEEP, each=_print_rule
+            )
+        else:
             report = run_migrate(engine, source, target, options)
             _print_rule(report)
-            if not (watch and report.resume_at) or stop.requested:
-                break
-            time.sleep(max(report.resume_at - time.time(), 1.0))
     if report.failed:
         raise typer.Exit(1)
 

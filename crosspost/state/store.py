@@ -22,7 +22,7 @@ from crosspost.errors import DataError
 from crosspost.model import Platform, Post, PostRef
 from crosspost.state.lock import RunLock
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MEMORY = ":memory:"
 
 MIGRATIONS: tuple[str, ...] = (
@@ -57,6 +57,13 @@ MIGRATIONS: tuple[str, ...] = (
         name TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL,
         started REAL NOT NULL, heartbeat REAL NOT NULL
     );
+    """,
+    # 2: when each mirror was posted and how many media it carries, for the posting caps.
+    """
+    ALTER TABLE mirrors ADD COLUMN published_at REAL;
+    ALTER TABLE mirrors ADD COLUMN media INTEGER NOT NULL DEFAULT 0;
+    UPDATE mirrors SET published_at = updated WHERE status = 'published';
+    CREATE INDEX mirrors_target_published ON mirrors (target, published_at);
     """,
 )
 
@@ -120,6 +127,23 @@ def ref_from_json(text: str) -> PostRef:
 _COLUMNS = (
     "source_key, target, chunk, chunks, rule, status, target_ref, attempts, last_error, "
     "next_retry, first_intent, updated"
+)
+
+
+_INSERT_INTENT = (
+    "INSERT OR IGNORE INTO mirrors (source_key, target, chunk, chunks, rule, status, "
+    "first_intent, updated) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"
+)
+
+
+_PUBLISHED = (
+    "INSERT INTO mirrors (source_key, target, chunk, chunks, rule, status, target_ref, "
+    "target_key, media, published_at, first_intent, updated) "
+    "VALUES (?, ?, ?, ?, ?, 'published', ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (source_key, target, chunk) DO UPDATE SET status = 'published', "
+    "target_ref = excluded.target_ref, target_key = excluded.target_key, "
+    "media = excluded.media, published_at = excluded.published_at, "
+    "last_error = NULL, next_retry = NULL, updated = excluded.updated"
 )
 
 
@@ -250,11 +274,7 @@ class StateStore:
     ) -> LedgerEntry:
         """The intent to publish one chunk (pending, no attempt yet); an existing entry stays."""
         now = self.clock()
-        self.db.execute(
-            "INSERT OR IGNORE INTO mirrors (source_key, target, chunk, chunks, rule, status, "
-            "first_intent, updated) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-            (source_key, target, chunk, chunks, rule, now, now),
-        )
+        self.db.execute(_INSERT_INTENT, (source_key, target, chunk, chunks, rule, now, now))
         entry = self.entry(source_key, target, chunk)
         assert entry is not None
         return entry
@@ -263,13 +283,12 @@ class StateStore:
         """The intents of every chunk of one post on one target, all or none (one transaction)."""
         now = self.clock()
         rows = [(source_key, target, i, chunks, rule, now, now) for i in range(chunks)]
+        if chunks == 1:  # one statement is its own transaction: no BEGIN/COMMIT round trips
+            self.db.execute(_INSERT_INTENT, rows[0])
+            return
         self.db.execute("BEGIN IMMEDIATE")
         try:
-            self.db.executemany(
-                "INSERT OR IGNORE INTO mirrors (source_key, target, chunk, chunks, rule, status, "
-                "first_intent, updated) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
-                rows,
-            )
+            self.db.executemany(_INSERT_INTENT, rows)
             self.db.execute("COMMIT")
         except BaseException:
             self.db.execute("ROLLBACK")
@@ -292,16 +311,58 @@ class StateStore:
         *,
         rule: str = "",
         chunks: int = 1,
+        media: int = 0,
+        published_at: float | None = None,
     ) -> None:
-        now = self.clock()
+        """The chunk is on the target as `ref`. `published_at` (default: now) is when it was
+        posted, what the posting caps count; `media` is how many attachments it carries."""
         self.db.execute(
-            "INSERT INTO mirrors (source_key, target, chunk, chunks, rule, status, target_ref, "
-            "target_key, first_intent, updated) VALUES (?, ?, ?, ?, ?, 'published', ?, ?, ?, ?) "
-            "ON CONFLICT (source_key, target, chunk) DO UPDATE SET status = 'published', "
-            "target_ref = excluded.target_ref, target_key = excluded.target_key, "
-            "last_error = NULL, next_retry = NULL, updated = excluded.updated",
-            (source_key, target, chunk, chunks, rule, ref_to_json(ref), ref.key, now, now),
+            _PUBLISHED,
+            self._published_row(
+                (source_key, target, chunk), ref, rule, chunks, media, published_at
+            ),
         )
+
+    def record_many_published(
+        self, rows: list[tuple[tuple[str, str, int], PostRef, str, int, int]]
+    ) -> None:
+        """Several `record_published` at once: ((source key, target, chunk), ref, rule, chunks,
+        media) each, in one transaction."""
+        if not rows:
+            return
+        params = [
+            self._published_row(key, ref, rule, n, media, None) for key, ref, rule, n, media in rows
+        ]
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(_PUBLISHED, params)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+
+    def _published_row(
+        self,
+        key: tuple[str, str, int],
+        ref: PostRef,
+        rule: str,
+        chunks: int,
+        media: int,
+        published_at: float | None,
+    ) -> tuple[Any, ...]:
+        now = self.clock()
+        when = now if published_at is None else published_at
+        return (*key, chunks, rule, ref_to_json(ref), ref.key, media, when, now, now)
+
+    def published_since(self, target: str, since: float) -> list[tuple[float, int]]:
+        """(when posted, media) of every mirror posted on `target` after `since`, oldest
+        first: what the posting caps count."""
+        rows = self.db.execute(
+            "SELECT published_at, media FROM mirrors WHERE target = ? AND published_at > ? "
+            "AND status = 'published' ORDER BY published_at",
+            (target, since),
+        )
+        return [(float(row[0]), int(row[1])) for row in rows]
 
     def record_failed(
         self, source_key: str, target: str, chunk: int, error: str, next_retry: float | None

@@ -26,6 +26,7 @@ from crosspost.model import Limits, Post, PostRef
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.progress import NoProgress, Progress
 from crosspost.state import LedgerEntry, MirrorStatus, StateStore
+from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
 from crosspost.sync.plan import (
     TargetPlan,
     describe,
@@ -81,6 +82,7 @@ class SyncEngine:
         dry_run: bool = False,
         backoff: Backoff = Backoff(),
         stop: StopSignal | None = None,
+        caps: Caps = DEFAULT_CAPS,
     ) -> None:
         # A dry run works on a throwaway copy: it writes nothing, the ledger included.
         self.config, self.factory = config, clients
@@ -88,12 +90,14 @@ class SyncEngine:
         self.progress = progress or NoProgress()
         self.clock, self.dry_run, self.backoff = clock, dry_run, backoff
         self.stop = stop or StopSignal()
+        self.caps = caps
         self._clients: dict[tuple[str, bool], PlatformClient] = {}
         self._limits: dict[str, Limits] = {}
         self._blocked: dict[str, float] = {}  # target -> when it takes posts again
         # Planning is pure: a plan made when queueing is reused when publishing in the same run.
         self._plans: dict[tuple[str, str, bool], TargetPlan] = {}
         self._sources: dict[str, Post] = {}
+        self._dry_published: list[tuple[tuple[str, str, int], PostRef, str, int, int]] = []
 
     # --- clients -------------------------------------------------------------------------------
 
@@ -247,7 +251,9 @@ class SyncEngine:
         self, rule: SyncRule, report: RuleReport, publishing: Publishing = Publishing()
     ) -> None:
         """Publish every unfinished (due) entry of the rule, oldest intent first."""
-        work = self.state.due(rule.name, self.clock())
+        now = self.clock()
+        self._blocked = {target: when for target, when in self._blocked.items() if when > now}
+        work = self.state.due(rule.name, now)
         self.progress.start(f"sync {rule.name}", len(work))
         for source_key, target in work:
             if self.stop.requested:
@@ -257,6 +263,8 @@ class SyncEngine:
             self.publish_pair(rule, source_key, target, report, publishing)
             self.progress.advance(f"sync {rule.name}")
         self.progress.finish(f"sync {rule.name}")
+        self.state.record_many_published(self._dry_published)
+        self._dry_published.clear()
         if self._blocked:
             report.resume_at = min(self._blocked.values())
 
@@ -311,9 +319,13 @@ class SyncEngine:
             if entry.attempts > 0:
                 found = client.find_published(draft)
                 if found is not None:
-                    self.state.record_published(*key, found, rule=entry.rule, chunks=entry.chunks)
+                    self.state.record_published(
+                        *key, found, rule=entry.rule, chunks=entry.chunks, media=len(draft.media)
+                    )
                     report.reconciled += 1
                     return found
+            if self._capped(entry.target, draft, report):
+                return None
             self.state.record_attempt(*key)
             ref = client.publish(draft)
         except RateLimitedError as error:
@@ -326,9 +338,26 @@ class SyncEngine:
         except Exception as error:  # one bad post never blocks the rest: record, go on
             self._fail(entry, error, report, attempts=entry.attempts + 1)
             return None
-        self.state.record_published(*key, ref, rule=entry.rule, chunks=entry.chunks)
+        self.state.record_published(
+            *key, ref, rule=entry.rule, chunks=entry.chunks, media=len(draft.media)
+        )
         report.published += 1
         return ref
+
+    def _capped(self, target: str, draft: Draft, report: RuleReport) -> bool:
+        """Stop the target, saying when to resume, when one more post would break a cap."""
+        caps = self.caps.get(self.config.account(target).platform, ())
+        reached = cap_reached(self.state, target, caps, len(draft.media), self.clock())
+        if reached is None:
+            return False
+        cap, resume = reached
+        self._blocked[target] = resume
+        when = datetime.fromtimestamp(resume, UTC).isoformat(timespec="minutes")
+        report.stopped.append(
+            f"{target}: {cap.limit} {cap.what} reached (counted from the ledger); "
+            f"it takes posts again after {when}"
+        )
+        return True
 
     def _fail(
         self,
@@ -376,14 +405,20 @@ class SyncEngine:
         platform = self.config.account(target).platform
         client = self.client(target)
         server = getattr(client, "server_limits", client.limits)
-        report.dry_run.append(describe(post, planned, platform, server(), datetime.now(UTC)))
+        try:
+            block = describe(post, planned, platform, server(), datetime.now(UTC))
+        except CrosspostError as error:  # one post the target would refuse: say so, go on
+            report.failed.append((post.ref.key, target, f"would fail: {error}"))
+            return
+        report.dry_run.append(block)
         for entry in entries:
             if entry.status is not MirrorStatus.PUBLISHED:
-                ref = placeholder_ref(
-                    platform, target, planned.drafts[min(entry.chunk, len(planned.drafts) - 1)]
-                )
-                self.state.record_published(
-                    *entry.identity, ref, rule=entry.rule, chunks=entry.chunks
+                draft = planned.drafts[min(entry.chunk, len(planned.drafts) - 1)]
+                ref = placeholder_ref(platform, target, draft)
+                # Written when the pass ends, in one go: until then only this pair's entries
+                # are read, and a dry run's ledger is a throwaway copy anyway.
+                self._dry_published.append(
+                    (entry.identity, ref, entry.rule, entry.chunks, len(draft.media))
                 )
                 report.published += 1
 

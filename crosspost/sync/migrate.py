@@ -17,11 +17,13 @@ from crosspost.backup.store import BackupStore
 from crosspost.config import SyncRule, TargetOptions
 from crosspost.errors import DataError
 from crosspost.model import Limits, Platform, Post, PostKind, Visibility
+from crosspost.platforms.base import Sleeper
 from crosspost.sync.engine import Publishing, SyncEngine
 from crosspost.sync.plan import with_paragraph
 from crosspost.sync.recover import all_posts
 from crosspost.sync.report import RuleReport
 
+WAIT_STEP = 5.0  # seconds between checks of the stop signal while waiting out a cap
 DEFAULT_DATE_LINE = "Originally posted on {platform} on {date:%Y-%m-%d}."
 BACKDATING = frozenset({Platform.BLUESKY, Platform.TUMBLR})
 MIGRATED_KINDS = (PostKind.ORIGINAL, PostKind.REPLY, PostKind.QUOTE, PostKind.REBLOG_WITH_COMMENT)
@@ -69,6 +71,33 @@ def migrate(
     )
     engine.queue(rule, posts, report, publishing=publishing)
     engine.process(rule, report, publishing)
+    return report
+
+
+def migrate_until_done(
+    engine: SyncEngine,
+    source: str,
+    target: str,
+    options: MigrateOptions = MigrateOptions(),
+    *,
+    sleep: Sleeper,
+    each: Callable[[RuleReport], object] = lambda report: None,
+) -> RuleReport:
+    """`migrate --watch`: migrate, and while a posting cap stops the target, wait until it takes
+    posts again (in short steps, so a stop signal ends the wait) and go on. `each` gets every
+    pass's report; the last one is returned."""
+    report = migrate(engine, source, target, options)
+    each(report)
+    while report.resume_at is not None and not engine.stop.requested:
+        wait = max(report.resume_at - engine.clock(), 1.0)
+        while wait > 0 and not engine.stop.requested:
+            step = min(WAIT_STEP, wait)
+            sleep(step)
+            wait -= step
+        if engine.stop.requested:
+            break
+        report = migrate(engine, source, target, options)
+        each(report)
     return report
 
 

@@ -17,7 +17,6 @@ from typing import Any
 from crosspost.config import SyncRule
 from crosspost.model import Post, PostRef, SpanKind
 from crosspost.platforms.base import PlatformClient
-from crosspost.platforms.bluesky.record import ORIGIN_FIELD
 from crosspost.sync.engine import SyncEngine
 from crosspost.sync.report import RuleReport
 
@@ -73,7 +72,14 @@ def rebuild_ledger(engine: SyncEngine, rule: SyncRule, report: RuleReport) -> No
             ordered = order_chunks(mirrors)
             for chunk, mirror in ordered:
                 engine.state.record_published(
-                    key, target, chunk, mirror.ref, rule=rule.name, chunks=len(ordered)
+                    key,
+                    target,
+                    chunk,
+                    mirror.ref,
+                    rule=rule.name,
+                    chunks=len(ordered),
+                    media=len(mirror.media),
+                    published_at=mirror.created_at.timestamp(),
                 )
                 report.reconciled += 1
 
@@ -98,6 +104,10 @@ def order_chunks(mirrors: list[Post]) -> list[tuple[int, Post]]:
 
 
 def _marker_chunk(raw: Mapping[str, Any]) -> int | None:
+    # Imported here: the Bluesky package loads the atproto SDK (about 0.7 s), which a sync run
+    # without Bluesky targets never needs.
+    from crosspost.platforms.bluesky.record import ORIGIN_FIELD
+
     for holder in (raw, raw.get("value"), raw.get("record")):
         marker = holder.get(ORIGIN_FIELD) if isinstance(holder, Mapping) else None
         key = marker.get("key") if isinstance(marker, Mapping) else None
@@ -154,5 +164,13 @@ def adopt_existing(
                 continue
             candidates.remove(match)
             engine.state.save_source(source, rule.name)
-            engine.state.record_published(source.ref.key, target, 0, match.ref, rule=rule.name)
+            engine.state.record_published(
+                source.ref.key,
+                target,
+                0,
+                match.ref,
+                rule=rule.name,
+                media=len(match.media),
+                published_at=match.created_at.timestamp(),
+            )
             report.adopted += 1
