@@ -1,12 +1,27 @@
 """The Mastodon adapter: read, write and import the account archive.
 
 https://docs.joinmastodon.org/client/intro/
+
+The names below load their modules on first use: importing a converter must not pull in
+Mastodon.py and requests.
 """
 
-from crosspost.platforms.mastodon.archive import read_archive
-from crosspost.platforms.mastodon.client import MastodonClient
-from crosspost.platforms.mastodon.convert import to_post
-from crosspost.platforms.mastodon.instance import limits_from_instance
-from crosspost.platforms.mastodon.write import from_draft
+from __future__ import annotations
 
-__all__ = ["MastodonClient", "from_draft", "limits_from_instance", "read_archive", "to_post"]
+from importlib import import_module
+from typing import Any
+
+_HOMES = {
+    "read_archive": "archive",
+    "MastodonClient": "client",
+    "to_post": "convert",
+    "limits_from_instance": "instance",
+    "from_draft": "write",
+}
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{_HOMES[name]}"), name)
