@@ -167,7 +167,7 @@ class BlueskyClient:
         return self._ref(str(out["uri"]), str(out["cid"]))
 
     def _ref(self, uri: str, cid: str | None) -> PostRef:
-        return to_post({"uri": uri, "cid": cid, "value": {}}, account=self.account.name).ref
+        return to_post({"uri": uri, "cid": cid, "value": {}}, account=self._identity.did).ref
 
     def _with_cids(self, draft: Draft) -> Draft:
         changes = {
@@ -263,7 +263,7 @@ class BlueskyClient:
         return None if record is None else self._to_post(record)
 
     def _to_post(self, item: Mapping[str, Any]) -> Post:
-        return to_post(item, account=self.account.name, service=self._identity.pds)
+        return to_post(item, account=self._identity.did, service=self._identity.pds)
 
     def fetch_media(self, media: Media) -> bytes:
         match = _BLOB_IN_URL.search(media.url or "")
