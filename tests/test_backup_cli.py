@@ -15,11 +15,11 @@ from crosspost.accounts import Account
 from crosspost.model import Platform, RichText
 from crosspost.platforms.base import Draft, RetryPolicy
 from crosspost.platforms.mastodon import MastodonClient
+from tests.backup_mastodon import TOKEN, Mock, mastodon_mock
 from tests.cli_helpers import run_cli
-from tests.mastodon_server import BASE_URL, IDENTITY, TOKEN, MockMastodon, mastodon_server
 from tests.tumblr_server import CONSUMER, USER, TumblrServer, running
 
-__all__ = ["mastodon_server"]
+__all__ = ["mastodon_mock"]
 
 
 def png(colour: str) -> bytes:
@@ -131,9 +131,10 @@ def test_bad_since_is_a_usage_error(tumblr: tuple[TumblrServer, Path]) -> None:
 
 
 def test_mastodon_backup_with_media_and_verify(
-    mastodon_server: MockMastodon, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    mastodon_mock: Mock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    account = Account("masto", Platform.MASTODON, IDENTITY, service=BASE_URL)
+    base_url = mastodon_mock.base_url
+    account = Account("masto", Platform.MASTODON, mastodon_mock.identity, service=base_url)
     writer = MastodonClient(
         account, TOKEN, retry=RetryPolicy(sleep=lambda s: None), media_source=lambda m: png("red")
     )
@@ -145,7 +146,7 @@ def test_mastodon_backup_with_media_and_verify(
     config = write_config(
         tmp_path,
         '[accounts.masto]\nplatform = "mastodon"\nhandle = "alice@mock.test"\n'
-        f'service = "{BASE_URL}"\n',
+        f'service = "{base_url}"\n',
     )
     monkeypatch.setenv("CROSSPOST_SECRET_MASTO", TOKEN)
     out = tmp_path / "out"

@@ -14,7 +14,7 @@ import pytest
 from crosspost.backup.manifest import load_manifest
 from crosspost.backup.runner import BackupOptions, BackupResult, run_backup
 from crosspost.backup.store import BackupStore
-from crosspost.errors import RateLimitedError
+from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Media, MediaKind, Platform
 from crosspost.progress import RecordingProgress
 from tests.fake_platform import START, FakePlatform, png
@@ -177,7 +177,8 @@ def test_an_interrupted_full_run_still_marks_deletions(tmp_path: Path) -> None:
     del fake.posts["000001"]
     fake.calls.clear()
     fake.fail_on[("page", 2)] = RuntimeError("connection dropped")
-    with pytest.raises(RuntimeError):
+    # An error the adapter did not name becomes a PlatformError saying what failed.
+    with pytest.raises(PlatformError, match="connection dropped"):
         backup(fake, tmp_path, full=True)
     result = backup(fake, tmp_path, full=True)
     assert result.resumed

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.parser import BytesParser
@@ -135,6 +136,10 @@ class Handler(BaseHTTPRequestHandler):
         secret = USER[1] if token == USER[0] else self.server.temp_secrets.get(token or "")
         signed = self._signed(body, secret)
         state.log.append((self.command, self.path, signed))
+        if self.server.latency:
+            time.sleep(self.server.latency)  # a server further away (benchmarks; off by default)
+        if self.server.intercept is not None and self.server.intercept(self):
+            return  # a test's fault answered (a cut body, a stall, a dropped connection ...)
         if state.faults:
             status, headers, payload = state.faults.pop(0)
             self._send(status, payload, headers)
@@ -289,11 +294,16 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class TumblrServer(ThreadingHTTPServer):
-    def __init__(self, port: int = 0, now: int = 1700000000) -> None:
+    """`latency` delays every answer (seconds); `intercept`, when set, sees each request first
+    and answers it itself by returning True (fault injection beyond `State.faults`)."""
+
+    def __init__(self, port: int = 0, now: int = 1700000000, latency: float = 0.0) -> None:
         super().__init__(("127.0.0.1", port), Handler)
         self.state = State()
         self.temp_secrets: dict[str, str] = {}
         self.now = now
+        self.latency = latency
+        self.intercept: Callable[[Handler], bool] | None = None
 
     def clock_now(self) -> int:
         return self.now
@@ -324,8 +334,8 @@ def recording_server(request: pytest.FixtureRequest) -> Iterator[TumblrServer | 
 
 
 @contextmanager
-def running(port: int = 0) -> Iterator[TumblrServer]:
-    server = TumblrServer(port)
+def running(port: int = 0, latency: float = 0.0) -> Iterator[TumblrServer]:
+    server = TumblrServer(port, latency=latency)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,33 +1,29 @@
 """The backup engine: complete, incremental, crash-safe snapshots of one account.
 
-Incremental (the default) reads newest first and stops after the first page whose oldest listed
-post is already saved and older than the newest saved post less an edit window, so recent edits
-are caught and a run with nothing new costs one list call. Order is never trusted blindly: a
-Bluesky repo lists by record key, and mirrors crosspost made may carry keys out of time order,
-so the decision uses `created_at` and the saved ids, not position. `--full` re-lists everything,
-updates edited posts and marks posts gone from the platform as deleted (confirmed one by one;
-the local copy is kept). The manifest is checkpointed after every page, so a rerun after any
-interruption continues where it stopped and ends with the snapshot an uninterrupted run gives.
+Pages are read ahead on a thread of their own (reader.py, which also decides where an incremental
+run stops); each page's media download on a bounded pool (media.py) meanwhile, and this module
+writes each page's posts once its media are stored, makes them durable and checkpoints the
+manifest past the page. So a rerun after any interruption continues where it stopped and ends
+with the snapshot an uninterrupted run gives. `--full` re-lists everything, updates edited posts
+and marks posts gone from the platform as deleted (confirmed one by one; the local copy is kept).
 """
 
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from crosspost.backup.manifest import Journal, Manifest, RunState, load_manifest, save_manifest
-from crosspost.backup.media import (
-    DEFAULT_WORKERS,
-    MediaResult,
-    MediaStore,
-    Missing,
-    PendingMedia,
+from crosspost.backup.media import MediaResult, MediaStore, Missing, PendingMedia
+from crosspost.backup.reader import PageReader, ReadPage, StopRule
+from crosspost.backup.result import (
+    DEFAULT_EDIT_WINDOW,
+    BackupOptions,
+    BackupResult,
+    account_folder_name,
 )
 from crosspost.backup.store import AccountBackup, BackupStore, remove_temp_files, sync_folder
 from crosspost.errors import PlatformError, RateLimitedError
@@ -35,73 +31,29 @@ from crosspost.model import Media, Post
 from crosspost.platforms.base import Page, PlatformClient
 from crosspost.progress import NoProgress, Progress
 
-DEFAULT_EDIT_WINDOW = timedelta(days=2)
+__all__ = [
+    "DEFAULT_EDIT_WINDOW",
+    "BackupOptions",
+    "BackupResult",
+    "account_folder_name",
+    "run_backup",
+]
 WRITERS = 8  # threads writing one page's post files
 POSTS, MEDIA = "posts", "media"
 Now = Callable[[], datetime]
 
 
-@dataclass(frozen=True, slots=True)
-class BackupOptions:
-    full: bool = False
-    media: bool = True
-    since: datetime | None = None  # only posts created at or after this
-    edit_window: timedelta = DEFAULT_EDIT_WINDOW
-    workers: int = DEFAULT_WORKERS
-
-    @property
-    def mode(self) -> str:
-        return "full" if self.full else "incremental"
-
-
-@dataclass
-class BackupResult:
-    platform: str
-    account: str
-    folder: Path
-    mode: str
-    resumed: bool = False
-    complete: bool = False
-    stopped: str | None = None  # why the run ended early (a rate limit or cap)
-    retry_after: float | None = None
-    counts: Counter[str] = field(default_factory=Counter)
-
-    def to_json(self) -> dict[str, Any]:
-        keys = (
-            "listed", "new", "updated", "unchanged", "deleted", "older_than_since",
-            "media_downloaded", "media_bytes", "media_missing",
-            "list_calls", "post_calls", "media_calls",
-        )  # fmt: skip
-        return {
-            "platform": self.platform,
-            "account": self.account,
-            "folder": str(self.folder),
-            "mode": self.mode,
-            "resumed": self.resumed,
-            "complete": self.complete,
-            "stopped": self.stopped,
-            "retry_after": self.retry_after,
-            **{key: self.counts[key] for key in keys},
-        }
-
-
-def account_folder_name(client: PlatformClient) -> str:
-    """The folder of an account: its identity; on Bluesky its DID (stable across handle
-    changes, and what a repo.car export names, so imports and backups share one folder)."""
-    did = getattr(client, "did", None)
-    return did if isinstance(did, str) and did.startswith("did:") else client.account.identity
-
-
 def run_backup(
     client: PlatformClient,
     store: BackupStore,
-    options: BackupOptions = BackupOptions(),
+    options: BackupOptions | None = None,
     *,
     progress: Progress | None = None,
     now: Now = lambda: datetime.now(UTC),
 ) -> BackupResult:
     """Back up one account into `store`. When a rate limit or daily cap ends the run early, the
     result says so (`stopped`, `retry_after`) after a checkpoint: the same call resumes it."""
+    options = options or BackupOptions()
     backup = store.account(client.account.platform, account_folder_name(client))
     run = _Run(client, backup, options, progress or NoProgress(), now)
     result = run.execute()
@@ -144,8 +96,6 @@ class _Run:
         self.media: MediaStore | None = None
         self.listed_this_run: set[str] = set()
         self.rate_limit: RateLimitedError | None = None
-        self.rechecked = 0  # posts saved before this run that it listed again
-        self.first_page = 0
 
     # --- the run ---------------------------------------------------------------------------------
 
@@ -204,28 +154,19 @@ class _Run:
 
     def _list(self, state: RunState) -> None:
         self.progress.start(POSTS)
-        cursor = state.cursor
-        pending: _PagePending | None = None
+        boundary = datetime.fromisoformat(state.boundary) if state.boundary else None
+        rule = StopRule(self.backup, self.options.since, boundary, set(self.listed_this_run))
+        reader = PageReader(self._fetch_page, rule, state.cursor, self._submit)
         try:
-            while True:
-                try:
-                    page = self._fetch_page(cursor)
-                except RateLimitedError as error:
-                    self.rate_limit = error
-                    break
-                if pending is not None:
-                    self._finalize(state, pending)  # the previous page, while this one was read
-                    if self.rate_limit is not None:
-                        pending = None
-                        break
-                last = page.cursor is None or self._should_stop(page, state)
-                pending = self._submit(page, None if last else page.cursor, last)
-                if last:
-                    break
-                cursor = page.cursor
-            if pending is not None:
+            for pending in reader:
+                assert isinstance(pending, _PagePending)
                 self._finalize(state, pending)
+                if self.rate_limit is not None:
+                    break
+        except RateLimitedError as error:  # pages read before it are written and checkpointed
+            self.rate_limit = error
         finally:
+            reader.close()
             self.progress.finish(POSTS)
 
     def _fetch_page(self, cursor: str | None) -> Page:
@@ -240,45 +181,21 @@ class _Run:
         with self._lock:
             self.counts[key] += amount
 
-    # --- deciding where to stop ------------------------------------------------------------------
-
-    def _should_stop(self, page: Page, state: RunState) -> bool:
-        """Stop after this page when its last (oldest listed) post lies beyond what is wanted:
-        older than --since, or (incremental) saved before this run and past the edit window."""
-        if not page.posts:
-            return False  # an empty page with a cursor (Tumblr's empty drafts): read on
-        last = page.posts[-1]
-        since = self.options.since
-        if since is not None and last.created_at < since:
-            return True
-        if state.boundary is None:
-            return False
-        known = [
-            p.ref.id not in self.listed_this_run and self.backup.has_post(p.ref.id)
-            for p in page.posts
-        ]
-        self.rechecked += sum(known)
-        self.first_page = self.first_page or len(page.posts)
-        # The window re-read for edits: posts within `edit_window` of the newest saved one, but
-        # no more than one page of them, so a run with nothing new costs a single call.
-        boundary = datetime.fromisoformat(state.boundary)
-        return known[-1] and (last.created_at < boundary or self.rechecked >= self.first_page)
-
     # --- one page --------------------------------------------------------------------------------
 
-    def _submit(self, page: Page, next_cursor: str | None, last: bool) -> _PagePending:
+    def _submit(self, read: ReadPage) -> _PagePending:
+        """A page just read (on the reader's thread): its saved copies loaded, media started."""
         items: list[tuple[Post | None, PendingMedia | Post]] = []
         since = self.options.since
-        for post in page.posts:
-            self.counts["listed"] += 1
-            self.progress.advance(POSTS)
+        for post in read.page.posts:
             if since is not None and post.created_at < since:
-                self.counts["older_than_since"] += 1
+                self._count("older_than_since")
                 continue
             saved = self.backup.load_post(post.ref.id)
-            fresh = _with_saved_media(post, saved)
-            items.append((saved, self._download(fresh)))
-        return _PagePending(items, next_cursor, last)
+            items.append((saved, self._download(_with_saved_media(post, saved))))
+        self._count("listed", len(read.page.posts))
+        self.progress.advance(POSTS, len(read.page.posts))
+        return _PagePending(items, read.next_cursor, read.last)
 
     def _download(self, post: Post) -> PendingMedia | Post:
         if self.media is None or not post.media:
@@ -419,7 +336,7 @@ class _Run:
             return
         self.manifest.run = None
         self.manifest.complete = True
-        self.manifest.posts = sum(1 for _ in self.backup.iter_post_ids())
+        self.manifest.posts = self.backup.count_posts()
         if self.options.full or self.counts["deleted"]:
             self.manifest.deleted = sum(1 for p in self.backup.iter_posts() if p.deleted)
         self.manifest.last_run = {

@@ -188,6 +188,13 @@ class AccountBackup:
         for path in sorted(self.posts_dir.glob("*.json")):
             yield unsafe_name(path.stem)
 
+    def count_posts(self) -> int:
+        """How many posts are saved (names only, nothing sorted or kept: cheap on 100,000)."""
+        if not self.posts_dir.is_dir():
+            return 0
+        with os.scandir(self.posts_dir) as entries:
+            return sum(1 for e in entries if e.name.endswith(".json") and e.name[0] != ".")
+
     def save_post(self, post: Post, *, sync_dir: bool = True) -> bool:
         """Write a post (model and native payload); False when the file already held it."""
         path = self.post_path(post.ref.id)

@@ -1,0 +1,82 @@
+"""Local servers for the backup benchmarks, each in a process of its own (so the server does not
+share the benchmark's interpreter lock), answering with an added per-request latency.
+
+Tumblr: tests/tumblr_server.py with `latency`; its listing is swapped for a pre-sorted one so a
+100,000-post blog answers each page in constant time. Mastodon: mastodon-mock with a `latency`
+fault rule on every request.
+"""
+
+from __future__ import annotations
+
+import bisect
+import multiprocessing
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from typing import Any
+
+from tests.backup_world import fill_tumblr
+from tests.tumblr_server import Handler, TumblrServer, envelope
+
+Filler = Callable[[TumblrServer], None]
+
+
+def _fast_listing(server: TumblrServer, blog: str) -> None:
+    """Pages of a blog that does not change while the benchmark reads it, by bisection."""
+    ordered = sorted(server.state.posts.get(blog, []), key=lambda p: (-p["timestamp"], -p["id"]))
+    keys = [-p["timestamp"] for p in ordered]
+
+    def listing(self: Handler, name: str, posts: Any, query: dict[str, str], *rest: Any) -> None:
+        start = bisect.bisect_right(keys, -int(query["before"])) if "before" in query else 0
+        start += int(query.get("offset", 0))
+        page = ordered[start : start + min(int(query.get("limit", 20)), 50)]
+        response = {"blog": {"name": name}, "posts": page, "total_posts": len(ordered)}
+        self._send(200, envelope(200, "OK", response))
+
+    Handler._list = listing  # type: ignore[method-assign, assignment]
+
+
+def _serve_tumblr(pipe: Connection, posts: int, images: int, latency: float) -> None:
+    server = TumblrServer(latency=latency)
+    server.state.hour_remaining = 10**9
+    fill_tumblr(server, posts, images, blog="bench")
+    _fast_listing(server, "bench")
+    pipe.send(server.url)
+    server.serve_forever()
+
+
+@contextmanager
+def tumblr_process(posts: int, images: int, latency: float) -> Iterator[str]:
+    """The URL of a Tumblr-shaped server holding blog "bench", in a forked process."""
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    process = context.Process(target=_serve_tumblr, args=(child, posts, images, latency))
+    process.start()
+    try:
+        yield str(parent.recv())
+    finally:
+        process.kill()
+        process.join()
+
+
+def _serve_mastodon(pipe: Connection, folder: str) -> None:
+    from pathlib import Path
+
+    from tests.backup_mastodon import serving
+
+    with serving(Path(folder)) as mock:
+        pipe.send(mock.base_url)
+        pipe.recv()  # until the parent is done
+
+
+@contextmanager
+def mastodon_process(folder: str) -> Iterator[tuple[str, Connection]]:
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    process = context.Process(target=_serve_mastodon, args=(child, folder))
+    process.start()
+    try:
+        yield str(parent.recv()), parent
+    finally:
+        process.kill()
+        process.join()

@@ -1,0 +1,146 @@
+"""Reading an account's pages ahead of the writer, and deciding where an incremental run stops.
+
+Paging is sequential (each page names the next), so the listing is the critical path of a
+backup: a thread of its own reads page after page and starts each page's media downloads, while
+the run's thread writes earlier pages and checkpoints them. A small queue bounds how far reading
+runs ahead (memory stays flat however large the account). What was read but not yet written when
+a run is interrupted is simply read again on resume: only written pages are checkpointed.
+
+Where to stop (incremental): after the first page whose oldest listed post is already saved and
+older than the newest saved post less an edit window, so recent edits are caught and a run with
+nothing new costs one list call. Order is never trusted blindly: a Bluesky repo lists by record
+key, and mirrors crosspost made may carry keys out of time order, so the decision uses
+`created_at` and the saved ids, not position.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from crosspost.backup.store import AccountBackup
+from crosspost.errors import CrosspostError, PlatformError
+from crosspost.platforms.base import Page
+
+AHEAD = 4  # pages read ahead of the writer
+_POLL = 0.1  # seconds between checks of `closed` while the queue is full
+
+
+@dataclass
+class StopRule:
+    """When an incremental (or --since) listing has read enough."""
+
+    backup: AccountBackup
+    since: datetime | None
+    boundary: datetime | None  # incremental: stop once older posts are all known
+    listed: set[str]  # ids listed earlier in this run (a resumed run's journal included)
+    rechecked: int = 0  # posts saved before this run that it listed again
+    first_page: int = 0
+
+    def should_stop(self, page: Page) -> bool:
+        """Stop after this page when its last (oldest listed) post lies beyond what is wanted:
+        older than --since, or (incremental) saved before this run and past the edit window."""
+        ids = [post.ref.id for post in page.posts]
+        try:
+            return self._decide(page)
+        finally:
+            self.listed.update(ids)
+
+    def _decide(self, page: Page) -> bool:
+        if not page.posts:
+            return False  # an empty page with a cursor (Tumblr's empty drafts): read on
+        last = page.posts[-1]
+        if self.since is not None and last.created_at < self.since:
+            return True
+        if self.boundary is None:
+            return False
+        known = [p.ref.id not in self.listed and self.backup.has_post(p.ref.id) for p in page.posts]
+        self.rechecked += sum(known)
+        self.first_page = self.first_page or len(page.posts)
+        # The window re-read for edits: posts within the edit window of the newest saved one,
+        # but no more than one page of them, so a run with nothing new costs a single call.
+        return known[-1] and (last.created_at < self.boundary or self.rechecked >= self.first_page)
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPage:
+    page: Page
+    next_cursor: str | None  # where a resumed run continues after this page; None: the end
+    last: bool
+
+
+class _End:
+    """The reader has nothing more to give (the listing ended, or it was closed)."""
+
+
+class PageReader:
+    """Reads pages from `cursor` on a thread of its own; iterate to get them in order. An error
+    that ended reading is raised by the iteration after the pages read before it."""
+
+    def __init__(
+        self,
+        fetch: Callable[[str | None], Page],
+        rule: StopRule,
+        cursor: str | None,
+        prepare: Callable[[ReadPage], object] = lambda page: page,
+        ahead: int = AHEAD,
+    ) -> None:
+        self._fetch, self._rule, self._cursor, self._prepare = fetch, rule, cursor, prepare
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=max(ahead, 1))
+        self._closed = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="read pages", daemon=True)
+        self._thread.start()
+
+    def __iter__(self) -> Iterator[object]:
+        while True:
+            item = self._queue.get()
+            if isinstance(item, _End):
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    def close(self) -> None:
+        """Stop reading (the thread finishes the request it is in, if any, and drops it)."""
+        self._closed.set()
+        while True:  # unblock a reader waiting on a full queue
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+
+    def _run(self) -> None:
+        cursor = self._cursor
+        try:
+            while not self._closed.is_set():
+                page = self._read(cursor)
+                last = page.cursor is None or self._rule.should_stop(page)
+                read = ReadPage(page, None if last else page.cursor, last)
+                self._put(self._prepare(read))
+                if last:
+                    break
+                cursor = page.cursor
+        except BaseException as error:  # handed to the run's thread, which decides
+            self._put(error)
+        self._put(_End())
+
+    def _read(self, cursor: str | None) -> Page:
+        try:
+            return self._fetch(cursor)
+        except CrosspostError:
+            raise
+        except Exception as error:  # the platform's SDK failed in a way the adapter did not name
+            raise PlatformError(
+                f"reading the list of posts failed ({type(error).__name__}: {error})"[:500]
+            ) from error
+
+    def _put(self, item: object) -> None:
+        while not self._closed.is_set():
+            try:
+                self._queue.put(item, timeout=_POLL)
+                return
+            except queue.Full:
+                continue

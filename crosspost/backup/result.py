@@ -1,0 +1,65 @@
+"""What a backup run is asked to do (`BackupOptions`) and what it reports (`BackupResult`)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from crosspost.backup.media import DEFAULT_WORKERS
+from crosspost.platforms.base import PlatformClient
+
+DEFAULT_EDIT_WINDOW = timedelta(days=2)
+
+
+@dataclass(frozen=True, slots=True)
+class BackupOptions:
+    full: bool = False
+    media: bool = True
+    since: datetime | None = None  # only posts created at or after this
+    edit_window: timedelta = DEFAULT_EDIT_WINDOW
+    workers: int = DEFAULT_WORKERS
+
+    @property
+    def mode(self) -> str:
+        return "full" if self.full else "incremental"
+
+
+@dataclass
+class BackupResult:
+    platform: str
+    account: str
+    folder: Path
+    mode: str
+    resumed: bool = False
+    complete: bool = False
+    stopped: str | None = None  # why the run ended early (a rate limit or cap)
+    retry_after: float | None = None
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def to_json(self) -> dict[str, Any]:
+        keys = (
+            "listed", "new", "updated", "unchanged", "deleted", "older_than_since",
+            "media_downloaded", "media_bytes", "media_missing",
+            "list_calls", "post_calls", "media_calls",
+        )  # fmt: skip
+        return {
+            "platform": self.platform,
+            "account": self.account,
+            "folder": str(self.folder),
+            "mode": self.mode,
+            "resumed": self.resumed,
+            "complete": self.complete,
+            "stopped": self.stopped,
+            "retry_after": self.retry_after,
+            **{key: self.counts[key] for key in keys},
+        }
+
+
+def account_folder_name(client: PlatformClient) -> str:
+    """The folder of an account: its identity; on Bluesky its DID (stable across handle
+    changes, and what a repo.car export names, so imports and backups share one folder)."""
+    did = getattr(client, "did", None)
+    return did if isinstance(did, str) and did.startswith("did:") else client.account.identity

@@ -1,0 +1,113 @@
+"""`crosspost backup` of a Bluesky account on the real local PDS, through the CLI: posts with
+images, a one-call incremental rerun, `--full` marking a deleted post, `verify` clean."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import crosspost.clients
+from crosspost.accounts import Account
+from crosspost.credentials import CredentialStore
+from crosspost.model import Media, MediaKind, Platform, PostRef, RichText
+from crosspost.platforms.base import Draft, PlatformClient
+from crosspost.platforms.bluesky.client import BlueskyClient
+from tests.backup_world import png
+from tests.bluesky_pds import PdsAccount, local_pds, pds_account
+from tests.cli_helpers import run_cli
+
+__all__ = ["local_pds", "pds_account"]
+POSTS, WITH_IMAGES = 7, 3
+
+
+def writer(pds_account: PdsAccount) -> BlueskyClient:
+    account = Account("sky", Platform.BLUESKY, pds_account.handle, service=pds_account.url)
+    store = CredentialStore()
+    store.save(account, {"app_password": pds_account.password})
+    return BlueskyClient(account, credentials=store)
+
+
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[PlatformClient]:
+    """The clients the CLI opens, kept so a test can count the calls they made."""
+    clients: list[PlatformClient] = []
+    real = crosspost.clients.open_client
+
+    def keep(*args: Any, **kwargs: Any) -> PlatformClient:
+        clients.append(real(*args, **kwargs))
+        return clients[-1]
+
+    monkeypatch.setattr(crosspost.clients, "open_client", keep)
+    return clients
+
+
+def list_calls(client: PlatformClient) -> int:
+    assert isinstance(client, BlueskyClient)
+    return client.xrpc.calls["com.atproto.repo.listRecords"]
+
+
+def test_bluesky_backup_on_the_local_pds(
+    pds_account: PdsAccount, tmp_path: Path, opened: list[PlatformClient]
+) -> None:
+    client = writer(pds_account)
+    refs: list[PostRef] = []
+    for number in range(POSTS):
+        media: tuple[Media, ...] = ()
+        if number < WITH_IMAGES:
+            path = tmp_path / f"image{number}.png"
+            path.write_bytes(png(number + 1))
+            media = (Media(MediaKind.IMAGE, alt=f"picture {number}", local_path=str(path)),)
+        refs.append(
+            client.publish(Draft(RichText(f"backup me {number}"), f"b{number}", media=media))
+        )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[accounts.sky]\nplatform = "bluesky"\nhandle = "{pds_account.handle}"\n'
+        f'service = "{pds_account.url}"\n'
+    )
+    out = tmp_path / "out"
+    args = ("backup", "sky", "-c", str(config), "-d", str(out), "--json", "-q")
+
+    first = run_cli(*args)
+    assert first.code == 0, first.err
+    summary = json.loads(first.out)
+    assert (summary["new"], summary["media_downloaded"], summary["media_missing"]) == (
+        POSTS,
+        WITH_IMAGES,
+        0,
+    )
+    folder = out / "bluesky" / pds_account.did.replace(":", "=3A")
+    posts = sorted((folder / "posts").glob("*.json"))
+    assert len(posts) == POSTS
+    stored = [m for p in posts for m in json.loads(p.read_text())["post"]["media"]]
+    assert len(stored) == WITH_IMAGES
+    for item in stored:  # the blob's CID named these bytes; the file is named by their hash
+        data = (out / item["local_path"]).read_bytes()
+        assert hashlib.sha256(data).hexdigest() == item["sha256"]
+        assert item["local_path"].endswith(".png") or item["local_path"].endswith(".jpg")
+
+    again = run_cli(*args)
+    assert again.code == 0, again.err
+    assert json.loads(again.out)["new"] == 0
+    assert list_calls(opened[-1]) == 1  # nothing new: one listRecords call, nothing else listed
+
+    client.delete(refs[4])
+    full = run_cli(*args, "--full")
+    assert full.code == 0, full.err
+    summary = json.loads(full.out)
+    assert (summary["deleted"], summary["unchanged"]) == (1, POSTS - 1)
+    marked = [
+        json.loads(p.read_text())["post"]
+        for p in posts
+        if json.loads(p.read_text())["post"]["deleted"]
+    ]
+    assert [m["text"]["text"] for m in marked] == ["backup me 4"]  # kept, marked deleted
+
+    checked = run_cli("verify", str(out), "--json")
+    report = json.loads(checked.out)
+    assert checked.code == 0, report
+    assert (report["posts"], report["media_files"], report["problems"]) == (POSTS, WITH_IMAGES, [])
