@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from mastodon import MastodonRatelimitError, MastodonServiceUnavailableError
+from mastodon import MastodonAPIError, MastodonRatelimitError, MastodonServiceUnavailableError
 
 from crosspost.errors import PlatformError, RateLimitedError, UnfittableError
 from crosspost.model import (
@@ -191,6 +191,30 @@ def test_503_retries_with_backoff_then_gives_up() -> None:
     with pytest.raises(PlatformError, match="did not answer after 3 tries"):
         limiter.call("read", call)
     assert time.slept == [1.0, 2.0]
+
+
+def test_an_answer_that_is_not_json_is_retried_never_taken_for_empty() -> None:
+    time = FakeTime()
+    limiter = _limiter(time, max_attempts=3)
+    answers = iter([None, None, ["a status"]])
+
+    def call() -> list[str]:
+        answer = next(answers)
+        if answer is None:
+            raise MastodonAPIError("Could not parse response as JSON, response code was 200, ...")
+        return answer
+
+    assert limiter.call("read", call) == ["a status"]
+    assert time.slept == [1.0, 2.0]
+    with pytest.raises(PlatformError, match="not JSON, 3 times in a row"):
+        limiter.call(
+            "read",
+            lambda: (_ for _ in ()).throw(MastodonAPIError("Could not parse response as JSON")),
+        )
+    with pytest.raises(MastodonAPIError, match="Unprocessable"):
+        limiter.call(
+            "post", lambda: (_ for _ in ()).throw(MastodonAPIError("Unprocessable Entity"))
+        )
 
 
 def test_media_uploads_are_paced_30_per_30_minutes() -> None:

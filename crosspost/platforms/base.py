@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Protocol
 
 from crosspost.accounts import Account
-from crosspost.errors import RateLimitedError
+from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Limits, LinkCard, Media, Post, PostRef, RichText, Visibility
 
 Clock = Callable[[], float]  # seconds since the epoch, like time.time
@@ -125,6 +125,16 @@ class RetryPolicy:
                 retry_after=delay,
             )
         self.sleep(max(delay, 0.0))
+
+    def wait_or_fail(self, what: str, problem: str, attempt: int) -> None:
+        """Sleep before retrying a transient failure (a 5xx, a dropped connection, a garbled
+        answer), or raise PlatformError saying what kept failing once the attempts are spent."""
+        if attempt + 1 >= self.max_attempts:
+            raise PlatformError(
+                f"{what}: {problem}, {self.max_attempts} times in a row; try again later "
+                "(run the same command again: nothing is lost)"
+            )
+        self.sleep(min(2.0**attempt, 60.0))
 
     def seconds_until(self, epoch_seconds: float) -> float:
         return max(epoch_seconds - self.clock(), 0.0)

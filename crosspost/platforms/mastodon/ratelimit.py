@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from mastodon import (
+    MastodonAPIError,
     MastodonNetworkError,
     MastodonRatelimitError,
     MastodonServerError,
@@ -88,6 +89,12 @@ class Limiter:
                         f"({_describe(error)}); try again later"
                     ) from None
                 self.retry.sleep(min(2.0**attempt, 60.0))
+            except MastodonAPIError as error:
+                # Mastodon.py's word for a 200 whose body is not JSON (a proxy's error page):
+                # transient like a 5xx, and never to be taken for an empty answer.
+                if not str(error).startswith("Could not parse response as JSON"):
+                    raise
+                self.retry.wait_or_fail(what, "the server's answer was not JSON", attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _retry_after(self) -> float | None:

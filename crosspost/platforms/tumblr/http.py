@@ -144,24 +144,35 @@ class TumblrHttp:
             except (requests.ConnectionError, requests.Timeout) as error:
                 if method != "GET":
                     raise OutcomeUnknownError(f"{what}: {type(error).__name__}") from None
-                self.retry.wait_or_raise(what, None, attempt)
+                self.retry.wait_or_fail(
+                    what, f"the connection failed ({type(error).__name__})", attempt
+                )
                 attempt += 1
                 continue
             self.calls += 1
             self._note_limits(raw.headers)
-            if raw.status_code == 429 or (raw.status_code >= 500 and method == "GET"):
+            if raw.status_code == 429:
                 self.retry.wait_or_raise(what, self._retry_after(raw), attempt)
                 attempt += 1
                 continue
-            return self._result(raw, method, what)
+            if raw.status_code >= 500 and method == "GET":
+                self.retry.wait_or_fail(what, f"Tumblr answered HTTP {raw.status_code}", attempt)
+                attempt += 1
+                continue
+            body = _json_object(raw)
+            if body is None and raw.status_code < 400:
+                # A success whose body is not JSON must never pass for an empty answer: an
+                # empty page would end a listing early and a backup would look complete.
+                if method != "GET":
+                    raise OutcomeUnknownError(f"{what}: Tumblr's answer was not JSON")
+                self.retry.wait_or_fail(what, "Tumblr's answer was not JSON", attempt)
+                attempt += 1
+                continue
+            return self._result(raw, body or {}, method, what)
 
-    def _result(self, raw: requests.Response, method: str, what: str) -> ApiResponse:
-        try:
-            body = raw.json()
-        except ValueError:
-            body = {}
-        if not isinstance(body, Mapping):
-            body = {}
+    def _result(
+        self, raw: requests.Response, body: Mapping[str, Any], method: str, what: str
+    ) -> ApiResponse:
         if raw.status_code >= 500 and method != "GET":
             raise OutcomeUnknownError(f"{what}: Tumblr answered {raw.status_code}")
         if raw.status_code >= 400:
@@ -237,3 +248,12 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
         return int(str(value).strip()) if value is not None else None
     except ValueError:
         return None
+
+
+def _json_object(raw: requests.Response) -> Mapping[str, Any] | None:
+    """The answer's JSON object, or None when the body is not one."""
+    try:
+        body = raw.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, Mapping) else None
