@@ -33,6 +33,7 @@ from crosspost.model import (
 from crosspost.platforms.base import Draft, Page
 from crosspost.platforms.mastodon.instance import reserve_marker
 from crosspost.state import StateStore
+from tests.fake_time import FakeTime
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 PAGE = 20
@@ -42,17 +43,9 @@ class SimulatedCrash(BaseException):
     """The process dies here: nothing after this line of the engine runs."""
 
 
-class FakeClock:
+class FakeClock(FakeTime):
     def __init__(self, now: float = T0.timestamp()) -> None:
-        self.now = now
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
+        super().__init__(now)
 
 
 @dataclass

@@ -13,8 +13,8 @@ from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Media, MediaKind, Platform, PostRef, RichText, Visibility
 from crosspost.platforms.base import Draft, RetryPolicy
 from crosspost.platforms.mastodon import MastodonClient
+from tests.fake_time import FakeTime
 from tests.mastodon_server import BASE_URL, IDENTITY, TOKEN, MockMastodon, mastodon_server
-from tests.test_mastodon_write import FakeTime
 
 __all__ = ["mastodon_server"]
 

@@ -25,6 +25,7 @@ from crosspost.platforms.base import Draft, RetryPolicy, stable_digest
 from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
 from crosspost.platforms.mastodon.ratelimit import Limiter, RateState, parse_reset
 from crosspost.platforms.mastodon.write import from_draft, idempotency_key, status_text
+from tests.fake_time import FakeTime
 from tests.fixtures import fixture_path
 
 ORIGIN = PostRef(
@@ -33,19 +34,6 @@ ORIGIN = PostRef(
     "at://alice.example.com/app.bsky.feed.post/3k",
     "https://bsky.app/profile/alice.example.com/post/3k",
 )
-
-
-class FakeTime:
-    def __init__(self, now: float = 1_000_000.0) -> None:
-        self.now = now
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def test_from_draft_sends_everything_mastodon_takes() -> None:

@@ -15,22 +15,10 @@ from crosspost.platforms.base import Draft, RetryPolicy
 from crosspost.platforms.tumblr.client import TumblrClient
 from crosspost.platforms.tumblr.http import OAuthKeys
 from crosspost.platforms.tumblr.oauth import login
+from tests.fake_time import FakeTime
 from tests.tumblr_server import CONSUMER, USER, TumblrServer, running
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
-
-
-class FakeTime:
-    def __init__(self, now: float = 1700000000.0) -> None:
-        self.now = now
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 @pytest.fixture

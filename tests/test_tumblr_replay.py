@@ -12,9 +12,10 @@ import pytest
 from crosspost.errors import RateLimitedError
 from crosspost.model import Media, MediaKind
 from crosspost.platforms.tumblr.client import TumblrClient
+from tests.fake_time import FakeTime
 from tests.fixtures import PROJECT_ROOT
 from tests.scrub import FILTER_HEADERS, cassette_text, request_header_names
-from tests.test_tumblr_flow import PNG, FakeTime, client_for, draft, read_all
+from tests.test_tumblr_flow import PNG, client_for, draft, read_all
 from tests.tumblr_server import CONSUMER, USER, Replaying, TumblrServer, recording_server
 
 __all__ = ["recording_server"]
