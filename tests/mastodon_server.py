@@ -6,9 +6,8 @@ replay (vcrpy matches host and port). Import the fixtures into a test module to 
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,34 +40,14 @@ class MockMastodon:
 
 
 def _serve(media_dir: Path) -> Iterator[MockMastodon]:
-    import uvicorn
-    from mastodon_mock.app import create_app
-    from mastodon_mock.config import DatabaseConfig, MastodonMockConfig
-    from mastodon_mock.testing.seed import DEFAULT_TEST_SEED
+    from tests.backup_mastodon import serving
 
-    config = MastodonMockConfig(
-        domain=f"{HOST}:{PORT}",
-        url_scheme="http",
-        media_storage_path=str(media_dir),
-        database=DatabaseConfig(path=":memory:"),
-        seed=DEFAULT_TEST_SEED,
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config), host=HOST, port=PORT, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            pytest.fail(f"mastodon-mock did not start on {BASE_URL} (port taken?)")
-        time.sleep(0.02)  # waiting for a real server thread, not test time
-    try:
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(serving(media_dir, PORT))
+        except RuntimeError as error:
+            pytest.fail(f"{error} (is the pinned port taken?)")
         yield MockMastodon(BASE_URL)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
 
 
 @pytest.fixture
