@@ -100,5 +100,9 @@ def _resolve_handle(handle: str, resolver: Callable[[str], str | None] | None) -
         resolver = HandleResolver(timeout=10).resolve
     did = resolver(handle)
     if not did:
-        raise PlatformError(f"the handle {handle} does not resolve to a DID (DNS or HTTPS)")
+        raise PlatformError(
+            f"the handle {handle} does not resolve to a DID (asked DNS for _atproto.{handle} "
+            f"and https://{handle}/.well-known/atproto-did): check the spelling and the "
+            "network connection, or give the account's DID or its PDS as `service`"
+        )
     return did
