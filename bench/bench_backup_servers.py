@@ -2,8 +2,9 @@
 share the benchmark's interpreter lock), answering with an added per-request latency.
 
 Tumblr: tests/tumblr_server.py with `latency`; its listing is swapped for a pre-sorted one so a
-100,000-post blog answers each page in constant time. Mastodon: mastodon-mock with a `latency`
-fault rule on every request.
+100,000-post blog answers each page in constant time. Mastodon: bench/mastodon_shaped_server.py
+(stdlib, canned documented statuses), and mastodon-mock with a `latency` fault rule on every
+request (~130 ms a page of its own, so it shows the server more than the client).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any
 
+from bench.mastodon_shaped_server import MastodonShapedServer
 from tests.backup_world import fill_tumblr
 from tests.tumblr_server import Handler, TumblrServer, envelope
 
@@ -36,8 +38,10 @@ def _fast_listing(server: TumblrServer, blog: str) -> None:
     Handler._list = listing  # type: ignore[method-assign, assignment]
 
 
-def _serve_tumblr(pipe: Connection, posts: int, images: int, latency: float) -> None:
-    server = TumblrServer(latency=latency)
+def _serve_tumblr(
+    pipe: Connection, posts: int, images: int, latency: float, keep_alive: bool
+) -> None:
+    server = TumblrServer(latency=latency, keep_alive=keep_alive)
     server.state.hour_remaining = 10**9
     fill_tumblr(server, posts, images, blog="bench")
     _fast_listing(server, "bench")
@@ -46,11 +50,15 @@ def _serve_tumblr(pipe: Connection, posts: int, images: int, latency: float) -> 
 
 
 @contextmanager
-def tumblr_process(posts: int, images: int, latency: float) -> Iterator[str]:
-    """The URL of a Tumblr-shaped server holding blog "bench", in a forked process."""
+def tumblr_process(
+    posts: int, images: int, latency: float, *, keep_alive: bool = True
+) -> Iterator[str]:
+    """The URL of a Tumblr-shaped server holding blog "bench", in a forked process; it keeps
+    connections open (HTTP/1.1, as api.tumblr.com does) unless `keep_alive` is False."""
     context = multiprocessing.get_context("fork")
     parent, child = context.Pipe()
-    process = context.Process(target=_serve_tumblr, args=(child, posts, images, latency))
+    arguments = (child, posts, images, latency, keep_alive)
+    process = context.Process(target=_serve_tumblr, args=arguments)
     process.start()
     try:
         yield str(parent.recv())
@@ -77,6 +85,31 @@ def mastodon_process(folder: str) -> Iterator[tuple[str, Connection]]:
     process.start()
     try:
         yield str(parent.recv()), parent
+    finally:
+        process.kill()
+        process.join()
+
+
+def _serve_mastodon_shaped(
+    pipe: Connection, statuses: int, images: int, latency: float, budget: int
+) -> None:
+    server = MastodonShapedServer(statuses, images, latency, budget=budget)
+    pipe.send(server.url)
+    server.serve_forever()
+
+
+@contextmanager
+def mastodon_shaped_process(
+    statuses: int, images: int, latency: float, *, budget: int = 300
+) -> Iterator[str]:
+    """The URL of a Mastodon-shaped server holding account "bench", in a forked process."""
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    arguments = (child, statuses, images, latency, budget)
+    process = context.Process(target=_serve_mastodon_shaped, args=arguments)
+    process.start()
+    try:
+        yield str(parent.recv())
     finally:
         process.kill()
         process.join()

@@ -85,6 +85,12 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
 
+    def setup(self) -> None:
+        if self.server.keep_alive:  # as api.tumblr.com: HTTP/1.1, connections kept open
+            self.protocol_version = "HTTP/1.1"
+            self.disable_nagle_algorithm = True
+        super().setup()
+
     # --- plumbing --------------------------------------------------------------------------------
 
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
@@ -295,14 +301,24 @@ class Handler(BaseHTTPRequestHandler):
 
 class TumblrServer(ThreadingHTTPServer):
     """`latency` delays every answer (seconds); `intercept`, when set, sees each request first
-    and answers it itself by returning True (fault injection beyond `State.faults`)."""
+    and answers it itself by returning True (fault injection beyond `State.faults`).
+    `keep_alive` answers HTTP/1.1 on connections kept open, with TCP_NODELAY, as the real API
+    does (benchmarks); off, every request has a connection of its own (HTTP/1.0)."""
 
-    def __init__(self, port: int = 0, now: int = 1700000000, latency: float = 0.0) -> None:
+    # socketserver's default backlog of 5 drops the SYNs of a burst of new connections (media
+    # downloads starting while a page is read) when the accept loop waits for the interpreter
+    # lock, and the client sees a connect timeout no real server would cause.
+    request_queue_size = 64
+
+    def __init__(
+        self, port: int = 0, now: int = 1700000000, latency: float = 0.0, keep_alive: bool = False
+    ) -> None:
         super().__init__(("127.0.0.1", port), Handler)
         self.state = State()
         self.temp_secrets: dict[str, str] = {}
         self.now = now
         self.latency = latency
+        self.keep_alive = keep_alive
         self.intercept: Callable[[Handler], bool] | None = None
 
     def clock_now(self) -> int:

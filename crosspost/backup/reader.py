@@ -1,10 +1,12 @@
 """Reading an account's pages ahead of the writer, and deciding where an incremental run stops.
 
 Paging is sequential (each page names the next), so the listing is the critical path of a
-backup: a thread of its own reads page after page and starts each page's media downloads, while
-the run's thread writes earlier pages and checkpoints them. A small queue bounds how far reading
-runs ahead (memory stays flat however large the account). What was read but not yet written when
-a run is interrupted is simply read again on resume: only written pages are checkpointed.
+backup: a thread of its own does nothing but read page after page, and hands each page to a
+second thread that prepares it (loads saved copies, starts its media downloads) while the next
+request is on the wire; the run's thread writes earlier pages and checkpoints them. A small queue
+bounds how far reading runs ahead (memory stays flat however large the account). What was read
+but not yet written when a run is interrupted is simply read again on resume: only written pages
+are checkpointed.
 
 Where to stop (incremental): after the first page whose oldest listed post is already saved and
 older than the newest saved post less an edit window, so recent edits are caught and a run with
@@ -18,6 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -77,8 +80,9 @@ class _End:
 
 
 class PageReader:
-    """Reads pages from `cursor` on a thread of its own; iterate to get them in order. An error
-    that ended reading is raised by the iteration after the pages read before it."""
+    """Reads pages from `cursor` on a thread of its own; iterate to get them, `prepare`d, in
+    order. An error that ended reading (or preparing) is raised by the iteration after the pages
+    read before it."""
 
     def __init__(
         self,
@@ -91,6 +95,8 @@ class PageReader:
         self._fetch, self._rule, self._cursor, self._prepare = fetch, rule, cursor, prepare
         self._queue: queue.Queue[object] = queue.Queue(maxsize=max(ahead, 1))
         self._closed = threading.Event()
+        # One thread, so pages are prepared in the order they were read.
+        self._preparer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prepare page")
         self._thread = threading.Thread(target=self._run, name="read pages", daemon=True)
         self._thread.start()
 
@@ -101,11 +107,13 @@ class PageReader:
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            assert isinstance(item, Future)
+            yield item.result()
 
     def close(self) -> None:
         """Stop reading (the thread finishes the request it is in, if any, and drops it)."""
         self._closed.set()
+        self._preparer.shutdown(wait=True, cancel_futures=True)
         while True:  # unblock a reader waiting on a full queue
             try:
                 self._queue.get_nowait()
@@ -119,7 +127,7 @@ class PageReader:
                 page = self._read(cursor)
                 last = page.cursor is None or self._rule.should_stop(page)
                 read = ReadPage(page, None if last else page.cursor, last)
-                self._put(self._prepare(read))
+                self._put(self._preparer.submit(self._prepare, read))
                 if last:
                     break
                 cursor = page.cursor

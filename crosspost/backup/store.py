@@ -15,10 +15,11 @@ filesystem.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
+import random
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +39,7 @@ _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
 MAX_NAME = 250
 _PACKED = "=="  # never produced by escaping: "=" is always followed by two hex digits there
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"  # one case only: safe on case-blind disks
+_PLAIN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,249}")  # names quote() leaves as they are
 _CODE_POINTS = 0x110000
 
 
@@ -45,6 +47,8 @@ def safe_name(value: str) -> str:
     """A file name for an id or account: every character outside [A-Za-z0-9._-] escaped, so
     `at://did:plc:x/app.bsky.feed.post/3k` or `../../etc` can never leave its folder. An id whose
     escaped form is too long (many non-ASCII characters) is packed into base-36 digits instead."""
+    if _PLAIN.fullmatch(value):  # most ids (digits, record keys): nothing to escape
+        return value
     name = quote(value, safe="-_.").replace("%", "=")
     if name in {".", ".."}:
         name = name.replace(".", "=2E")
@@ -98,26 +102,52 @@ def make_private_dirs(folder: Path) -> None:
 
 
 TEMP_SUFFIX = ".tmp"
+# A new file only (never through a link planted at its name), 0600, not inherited by children.
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_CREATE |= getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+_names = random.Random()
 
 
 def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> None:
-    """Write a file whole or not at all; it is readable only by its owner (mkstemp's 0600).
+    """Write a file whole or not at all; it is readable only by its owner (0600).
     `sync_dir=False` leaves the folder's fsync to the caller (`sync_folder`), who writes many
     files into one folder and syncs it once before its checkpoint."""
-    make_private_dirs(path.parent)
-    # A short prefix: the final name may already use nearly all of the 255 bytes a name may hold.
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".w", suffix=TEMP_SUFFIX)
+    # Plain os calls rather than mkstemp and a buffered file: a backup writes thousands of
+    # files, and every extra system call is another hand-over of the interpreter lock between
+    # the threads that read, download and write.
+    descriptor, temp = _create_temp(path.parent)
     try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(descriptor, view) :]
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
     if sync_dir:
         _fsync_dir(path.parent)
+
+
+def _create_temp(folder: Path) -> tuple[int, str]:
+    """A new temp file in `folder` (made, 0700, when missing). A short prefix: the final name
+    may already use nearly all of the 255 bytes a name may hold."""
+    for _ in range(100):
+        temp = os.path.join(folder, f".w{_names.getrandbits(48):012x}{TEMP_SUFFIX}")
+        try:
+            return os.open(temp, _CREATE, 0o600), temp
+        except FileExistsError:
+            continue
+        except FileNotFoundError:  # the folder's first file: asked for only then
+            make_private_dirs(folder)
+            try:
+                return os.open(temp, _CREATE, 0o600), temp
+            except FileExistsError:
+                continue
+    raise FileExistsError(f"no free temporary file name in {folder}")
 
 
 def atomic_write_json(path: Path, data: Any, *, sync_dir: bool = True) -> None:
@@ -157,7 +187,7 @@ class AccountBackup:
     platform: Platform
     account: str
 
-    @property
+    @functools.cached_property
     def posts_dir(self) -> Path:
         return self.folder / "posts"
 
@@ -198,7 +228,7 @@ class AccountBackup:
     def save_post(self, post: Post, *, sync_dir: bool = True) -> bool:
         """Write a post (model and native payload); False when the file already held it."""
         path = self.post_path(post.ref.id)
-        document = {"post": post.with_changes(raw={}).to_json(), "raw": post.raw}
+        document = {"post": {**post.to_json(), "raw": {}}, "raw": post.raw}
         if path.exists():
             try:
                 if read_json(path) == json.loads(json.dumps(document)):

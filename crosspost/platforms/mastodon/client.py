@@ -28,6 +28,7 @@ from crosspost.platforms.mastodon.convert import plain_json, status_ref, to_post
 from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
 from crosspost.platforms.mastodon.origin import split_marker
 from crosspost.platforms.mastodon.ratelimit import Limiter
+from crosspost.platforms.mastodon.rawget import get_json
 from crosspost.platforms.mastodon.write import from_draft, update_kwargs
 
 PAGE_SIZE = 40  # the most account_statuses returns
@@ -128,25 +129,31 @@ class MastodonClient:
 
     def fetch_page(self, cursor: str | None = None) -> Page:
         """One page of up to 40 statuses, newest first; the cursor is the Link header's max_id."""
-        account_id = self.account_id()
-        statuses = self._call(
-            "read statuses",
-            lambda: self.api.account_statuses(
-                account_id,
-                limit=PAGE_SIZE,
-                max_id=cursor,
-                exclude_reblogs=not self.include_boosts,
-            ),
-        )
-        posts = tuple(to_post(s, account=self.account.identity) for s in statuses)
-        return Page(posts, _next_cursor(statuses) if posts else None)
+        endpoint = f"/api/v1/accounts/{self.account_id()}/statuses"
+        params: dict[str, Any] = {}  # in the order Mastodon.py sends them
+        if not self.include_boosts:
+            params["exclude_reblogs"] = "1"
+        if cursor is not None:
+            params["max_id"] = cursor
+        params["limit"] = PAGE_SIZE
+        statuses, after = self._call("read statuses", lambda: self._get(endpoint, params))
+        posts = tuple(to_post(s, account=self.account.identity) for s in _statuses(statuses))
+        return Page(posts, after if posts else None)
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:
-            status = self._call("read status", lambda: self.api.status(ref.id))
+            status, _ = self._call("read status", lambda: self._get(f"/api/v1/statuses/{ref.id}"))
         except MastodonNotFoundError:
             return None
+        if not isinstance(status, Mapping):
+            raise PlatformError(f"read status {ref.id}: the answer is not a status")
         return to_post(status, account=self.account.identity)
+
+    def _get(
+        self, endpoint: str, params: Mapping[str, Any] | None = None
+    ) -> tuple[Any, str | None]:
+        """Statuses as the server sent them: the native payload a backup keeps (rawget.py)."""
+        return get_json(self.api, self._session, endpoint, params or {})
 
     def fetch_source(self, ref: PostRef) -> tuple[str, str]:
         """The plain text and content warning as the author typed them (own statuses only)."""
@@ -259,11 +266,10 @@ class MastodonClient:
         return self.fetch_media(media)
 
 
-def _next_cursor(statuses: Any) -> str | None:
-    pagination = getattr(statuses, "_pagination_next", None)
-    if isinstance(pagination, Mapping) and pagination.get("max_id") is not None:
-        return str(pagination["max_id"])
-    return None
+def _statuses(answer: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(answer, list) or not all(isinstance(s, Mapping) for s in answer):
+        raise PlatformError("read statuses: the answer is not a list of statuses")
+    return answer
 
 
 def _marker_url(post: Post) -> str | None:
