@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from crosspost.cli.app import AccountArg, ConfigOpt, app
+from crosspost.cli.progress import progress_bars
 from crosspost.config import Config, load_config
 from crosspost.errors import DataError, RateLimitedError
-from crosspost.progress import NoProgress, Progress
 
 if TYPE_CHECKING:
-    from rich.progress import Progress as RichBar
-    from rich.progress import Task
-    from rich.text import Text
-
     from crosspost.backup.runner import BackupResult
 
 DirOpt = Annotated[
@@ -36,7 +30,6 @@ QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print a machine-readable summary (JSON) on stdout.")
 ]
-_LABELS = {"posts": "posts", "media": "media files"}
 
 
 @app.command("backup")
@@ -224,73 +217,3 @@ def _same_command(
     if since:
         parts.append(f"--since {since}")
     return " ".join(parts)
-
-
-@contextmanager
-def progress_bars(quiet: bool) -> Iterator[Progress]:
-    """Rich bars on stderr (transient: gone when the step ends), or nothing with --quiet."""
-    if quiet:
-        yield NoProgress()
-        return
-    bars = RichProgress()
-    with bars.bar:
-        yield bars
-
-
-class RichProgress:
-    """The engines' Progress protocol drawn as rich progress bars, with rates and ETA."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-
-        self.bar: RichBar = Progress(
-            TextColumn("{task.description:>11}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            _rate_column(),
-            TimeElapsedColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.tasks: dict[str, Any] = {}
-
-    def start(self, task: str, total: int | None = None) -> None:
-        if task in self.tasks:
-            self.bar.update(self.tasks[task], total=total, visible=True)
-            return
-        self.tasks[task] = self.bar.add_task(_LABELS.get(task, task), total=total)
-
-    def advance(self, task: str, amount: int = 1) -> None:
-        if task not in self.tasks:
-            self.start(task)
-        self.bar.advance(self.tasks[task], amount)
-
-    def finish(self, task: str) -> None:
-        if task in self.tasks:
-            self.bar.update(self.tasks[task], visible=False)
-
-    def note(self, message: str) -> None:
-        self.bar.console.print(message, markup=False, highlight=False)
-
-
-def _rate_column() -> Any:
-    from rich.progress import ProgressColumn
-    from rich.text import Text
-
-    class RateColumn(ProgressColumn):
-        """Items per second (rich's own speed column counts bytes)."""
-
-        def render(self, task: Task) -> Text:
-            speed = task.finished_speed or task.speed
-            return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
-
-    return RateColumn()

@@ -3,54 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from types import TracebackType
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from crosspost.cli.app import app
-
-
-class RichProgress:
-    """crosspost.progress.Progress drawn as transient rich bars on stderr."""
-
-    def __init__(self) -> None:
-        self._bars = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self._tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> RichProgress:
-        self._bars.start()
-        return self
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self._bars.stop()
-
-    def start(self, task: str, total: int | None = None) -> None:
-        self._tasks[task] = self._bars.add_task(task, total=total)
-
-    def advance(self, task: str, amount: int = 1) -> None:
-        if task in self._tasks:
-            self._bars.advance(self._tasks[task], amount)
-
-    def finish(self, task: str) -> None:
-        if task in self._tasks:
-            self._bars.remove_task(self._tasks.pop(task))
-
-    def note(self, message: str) -> None:
-        self._bars.console.print(message, markup=False, highlight=False)
+from crosspost.cli.progress import progress_bars
 
 
 @app.command("view")
@@ -78,14 +36,10 @@ def view(
     An index newest first, monthly archives, tag pages, one page per post and a search box.
     Running it again after a backup rewrites only the pages that changed.
     """
-    from crosspost.progress import NoProgress
     from crosspost.view import render_site
 
-    if quiet:
-        report = render_site(folder, out, progress=NoProgress())
-    else:
-        with RichProgress() as progress:
-            report = render_site(folder, out, progress=progress)
+    with progress_bars(quiet) as progress:
+        report = render_site(folder, out, progress=progress)
     accounts = f"{report.accounts} account{'s' if report.accounts != 1 else ''}"
     typer.echo(
         f"rendered {report.posts:,} posts from {accounts} into {report.out}: "
