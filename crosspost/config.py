@@ -25,7 +25,7 @@ from crosspost.accounts import (
     parse_platform,
 )
 from crosspost.errors import AccountSpecError, ConfigError
-from crosspost.model import Platform, PostKind, Visibility
+from crosspost.model import FitMode, Platform, PostKind, TagStyle, Visibility
 
 CONFIG_ENV = "CROSSPOST_CONFIG"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -36,9 +36,7 @@ _SECRET_KEY_RE = re.compile(
 _IDENTITY_KEY = {Platform.BLUESKY: "handle", Platform.MASTODON: "handle", Platform.TUMBLR: "blog"}
 
 
-class FitModeName(StrEnum):
-    THREAD = "thread"
-    TRUNCATE = "truncate"
+FitModeName = FitMode  # the name this module used before the enum moved to the model
 
 
 class LinkBack(StrEnum):
@@ -47,17 +45,11 @@ class LinkBack(StrEnum):
     NEVER = "never"
 
 
-class TagStyle(StrEnum):
-    CAMEL = "camel"
-    LOWER = "lower"
-    SNAKE = "snake"
-
-
 @dataclass(frozen=True, slots=True)
 class TargetOptions:
     """How posts are fitted to one target; a rule's defaults, overridable per target."""
 
-    mode: FitModeName = FitModeName.THREAD
+    mode: FitMode = FitMode.THREAD
     link_back: LinkBack = LinkBack.TRUNCATED
     numbering: bool = True
     tag_style: TagStyle = TagStyle.CAMEL
@@ -244,7 +236,7 @@ def _parse_rule(table: _Table, accounts: Mapping[str, Account]) -> SyncRule:
 
 def _parse_options(table: _Table, base: TargetOptions = TargetOptions()) -> TargetOptions:
     return TargetOptions(
-        mode=table.enum("mode", FitModeName, base.mode),
+        mode=table.enum("mode", FitMode, base.mode),
         link_back=table.enum("link_back", LinkBack, base.link_back),
         numbering=table.optional("numbering", bool, base.numbering),
         tag_style=table.enum("tag_style", TagStyle, base.tag_style),

@@ -87,6 +87,21 @@ BLOCK_SPAN_KINDS = frozenset(
 ATOMIC_SPAN_KINDS = frozenset({SpanKind.LINK, SpanKind.MENTION, SpanKind.TAG})
 
 
+class FitMode(StrEnum):
+    """How a post longer than a target takes is fitted to it."""
+
+    THREAD = "thread"  # split into an ordered thread of posts
+    TRUNCATE = "truncate"  # one post, cut at a boundary, ending with a link back
+
+
+class TagStyle(StrEnum):
+    """How a multi-word tag ("my art") becomes one hashtag."""
+
+    CAMEL = "camel"  # MyArt (screen readers read the words apart)
+    LOWER = "lower"  # myart
+    SNAKE = "snake"  # my_art
+
+
 class MediaKind(StrEnum):
     IMAGE = "image"
     GIF = "gif"

@@ -9,8 +9,7 @@ from typing import Annotated
 import typer
 
 from crosspost.cli.app import app
-from crosspost.config import FitModeName
-from crosspost.model import Platform
+from crosspost.model import FitMode, Platform
 
 
 @app.command("fit")
@@ -23,8 +22,8 @@ def fit(
     ],
     to: Annotated[Platform, typer.Option("--to", help="The platform to fit the post to.")],
     mode: Annotated[
-        FitModeName, typer.Option(help="thread: split into posts; truncate: cut, link back.")
-    ] = FitModeName.THREAD,
+        FitMode, typer.Option(help="thread: split into posts; truncate: cut, link back.")
+    ] = FitMode.THREAD,
     numbering: Annotated[bool, typer.Option(help='Number thread posts like " (1/3)".')] = True,
     tag: Annotated[
         list[str] | None,
@@ -70,8 +69,8 @@ def convert(
         typer.Argument(help="A native post as JSON (a file, or - for standard input)."),
     ] = "-",
     mode: Annotated[
-        FitModeName, typer.Option(help="thread: split into posts; truncate: cut, link back.")
-    ] = FitModeName.THREAD,
+        FitMode, typer.Option(help="thread: split into posts; truncate: cut, link back.")
+    ] = FitMode.THREAD,
     numbering: Annotated[bool, typer.Option(help='Number thread posts like " (1/3)".')] = True,
 ) -> None:
     """Print the payloads the target would be sent for one native post: one JSON object per line,
@@ -84,10 +83,10 @@ def convert(
     from datetime import UTC, datetime
 
     from crosspost.convert import convert_native
-    from crosspost.text.fit import FitMode, FitOptions
+    from crosspost.text.fit import FitOptions
 
     text = sys.stdin.read() if file == "-" else _read_text(Path(file))
-    options = FitOptions(mode=FitMode(mode.value), numbering=numbering)
+    options = FitOptions(mode=mode, numbering=numbering)
     result = convert_native(text, source, target, options, datetime.now(UTC))
     for payload in result.payloads:
         typer.echo(json.dumps(payload, ensure_ascii=False, sort_keys=True))

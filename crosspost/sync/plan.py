@@ -17,8 +17,7 @@ from crosspost.convert import drafts_from_plan, payloads_for
 from crosspost.model import Limits, Platform, Post, PostRef, RichText, Span, SpanKind
 from crosspost.platforms.base import Draft
 from crosspost.sync.select import strip_selecting_tags
-from crosspost.text.fit import FitMode, FitOptions, FitPlan, plan_fit
-from crosspost.text.tags import TagStyle
+from crosspost.text.fit import FitOptions, FitPlan, plan_fit
 
 LINK_BACK_PREFIX = "Original: "
 _HAS_KEY_TIME = any(f.name == "key_time" for f in dataclasses.fields(Draft))
@@ -33,9 +32,9 @@ class TargetPlan:
 
 def fit_options(options: TargetOptions) -> FitOptions:
     return FitOptions(
-        mode=FitMode(options.mode.value),
+        mode=options.mode,
         numbering=options.numbering,
-        tag_style=TagStyle(options.tag_style.value),
+        tag_style=options.tag_style,
     )
 
 

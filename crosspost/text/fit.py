@@ -9,15 +9,25 @@ Tumblr: https://www.tumblr.com/docs/npf (the NPF writer splits long text blocks 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 from crosspost.errors import UnfittableError
-from crosspost.model import Limits, Media, MediaKind, Platform, Post, RichText, Span, SpanKind
+from crosspost.model import (
+    FitMode,
+    Limits,
+    Media,
+    MediaKind,
+    Platform,
+    Post,
+    RichText,
+    Span,
+    SpanKind,
+    TagStyle,
+)
 from crosspost.text.count import Measure, measure, overflow
 from crosspost.text.fit_mentions import MentionStyle, rewrite_mentions
 from crosspost.text.fit_render import join, render_for_target, shorten_for_display
 from crosspost.text.fit_split import Layout, Room, clip, room_for, split
-from crosspost.text.tags import TagStyle, render_tags
+from crosspost.text.tags import render_tags
 
 __all__ = [
     "Chunk",
@@ -30,11 +40,6 @@ __all__ = [
     "prepare_text",
     "spread_media",
 ]
-
-
-class FitMode(StrEnum):
-    THREAD = "thread"  # split into an ordered thread of posts
-    TRUNCATE = "truncate"  # one post, cut at a boundary, ending with a link back
 
 
 @dataclass(frozen=True, slots=True)

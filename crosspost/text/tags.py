@@ -10,19 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 
 import regex
 
-from crosspost.model import Platform
+from crosspost.model import Platform, TagStyle
 from crosspost.text.count import grapheme_count, utf8_length
-
-
-class TagStyle(StrEnum):
-    CAMEL = "camel"  # "my art" -> MyArt (screen readers read the words apart)
-    LOWER = "lower"  # "my art" -> myart
-    SNAKE = "snake"  # "my art" -> my_art
-
 
 # Ruby's [[:word:]] (letters, marks, decimal digits, connector punctuation); our words leave
 # out connector punctuation so that a snake_case separator is always our own "_".
