@@ -23,11 +23,14 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from crosspost.backup.store import AccountBackup
 from crosspost.errors import CrosspostError, PlatformError
 from crosspost.platforms.base import Page
 
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 AHEAD = 4  # pages read ahead of the writer
 _POLL = 0.1  # seconds between checks of `closed` while the queue is full
 
@@ -43,9 +46,17 @@ class StopRule:
     rechecked: int = 0  # posts saved before this run that it listed again
     first_page: int = 0
 
+    @property
+    def reads_to_end(self) -> bool:
+        """A full listing without --since: no page is looked into to decide where to stop, so
+        the paging thread never converts posts (LazyPosts leaves that to the prepare thread)."""
+        return self.since is None and self.boundary is None
+
     def should_stop(self, page: Page) -> bool:
         """Stop after this page when its last (oldest listed) post lies beyond what is wanted:
         older than --since, or (incremental) saved before this run and past the edit window."""
+        if self.reads_to_end:
+            return False
         ids = [post.ref.id for post in page.posts]
         try:
             return self._decide(page)
@@ -125,9 +136,9 @@ class PageReader:
         try:
             while not self._closed.is_set():
                 page = self._read(cursor)
-                last = page.cursor is None or self._rule.should_stop(page)
+                last = page.cursor is None or self._guarded(self._rule.should_stop, page)
                 read = ReadPage(page, None if last else page.cursor, last)
-                self._put(self._preparer.submit(self._prepare, read))
+                self._put(self._preparer.submit(self._convert_and_prepare, read))
                 if last:
                     break
                 cursor = page.cursor
@@ -135,12 +146,23 @@ class PageReader:
             self._put(error)
         self._put(_End())
 
+    def _convert_and_prepare(self, read: ReadPage) -> object:
+        self._guarded(_convert, read.page)
+        return self._prepare(read)
+
     def _read(self, cursor: str | None) -> Page:
+        return self._guarded(self._fetch, cursor)
+
+    @staticmethod
+    def _guarded(step: Callable[[_In], _Out], value: _In) -> _Out:
+        """One step of reading a page (the request, or converting what it returned: LazyPosts
+        converts where the posts are first used), with a failure the adapter did not name
+        turned into a PlatformError that says what was being done."""
         try:
-            return self._fetch(cursor)
+            return step(value)
         except CrosspostError:
             raise
-        except Exception as error:  # the platform's SDK failed in a way the adapter did not name
+        except Exception as error:  # the platform's SDK or a record failed unexpectedly
             raise PlatformError(
                 f"reading the list of posts failed ({type(error).__name__}: {error})"[:500]
             ) from error
@@ -152,3 +174,9 @@ class PageReader:
                 return
             except queue.Full:
                 continue
+
+
+def _convert(page: Page) -> None:
+    """Convert the page's records into Posts now (a LazyPosts does it on first use)."""
+    for _ in page.posts:
+        break

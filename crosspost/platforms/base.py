@@ -8,11 +8,12 @@ and publishes it idempotently. Time and sleeping are injected so tests never wai
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol, overload
 
 from crosspost.accounts import Account
 from crosspost.errors import PlatformError, RateLimitedError
@@ -26,11 +27,73 @@ Sleeper = Callable[[float], None]  # like time.sleep
 DEFAULT_MAX_WAIT = 300.0
 
 
+class LazyPosts(Sequence[Post]):
+    """A page's posts, converted from the platform's records the first time they are looked at.
+
+    Paging is sequential, so whatever the paging thread does between two requests adds to the
+    whole listing: it only needs the cursor, which the adapter reads from the raw page. The
+    conversion (the pure `to_post`) then runs wherever the posts are first used: in a backup, on
+    the thread that prepares the page while the next request is on the wire. The length needs no
+    conversion; an error in a record is raised where the posts are first used.
+    """
+
+    __slots__ = ("_convert", "_lock", "_posts", "_records")
+
+    def __init__(
+        self, records: Sequence[Mapping[str, Any]], convert: Callable[[Mapping[str, Any]], Post]
+    ) -> None:
+        self._records: Sequence[Mapping[str, Any]] | None = records
+        self._convert = convert
+        self._posts: tuple[Post, ...] | None = None
+        self._lock = threading.Lock()
+
+    def _all(self) -> tuple[Post, ...]:
+        posts = self._posts
+        if posts is None:
+            with self._lock:
+                if self._posts is None:
+                    assert self._records is not None
+                    self._posts = tuple(self._convert(r) for r in self._records)
+                    self._records = None  # the raw page is kept in each Post's `raw`
+                posts = self._posts
+        return posts
+
+    def __len__(self) -> int:
+        posts = self._posts
+        if posts is not None:
+            return len(posts)
+        records = self._records
+        return len(records) if records is not None else len(self._all())
+
+    @overload
+    def __getitem__(self, index: int) -> Post: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Post, ...]: ...
+    def __getitem__(self, index: int | slice) -> Post | tuple[Post, ...]:
+        return self._all()[index]
+
+    def __iter__(self) -> Iterator[Post]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # like a list: compared by content
+
+    def __repr__(self) -> str:
+        state = "converted" if self._posts is not None else "not yet converted"
+        return f"LazyPosts({len(self)} posts, {state})"
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of an account's posts, newest first; `cursor` fetches the next (older) page."""
+    """One page of an account's posts, newest first; `cursor` fetches the next (older) page.
 
-    posts: tuple[Post, ...]
+    `posts` is a tuple or a `LazyPosts` (converted on first use, off the paging path)."""
+
+    posts: Sequence[Post]
     cursor: str | None = None
 
 

@@ -21,7 +21,7 @@ from crosspost.accounts import Account
 from crosspost.credentials import CredentialStore
 from crosspost.errors import CredentialsError, DataError, PlatformError
 from crosspost.model import BLUESKY_LIMITS, Limits, Media, MediaKind, Post, PostRef
-from crosspost.platforms.base import Draft, Page, RetryPolicy
+from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.bluesky.convert import from_draft, to_post
 from crosspost.platforms.bluesky.identity import Identity, resolve_identity
 from crosspost.platforms.bluesky.media import prepare_image, sniff_mime
@@ -253,7 +253,7 @@ class BlueskyClient:
             params["cursor"] = cursor
         out = _as_mapping(self._query("list posts", "com.atproto.repo.listRecords", params))
         records = out.get("records") or []
-        posts = tuple(self._to_post(item) for item in records if isinstance(item, Mapping))
+        posts = LazyPosts([r for r in records if isinstance(r, Mapping)], self._to_post)
         next_cursor = out.get("cursor")
         more = isinstance(next_cursor, str) and len(records) == PAGE_SIZE
         return Page(posts, next_cursor if more else None)

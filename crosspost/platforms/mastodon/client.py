@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from mastodon import (
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError, PlatformError
 from crosspost.model import Limits, Media, Post, PostRef
-from crosspost.platforms.base import Draft, Page, RetryPolicy
+from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
+from crosspost.platforms.http_session import HttpSession
 from crosspost.platforms.mastodon.convert import plain_json, status_ref, to_post
 from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
 from crosspost.platforms.mastodon.origin import split_marker
@@ -56,7 +58,7 @@ class MastodonClient:
         self.include_boosts = include_boosts
         self.retry = retry or RetryPolicy()
         self.limiter = Limiter(self.retry)
-        self._session = session or requests.Session()
+        self._session = session or HttpSession()
         self._session.hooks["response"].append(self._remember)
         self._media_source = media_source or self._read_media
         self._signed_in = bool(access_token)
@@ -137,7 +139,7 @@ class MastodonClient:
             params["max_id"] = cursor
         params["limit"] = PAGE_SIZE
         statuses, after = self._call("read statuses", lambda: self._get(endpoint, params))
-        posts = tuple(to_post(s, account=self.account.identity) for s in _statuses(statuses))
+        posts = LazyPosts(_statuses(statuses), partial(to_post, account=self.account.identity))
         return Page(posts, after if posts else None)
 
     def fetch_post(self, ref: PostRef) -> Post | None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from crosspost.accounts import Account
 from crosspost.credentials import Credentials
 from crosspost.errors import DataError, PlatformError
 from crosspost.model import TUMBLR_LIMITS, Limits, Media, Platform, Post, PostRef
-from crosspost.platforms.base import Draft, Page, RetryPolicy
+from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.tumblr.convert import to_post
 from crosspost.platforms.tumblr.http import (
     OAuthKeys,
@@ -90,7 +91,7 @@ class TumblrClient:
         response = result.response if isinstance(result.response, Mapping) else {}
         raw_posts = [p for p in response.get("posts", []) if isinstance(p, Mapping)]
         fresh = [p for p in raw_posts if not where.seen(p)]
-        posts = tuple(to_post(p, account=self.blog) for p in fresh)
+        posts = LazyPosts(fresh, partial(to_post, account=self.blog))
         after = next_cursor(where, raw_posts, fresh, response.get("total_posts"), self.signed)
         return Page(posts, after.dump() if after is not None else None)
 

@@ -20,6 +20,7 @@ from requests_oauthlib import OAuth1
 
 from crosspost.errors import CredentialsError, CrosspostError, PlatformError, RateLimitedError
 from crosspost.platforms.base import RetryPolicy
+from crosspost.platforms.http_session import HttpSession
 
 API_URL = "https://api.tumblr.com"
 USER_AGENT = "crosspost/0.1 (+https://github.com/crosspost-dev/crosspost)"
@@ -100,7 +101,7 @@ class TumblrHttp:
         self.keys = keys
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
-        self.session = session or requests.Session()
+        self.session = session or HttpSession()
         self.session.headers["User-Agent"] = USER_AGENT
         self.timeout = timeout
         self.calls = 0
