@@ -115,7 +115,7 @@ def test_errors_that_outlast_the_retries_stop_the_run_and_it_resumes(
     with pytest.raises(PlatformError, match="Tumblr answered HTTP 503, 4 times in a row"):
         backup_tumblr(server, out, [])
     saved = [p for p in out.rglob("*.json") if "/posts/" in str(p)]
-    assert len(saved) == 99  # the two pages before it (50 + 49 new) are saved
+    assert len(saved) == 100  # the two pages before it (50 + 50, by offset) are saved
     assert_clean(out)
     resumed = backup_tumblr(server, out, [])
     assert resumed.resumed

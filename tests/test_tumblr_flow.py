@@ -60,7 +60,7 @@ def read_all(client: TumblrClient) -> list[str]:
             return ids
 
 
-def test_paging_by_before_reads_every_post_once(server: TumblrServer) -> None:
+def test_paging_reads_every_post_once_across_ties(server: TumblrServer) -> None:
     server.state.add_posts("art", 120)
     # Three posts in the same second straddle a page boundary: none may be lost.
     for _ in range(3):

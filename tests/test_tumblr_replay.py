@@ -1,7 +1,7 @@
-"""The Tumblr flows replayed offline from cassettes: paging by `before`, an OAuth1-signed NPF post
-with media, the 8023 daily cap, and 429 pacing. Record them (server on the pinned port) with
-`pytest tests/test_tumblr_replay.py --record-mode=rewrite`; the Authorization header (OAuth1) and
-the `api_key` query parameter are dropped at record time (tests/scrub.py)."""
+"""The Tumblr flows replayed offline from cassettes: paging across tied timestamps, an OAuth1-signed
+NPF post with media, the 8023 daily cap, and 429 pacing. Record them (server on the pinned port)
+with `pytest tests/test_tumblr_replay.py --record-mode=rewrite`; the Authorization header (OAuth1)
+and the `api_key` query parameter are dropped at record time (tests/scrub.py)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ CASSETTES = PROJECT_ROOT / "cassettes" / "test_tumblr_replay"
 
 
 @pytest.mark.vcr
-def test_paging_by_before_reads_every_post_once(recording_server: Server) -> None:
+def test_paging_reads_every_post_once_across_ties(recording_server: Server) -> None:
     recording_server.state.add_posts("art", 120)
     for _ in range(3):  # three posts in one second straddle a page boundary
         recording_server.state.add("art", {"timestamp": 1600000000 - 49 * 60, "content": []})

@@ -43,6 +43,7 @@ class State:
     faults: list[tuple[int, dict[str, str], dict[str, Any]]] = field(default_factory=list)
     log: list[tuple[str, str, bool]] = field(default_factory=list)  # method, path+query, signed
     temp_tokens: dict[str, str] = field(default_factory=dict)  # token -> verifier
+    ignore_offset: bool = False  # answer /posts as if `offset` were not a parameter
 
     def add_posts(self, blog: str, count: int, start: int = 1600000000, step: int = 60) -> None:
         for n in range(count):
@@ -225,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
             visible = [p for p in visible if p["timestamp"] < int(query["before"])]
         if "before_id" in query:
             visible = [p for p in visible if p["id"] < int(query["before_id"])]
-        offset = int(query.get("offset", 0))
+        offset = 0 if self.server.state.ignore_offset else int(query.get("offset", 0))
         limit = min(int(query.get("limit", 20)), 50)
         page = visible[offset : offset + limit]
         response = {"blog": {"name": blog}, "posts": page, "total_posts": total}

@@ -24,7 +24,7 @@ from crosspost.platforms.tumblr.http import (
     TumblrNotFoundError,
 )
 from crosspost.platforms.tumblr.marker import marker_url
-from crosspost.platforms.tumblr.paging import Cursor, next_cursor
+from crosspost.platforms.tumblr.paging import Cursor, next_page
 from crosspost.platforms.tumblr.write import from_draft, media_identifier, media_mime
 
 MediaLoader = Callable[[Media], bytes]
@@ -56,6 +56,7 @@ class TumblrClient:
         self.page_size = page_size
         self.state = state
         self._load_media = media_loader or self._default_loader
+        self._issued: str | None = None  # the cursor fetch_page last returned
 
     @classmethod
     def from_credentials(cls, account: Account, credentials: Credentials, **options: Any) -> Any:
@@ -80,20 +81,23 @@ class TumblrClient:
         return blog if isinstance(blog, Mapping) else {}
 
     def fetch_page(self, cursor: str | None = None) -> Page:
-        """Published (and, signed, private) posts by `before`; then, signed, drafts and queue."""
+        """Published (and, signed, private) posts, by offset while the blog holds still, else by
+        `before` (paging.py); then, signed, drafts and the queue."""
         where = Cursor.parse(cursor)
-        if where.phase != "posts" and not self.signed:
+        if where.phase == "offset" and cursor != self._issued:
+            where = where.by_time()  # a listing resumed later: the blog may have changed since
+        published = where.phase in ("offset", "posts")
+        if not published and not self.signed:
             return Page(())
-        path = f"/v2/blog/{self.blog}/posts" + ("" if where.phase == "posts" else f"/{where.phase}")
+        path = f"/v2/blog/{self.blog}/posts" + ("" if published else f"/{where.phase}")
         result = self.http.request(
             "GET", path, params=where.params(self.page_size), signed=self.signed, what="posts"
         )
         response = result.response if isinstance(result.response, Mapping) else {}
         raw_posts = [p for p in response.get("posts", []) if isinstance(p, Mapping)]
-        fresh = [p for p in raw_posts if not where.seen(p)]
-        posts = LazyPosts(fresh, partial(to_post, account=self.blog))
-        after = next_cursor(where, raw_posts, fresh, response.get("total_posts"), self.signed)
-        return Page(posts, after.dump() if after is not None else None)
+        kept, after = next_page(where, raw_posts, response.get("total_posts"), self.signed)
+        self._issued = after.dump() if after is not None else None
+        return Page(LazyPosts(kept, partial(to_post, account=self.blog)), self._issued)
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:

@@ -1,0 +1,181 @@
+"""Paging a blog's published posts (crosspost/platforms/tumblr/paging.py) against the Tumblr-shaped
+loopback server: by offset while the blog holds still (ties cost nothing, ceil(N / page) calls),
+by `before` once it changes under the listing, a cursor is resumed elsewhere, or the server stops
+honouring `offset`. Every case ends with each post read exactly once."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from crosspost.errors import DataError
+from crosspost.platforms.tumblr.client import TumblrClient
+from crosspost.platforms.tumblr.paging import Cursor
+from tests.test_tumblr_flow import client_for
+from tests.tumblr_server import TumblrServer, running
+
+PAGE = 20
+
+
+@pytest.fixture
+def server() -> Iterator[TumblrServer]:
+    with running() as live:
+        yield live
+
+
+def original_ids(server: TumblrServer) -> list[str]:
+    return [str(p["id_string"]) for p in server.state.posts["art"]]
+
+
+def read(
+    client: TumblrClient, between: Callable[[int], None] = lambda page: None
+) -> tuple[list[str], list[str]]:
+    """Every id read, in order, and the query of every list call; `between(n)` runs after the
+    n-th page (from 1), to change the blog while the listing runs."""
+    ids: list[str] = []
+    cursor, pages = None, 0
+    while True:
+        page = client.fetch_page(cursor)
+        pages += 1
+        ids += [post.ref.id for post in page.posts]
+        if page.cursor is None:
+            return ids, []
+        cursor = page.cursor
+        between(pages)
+
+
+def list_queries(server: TumblrServer) -> list[str]:
+    return [path for method, path, _ in server.state.log if "/posts" in path and method == "GET"]
+
+
+def test_a_still_blog_costs_one_call_a_page_even_with_ties(server: TumblrServer) -> None:
+    # 200 posts in bursts of 7 sharing a second (scheduled posts): boundaries fall inside them.
+    for n in range(200):
+        server.state.add("art", {"timestamp": 1600000000 - (n // 7) * 60, "content": []})
+    client = client_for(server.url, signed=False, page_size=PAGE)
+    ids, _ = read(client)
+    assert sorted(ids) == sorted(original_ids(server))
+    assert len(ids) == len(set(ids)) == 200
+    assert client.http.calls == math.ceil(200 / PAGE) == 10
+    assert not any("before=" in q for q in list_queries(server))
+
+
+def test_the_same_blog_by_time_costs_a_repeated_post_a_page(server: TumblrServer) -> None:
+    """The `before` listing the fallback uses: exact, at one repeated post a page."""
+    for n in range(200):
+        server.state.add("art", {"timestamp": 1600000000 - (n // 7) * 60, "content": []})
+    client = client_for(server.url, signed=False, page_size=PAGE)
+    first = client.fetch_page(None)
+    assert first.cursor is not None
+    elsewhere = client_for(server.url, signed=False, page_size=PAGE)  # did not issue it
+    ids, _ = read_from(elsewhere, first.cursor)
+    ids = [p.ref.id for p in first.posts] + ids
+    assert len(ids) == len(set(ids)) == 200
+    assert all("before=" in q for q in list_queries(server)[1:])
+    assert elsewhere.http.calls > math.ceil(180 / PAGE)
+
+
+def read_from(client: TumblrClient, cursor: str) -> tuple[list[str], int]:
+    ids, calls = [], 0
+    next_cursor: str | None = cursor
+    while next_cursor is not None:
+        page = client.fetch_page(next_cursor)
+        calls += 1
+        ids += [post.ref.id for post in page.posts]
+        next_cursor = page.cursor
+    return ids, calls
+
+
+def test_a_post_published_while_listing_is_not_read_twice(server: TumblrServer) -> None:
+    server.state.add_posts("art", 100)
+    before = original_ids(server)
+    client = client_for(server.url, signed=False, page_size=PAGE)
+
+    def publish(page: int) -> None:
+        if page == 2:  # newest of all: every older post moves one place down
+            server.state.add("art", {"timestamp": 1700000000, "content": []})
+
+    ids, _ = read(client, publish)
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted(before)
+    queries = list_queries(server)
+    assert "offset=20" in queries[1]
+    assert "offset=40" in queries[2]  # the page that moved: set aside, read again by time
+    assert all("before=" in q and "offset" not in q for q in queries[3:])
+
+
+def test_a_post_deleted_while_listing_leaves_none_unread(server: TumblrServer) -> None:
+    server.state.add_posts("art", 100)
+    client = client_for(server.url, signed=False, page_size=PAGE)
+    removed: list[str] = []
+
+    def delete(page: int) -> None:
+        if page == 2:  # one already read: every older post moves one place up
+            gone = server.state.posts["art"].pop(5)
+            removed.append(str(gone["id_string"]))
+
+    ids, _ = read(client, delete)
+    assert len(ids) == len(set(ids))
+    assert set(original_ids(server)) <= set(ids), "no remaining post skipped"
+    assert set(ids) == set(original_ids(server)) | set(removed)
+
+
+def test_posts_published_and_deleted_while_listing_with_ties(server: TumblrServer) -> None:
+    for n in range(150):
+        server.state.add("art", {"timestamp": 1600000000 - (n // 5) * 60, "content": []})
+    client = client_for(server.url, signed=False, page_size=PAGE)
+    removed: list[str] = []
+
+    def churn(page: int) -> None:
+        if page in (2, 4):
+            server.state.add("art", {"timestamp": 1700000000 + page, "content": []})
+        if page in (3, 5):
+            gone = server.state.posts["art"].pop(page)
+            removed.append(str(gone["id_string"]))
+
+    ids, _ = read(client, churn)
+    assert len(ids) == len(set(ids))
+    remaining = {str(p["id_string"]) for p in server.state.posts["art"]}
+    published_during = {i for i in remaining if i not in ids}
+    assert len(published_during) <= 2  # only the two published above the listing may be unread
+    assert remaining - published_during <= set(ids)
+
+
+def test_a_server_that_ignores_offset_is_read_by_time(server: TumblrServer) -> None:
+    server.state.add_posts("art", 90)
+    server.state.ignore_offset = True  # every page would be the first one again
+    client = client_for(server.url, signed=False, page_size=PAGE)
+    ids, _ = read(client)
+    assert sorted(ids) == sorted(original_ids(server))
+    assert len(ids) == len(set(ids))
+
+
+def test_signed_listing_goes_on_to_drafts_and_the_queue(server: TumblrServer) -> None:
+    server.state.add_posts("art", 45)
+    server.state.add("art", {"timestamp": 5, "state": "private", "content": []})
+    for n in range(25):
+        server.state.add("art", {"timestamp": 10 + n, "state": "draft", "content": []})
+    server.state.add("art", {"timestamp": 3, "state": "queued", "content": []})
+    client = client_for(server.url, page_size=PAGE)
+    ids, _ = read(client)
+    assert sorted(ids) == sorted(original_ids(server))
+    assert len(ids) == len(set(ids)) == 72
+
+
+def test_cursors_round_trip_and_old_ones_still_read() -> None:
+    for cursor in (
+        Cursor(),
+        Cursor("offset", 1600000000, ("7", "8"), 40, 123),
+        Cursor("offset", None, (), 40, None),
+        Cursor("posts", 1600000000, ("7",), 19),
+        Cursor("draft", position="700000000000000001"),
+        Cursor("queue", position="20"),
+    ):
+        assert Cursor.parse(cursor.dump()) == cursor
+    written_before = Cursor.parse("posts:1600000000:19:700000000000000001")
+    assert written_before == Cursor("posts", 1600000000, ("700000000000000001",), 19)
+    assert written_before.params(20) == {"npf": "true", "limit": 20, "before": 1600000001}
+    with pytest.raises(DataError, match="not one this version wrote"):
+        Cursor.parse("offset:x")
