@@ -19,6 +19,7 @@ from crosspost.model import (
     Post,
     PostRef,
     RichText,
+    Visibility,
 )
 from crosspost.platforms.base import Draft, Page
 
@@ -47,6 +48,7 @@ class FakePlatform:
     calls: Counter[str] = field(default_factory=Counter)
     fail_on: dict[tuple[str, int], BaseException] = field(default_factory=dict)
     order: Callable[[Post], object] | None = None
+    signed_in: bool = True  # False: reads as the public (followers-only posts are not listed)
 
     def add(
         self,
@@ -91,12 +93,16 @@ class FakePlatform:
 
     def _listing(self) -> list[Post]:
         key = self.order or (lambda p: (p.created_at, p.ref.id))
-        return sorted(self.posts.values(), key=key, reverse=True)  # type: ignore[arg-type, return-value]
+        visible = [p for p in self.posts.values() if self.sees(p.visibility)]
+        return sorted(visible, key=key, reverse=True)  # type: ignore[arg-type, return-value]
 
     # --- PlatformClient --------------------------------------------------------------------------
 
     def limits(self) -> Limits:
         return MASTODON_LIMITS
+
+    def sees(self, visibility: Visibility) -> bool:
+        return self.signed_in or visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
 
     def fetch_page(self, cursor: str | None = None) -> Page:
         self._tick("page")
@@ -108,7 +114,8 @@ class FakePlatform:
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         self._tick("post")
-        return self.posts.get(ref.id)
+        post = self.posts.get(ref.id)
+        return post if post is not None and self.sees(post.visibility) else None
 
     def fetch_media(self, media: Media) -> bytes:
         self._tick("media")

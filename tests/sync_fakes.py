@@ -137,6 +137,9 @@ class FakeClient:
     def server_limits(self) -> Limits:
         return self._limits
 
+    def sees(self, visibility: Visibility) -> bool:
+        return True
+
     def limits(self) -> Limits:
         """Like the adapters: a Mastodon post leaves room for the origin marker its text ends
         with (MastodonClient.limits), the server's own limits are `server_limits`."""

@@ -42,6 +42,7 @@ from crosspost.model import (
     RichText,
     Span,
     SpanKind,
+    Visibility,
 )
 from crosspost.platforms.base import Draft, Page
 from crosspost.state import StateStore
@@ -147,6 +148,9 @@ class FileClient:
 
     def limits(self) -> Limits:
         return DEFAULT_LIMITS[self.account.platform]
+
+    def sees(self, visibility: Visibility) -> bool:
+        return True
 
     def _posts(self, newest_first: bool = True, limit: int = -1, offset: int = 0) -> list[Post]:
         order = "DESC" if newest_first else "ASC"

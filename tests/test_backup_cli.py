@@ -120,6 +120,25 @@ def test_full_marks_a_deleted_tumblr_post(
     assert saved["post"]["deleted"] is True
 
 
+def test_a_full_run_with_the_api_key_alone_keeps_drafts_saved_by_a_signed_run(
+    tumblr: tuple[TumblrServer, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, config = tumblr
+    server.state.add_posts("art", 20, start=1699000000)
+    draft = server.state.add("art", {"timestamp": 1699500000, "state": "draft", "content": []})
+    out = tmp_path / "out"
+    assert run_cli("backup", "art", "-c", str(config), "-d", str(out), "-q").code == 0
+    draft_file = out / "tumblr" / "art" / "posts" / f"{draft['id_string']}.json"
+    assert draft_file.is_file()
+    monkeypatch.setenv("CROSSPOST_SECRET_ART", CONSUMER[0])  # the API key alone: public reads
+    full = run_cli("backup", "art", "-c", str(config), "-d", str(out), "--full")
+    assert full.code == 0, full.err
+    assert "0 marked deleted" in full.out
+    assert "1 private post (drafts, queue, followers-only) not checked for deletion" in full.out
+    assert "crosspost login" in full.err
+    assert json.loads(draft_file.read_text())["post"]["deleted"] is False
+
+
 def test_bad_since_is_a_usage_error(tumblr: tuple[TumblrServer, Path]) -> None:
     _, config = tumblr
     result = run_cli("backup", "art", "-c", str(config), "--since", "last tuesday")

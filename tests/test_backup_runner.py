@@ -15,7 +15,7 @@ from crosspost.backup.manifest import load_manifest
 from crosspost.backup.runner import BackupOptions, BackupResult, run_backup
 from crosspost.backup.store import BackupStore
 from crosspost.errors import PlatformError, RateLimitedError
-from crosspost.model import Media, MediaKind, Platform
+from crosspost.model import Media, MediaKind, Platform, Visibility
 from crosspost.progress import RecordingProgress
 from tests.fake_platform import START, FakePlatform, png
 
@@ -143,6 +143,28 @@ def test_a_post_left_out_of_the_listing_but_still_there_is_not_marked(tmp_path: 
     fake.fetch_post = lambda ref: hidden if ref.id == "000003" else None  # type: ignore[method-assign]
     result = backup(fake, tmp_path, full=True)
     assert result.counts["deleted"] == 0
+
+
+def test_a_public_reader_never_marks_private_posts_deleted(tmp_path: Path) -> None:
+    fake = FakePlatform()
+    fake.add_many(30)
+    for post_id, visibility in (("000004", Visibility.FOLLOWERS), ("000007", Visibility.DIRECT)):
+        fake.posts[post_id] = fake.posts[post_id].with_changes(visibility=visibility)
+    backup(fake, tmp_path)  # signed in: all 30 saved
+    fake.signed_in = False  # the same account read as the public: two posts look gone
+    del fake.posts["000010"]  # and one public post really is gone
+    progress = RecordingProgress()
+    result = backup(fake, tmp_path, progress, full=True)
+    assert result.counts["deleted"] == 1
+    assert result.counts["not_checked"] == 2
+    assert result.to_json()["not_checked"] == 2
+    saved = account(tmp_path, fake)
+    for post_id in ("000004", "000007"):
+        kept = saved.load_post(post_id)
+        assert kept is not None
+        assert not kept.deleted
+    assert saved.load_post("000010").deleted  # type: ignore[union-attr]
+    assert any("not checked for deletion" in note for note in progress.notes)
 
 
 @pytest.mark.parametrize(("call", "number"), [("page", 2), ("page", 4), ("media", 3), ("media", 9)])

@@ -41,7 +41,7 @@ class BackupResult:
 
     def to_json(self) -> dict[str, Any]:
         keys = (
-            "listed", "new", "updated", "unchanged", "deleted", "older_than_since",
+            "listed", "new", "updated", "unchanged", "deleted", "not_checked", "older_than_since",
             "media_downloaded", "media_bytes", "media_missing",
             "list_calls", "post_calls", "media_calls",
         )  # fmt: skip

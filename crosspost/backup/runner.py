@@ -303,13 +303,19 @@ class _Run:
 
     def _mark_deleted(self, state: RunState) -> None:
         """Saved posts the full listing did not return: asked for one by one (a listing can
-        leave out posts that still exist), then marked deleted; never removed."""
+        leave out posts that still exist), then marked deleted; never removed. Posts this client
+        cannot see (drafts or followers-only posts saved by a signed-in run, read now as the
+        public) are left as they are: to such a reader they would only look deleted."""
         since = self.options.since
+        hidden = 0
         for post_id in list(self.backup.iter_post_ids()):
             if post_id in self.listed_this_run:
                 continue
             saved = self.backup.load_post(post_id)
             if saved is None or saved.deleted or (since is not None and saved.created_at < since):
+                continue
+            if not self.client.sees(saved.visibility):
+                hidden += 1
                 continue
             self._count("post_calls")
             try:
@@ -326,6 +332,13 @@ class _Run:
                 self._save(saved, self._download(_with_saved_media(current, saved)))
             self.journal.append([post_id])
             self.listed_this_run.add(post_id)
+        if hidden:
+            self.counts["not_checked"] += hidden
+            self.progress.note(
+                f"{hidden} saved {'post is' if hidden == 1 else 'posts are'} private to the "
+                "account (drafts, queued, followers-only) and this run reads as the public: "
+                "not checked for deletion. Log in (`crosspost login`) to check them too"
+            )
 
     def _stop(self, error: RateLimitedError) -> None:
         self.result.stopped = str(error)  # the adapter's message already says when

@@ -195,6 +195,12 @@ def describe_backup(result: BackupResult, account: str) -> str:
     ]
     if counts["older_than_since"]:
         lines.insert(2, f"  skipped {counts['older_than_since']} posts older than --since")
+    if hidden := counts["not_checked"]:
+        lines.insert(
+            2,
+            f"  {hidden} private {'post' if hidden == 1 else 'posts'} (drafts, queue, "
+            "followers-only) not checked for deletion: this run read as the public",
+        )
     return "\n".join(lines)
 
 

@@ -144,7 +144,12 @@ class PlatformClient(Protocol):
         ...
 
     def fetch_post(self, ref: PostRef) -> Post | None:
-        """One post, or None when it is gone."""
+        """One post, or None when it is gone (or, see `sees`, hidden from this reader)."""
+        ...
+
+    def sees(self, visibility: Visibility) -> bool:
+        """Whether this client, as signed in (or not), can read the account's posts of this
+        visibility: reading as the public, drafts and followers-only posts look deleted."""
         ...
 
     def publish(self, draft: Draft) -> PostRef:

@@ -20,7 +20,7 @@ from atproto_client.client.session import SessionEvent, SessionResponse
 from crosspost.accounts import Account
 from crosspost.credentials import CredentialStore
 from crosspost.errors import CredentialsError, DataError, PlatformError
-from crosspost.model import BLUESKY_LIMITS, Limits, Media, MediaKind, Post, PostRef
+from crosspost.model import BLUESKY_LIMITS, Limits, Media, MediaKind, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.bluesky.convert import from_draft, to_post
 from crosspost.platforms.bluesky.identity import Identity, resolve_identity
@@ -69,6 +69,10 @@ class BlueskyClient:
     @property
     def did(self) -> str:
         return self._identity.did
+
+    def sees(self, visibility: Visibility) -> bool:
+        """Every Bluesky post is public: a repository holds nothing a reader cannot see."""
+        return True
 
     def limits(self) -> Limits:
         return BLUESKY_LIMITS

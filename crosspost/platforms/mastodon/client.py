@@ -23,7 +23,7 @@ from mastodon import (
 
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError, PlatformError
-from crosspost.model import Limits, Media, Post, PostRef
+from crosspost.model import Limits, Media, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.http_session import HttpSession
 from crosspost.platforms.mastodon.convert import plain_json, status_ref, to_post
@@ -104,6 +104,11 @@ class MastodonClient:
                 instance = self._call("read instance", self.api.instance_v1)
             self._server_limits = limits_from_instance(plain_json(instance))
         return self._server_limits
+
+    def sees(self, visibility: Visibility) -> bool:
+        """Signed in as the account: all of its statuses; reading as the public: public and
+        unlisted ones (followers-only and direct statuses answer 404)."""
+        return self._signed_in or visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
 
     def limits(self) -> Limits:
         """The room a fitted post may use: the server's limits less the origin marker."""

@@ -14,7 +14,7 @@ from typing import Any
 from crosspost.accounts import Account
 from crosspost.credentials import Credentials
 from crosspost.errors import DataError, PlatformError
-from crosspost.model import TUMBLR_LIMITS, Limits, Media, Platform, Post, PostRef
+from crosspost.model import TUMBLR_LIMITS, Limits, Media, Platform, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.tumblr.convert import to_post
 from crosspost.platforms.tumblr.http import (
@@ -70,6 +70,10 @@ class TumblrClient:
 
     def limits(self) -> Limits:
         return TUMBLR_LIMITS
+
+    def sees(self, visibility: Visibility) -> bool:
+        """Signed as the blog's owner: everything; with the API key alone: published posts."""
+        return self.signed or visibility == Visibility.PUBLIC
 
     # --- reading -------------------------------------------------------------------------------
 
