@@ -314,6 +314,24 @@ def test_plain_text_spans_name_their_text_and_words_survive(rich: RichText) -> N
     assert len(out.spans_of(L, M, T)) == len(rich.spans_of(L, M, T))
 
 
+def test_a_link_ending_inside_a_word_gets_its_url_after_the_word() -> None:
+    url = "https://example.com/cali"
+    rich = RichText("supercalifragilistic, again", (Span(5, 9, L, url),))
+    out = richtext_for_mastodon(rich)
+    assert out.text == f"supercalifragilistic ({url}), again"
+    assert out.covered(out.spans[0]) == url
+    # Found by the property below: the URL in the middle of "10" split the word.
+    assert richtext_for_mastodon(RichText("10", (Span(0, 1, L, "0"),))).text == "10 (0)"
+    # Spaces at the label's edges stay: "0000000 " linked, then "0", is still two words.
+    edged = RichText("0000000 0", (Span(0, 8, L, ""),))
+    assert richtext_for_mastodon(edged).text == "0000000 0"
+    spaced = RichText("see  this page ok", (Span(4, 15, L, "https://x.example"),))
+    assert richtext_for_mastodon(spaced).text == "see  this page (https://x.example) ok"
+    # The word stops at the next link, mention or tag: each keeps its own place.
+    two = RichText("ab", (Span(0, 1, L, "https://a.example"), Span(1, 2, L, "https://b.example")))
+    assert richtext_for_mastodon(two).text == "a (https://a.example)b (https://b.example)"
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     st.text(),

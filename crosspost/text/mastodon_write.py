@@ -121,7 +121,10 @@ def tag_edit(span: Span, covered: str) -> Edit:
     return Edit(span.start, span.end, text, (0, len(text), SpanKind.TAG, span.value))
 
 
-def _link_edit(span: Span, covered: str) -> Edit:
+def _link_edit(span: Span, covered: str, rest: str = "") -> Edit:
+    """A link as the server will link it. `rest` is the text after the span up to the next
+    link, mention or tag: a label that ends inside a word ("1" of "10") gets its " (URL)" after
+    the word, never in the middle of it."""
     url = span.value
     kind = SpanKind.LINK
     if covered == url or (is_url_display(covered, url) and "\n" not in covered):
@@ -130,10 +133,22 @@ def _link_edit(span: Span, covered: str) -> Edit:
         begin = covered.index(url)
         return Edit(span.start, span.end, covered, (begin, begin + len(url), kind, url))
     display = " ".join(covered.split())
-    text = f"{display} ({url})" if display and url else display or url
-    begin = len(text) - len(url) - (1 if display and url else 0)
+    # Spaces around the label stay where they are (dropping them would join it to its
+    # neighbours); inside it they become one space.
+    lead = covered[: len(covered) - len(covered.lstrip())] if display else covered
+    trail = covered[len(covered.rstrip()) :] if display else ""
+    tail = ""
+    if display and url and not trail and _is_word_char(display[-1]):
+        while len(tail) < len(rest) and _is_word_char(rest[len(tail)]):
+            tail += rest[len(tail)]
+    body = f"{display}{tail} ({url})" if display and url else display or url
+    begin = len(lead) + len(body) - len(url) - (1 if display and url else 0)
     atomic = (begin, begin + len(url), kind, url) if url and _linked(url) else None
-    return Edit(span.start, span.end, text, atomic)
+    return Edit(span.start, span.end + len(tail), lead + body + trail, atomic)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 def _linked(url: str) -> bool:
@@ -141,12 +156,12 @@ def _linked(url: str) -> bool:
     return is_http_url(url) and not any(char.isspace() for char in url)
 
 
-def _atomic_edit(span: Span, covered: str) -> Edit:
+def _atomic_edit(span: Span, covered: str, rest: str = "") -> Edit:
     if span.kind is SpanKind.MENTION:
         return mention_edit(span, covered)
     if span.kind is SpanKind.TAG:
         return tag_edit(span, covered)
-    return _link_edit(span, covered)
+    return _link_edit(span, covered, rest)
 
 
 def _item_level(value: str) -> tuple[bool, int]:
@@ -204,6 +219,10 @@ def richtext_for_mastodon(rich: RichText) -> RichText:
     "> " lines, headings stay on their own line; a link shown as other text becomes
     "text (URL)" so the URL survives; mentions are written "@user@host"."""
     atomic = atomic_spans(rich)
-    edits = [_atomic_edit(span, rich.covered(span)) for span in atomic]
+    ends = [s.start for s in atomic[1:]] + [len(rich.text)] * bool(atomic)
+    edits = [
+        _atomic_edit(span, rich.covered(span), rich.text[span.end : end])
+        for span, end in zip(atomic, ends, strict=True)
+    ]
     rewrite = Rewrite(rich.text, edits + _block_edits(rich, atomic))
     return RichText(rewrite.text, tuple(sorted(rewrite.atomic, key=lambda s: s.start)))
