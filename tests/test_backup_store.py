@@ -10,7 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crosspost.backup.store import BackupStore, atomic_write_json, safe_name, unsafe_name
+from crosspost.backup.store import (
+    BackupStore,
+    atomic_write_json,
+    atomic_write_many,
+    safe_name,
+    unsafe_name,
+)
 from crosspost.errors import DataError
 from crosspost.model import Platform, Post, PostRef, RichText
 from tests.strategies import posts
@@ -84,3 +90,42 @@ def test_a_manifest_from_a_newer_format_is_refused(tmp_path: Path) -> None:
     atomic_write_json(backup.manifest_path, {"format": 99})
     with pytest.raises(DataError, match="upgrade crosspost"):
         backup.read_manifest()
+
+
+def _post(number: int, text: str = "hi") -> Post:
+    return Post(
+        PostRef(Platform.TUMBLR, "art", f"{number}"),
+        datetime(2024, 1, 1, tzinfo=UTC),
+        RichText(f"{text} {number}"),
+    )
+
+
+def test_a_page_saved_as_one_batch_reads_back_and_keeps_what_is_unchanged(
+    tmp_path: Path,
+) -> None:
+    backup = BackupStore(tmp_path).account(Platform.TUMBLR, "art")
+    posts = [_post(n) for n in range(150)]  # more than one batch of open files
+    assert backup.save_posts(posts) == [True] * 150
+    assert [backup.load_post(p.ref.id) for p in posts] == posts
+    assert sorted(p.name for p in backup.posts_dir.iterdir()) == sorted(
+        f"{n}.json" for n in range(150)
+    )  # no temporary file left
+    assert all((p.stat().st_mode & 0o777) == 0o600 for p in backup.posts_dir.iterdir())
+    before = backup.post_path("3").stat().st_mtime_ns
+    changed = backup.save_posts([_post(3), _post(4, "edited"), _post(150)])
+    assert changed == [False, True, True]
+    assert backup.post_path("3").stat().st_mtime_ns == before
+    assert backup.load_post("4") == _post(4, "edited")
+
+
+def test_a_batch_that_fails_leaves_no_file_half_written(tmp_path: Path) -> None:
+    folder = tmp_path / "posts"
+    folder.mkdir()
+    (folder / "old.json").write_bytes(b"old\n")
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_bytes(b"")  # its "children" cannot be created
+    files = [(folder / "old.json", b"new\n"), (blocked / "x.json", b"x"), (folder / "b", b"b")]
+    with pytest.raises(NotADirectoryError):
+        atomic_write_many(files)
+    assert (folder / "old.json").read_bytes() == b"old\n", "nothing renamed before all synced"
+    assert sorted(p.name for p in folder.iterdir()) == ["old.json"], "temporary files removed"

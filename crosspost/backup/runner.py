@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -38,7 +37,6 @@ __all__ = [
     "account_folder_name",
     "run_backup",
 ]
-WRITERS = 8  # threads writing one page's post files
 POSTS, MEDIA = "posts", "media"
 Now = Callable[[], datetime]
 
@@ -104,7 +102,6 @@ class _Run:
         state = self._start()
         if self.options.media:
             self.media = MediaStore(self.backup, self._fetch_media, self.options.workers)
-        self.writer = ThreadPoolExecutor(max_workers=WRITERS, thread_name_prefix="write")
         try:
             if not state.listed:
                 self._list(state)
@@ -115,7 +112,6 @@ class _Run:
         except RateLimitedError as error:
             self.rate_limit = error
         finally:
-            self.writer.shutdown(wait=True, cancel_futures=True)
             if self.media is not None:
                 self.media.close()
         if self.rate_limit is not None:
@@ -210,8 +206,7 @@ class _Run:
         """Write a page (its media done), make it durable, then checkpoint past it."""
         ready = [(saved, self._ready(item)) for saved, item in pending.items]
         posts = [post for _, post in ready]
-        # fsync releases the GIL: writing a page's files in parallel overlaps their syncs.
-        changed = self._write_posts(posts)
+        changed = self.backup.save_posts(posts)  # one batch: written, synced, renamed
         sync_folder(self.backup.posts_dir)
         for (saved, post), was_changed in zip(ready, changed, strict=True):
             self._counted(saved, post, was_changed)
@@ -223,17 +218,6 @@ class _Run:
         if pending.last:  # media a rate limit left out are retried from missing_media
             state.cursor, state.listed = None, True
         save_manifest(self.backup, self.manifest)
-
-    def _write_posts(self, posts: list[Post]) -> list[bool]:
-        """Each post saved (True: its file changed), in slices, one task per writer: as many
-        fsyncs in flight as one task per post gives, with fewer hand-overs between threads."""
-        share = max(1, -(-len(posts) // WRITERS))
-        groups = [posts[i : i + share] for i in range(0, len(posts), share)]
-
-        def write(group: list[Post]) -> list[bool]:
-            return [self.backup.save_post(p, sync_dir=False) for p in group]
-
-        return [c for done in self.writer.map(write, groups) for c in done]
 
     def _ready(self, item: PendingMedia | Post) -> Post:
         """The post to write, once its media are stored (or recorded as missing)."""
