@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,10 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import crosspost.backup.store as store
 from crosspost.backup.store import (
     BackupStore,
     atomic_write_json,
     atomic_write_many,
+    json_bytes,
     safe_name,
     unsafe_name,
 )
@@ -129,3 +132,37 @@ def test_a_batch_that_fails_leaves_no_file_half_written(tmp_path: Path) -> None:
         atomic_write_many(files)
     assert (folder / "old.json").read_bytes() == b"old\n", "nothing renamed before all synced"
     assert sorted(p.name for p in folder.iterdir()) == ["old.json"], "temporary files removed"
+
+
+_TEXT = st.text().map(lambda t: t.replace("e-0", "e_0"))  # exponents only in numbers
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | _TEXT
+)
+_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_post_files_are_the_bytes_the_json_module_writes(value: object) -> None:
+    """orjson (when installed) writes what json.dumps(sort_keys, indent=2) writes; only a
+    small float's exponent is spelled without its leading zero (1.5e-7, not 1.5e-07)."""
+    standard = (json.dumps(value, sort_keys=True, indent=2, ensure_ascii=False) + "\n").encode()
+    written = json_bytes(value)
+    assert json.loads(written) == json.loads(standard)
+    if store._orjson is not None:
+        standard = re.sub(rb"(?<=\d)e-0(?=\d)", b"e-", standard)
+    assert written == standard
+
+
+def test_what_orjson_refuses_is_written_by_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    huge = {"id": 2**70, "nested": [{"n": -(2**65)}]}
+    assert json.loads(json_bytes(huge)) == huge
+    monkeypatch.setattr(store, "_orjson", None)  # where orjson cannot be installed
+    assert json_bytes({"b": 1, "a": "é"}) == b'{\n  "a": "\xc3\xa9",\n  "b": 1\n}\n'
