@@ -10,7 +10,8 @@ Neither of the API's ways through /posts is right on its own:
   the posts of that second, one repeated post a page at least: 2,000 posts at 20 a page cost 106
   calls instead of 100.
 - `offset` counts positions, so ties cost nothing, but a post published or deleted while the
-  listing runs moves every older post by one: a repeat or, worse, a skip.
+  listing runs moves every older post by one: a repeat or, worse, a skip. (The two cannot be
+  combined: "you cannot use `before` and `offset` in the same request", says api.md.)
 
 So the listing pages by offset and checks every page: `total_posts` must be the one the previous
 page gave, and the page must begin right after the previous one (no post newer than the oldest
