@@ -137,6 +137,44 @@ def test_pagination_keeps_older_pages_fixed(tmp_path: Path) -> None:
     assert 'href="../index.html">← Newer' in page(out, "page/2.html")
 
 
+def test_long_months_and_tags_are_split_into_pages_of_a_hundred(tmp_path: Path) -> None:
+    backup = BackupStore(tmp_path / "b").account(Platform.BLUESKY, BSKY)
+    for number in range(250):  # all in March 2024, all tagged #art
+        when = T0 + timedelta(minutes=number)
+        backup.save_post(Post(bsky_ref(f"3k{number:03}"), when, RichText(f"art post {number}"),
+                              tags=("art",)))  # fmt: skip
+    out = tmp_path / "site"
+    progress = RecordingProgress()
+    report = render_site(tmp_path / "b", out, progress=progress)
+    pages = [p for p in report.written if p.endswith(".html")]
+    assert progress.total_advanced("render pages") == len(pages)
+    for folder, base in (("tags", "art"), ("archive", "2024-03")):
+        names = sorted(p.name for p in (out / folder).iterdir())
+        assert names == [f"{base}.1.html", f"{base}.2.html", f"{base}.html"]
+        shown = [
+            [int(n) for n in re.findall(r"art post (\d+)<", page(out, f"{folder}/{name}"))]
+            for name in (f"{base}.html", f"{base}.2.html", f"{base}.1.html")
+        ]
+        assert shown[0] == list(range(249, 149, -1))  # the newest hundred, newest first
+        assert shown[1] == list(range(199, 99, -1))  # fixed runs counted from the oldest
+        assert shown[2] == list(range(99, -1, -1))
+        first, middle, last = (page(out, f"{folder}/{base}{n}.html") for n in ("", ".2", ".1"))
+        assert f'href="{base}.2.html">Older' in first
+        assert f'href="{base}.html">← Newer' in middle
+        assert f'href="{base}.1.html">Older' in middle
+        assert f'href="{base}.2.html">← Newer' in last
+        assert "Older →</a>" not in last
+    assert "the newest 100 of 250 posts" in page(out, "tags/art.html")
+    assert "the newest 100 of 250 posts" in page(out, "archive/2024-03.html")
+    assert "250" not in page(out, "tags/art.2.html").split("<main>")[1]
+    # A new post changes the newest page of its month and tag, never an older run.
+    backup.save_post(Post(bsky_ref("3knew"), T0 + timedelta(hours=10), RichText("new art"),
+                          tags=("art",)))  # fmt: skip
+    again = render_site(tmp_path / "b", out)
+    lists = sorted(p for p in again.written if p.startswith(("tags/", "archive/")))
+    assert lists == ["archive/2024-03.html", "tags/art.html"]
+
+
 def test_a_second_render_rewrites_only_the_pages_that_changed(tmp_path: Path) -> None:
     root, out = tmp_path / "backup", tmp_path / "site"
     build_sample(root)

@@ -77,11 +77,44 @@ def chunk_count(total: int, per_page: int) -> int:
     return (total - 1) // per_page if total > per_page else 0
 
 
+LIST_PAGE = 100  # posts on one page of a month or a tag
+
+
 def page_count(archive: Archive, per_page: int) -> int:
     """Every page the site has (for progress): search, index, archive, tags, posts."""
     fixed = 4  # search.html, index.html, archive.html, tags.html
     chunks = chunk_count(len(archive.entries), per_page)
-    return fixed + chunks + len(archive.months) + len(archive.tags) + len(archive.entries)
+    lists = [*archive.months.values(), *archive.tags.values()]
+    listed = sum(1 + chunk_count(len(entries), LIST_PAGE) for entries in lists)
+    return fixed + chunks + listed + len(archive.entries)
+
+
+def runs(
+    base: str, entries: Sequence[Entry], size: int = LIST_PAGE
+) -> list[tuple[str, list[Entry]]]:
+    """The pages of one list of posts (a month, a tag), newest first, in reading order:
+    `base.html` holds the newest `size`, then `base.N.html` hold fixed runs of `size` counted
+    from the oldest (N from the highest down to 1), so a new post changes `base.html` and at
+    most one run. Tag slugs and months never hold a ".", so no name can clash."""
+    pages = [(f"{base}.html", list(entries[:size]))]
+    oldest_first = list(entries[::-1])
+    for number in range(chunk_count(len(entries), size), 0, -1):
+        run = oldest_first[(number - 1) * size : number * size]
+        pages.append((f"{base}.{number}.html", run[::-1]))
+    return pages
+
+
+def _run_lede(run: Sequence[Entry], total: int, newest: bool) -> str:
+    """What one page of a month or tag shows. Only the newest page names the total: the older
+    runs stay the same file when a post is added (and are not rewritten)."""
+    if newest:
+        return f"the newest {len(run):,} of {total:,} posts, {_span(run)}"
+    return f"{len(run):,} posts, {_span(run)}"
+
+
+def _name(path: str | None) -> str | None:
+    """A link to a page in the same folder."""
+    return path.rpartition("/")[2] if path else None
 
 
 def index_pages(archive: Archive, top: Cards, nested: Cards, per_page: int) -> Iterator[Page]:
@@ -118,12 +151,20 @@ def archive_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
         rows.append(f'<li><a href="archive/{month}.html">{month}</a> ({count:,})</li>')
     main = "<h1>Archive</h1>" + "".join(rows) + ("</ul>" if rows else "")
     yield "archive.html", shell("Archive", main, "")
-    for index, month in enumerate(months):
-        newer = f"{months[index - 1]}.html" if index > 0 else None
-        older = f"{months[index + 1]}.html" if index + 1 < len(months) else None
-        cards = "".join(nested.card(e) for e in archive.months[month])
-        main = f"<h1>{month}</h1>{cards}{_nav(newer, older)}"
-        yield f"archive/{month}.html", shell(month, main, "../")
+    # Every month's pages in one reading order: Newer and Older run on across months.
+    ordered = [
+        (month, path, run, len(archive.months[month]))
+        for month in months
+        for path, run in runs(f"archive/{month}", archive.months[month])
+    ]
+    for index, (month, path, run, total) in enumerate(ordered):
+        newer = ordered[index - 1][1] if index > 0 else None
+        older = ordered[index + 1][1] if index + 1 < len(ordered) else None
+        lede = f'<p class="lede">{_run_lede(run, total, path.endswith(f"{month}.html"))}</p>'
+        lede = lede if total > LIST_PAGE else ""
+        cards = "".join(nested.card(e) for e in run)
+        main = f"<h1>{month}</h1>{lede}{cards}{_nav(_name(newer), _name(older))}"
+        yield path, shell(month, main, "../")
 
 
 def tag_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
@@ -136,9 +177,18 @@ def tag_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     yield "tags.html", shell("Tags", f'<h1>Tags</h1><ul class="tags">{items}</ul>', "")
     for key, entries in archive.tags.items():
         name = archive.tag_names[key]
-        main = f'<h1>#{esc(name)}</h1><p class="lede">{len(entries):,} posts</p>'
-        main += "".join(nested.card(e) for e in entries)
-        yield f"tags/{tag_slug(key)}.html", shell(f"#{name}", main, "../")
+        pages = runs(f"tags/{tag_slug(key)}", entries)
+        for index, (path, run) in enumerate(pages):
+            newer = pages[index - 1][0] if index > 0 else None
+            older = pages[index + 1][0] if index + 1 < len(pages) else None
+            lede = f"{len(entries):,} posts"
+            if len(pages) > 1:
+                lede = _run_lede(run, len(entries), index == 0)
+            main = f'<h1>#{esc(name)}</h1><p class="lede">{lede}</p>'
+            main += "".join(nested.card(e) for e in run)
+            if len(pages) > 1:
+                main += _nav(_name(newer), _name(older))
+            yield path, shell(f"#{name}", main, "../")
 
 
 def post_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
