@@ -21,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import requests
@@ -85,6 +86,22 @@ def spread(times: list[float]) -> str:
     )
 
 
+def repeated(
+    backup: Callable[[Path], BackupResult], runs: int, posts: int, images: int
+) -> tuple[list[float], BackupResult]:
+    """The seconds of `runs` backups, each into a fresh folder, and the last one's result;
+    every run must have read every post and image."""
+    times = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as folder:
+            elapsed, result = timed(backup, Path(folder))
+        assert result.complete, result.stopped
+        assert result.counts["new"] == posts, result.counts
+        assert result.counts["media_downloaded"] == images, result.counts
+        times.append(elapsed)
+    return times, result
+
+
 def tumblr(
     posts: int = 2000,
     images: int = 200,
@@ -93,15 +110,10 @@ def tumblr(
     keep_alive: bool = True,
     runs: int = 5,
 ) -> None:
-    times = []
     with tumblr_process(posts, images, latency, keep_alive=keep_alive) as url:
-        for _ in range(runs):
-            with tempfile.TemporaryDirectory() as folder:
-                elapsed, result = timed(tumblr_backup, url, Path(folder), page_size)
-            assert result.complete, result.stopped
-            assert result.counts["new"] == posts, result.counts
-            assert result.counts["media_downloaded"] == images, result.counts
-            times.append(elapsed)
+        times, result = repeated(
+            lambda folder: tumblr_backup(url, folder, page_size), runs, posts, images
+        )
         get = bare_get(f"{url}/v2/blog/bench/info?api_key={CONSUMER[0]}")
     calls = result.counts["list_calls"]
     print(
@@ -118,17 +130,14 @@ def tumblr_http10() -> None:
 
 def mastodon(posts: int = 2000, images: int = 200, latency: float = 0.02, runs: int = 5) -> None:
     """Against bench/mastodon_shaped_server.py: public reads, as a backup of any account."""
-    times = []
     with mastodon_shaped_process(posts, images, latency) as url:
-        for _ in range(runs):
-            with tempfile.TemporaryDirectory() as folder:
-                account = Account("bench", Platform.MASTODON, "bench@127.0.0.1", service=url)
-                client = MastodonClient(account, None)
-                elapsed, result = timed(run_backup, client, BackupStore(Path(folder)))
-            assert result.complete, result.stopped
-            assert result.counts["new"] == posts, result.counts
-            assert result.counts["media_downloaded"] == images, result.counts
-            times.append(elapsed)
+        account = Account("bench", Platform.MASTODON, "bench@127.0.0.1", service=url)
+        times, result = repeated(
+            lambda folder: run_backup(MastodonClient(account, None), BackupStore(folder)),
+            runs,
+            posts,
+            images,
+        )
         get = bare_get(f"{url}/api/v1/accounts/lookup?acct=bench")
     calls = result.counts["list_calls"]
     print(
