@@ -38,6 +38,21 @@ def _fast_listing(server: TumblrServer, blog: str) -> None:
     Handler._list = listing  # type: ignore[method-assign, assignment]
 
 
+@contextmanager
+def _serving(serve: Callable[..., None], *arguments: Any) -> Iterator[tuple[str, Connection]]:
+    """Run `serve(pipe, *arguments)` in a forked process until the block ends; yield the URL
+    it sends first, and the parent's end of the pipe."""
+    context = multiprocessing.get_context("fork")
+    parent, child = context.Pipe()
+    process = context.Process(target=serve, args=(child, *arguments))
+    process.start()
+    try:
+        yield str(parent.recv()), parent
+    finally:
+        process.kill()
+        process.join()
+
+
 def _serve_tumblr(
     pipe: Connection, posts: int, images: int, latency: float, keep_alive: bool
 ) -> None:
@@ -55,16 +70,8 @@ def tumblr_process(
 ) -> Iterator[str]:
     """The URL of a Tumblr-shaped server holding blog "bench", in a forked process; it keeps
     connections open (HTTP/1.1, as api.tumblr.com does) unless `keep_alive` is False."""
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe()
-    arguments = (child, posts, images, latency, keep_alive)
-    process = context.Process(target=_serve_tumblr, args=arguments)
-    process.start()
-    try:
-        yield str(parent.recv())
-    finally:
-        process.kill()
-        process.join()
+    with _serving(_serve_tumblr, posts, images, latency, keep_alive) as (url, _):
+        yield url
 
 
 def _serve_mastodon(pipe: Connection, folder: str) -> None:
@@ -79,15 +86,8 @@ def _serve_mastodon(pipe: Connection, folder: str) -> None:
 
 @contextmanager
 def mastodon_process(folder: str) -> Iterator[tuple[str, Connection]]:
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe()
-    process = context.Process(target=_serve_mastodon, args=(child, folder))
-    process.start()
-    try:
-        yield str(parent.recv()), parent
-    finally:
-        process.kill()
-        process.join()
+    with _serving(_serve_mastodon, folder) as served:
+        yield served
 
 
 def _serve_mastodon_shaped(
@@ -103,13 +103,5 @@ def mastodon_shaped_process(
     statuses: int, images: int, latency: float, *, budget: int = 300
 ) -> Iterator[str]:
     """The URL of a Mastodon-shaped server holding account "bench", in a forked process."""
-    context = multiprocessing.get_context("fork")
-    parent, child = context.Pipe()
-    arguments = (child, statuses, images, latency, budget)
-    process = context.Process(target=_serve_mastodon_shaped, args=arguments)
-    process.start()
-    try:
-        yield str(parent.recv())
-    finally:
-        process.kill()
-        process.join()
+    with _serving(_serve_mastodon_shaped, statuses, images, latency, budget) as (url, _):
+        yield url

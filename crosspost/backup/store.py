@@ -126,9 +126,7 @@ def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> Non
     descriptor, temp = _create_temp(path.parent)
     try:
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view) :]
+            _write_all(descriptor, data)
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
@@ -159,9 +157,7 @@ def _write_batch(files: Sequence[tuple[Path, bytes]]) -> None:
         for path, data in files:
             descriptor, temp = _create_temp(path.parent)
             opened.append((descriptor, temp, path))
-            view = memoryview(data)
-            while view:
-                view = view[os.write(descriptor, view) :]
+            _write_all(descriptor, data)
         for descriptor, _, _ in opened:
             os.fsync(descriptor)
     except BaseException:
@@ -179,6 +175,12 @@ def _write_batch(files: Sequence[tuple[Path, bytes]]) -> None:
             for _, left, _ in opened[index:]:
                 Path(left).unlink(missing_ok=True)
             raise
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
 
 
 def _create_temp(folder: Path) -> tuple[int, str]:
