@@ -210,6 +210,7 @@ def json_bytes(data: Any) -> bytes:
 
     orjson writes the same bytes as `json.dumps(sort_keys=True, indent=2, ensure_ascii=False)`,
     whose indenting encoder is pure Python: 6 against 153 microseconds for a Mastodon status.
+    Only a float may be spelled differently (0.00001 for 1e-05); it reads back the same.
     What orjson refuses (an integer beyond 64 bits, a key that is not a string) goes to json."""
     if _orjson is not None:
         try:
