@@ -164,7 +164,9 @@ def mastodon_mock(posts: int = 2000, images: int = 200, latency_ms: int = 20) ->
             with_image = number % every == 0
             items = (Media(MediaKind.IMAGE, mime="image/png", alt="x"),) if with_image else ()
             writer.publish(Draft(RichText(f"status {number}"), f"k{number}", media=items))
-        rule = {"effect": {"type": "latency", "delay_ms": latency_ms}}
+        rule: dict[str, dict[str, str | int]] = {
+            "effect": {"type": "latency", "delay_ms": latency_ms}
+        }
         requests.post(f"{url}/api/v1/_mock/faults", json=rule, timeout=5).raise_for_status()
         client = MastodonClient(account, TOKEN)
         elapsed, result = timed(run_backup, client, BackupStore(Path(folder) / "out"))

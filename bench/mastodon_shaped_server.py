@@ -42,13 +42,16 @@ def _fixture(relative: str) -> dict[str, Any]:
     return data
 
 
-def canned_statuses(base_url: str, statuses: int, images: int) -> tuple[list[bytes], dict]:
+def canned_statuses(
+    base_url: str, statuses: int, images: int
+) -> tuple[list[bytes], dict[str, bytes]]:
     """Each status as JSON bytes (newest first), and the media files by path."""
     template, attachment = _fixture(STATUS), _fixture(ATTACHMENT)
     account = {**template["account"], "id": ACCOUNT_ID, "username": USERNAME, "acct": USERNAME}
     account["url"] = f"{base_url}/@{USERNAME}"
     every = statuses // images if images else 0
-    encoded, media = [], {}
+    encoded: list[bytes] = []
+    media: dict[str, bytes] = {}
     for number in range(statuses):
         status_id = str(FIRST_ID - number * 1000)
         status = copy.deepcopy(template)

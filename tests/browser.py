@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
-    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.chrome.webdriver import WebDriver
 
 # Read at import: the autouse fixture in conftest.py clears CROSSPOST_* variables for each test.
 REQUIRE = os.environ.get("CROSSPOST_REQUIRE_BROWSER") == "1"

@@ -7,6 +7,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from crosspost.accounts import Account
 from crosspost.errors import PlatformError
@@ -22,6 +23,9 @@ from crosspost.model import (
     Visibility,
 )
 from crosspost.platforms.base import Draft, Page
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRichComparison
 
 START = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
@@ -47,7 +51,7 @@ class FakePlatform:
     files: dict[str, bytes] = field(default_factory=dict)  # media URL -> bytes
     calls: Counter[str] = field(default_factory=Counter)
     fail_on: dict[tuple[str, int], BaseException] = field(default_factory=dict)
-    order: Callable[[Post], object] | None = None
+    order: Callable[[Post], SupportsRichComparison] | None = None
     signed_in: bool = True  # False: reads as the public (followers-only posts are not listed)
 
     def add(
@@ -94,7 +98,7 @@ class FakePlatform:
     def _listing(self) -> list[Post]:
         key = self.order or (lambda p: (p.created_at, p.ref.id))
         visible = [p for p in self.posts.values() if self.sees(p.visibility)]
-        return sorted(visible, key=key, reverse=True)  # type: ignore[arg-type, return-value]
+        return sorted(visible, key=key, reverse=True)
 
     # --- PlatformClient --------------------------------------------------------------------------
 

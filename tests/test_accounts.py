@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from crosspost.accounts import is_did, is_handle, parse_account_spec
+from crosspost.accounts import parse_account_spec
 from crosspost.errors import AccountSpecError, ConfigError
+from crosspost.identifiers import is_did, is_handle
 from crosspost.model import Platform
 from tests.fixtures import fixture_path
 

@@ -180,8 +180,8 @@ def test_mastodon_backup_with_media_and_verify(
     assert checked.code == 0, report
     assert report["posts"] == 45
     # Corrupt one media file: verify must say so and exit 7.
-    media = next((out / "mastodon").rglob("*.png"))
-    media.write_bytes(media.read_bytes()[:-1] + b"x")
+    image = next((out / "mastodon").rglob("*.png"))
+    image.write_bytes(image.read_bytes()[:-1] + b"x")
     broken = run_cli("verify", str(out))
     assert broken.code == 7
     assert "corrupt" in broken.out

@@ -13,9 +13,9 @@ import pytest
 
 from crosspost.backup.manifest import load_manifest
 from crosspost.backup.runner import BackupOptions, BackupResult, run_backup
-from crosspost.backup.store import BackupStore
+from crosspost.backup.store import AccountBackup, BackupStore
 from crosspost.errors import PlatformError, RateLimitedError
-from crosspost.model import Media, MediaKind, Platform, Visibility
+from crosspost.model import Media, MediaKind, Platform, Post, Visibility
 from crosspost.progress import RecordingProgress
 from tests.fake_platform import START, FakePlatform, png
 
@@ -43,8 +43,14 @@ def snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
-def account(root: Path, fake: FakePlatform):  # type: ignore[no-untyped-def]
+def account(root: Path, fake: FakePlatform) -> AccountBackup:
     return BackupStore(root).account(fake.account.platform, fake.account.identity)
+
+
+def saved_post(saved: AccountBackup, post_id: str) -> Post:
+    post = saved.load_post(post_id)
+    assert post is not None, f"post {post_id} is not in the backup"
+    return post
 
 
 def test_a_full_backup_costs_one_list_call_per_page(tmp_path: Path) -> None:
@@ -103,11 +109,11 @@ def test_edits_inside_the_window_are_caught(tmp_path: Path) -> None:
     result = backup(fake, tmp_path)
     assert result.counts["updated"] == 1
     saved = account(tmp_path, fake)
-    assert saved.load_post("000098").text.text == "edited within the window"  # type: ignore[union-attr]
-    assert saved.load_post("000010").text.text == "post 10"  # type: ignore[union-attr]
+    assert saved_post(saved, "000098").text.text == "edited within the window"
+    assert saved_post(saved, "000010").text.text == "post 10"
     result = backup(fake, tmp_path, full=True)
     assert result.counts["updated"] == 1
-    assert saved.load_post("000010").text.text.startswith("edited long ago")  # type: ignore[union-attr]
+    assert saved_post(saved, "000010").text.text.startswith("edited long ago")
 
 
 def test_full_marks_deleted_posts_and_keeps_them(tmp_path: Path) -> None:
@@ -129,7 +135,7 @@ def test_full_marks_deleted_posts_and_keeps_them(tmp_path: Path) -> None:
     # Back again (e.g. made public again): no longer marked.
     fake.add(5)
     backup(fake, tmp_path, full=True)
-    assert saved.load_post("000005").deleted is False  # type: ignore[union-attr]
+    assert saved_post(saved, "000005").deleted is False
 
 
 def test_a_post_left_out_of_the_listing_but_still_there_is_not_marked(tmp_path: Path) -> None:
@@ -163,7 +169,7 @@ def test_a_public_reader_never_marks_private_posts_deleted(tmp_path: Path) -> No
         kept = saved.load_post(post_id)
         assert kept is not None
         assert not kept.deleted
-    assert saved.load_post("000010").deleted  # type: ignore[union-attr]
+    assert saved_post(saved, "000010").deleted
     assert any("not checked for deletion" in note for note in progress.notes)
 
 
@@ -207,7 +213,7 @@ def test_an_interrupted_full_run_still_marks_deletions(tmp_path: Path) -> None:
     assert result.counts["deleted"] == 1
     # Posts listed before the interruption are not mistaken for deleted ones.
     saved = account(tmp_path, fake)
-    assert [p for p in saved.iter_post_ids() if saved.load_post(p).deleted] == ["000001"]  # type: ignore[union-attr]
+    assert [p for p in saved.iter_post_ids() if saved_post(saved, p).deleted] == ["000001"]
 
 
 def test_a_media_failure_is_recorded_not_fatal(tmp_path: Path) -> None:

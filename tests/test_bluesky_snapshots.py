@@ -222,7 +222,7 @@ def check_post_view(view: Mapping[str, Any]) -> Post:
     own = [v["val"] for v in (record.get("labels") or {}).get("values", [])]
     assert set(own) <= set(post.labels)
     # Only quotes of records the snapshot does not show (so of unknown collection) are unsupported.
-    assert all(u.what == "embedded record" for u in post.unsupported), post.unsupported
+    assert all(u.kind == "embedded record" for u in post.unsupported), post.unsupported
     return post
 
 

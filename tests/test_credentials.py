@@ -10,7 +10,7 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from crosspost.accounts import parse_account_spec
+from crosspost.accounts import Account, parse_account_spec
 from crosspost.credentials import CredentialStore, Source
 from crosspost.errors import CredentialsError, ExitCode, KeyringUnavailableError
 from tests.cli_helpers import run_cli
@@ -76,9 +76,7 @@ def test_environment_wins_and_accepts_every_documented_format() -> None:
     ],
 )
 def test_malformed_environment_secret_is_explained_without_echoing_it(
-    account,
-    value,
-    message,  # type: ignore[no-untyped-def]
+    account: Account, value: str, message: str
 ) -> None:
     store = CredentialStore(environ={account.secret_env: value})
     with pytest.raises(CredentialsError, match=message) as caught:
@@ -94,7 +92,8 @@ def test_missing_credentials_say_how_to_add_them() -> None:
 
 
 def test_no_keyring_backend_names_the_environment_fallback() -> None:
-    store = CredentialStore(backend=fail.Keyring(), environ={})
+    # keyring leaves KeyringBackend.__init__ unannotated.
+    store = CredentialStore(backend=fail.Keyring(), environ={})  # type: ignore[no-untyped-call]
     assert store.load(SKY) is None
     assert "no OS keyring" in store.status(SKY).describe()
     assert SKY.secret_env in store.status(SKY).describe()
@@ -160,7 +159,7 @@ def test_login_prompts_for_every_tumblr_field(memory_keyring: MemoryKeyring) -> 
 
 
 def test_login_without_a_keyring_says_what_to_do() -> None:
-    keyring.set_keyring(fail.Keyring())
+    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]  # unannotated __init__
     result = run_cli("login", "bluesky:alice.bsky.social", "--stdin", stdin=SECRET)
     assert result.code == ExitCode.CREDENTIALS
     assert "no OS keyring" in result.err

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 import requests
+from requests.utils import get_environ_proxies
 
 import crosspost.platforms.http_session as http_session
 from crosspost.platforms.http_session import HttpSession
@@ -66,11 +67,10 @@ def _rest(call: dict[str, Any]) -> tuple[Any, Any, Any]:
 
 def test_the_environment_is_read_once_per_host(monkeypatch: pytest.MonkeyPatch) -> None:
     looked: list[str] = []
-    real = http_session.get_environ_proxies
 
     def counting(url: str, no_proxy: str | None = None) -> dict[str, str]:
         looked.append(url)
-        return real(url, no_proxy=no_proxy)
+        return get_environ_proxies(url, no_proxy=no_proxy)
 
     monkeypatch.setattr(http_session, "get_environ_proxies", counting)
     session = HttpSession()

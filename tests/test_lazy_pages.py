@@ -29,7 +29,12 @@ def _post(record: Mapping[str, Any]) -> Post:
 
 def test_the_length_is_known_without_converting() -> None:
     calls: list[object] = []
-    posts = LazyPosts([{"id": 1}, {"id": 2}], lambda r: calls.append(r) or _post(r))
+
+    def convert(record: Mapping[str, Any]) -> Post:
+        calls.append(record)
+        return _post(record)
+
+    posts = LazyPosts([{"id": 1}, {"id": 2}], convert)
     assert len(posts) == 2
     assert calls == []
     assert "not yet converted" in repr(posts)

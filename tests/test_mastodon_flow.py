@@ -30,7 +30,7 @@ def png() -> bytes:
 def make_client(time: FakeTime, **kwargs: object) -> MastodonClient:
     account = Account("masto", Platform.MASTODON, IDENTITY, service=BASE_URL)
     retry = RetryPolicy(sleep=time.sleep, clock=time.clock)
-    return MastodonClient(account, TOKEN, retry=retry, media_source=lambda m: png(), **kwargs)  # type: ignore[arg-type]
+    return MastodonClient(account, TOKEN, retry=retry, media_source=lambda m: png(), **kwargs)
 
 
 def scenario_publish_with_media(server: MockMastodon) -> None:

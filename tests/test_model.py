@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -81,7 +83,9 @@ def test_unknown_schema_version_says_what_to_do() -> None:
         (lambda d: d["text"].update(spans=[[0, 1, "blink", ""]]), "unknown span kind"),
     ],
 )
-def test_malformed_post_json_gives_a_clear_error(mutate, message) -> None:  # type: ignore[no-untyped-def]
+def test_malformed_post_json_gives_a_clear_error(
+    mutate: Callable[[dict[str, Any]], object], message: str
+) -> None:
     data = Post(REF, NOW, RichText("hello")).to_json()
     mutate(data)
     with pytest.raises(InvalidPostError, match=message):

@@ -158,7 +158,7 @@ GARBAGE: list[tuple[str, object]] = [
     ("empty", [facet(4, 4, tag("x"))]),
     ("string offsets", [facet("0", "4", tag("x"))]),  # type: ignore[arg-type]
     ("float offsets", [facet(0.0, 4.0, tag("x"))]),  # type: ignore[arg-type]
-    ("bool offsets", [facet(False, True, tag("x"))]),  # type: ignore[arg-type]
+    ("bool offsets", [facet(False, True, tag("x"))]),
     ("no index", [{"features": [tag("x")]}]),
     ("index not an object", [{"index": [0, 4], "features": [tag("x")]}]),
     ("no features", [{"index": {"byteStart": 0, "byteEnd": 4}}]),
@@ -167,7 +167,10 @@ GARBAGE: list[tuple[str, object]] = [
     ("unknown feature", [facet(0, 4, {"$type": "blue.moji.richtext.facet", "name": "x"})]),
     ("untyped feature", [facet(0, 4, {"uri": "https://example.com"})]),
     ("unhashable $type", [facet(0, 4, {"$type": ["x"], "tag": "x"})]),
-    ("feature not an object", [facet(0, 4, "link")]),
+    (
+        "feature not an object",
+        [{"$type": FACET_TYPE, "index": {"byteStart": 0, "byteEnd": 4}, "features": ["link"]}],
+    ),
     ("value missing", [facet(0, 4, {"$type": LINK_TYPE})]),
     ("value not a string", [facet(0, 4, {"$type": MENTION_TYPE, "did": 42})]),
     ("value empty", [facet(0, 4, tag(""))]),

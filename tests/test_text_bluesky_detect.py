@@ -272,7 +272,7 @@ def syntax_values(name: str) -> list[str]:
 
 
 def test_valid_handles_from_the_interop_tests() -> None:
-    found = set()
+    found: set[str] = set()
     for handle in syntax_values("handle_syntax_valid.txt"):
         assert is_handle(handle), handle
         mentions = find_handle_mentions(f"cc @{handle} thanks")

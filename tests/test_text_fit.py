@@ -308,9 +308,7 @@ WORDS = st.sampled_from(
 LONG_WORDS = st.sampled_from(
     ["e\u0301" * 600, "👨\u200d👩\u200d👧" * 170, "日本語" * 60, "🇫🇷" * 350]
 )
-TOKENS = st.one_of(
-    WORDS, st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=6)
-)
+TOKENS = st.one_of(WORDS, st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=6))
 SEPARATORS = st.sampled_from([" ", " ", " ", ". ", "\n", "\n\n", "! ", ", "])
 ATOMIC = [SpanKind.LINK, SpanKind.TAG, SpanKind.MENTION]
 
@@ -326,7 +324,7 @@ def rich_posts(draw: st.DrawFn) -> Post:
             text += draw(SEPARATORS)
         ranges.append((len(text), len(text) + len(token)))
         text += token
-    spans = []
+    spans: list[Span] = []
     for n in range(draw(st.integers(0, 6))):
         first = draw(st.integers(0, len(ranges) - 1))
         start, end = (

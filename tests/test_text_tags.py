@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from crosspost.model import Platform
-from crosspost.text.tags import TagStyle, is_valid_hashtag, render_tags, tag_name
+from crosspost.model import Platform, TagStyle
+from crosspost.text.tags import is_valid_hashtag, render_tags, tag_name
 
 TUMBLR_TAGS = ("my art", "star wars: the clone wars", "wip!!", "iPhone")
 

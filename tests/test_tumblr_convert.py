@@ -166,18 +166,14 @@ def test_poll_and_unknown_blocks_become_unsupported() -> None:
 def test_origin_marker_is_read_back() -> None:
     from crosspost.model import PostRef
 
-    source = PostRef(
-        Platform.BLUESKY,
-        "alice.test",
-        "at://alice.test/app.bsky.feed.post/3k",
-        "https://bsky.app/profile/alice.test/post/3k",
-    )
+    page = "https://bsky.app/profile/alice.test/post/3k"
+    source = PostRef(Platform.BLUESKY, "alice.test", "at://alice.test/app.bsky.feed.post/3k", page)
     url = marker_url(source, "key-1")
     assert url is not None
-    assert url.startswith(source.url + "#crosspost-")
+    assert url.startswith(page + "#crosspost-")
     post = to_post(envelope(source_url=url), account="me")
     assert post.origin is not None
-    assert (post.origin.platform, post.origin.url) == (Platform.BLUESKY, source.url)
+    assert (post.origin.platform, post.origin.url) == (Platform.BLUESKY, page)
     # A Tumblr reblog's ordinary source link is not a mirror marker.
     assert origin_from_source_url("https://staff.tumblr.com/post/1") is None
     mastodon = origin_from_source_url("https://mastodon.social/@alice/1234")

@@ -58,7 +58,7 @@ def placeholder_text(count: int) -> list[dict[str, Any]]:
 
 
 def layout_indices(layout: dict[str, Any]) -> int:
-    found = [i for row in layout.get("display", []) for i in row.get("blocks", [])]
+    found: list[int] = [i for row in layout.get("display", []) for i in row.get("blocks", [])]
     found += [i for row in layout.get("rows", []) for i in row]
     found += layout.get("blocks", [])
     return max(found, default=layout.get("truncate_after", 0)) + 1

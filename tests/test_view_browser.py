@@ -13,13 +13,24 @@ from typing import TYPE_CHECKING
 import pytest
 
 from crosspost.backup.store import BackupStore
-from crosspost.model import LinkCard, Media, MediaKind, Platform, Post, PostRef, RichText, Span
+from crosspost.model import (
+    LinkCard,
+    Media,
+    MediaKind,
+    Platform,
+    Post,
+    PostRef,
+    RichText,
+    Span,
+    SpanKind,
+)
 from crosspost.view import SiteReport, render_site
 from tests.browser import browser
 from tests.test_view_sample import ALT, T0, build_sample, png, store_media
 
 if TYPE_CHECKING:
-    from selenium.webdriver.remote.webdriver import WebDriver
+    from selenium.webdriver.chrome.webdriver import WebDriver
+    from selenium.webdriver.remote.webelement import WebElement
 
 __all__ = ["browser"]  # the fixture, imported for pytest
 
@@ -51,9 +62,9 @@ def hostile_posts(root: Path) -> None:
         text = f"xss {number} {payload} end"
         start = text.index(payload)
         spans = (
-            Span(start, start + len(payload), "link", payload),
-            Span(0, 3, "mention", payload),
-            Span(0, 3, "tag", payload),
+            Span(start, start + len(payload), SpanKind.LINK, payload),
+            Span(0, 3, SpanKind.MENTION, payload),
+            Span(0, 3, SpanKind.TAG, payload),
         )
         ref = PostRef(Platform.MASTODON, HOSTILE_ACCOUNT, f"x{number}", payload)
         post = Post(
@@ -118,7 +129,9 @@ def assert_nothing_ran(driver: WebDriver, page: str) -> None:
 
 
 def console_problems(driver: WebDriver) -> list[str]:
-    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    """The browser's errors since the last call (reading the log empties it)."""
+    log = driver.get_log("browser")  # type: ignore[no-untyped-call]  # selenium: unannotated
+    return [entry["message"] for entry in log if entry["level"] == "SEVERE"]
 
 
 def test_the_index_lists_the_newest_posts(browser: WebDriver, site: SiteReport) -> None:
@@ -145,7 +158,9 @@ def test_a_post_page_shows_its_image_and_alt_text(browser: WebDriver, site: Site
     image = browser.find_element(By.CSS_SELECTOR, "li.current > article figure img")
     assert image.get_attribute("alt") == ALT
     assert browser.execute_script("return arguments[0].naturalWidth", image) == 64
-    assert image.get_attribute("src").startswith("file://")
+    src = image.get_attribute("src")
+    assert src is not None
+    assert src.startswith("file://")
     assert ALT in browser.find_element(By.CSS_SELECTOR, "li.current figcaption").text
     thread = browser.find_elements(By.CSS_SELECTOR, "#conversation li")
     assert len(thread) == 3
@@ -170,7 +185,10 @@ def test_search_finds_posts_from_the_page_and_the_header(
     browser.get(url(site, "search.html"))
     box = browser.find_element(By.ID, "q")
     box.send_keys("twist")
-    results = lambda: browser.find_elements(By.CSS_SELECTOR, "#results li a")  # noqa: E731
+
+    def results() -> list[WebElement]:
+        return browser.find_elements(By.CSS_SELECTOR, "#results li a")
+
     wait_for(lambda: len(results()) == 1)
     results()[0].click()
     assert "The ending was a twist" in browser.page_source
@@ -207,4 +225,4 @@ def test_the_checks_see_a_payload_that_runs(browser: WebDriver, tmp_path: Path) 
     wait_for(lambda: browser.execute_script("return window.__xss") == 1)
     with pytest.raises(AssertionError, match=r"bad\.html"):
         assert_nothing_ran(browser, "bad.html")
-    browser.get_log("browser")  # the missing image's error is this test's, not the next one's
+    console_problems(browser)  # the missing image's error is this test's, not the next one's

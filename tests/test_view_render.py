@@ -10,7 +10,7 @@ import pytest
 
 from crosspost.backup.store import BackupStore
 from crosspost.errors import DataError
-from crosspost.model import LinkCard, Platform, Post, RichText, Span
+from crosspost.model import LinkCard, Platform, Post, RichText, Span, SpanKind
 from crosspost.progress import RecordingProgress
 from crosspost.view import render_site
 from crosspost.view.pages import CSP, chunk_count
@@ -103,7 +103,9 @@ def test_tag_links_in_text_lead_to_the_local_tag_page(site: Path) -> None:
 
 def test_sanitising_keeps_links_and_drops_scripts() -> None:
     text = "x <script>alert(1)</script> y"
-    rich = RichText(text, (Span(0, 1, "link", "javascript:alert(1)"), Span(28, 29, "tag", "t")))
+    rich = RichText(
+        text, (Span(0, 1, SpanKind.LINK, "javascript:alert(1)"), Span(28, 29, SpanKind.TAG, "t"))
+    )
     html = body_html(rich, lambda tag: f"tags/{tag}.html")
     assert "<script>" not in html
     assert "javascript:" not in html
