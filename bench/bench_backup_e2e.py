@@ -32,7 +32,7 @@ from crosspost.backup.runner import BackupOptions, BackupResult, run_backup
 from crosspost.backup.store import BackupStore
 from crosspost.model import Media, MediaKind, Platform, RichText
 from crosspost.platforms.base import Draft, RetryPolicy
-from crosspost.platforms.mastodon import MastodonClient
+from crosspost.platforms.mastodon.client import MastodonClient
 from crosspost.platforms.tumblr.client import TumblrClient
 from crosspost.platforms.tumblr.http import OAuthKeys
 from tests.backup_mastodon import TOKEN

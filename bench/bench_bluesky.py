@@ -20,7 +20,7 @@ from crosspost.credentials import CredentialStore
 from crosspost.model import Platform
 from crosspost.platforms.base import Draft
 from crosspost.platforms.bluesky.client import BlueskyClient
-from crosspost.text.bluesky import detect_spans
+from crosspost.platforms.bluesky.richtext import detect_spans
 from tests.bluesky_pds import LAUNCHER, create_account, start_pds
 from tests.memory_keyring import MemoryKeyring
 

@@ -20,9 +20,12 @@ from typing import Any
 
 import yaml
 
-from crosspost.model import BLUESKY_LIMITS, Media, MediaKind, Platform, Post, PostRef
+from crosspost.model import Media, MediaKind, Platform, Post, PostRef
+from crosspost.platforms.registry import spec
 from crosspost.text.fit import FitOptions, plan_fit
-from crosspost.text.mastodon import richtext_from_html
+from crosspost.text.html_read import richtext_from_html
+
+BLUESKY_LIMITS = spec(Platform.BLUESKY).limits
 
 
 def fixtures_root() -> Path:

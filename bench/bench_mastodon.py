@@ -13,7 +13,7 @@ from mastodon_mock.testing import MockServer
 
 from crosspost.accounts import Account
 from crosspost.model import Platform
-from crosspost.platforms.mastodon import MastodonClient
+from crosspost.platforms.mastodon.client import MastodonClient
 
 
 def main(total: int = 1000) -> None:

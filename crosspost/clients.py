@@ -1,8 +1,8 @@
 """One way to open a platform client for an account, whatever its platform.
 
-The engines call `open_client`; only here do the three adapters meet. Reading a public Bluesky
-or Mastodon account needs no credentials; Tumblr always needs at least the consumer key (its API
-key), and publishing needs full credentials everywhere.
+The engines call `open_client`, which loads the account's credentials and hands them to its
+platform's registry entry. What reading needs differs by platform (a public account may need
+none, or only an API key); publishing needs the platform's full write fields everywhere.
 """
 
 from __future__ import annotations
@@ -10,8 +10,9 @@ from __future__ import annotations
 from crosspost.accounts import Account
 from crosspost.credentials import CredentialStore
 from crosspost.errors import CredentialsError
-from crosspost.model import Platform
 from crosspost.platforms.base import PlatformClient, RetryPolicy
+from crosspost.platforms.registry import spec
+from crosspost.platforms.spec import ClientRequest
 
 
 def open_client(
@@ -33,20 +34,4 @@ def open_client(
                 f"publishing to {account.name} needs {', '.join(missing)}, which its "
                 f"credentials lack: run `crosspost login {account.name}`"
             )
-    if account.platform is Platform.BLUESKY:
-        from crosspost.platforms.bluesky.client import BlueskyClient
-
-        return BlueskyClient(account, credentials=store, retry=retry)
-    if account.platform is Platform.MASTODON:
-        from crosspost.platforms.mastodon.client import MastodonClient
-
-        token = credentials["access_token"] if credentials else ""
-        return MastodonClient(account, token, retry=retry)
-    from crosspost.platforms.tumblr.client import TumblrClient
-
-    if credentials is None:
-        raise CredentialsError(
-            f"reading Tumblr needs at least your app's consumer key: run `crosspost login "
-            f"{account.name}` or set {account.secret_env}"
-        )
-    return TumblrClient.from_credentials(account, credentials, retry=retry)  # type: ignore[no-any-return]
+    return spec(account.platform).open_client(ClientRequest(account, credentials, store, retry))

@@ -17,15 +17,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
-from crosspost.accounts import (
-    Account,
-    check_service_url,
+from crosspost.accounts import Account, check_service_url
+from crosspost.errors import AccountSpecError, ConfigError
+from crosspost.model import FitMode, PostKind, TagStyle, Visibility
+from crosspost.platforms.registry import (
     normalize_identity,
     parse_account_spec,
     parse_platform,
+    spec,
 )
-from crosspost.errors import AccountSpecError, ConfigError
-from crosspost.model import FitMode, Platform, PostKind, TagStyle, Visibility
 
 CONFIG_ENV = "CROSSPOST_CONFIG"
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
@@ -33,7 +33,6 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _SECRET_KEY_RE = re.compile(
     r"pass(word)?|secret|token|api_?key|consumer_key|jwt|session|credential", re.IGNORECASE
 )
-_IDENTITY_KEY = {Platform.BLUESKY: "handle", Platform.MASTODON: "handle", Platform.TUMBLR: "blog"}
 
 
 FitModeName = FitMode  # the name this module used before the enum moved to the model
@@ -180,7 +179,7 @@ def _parse_account(name: str, table: _Table) -> Account:
         platform = parse_platform(platform_name)
     except AccountSpecError as error:
         table.fail("platform", str(error))
-    key = _IDENTITY_KEY[platform]
+    key = spec(platform).identity_key
     identity = table.required(key, str)
     service = table.optional("service", str)
     try:

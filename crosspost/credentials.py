@@ -1,17 +1,12 @@
 """Secrets per account: the OS keyring (https://pypi.org/project/keyring/), or one environment
 variable per account on machines without a keyring (headless Linux, CI).
 
-What each platform needs:
-- Bluesky: an app password (`app_password`); a refreshable session (`session`) is kept beside it
-  so scheduled runs do not log in each time.
-- Mastodon: an access token (`access_token`).
-- Tumblr: the OAuth1 consumer key and secret of your app, and the user's token pair (the
-  consumer key alone, Tumblr's "API key", is enough to read public blogs).
+What each platform needs, and how a bare secret spells its fields, is its registry entry's
+(`PlatformSpec.credentials`: an app password, an access token, OAuth1 keys ...).
 
 The environment variable (named by `Account.secret_env`, e.g. `CROSSPOST_SECRET_ART`) holds either
-a JSON object with those fields, or for Bluesky and Mastodon the bare password or token, or for
-Tumblr `consumer_key:consumer_secret:oauth_token:oauth_token_secret` (or the consumer key alone).
-It wins over the keyring.
+a JSON object with those fields, or the platform's bare spelling (a password or token; for OAuth1
+the keys joined by ":"). It wins over the keyring.
 
 Secret values never appear in `repr`, messages, logs or files crosspost writes.
 """
@@ -28,29 +23,13 @@ from typing import TYPE_CHECKING, Any
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError, KeyringUnavailableError
 from crosspost.model import Platform
+from crosspost.platforms.registry import spec
+from crosspost.platforms.spec import CredentialRules
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
 KEYRING_SERVICE = "crosspost"
-
-# What publishing needs. Reading needs less: a Tumblr API key (the consumer key) reads public
-# blogs, and public Bluesky and Mastodon accounts need nothing at all.
-WRITE_FIELDS: Mapping[Platform, tuple[str, ...]] = {
-    Platform.BLUESKY: ("app_password",),
-    Platform.MASTODON: ("access_token",),
-    Platform.TUMBLR: ("consumer_key", "consumer_secret", "oauth_token", "oauth_token_secret"),
-}
-REQUIRED_FIELDS: Mapping[Platform, tuple[str, ...]] = {
-    Platform.BLUESKY: ("app_password",),
-    Platform.MASTODON: ("access_token",),
-    Platform.TUMBLR: ("consumer_key",),
-}
-OPTIONAL_FIELDS: Mapping[Platform, tuple[str, ...]] = {
-    Platform.BLUESKY: ("session",),
-    Platform.MASTODON: (),
-    Platform.TUMBLR: ("consumer_secret", "oauth_token", "oauth_token_secret"),
-}
 
 
 class Source(StrEnum):
@@ -79,7 +58,7 @@ class Credentials:
 
     def missing_for_writing(self, platform: Platform) -> list[str]:
         """The fields publishing needs that these credentials lack (e.g. a bare Tumblr key)."""
-        return [name for name in WRITE_FIELDS[platform] if not self.fields.get(name)]
+        return [name for name in spec(platform).credentials.write if not self.fields.get(name)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +137,7 @@ class CredentialStore:
         return Status(None, self._how_to_add(account))
 
     def save(self, account: Account, fields: Mapping[str, str]) -> None:
-        missing = [name for name in REQUIRED_FIELDS[account.platform] if not fields.get(name)]
+        missing = [name for name in _rules(account).required if not fields.get(name)]
         if missing:
             raise CredentialsError(f"cannot store {account.name}: missing {', '.join(missing)}")
         self._require_keyring(account)
@@ -209,16 +188,11 @@ def parse_secret_text(account: Account, raw: str) -> dict[str, str]:
     raw = raw.strip()
     if raw.startswith("{"):
         return _fields_from_json(account, raw, f"the secret for {account.name}")
-    if account.platform is Platform.TUMBLR:
-        parts = raw.split(":")
-        if len(parts) not in (1, 4) or not all(parts):
-            raise CredentialsError(
-                "a Tumblr secret must be consumer_key:consumer_secret:oauth_token:"
-                "oauth_token_secret (or the consumer key alone, to read public blogs), or a JSON "
-                "object with those fields"
-            )
-        return dict(zip(WRITE_FIELDS[Platform.TUMBLR], parts, strict=False))
-    return {REQUIRED_FIELDS[account.platform][0]: raw}
+    return _rules(account).parse_plain(raw)
+
+
+def _rules(account: Account) -> CredentialRules:
+    return spec(account.platform).credentials
 
 
 def _parse_stored(account: Account, stored: str) -> dict[str, str]:
@@ -233,9 +207,10 @@ def _fields_from_json(account: Account, raw: str, where: str) -> dict[str, str]:
         raise CredentialsError(f"{where} is not valid JSON; store it again") from None
     if not isinstance(data, dict):
         raise CredentialsError(f"{where} must be a JSON object")
-    allowed = REQUIRED_FIELDS[account.platform] + OPTIONAL_FIELDS[account.platform]
+    rules = _rules(account)
+    allowed = rules.required + rules.optional
     unknown = sorted(set(data) - set(allowed))
-    missing = [name for name in REQUIRED_FIELDS[account.platform] if not data.get(name)]
+    missing = [name for name in rules.required if not data.get(name)]
     if unknown or missing:
         detail = "; ".join(
             part

@@ -19,7 +19,7 @@ This module imports nothing from the project except `crosspost.errors` (the one 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -274,8 +274,54 @@ class Post:
 
 
 @dataclass(frozen=True, slots=True)
+class WeightedRun:
+    """A run of text a target counts as something else: Mastodon counts a URL as 23 characters
+    and a mention as `@user`. `countable` is what it counts instead."""
+
+    start: int
+    end: int
+    countable: str
+
+
+@dataclass(frozen=True, slots=True)
+class TextRules:
+    """How a target counts, renders and links text: its quirks, as the fitting engine needs them.
+
+    Each platform's registry entry supplies its rules (`crosspost.platforms.registry`), so the
+    text code never asks which platform it is fitting for. The defaults describe a target with no
+    quirks: graphemes counted, every media kind taken, any hashtag without spaces.
+    """
+
+    name: str = "the target"  # as a person names the network, for notes ("Bluesky")
+    # Counted characters of a text, its content warning counted with it where the target does
+    # (Mastodon); None counts graphemes.
+    count_chars: Callable[[str, int, str], int] | None = None
+    # The runs `count_chars` weighs differently, which a cut must keep whole.
+    weighted_runs: Callable[[str, int], Sequence[WeightedRun]] | None = None
+    counts_content_warning: bool = False
+    # One post however long: the writer splits long text into blocks itself (Tumblr), so the
+    # text is never cut and never counted against `max_chars`.
+    one_post: bool = False
+    video_alone: bool = False  # a video takes a whole post (Bluesky: 4 images or 1 video)
+    takes_audio: bool = True
+    # The text as the target receives it, before counting (Mastodon's plain text).
+    render: Callable[[RichText], RichText] | None = None
+    # Links shown shortened to this many characters while the link keeps the URL (Bluesky).
+    shorten_links: Callable[[RichText, int], RichText] | None = None
+    # Whether a word is one whole hashtag on the target; None: any word without spaces.
+    hashtag_ok: Callable[[str], bool] | None = None
+    free_tags: bool = False  # tags kept as written, in the target's own tags field (Tumblr)
+    # Whether a mention's value names a person on this network (else it becomes a link);
+    # set by the registry, which knows every network's mentions.
+    mention_is_local: Callable[[str], bool] | None = None
+    # The profile URL of any mention's value, whatever its network; set by the registry.
+    profile_url: Callable[[str], str | None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Limits:
-    """What one target takes in one post. `None` means no limit of that kind."""
+    """What one target takes in one post. `None` means no limit of that kind. `text` carries the
+    target's text rules; the registry's limits for a platform have them filled in."""
 
     platform: Platform
     max_graphemes: int | None = None
@@ -288,27 +334,7 @@ class Limits:
     max_alt_chars: int | None = None
     max_tags: int | None = None  # Bluesky's out-of-text `tags` field
     max_tag_graphemes: int | None = None
-
-
-BLUESKY_LIMITS = Limits(
-    Platform.BLUESKY,
-    max_graphemes=300,
-    max_bytes=3000,
-    max_media=4,
-    max_image_bytes=2_000_000,
-    max_alt_chars=10_000,
-    max_tags=8,
-    max_tag_graphemes=64,
-)
-MASTODON_LIMITS = Limits(
-    Platform.MASTODON, max_chars=500, url_weight=23, max_media=4, max_alt_chars=1500
-)
-TUMBLR_LIMITS = Limits(Platform.TUMBLR, max_chars=4096, max_media=30, max_image_bytes=20_000_000)
-DEFAULT_LIMITS = {
-    Platform.BLUESKY: BLUESKY_LIMITS,
-    Platform.MASTODON: MASTODON_LIMITS,
-    Platform.TUMBLR: TUMBLR_LIMITS,
-}
+    text: TextRules = field(default_factory=TextRules, compare=False)
 
 
 # --- JSON encoding -------------------------------------------------------------------------------

@@ -11,18 +11,12 @@ from typing import TYPE_CHECKING
 
 from crosspost.accounts import Account
 from crosspost.errors import PlatformError
-from crosspost.model import (
-    MASTODON_LIMITS,
-    Limits,
-    Media,
-    MediaKind,
-    Platform,
-    Post,
-    PostRef,
-    RichText,
-    Visibility,
-)
+from crosspost.model import Limits, Media, MediaKind, Platform, Post, PostRef, RichText, Visibility
 from crosspost.platforms.base import Draft, Page
+from crosspost.platforms.registry import spec
+
+MASTODON_LIMITS = spec(Platform.MASTODON).limits
+
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison

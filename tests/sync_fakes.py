@@ -18,7 +18,6 @@ from crosspost.accounts import Account
 from crosspost.config import Config, SyncRule
 from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import (
-    DEFAULT_LIMITS,
     Limits,
     Media,
     Platform,
@@ -32,6 +31,7 @@ from crosspost.model import (
 )
 from crosspost.platforms.base import Draft, Page
 from crosspost.platforms.mastodon.instance import reserve_marker
+from crosspost.platforms.registry import spec
 from crosspost.state import StateStore
 from tests.fake_time import FakeTime
 
@@ -126,7 +126,7 @@ class FakeClient:
     def __init__(self, account: Account, network: FakeNetwork, limits: Limits | None = None):
         self.account = account
         self.network = network
-        self._limits = limits or DEFAULT_LIMITS[account.platform]
+        self._limits = limits or spec(account.platform).limits
         self.publishes = 0
         self.accepted = 0
 

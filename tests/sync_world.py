@@ -32,7 +32,6 @@ from crosspost.accounts import Account
 from crosspost.config import Config, SyncRule
 from crosspost.errors import PlatformError
 from crosspost.model import (
-    DEFAULT_LIMITS,
     Limits,
     Media,
     Platform,
@@ -45,6 +44,7 @@ from crosspost.model import (
     Visibility,
 )
 from crosspost.platforms.base import Draft, Page
+from crosspost.platforms.registry import spec
 from crosspost.state import StateStore
 from crosspost.sync.engine import SyncEngine
 
@@ -73,6 +73,9 @@ CREATE TABLE IF NOT EXISTS posts (
     idem_key  TEXT,           -- Idempotency-Key, where the platform honours one
     draft_key TEXT            -- the draft's key, for the checks only (no lookup reads it)
 );
+
+from crosspost.platforms.registry import spec
+
 CREATE INDEX IF NOT EXISTS posts_account ON posts (account, seq);
 """
 
@@ -147,7 +150,7 @@ class FileClient:
         self.honours_key = account.platform is Platform.MASTODON
 
     def limits(self) -> Limits:
-        return DEFAULT_LIMITS[self.account.platform]
+        return spec(self.account.platform).limits
 
     def sees(self, visibility: Visibility) -> bool:
         return True

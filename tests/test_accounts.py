@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from crosspost.accounts import parse_account_spec
 from crosspost.errors import AccountSpecError, ConfigError
 from crosspost.identifiers import is_did, is_handle
 from crosspost.model import Platform
+from crosspost.platforms.registry import parse_account_spec
 from tests.fixtures import fixture_path
 
 SYNTAX = "atproto-interop-tests/syntax"

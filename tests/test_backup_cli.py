@@ -14,7 +14,7 @@ from PIL import Image
 from crosspost.accounts import Account
 from crosspost.model import Platform, RichText
 from crosspost.platforms.base import Draft, RetryPolicy
-from crosspost.platforms.mastodon import MastodonClient
+from crosspost.platforms.mastodon.client import MastodonClient
 from tests.backup_mastodon import TOKEN, Mock, mastodon_mock
 from tests.cli_helpers import run_cli
 from tests.tumblr_server import CONSUMER, USER, TumblrServer, running

@@ -17,7 +17,7 @@ from crosspost.backup.verify import verify_backup
 from crosspost.errors import PlatformError
 from crosspost.model import Media, MediaKind, Platform, RichText
 from crosspost.platforms.base import Draft, RetryPolicy
-from crosspost.platforms.mastodon import MastodonClient
+from crosspost.platforms.mastodon.client import MastodonClient
 from crosspost.platforms.tumblr.client import TumblrClient
 from crosspost.platforms.tumblr.http import OAuthKeys, TumblrHttp
 from tests.backup_faults import Faults

@@ -12,7 +12,10 @@ import pytest
 from crosspost.model import MediaKind, Platform, PostKind, PostRef, RichText, SpanKind
 from crosspost.platforms.base import Draft
 from crosspost.platforms.bluesky.car import to_json
-from crosspost.platforms.bluesky.convert import ORIGIN_FIELD, from_draft, to_post
+from crosspost.platforms.bluesky.marker import ORIGIN_FIELD
+from crosspost.platforms.bluesky.read import to_post
+from crosspost.platforms.bluesky.write import from_draft
+from crosspost.platforms.spec import WriteContext
 from tests.fixtures import fixture_params, fixture_path
 
 DOCS = "bsky-docs/extracted/*.json"
@@ -233,7 +236,7 @@ def test_origin_marker_round_trip() -> None:
         content_warning="spoilers",
         created_at=datetime(2020, 1, 2, 3, 4, 5, tzinfo=UTC),
     )
-    record = from_draft(draft, now=datetime(2030, 1, 1, tzinfo=UTC))
+    record = from_draft(draft, WriteContext(datetime(2030, 1, 1, tzinfo=UTC)))
     assert record[ORIGIN_FIELD]["key"] == draft.idempotency_key
     post = to_post(record, account="me", uri=URI)
     assert post.origin == origin

@@ -15,7 +15,7 @@ from crosspost.model import Media, MediaKind, Platform, PostKind, PostRef, RichT
 from crosspost.platforms.base import Draft
 from crosspost.platforms.bluesky.car import read_car
 from crosspost.platforms.bluesky.client import BlueskyClient
-from crosspost.text.bluesky import detect_spans
+from crosspost.platforms.bluesky.richtext import detect_spans
 from tests.bluesky_pds import PdsAccount, local_pds, pds_account
 
 __all__ = ["local_pds", "pds_account"]

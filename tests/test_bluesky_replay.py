@@ -34,8 +34,8 @@ from crosspost.platforms.base import Draft, RetryPolicy
 from crosspost.platforms.bluesky.car import read_car, read_rev
 from crosspost.platforms.bluesky.client import PAGE_SIZE, BlueskyClient
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, format_time
+from crosspost.platforms.bluesky.richtext import detect_spans
 from crosspost.platforms.bluesky.tid import decode_tid, tid_from_key
-from crosspost.text.bluesky import detect_spans
 from tests.bluesky_pds import create_account, recording_pds
 from tests.fixtures import PROJECT_ROOT
 from tests.scrub import FAKE_JWT, FILTER_HEADERS, SCRUBBED, cassette_text, request_header_names

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from crosspost.model import MediaKind, Post, PostKind
-from crosspost.platforms.bluesky.convert import to_post
+from crosspost.platforms.bluesky.read import to_post
 from crosspost.platforms.bluesky.tid import encode_tid
 from tests.fixtures import fixture_params
 

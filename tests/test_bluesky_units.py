@@ -22,9 +22,10 @@ from crosspost.platforms.bluesky.car import read_car, read_records
 from crosspost.platforms.bluesky.client import BlueskyClient
 from crosspost.platforms.bluesky.identity import Identity, pds_from_did_doc, resolve_identity
 from crosspost.platforms.bluesky.media import prepare_image
-from crosspost.platforms.bluesky.record import from_draft
+from crosspost.platforms.bluesky.richtext import detect_spans
 from crosspost.platforms.bluesky.tid import decode_tid, is_tid, tid_from_key
-from crosspost.text.bluesky import detect_spans
+from crosspost.platforms.bluesky.write import from_draft
+from crosspost.platforms.spec import WriteContext
 from tests.fixtures import fixture_params, fixture_path
 
 NOW = datetime(2025, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
@@ -47,7 +48,7 @@ def test_record_with_facets_reply_images_and_label() -> None:
         tags=("art", "foxes"),
         langs=("en",),
     )
-    record = from_draft(draft, now=NOW, blobs=[BLOB])
+    record = from_draft(draft, WriteContext(NOW, uploads=(BLOB,)))
     assert record["createdAt"] == "2025-01-02T03:04:05.678Z"
     assert {f["features"][0]["$type"] for f in record["facets"]} == {
         "app.bsky.richtext.facet#link",
@@ -68,7 +69,9 @@ def test_record_with_facets_reply_images_and_label() -> None:
 def test_record_external_quote_with_media_and_dates() -> None:
     card = LinkCard("https://example.com", "Example", "An example")
     kept = datetime(2019, 6, 1, tzinfo=UTC)
-    external = from_draft(Draft(RichText("x"), "k", link_card=card, created_at=kept), now=NOW)
+    external = from_draft(
+        Draft(RichText("x"), "k", link_card=card, created_at=kept), WriteContext(NOW)
+    )
     assert external["embed"]["external"] == {
         "uri": "https://example.com",
         "title": "Example",
@@ -77,8 +80,7 @@ def test_record_external_quote_with_media_and_dates() -> None:
     assert external["createdAt"] == "2019-06-01T00:00:00.000Z"
     both = from_draft(
         Draft(RichText("q"), "k", quote_of=PARENT, media=(Media(MediaKind.IMAGE),)),
-        now=NOW,
-        blobs=[BLOB],
+        WriteContext(NOW, uploads=(BLOB,)),
     )
     assert both["embed"]["$type"] == "app.bsky.embed.recordWithMedia"
     assert both["embed"]["record"]["record"] == {"uri": PARENT.id, "cid": "bafyp"}
@@ -87,19 +89,20 @@ def test_record_external_quote_with_media_and_dates() -> None:
 def test_record_refuses_what_bluesky_cannot_take() -> None:
     with pytest.raises(InvalidPostError, match="audio"):
         from_draft(
-            Draft(RichText("x"), "k", media=(Media(MediaKind.AUDIO),)), now=NOW, blobs=[BLOB]
+            Draft(RichText("x"), "k", media=(Media(MediaKind.AUDIO),)),
+            WriteContext(NOW, uploads=(BLOB,)),
         )
     no_cid = PostRef(Platform.BLUESKY, "me", PARENT.id)
     with pytest.raises(InvalidPostError, match="no CID"):
-        from_draft(Draft(RichText("x"), "k", reply_to=no_cid), now=NOW)
+        from_draft(Draft(RichText("x"), "k", reply_to=no_cid), WriteContext(NOW))
     with pytest.raises(InvalidPostError, match="uploaded blobs"):
-        from_draft(Draft(RichText("x"), "k", media=(Media(MediaKind.IMAGE),)), now=NOW)
+        from_draft(Draft(RichText("x"), "k", media=(Media(MediaKind.IMAGE),)), WriteContext(NOW))
 
 
 def test_sensitive_without_words_gets_the_fallback_label() -> None:
-    record = from_draft(Draft(RichText("x"), "k", sensitive=True), now=NOW)
+    record = from_draft(Draft(RichText("x"), "k", sensitive=True), WriteContext(NOW))
     assert record["labels"]["values"] == [{"val": "graphic-media"}]
-    plain = from_draft(Draft(RichText("x"), "k", content_warning="spoilers"), now=NOW)
+    plain = from_draft(Draft(RichText("x"), "k", content_warning="spoilers"), WriteContext(NOW))
     assert "labels" not in plain
 
 

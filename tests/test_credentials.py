@@ -10,9 +10,10 @@ import keyring
 import pytest
 from keyring.backends import fail
 
-from crosspost.accounts import Account, parse_account_spec
+from crosspost.accounts import Account
 from crosspost.credentials import CredentialStore, Source
 from crosspost.errors import CredentialsError, ExitCode, KeyringUnavailableError
+from crosspost.platforms.registry import parse_account_spec
 from tests.cli_helpers import run_cli
 from tests.memory_keyring import MemoryKeyring
 

@@ -21,8 +21,8 @@ from crosspost.model import (
     RichText,
     Visibility,
 )
-from crosspost.platforms.mastodon.convert import plain_json, to_post
-from crosspost.platforms.mastodon.origin import origin_from_url, split_marker, with_marker
+from crosspost.platforms.mastodon.marker import origin_from_url, split_marker, with_marker
+from crosspost.platforms.mastodon.read import plain_json, to_post
 from tests.fixtures import SKIP_REASON, fixture_path, fixtures_root
 
 ME = "mastodonpy_test@localhost"

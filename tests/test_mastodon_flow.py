@@ -4,6 +4,7 @@ edit, delete, 429 and 503. The same scenarios replay from cassettes in test_mast
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -12,7 +13,7 @@ from crosspost.accounts import Account
 from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Media, MediaKind, Platform, PostRef, RichText, Visibility
 from crosspost.platforms.base import Draft, RetryPolicy
-from crosspost.platforms.mastodon import MastodonClient
+from crosspost.platforms.mastodon.client import MastodonClient
 from tests.fake_time import FakeTime
 from tests.mastodon_server import BASE_URL, IDENTITY, TOKEN, MockMastodon, mastodon_server
 
@@ -27,7 +28,7 @@ def png() -> bytes:
     return buffer.getvalue()
 
 
-def make_client(time: FakeTime, **kwargs: object) -> MastodonClient:
+def make_client(time: FakeTime, **kwargs: Any) -> MastodonClient:
     account = Account("masto", Platform.MASTODON, IDENTITY, service=BASE_URL)
     retry = RetryPolicy(sleep=time.sleep, clock=time.clock)
     return MastodonClient(account, TOKEN, retry=retry, media_source=lambda m: png(), **kwargs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -10,7 +11,6 @@ from mastodon import MastodonAPIError, MastodonRatelimitError, MastodonServiceUn
 
 from crosspost.errors import PlatformError, RateLimitedError, UnfittableError
 from crosspost.model import (
-    MASTODON_LIMITS,
     LinkCard,
     Media,
     MediaKind,
@@ -25,8 +25,14 @@ from crosspost.platforms.base import Draft, RetryPolicy, stable_digest
 from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
 from crosspost.platforms.mastodon.ratelimit import Limiter, RateState, parse_reset
 from crosspost.platforms.mastodon.write import from_draft, idempotency_key, status_text
+from crosspost.platforms.registry import spec
+from crosspost.platforms.spec import WriteContext
 from tests.fake_time import FakeTime
 from tests.fixtures import fixture_path
+
+MASTODON_LIMITS = spec(Platform.MASTODON).limits
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
+
 
 ORIGIN = PostRef(
     Platform.BLUESKY,
@@ -48,7 +54,7 @@ def test_from_draft_sends_everything_mastodon_takes() -> None:
         reply_to=PostRef(Platform.MASTODON, "me@x.social", "42"),
         origin=ORIGIN,
     )
-    kwargs = from_draft(draft, limits=MASTODON_LIMITS, media_ids=["m1", "m2"])
+    kwargs = from_draft(draft, WriteContext(NOW, MASTODON_LIMITS, uploads=("m1", "m2")))
     assert kwargs == {
         "status": "Read this (https://example.org/a)\n\nCrossposted from " + str(ORIGIN.url),
         "visibility": "private",
@@ -74,7 +80,7 @@ def test_private_maps_to_direct_and_foreign_replies_are_dropped() -> None:
         visibility=Visibility.PRIVATE,
         reply_to=PostRef(Platform.BLUESKY, "a", "at://a/app.bsky.feed.post/1"),
     )
-    kwargs = from_draft(draft, limits=MASTODON_LIMITS)
+    kwargs = from_draft(draft, WriteContext(NOW, MASTODON_LIMITS))
     assert kwargs["visibility"] == "direct"
     assert "in_reply_to_id" not in kwargs
 

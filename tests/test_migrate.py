@@ -7,9 +7,10 @@ from pathlib import Path
 from crosspost.backup.store import BackupStore
 from crosspost.config import SyncRule
 from crosspost.model import Platform, PostRef
+from crosspost.platforms.spec import DAY, Cap
 from crosspost.state import StateStore
 from crosspost.sync import MigrateOptions, RuleReport, StopSignal, SyncEngine, migrate
-from crosspost.sync.caps import DAY, DEFAULT_CAPS, Cap, Caps, cap_reached
+from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
 from crosspost.sync.migrate import migrate_until_done
 from tests.sync_fakes import ACCOUNTS, T0, Faults, World, make_config
 

@@ -10,7 +10,7 @@ import pytest
 
 from crosspost.accounts import Account
 from crosspost.model import Platform
-from crosspost.platforms.mastodon import MastodonClient
+from crosspost.platforms.mastodon.client import MastodonClient
 from tests.cli_helpers import run_cli
 from tests.mastodon_server import BASE_URL, TOKEN, MockMastodon, mastodon_server
 from tests.tumblr_server import CONSUMER, USER, TumblrServer, running

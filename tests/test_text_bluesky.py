@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.bluesky import (
+from crosspost.platforms.bluesky.richtext import (
     FACET_TYPE,
     LINK_TYPE,
     MENTION_TYPE,

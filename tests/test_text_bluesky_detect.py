@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.bluesky import (
+from crosspost.platforms.bluesky.richtext import (
     byte_offset,
     detect_spans,
     facets_from_richtext,

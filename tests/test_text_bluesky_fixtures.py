@@ -15,7 +15,7 @@ import yaml
 from atproto_core.car import CAR
 
 from crosspost.model import Span, SpanKind
-from crosspost.text.bluesky import (
+from crosspost.platforms.bluesky.richtext import (
     FACET_TYPE,
     MAX_TAG_BYTES,
     MAX_TAG_GRAPHEMES,

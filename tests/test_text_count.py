@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import pytest
 
-from crosspost.model import BLUESKY_LIMITS, MASTODON_LIMITS, TUMBLR_LIMITS, RichText
+from crosspost.model import Platform, RichText
+from crosspost.platforms.mastodon.length import mastodon_entities, mastodon_length
+from crosspost.platforms.registry import spec
 from crosspost.text.count import (
     Measure,
     fits,
     grapheme_boundaries,
     grapheme_count,
-    mastodon_entities,
-    mastodon_length,
     measure,
     utf8_length,
 )
+
+BLUESKY_LIMITS = spec(Platform.BLUESKY).limits
+MASTODON_LIMITS = spec(Platform.MASTODON).limits
+TUMBLR_LIMITS = spec(Platform.TUMBLR).limits
+
 
 FAMILY = "👨\u200d👩\u200d👧\u200d👦"  # one grapheme, 7 code points, 25 bytes
 FLAG = "🇫🇷"  # regional indicator pair: one grapheme, 8 bytes

@@ -10,9 +10,6 @@ from hypothesis import strategies as st
 
 from crosspost.errors import UnfittableError
 from crosspost.model import (
-    BLUESKY_LIMITS,
-    MASTODON_LIMITS,
-    TUMBLR_LIMITS,
     Limits,
     Media,
     MediaKind,
@@ -23,6 +20,7 @@ from crosspost.model import (
     Span,
     SpanKind,
 )
+from crosspost.platforms.registry import spec
 from crosspost.text.count import grapheme_boundaries, measure, overflow
 from crosspost.text.fit import (
     FitMode,
@@ -33,6 +31,11 @@ from crosspost.text.fit import (
     prepare_text,
     spread_media,
 )
+
+BLUESKY_LIMITS = spec(Platform.BLUESKY).limits
+MASTODON_LIMITS = spec(Platform.MASTODON).limits
+TUMBLR_LIMITS = spec(Platform.TUMBLR).limits
+
 
 WHEN = datetime(2024, 5, 1, tzinfo=UTC)
 REF = PostRef(Platform.TUMBLR, "writer", "123", "https://writer.tumblr.com/post/123")
@@ -308,6 +311,8 @@ WORDS = st.sampled_from(
 LONG_WORDS = st.sampled_from(
     ["e\u0301" * 600, "👨\u200d👩\u200d👧" * 170, "日本語" * 60, "🇫🇷" * 350]
 )
+
+
 TOKENS = st.one_of(WORDS, st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=6))
 SEPARATORS = st.sampled_from([" ", " ", " ", ". ", "\n", "\n\n", "! ", ", "])
 ATOMIC = [SpanKind.LINK, SpanKind.TAG, SpanKind.MENTION]

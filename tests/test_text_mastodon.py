@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.mastodon import is_url_display, richtext_from_html
+from crosspost.text.html_read import richtext_from_html
+from crosspost.text.urls import is_url_display
 from tests.fixtures import fixture_params, fixture_path, fixtures_root
 
 CASSETTES = "mastodon-py/tests/cassettes*/*.yaml"

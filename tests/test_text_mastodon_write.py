@@ -10,13 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosspost.model import ATOMIC_SPAN_KINDS, BLOCK_SPAN_KINDS, RichText, Span, SpanKind
-from crosspost.text.mastodon import (
-    html_from_richtext,
-    markdown_from_richtext,
-    mention_handle,
-    richtext_for_mastodon,
-    richtext_from_html,
-)
+from crosspost.platforms.mastodon.richtext_write import richtext_for_mastodon
+from crosspost.text.html_read import richtext_from_html
+from crosspost.text.html_write import html_from_richtext, markdown_from_richtext
+from crosspost.text.urls import mention_handle
 
 L, M, T = SpanKind.LINK, SpanKind.MENTION, SpanKind.TAG
 FORMATS = (SpanKind.BOLD, SpanKind.ITALIC, SpanKind.STRIKE, SpanKind.CODE, SpanKind.SMALL)

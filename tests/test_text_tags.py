@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crosspost.model import Platform, TagStyle
+from crosspost.platforms.registry import spec
 from crosspost.text.tags import is_valid_hashtag, render_tags, tag_name
 
 TUMBLR_TAGS = ("my art", "star wars: the clone wars", "wip!!", "iPhone")
@@ -21,18 +22,18 @@ TUMBLR_TAGS = ("my art", "star wars: the clone wars", "wip!!", "iPhone")
 def test_tag_styles(style: TagStyle, expected: tuple[str, ...]) -> None:
     assert tuple(tag_name(tag, style) for tag in TUMBLR_TAGS) == expected
     for platform in (Platform.MASTODON, Platform.BLUESKY):
-        rendered = render_tags(TUMBLR_TAGS, platform, style)
+        rendered = render_tags(TUMBLR_TAGS, spec(platform).limits.text, style)
         assert rendered.names == expected
         assert rendered.dropped == ()
 
 
 def test_unusable_tags_are_dropped_and_reported() -> None:
     tags = ("2024", "???", "", "x" * 65, "art", "ART", "日本語 タグ")
-    bluesky = render_tags(tags, Platform.BLUESKY)
+    bluesky = render_tags(tags, spec(Platform.BLUESKY).limits.text)
     assert bluesky.names == ("art", "日本語タグ")  # "ART" is the same tag
     assert bluesky.dropped == ("2024", "???", "", "x" * 65)
     assert bluesky.hashtags() == ("#art", "#日本語タグ")
-    mastodon = render_tags(tags, Platform.MASTODON)
+    mastodon = render_tags(tags, spec(Platform.MASTODON).limits.text)
     assert mastodon.dropped == ("2024", "???", "")  # Mastodon has no 64-grapheme rule
 
 
@@ -54,11 +55,11 @@ def test_unusable_tags_are_dropped_and_reported() -> None:
     ],
 )
 def test_hashtag_validity(name: str, mastodon: bool, bluesky: bool) -> None:
-    assert is_valid_hashtag(name, Platform.MASTODON) is mastodon
-    assert is_valid_hashtag(name, Platform.BLUESKY) is bluesky
+    assert is_valid_hashtag(name, spec(Platform.MASTODON).limits.text) is mastodon
+    assert is_valid_hashtag(name, spec(Platform.BLUESKY).limits.text) is bluesky
 
 
 def test_tumblr_keeps_tags_as_written() -> None:
-    rendered = render_tags(("my art", " wip!! ", "#x", " "), Platform.TUMBLR)
+    rendered = render_tags(("my art", " wip!! ", "#x", " "), spec(Platform.TUMBLR).limits.text)
     assert rendered.names == ("my art", "wip!!", "x")
     assert rendered.dropped == (" ",)

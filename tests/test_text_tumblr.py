@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.tumblr import mentioned_blogs, npf_from_richtext, richtext_from_npf
+from crosspost.platforms.tumblr.richtext_read import mentioned_blogs, richtext_from_npf
+from crosspost.platforms.tumblr.richtext_write import npf_from_richtext
 from tests.fixtures import fixture_params, fixture_path
 
 DOCS = "tumblr-docs/extracted/*.json"

@@ -11,15 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crosspost.model import BLOCK_SPAN_KINDS, RichText, Span, SpanKind
-from crosspost.text.tumblr import (
-    NPF_TEXT_LIMIT,
-    blog_from_url,
-    blog_url,
-    npf_from_richtext,
-    npf_text_length,
-    richtext_from_npf,
-    split_paragraph,
-)
+from crosspost.platforms.tumblr.npf import NPF_TEXT_LIMIT, blog_from_url, blog_url, npf_text_length
+from crosspost.platforms.tumblr.richtext_read import richtext_from_npf
+from crosspost.platforms.tumblr.richtext_split import split_paragraph
+from crosspost.platforms.tumblr.richtext_write import npf_from_richtext
 
 FAMILY = "👨\u200d👨\u200d👦"  # five code points, eight UTF-16 units, one grapheme
 

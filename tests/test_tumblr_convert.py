@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from crosspost.model import MediaKind, Platform, PostKind, SpanKind, Visibility
-from crosspost.platforms.tumblr.convert import to_post
 from crosspost.platforms.tumblr.marker import marker_url, origin_from_source_url
+from crosspost.platforms.tumblr.read import to_post
 from tests.fixtures import fixture_path
 from tests.test_tumblr_fixtures import as_posts, envelope
 

@@ -14,7 +14,7 @@ import pytest
 
 from crosspost.errors import DataError
 from crosspost.model import Post, PostKind
-from crosspost.platforms.tumblr.convert import to_post
+from crosspost.platforms.tumblr.read import to_post
 from tests.fixtures import fixture_params
 
 BLOCK_TYPES = {"text", "image", "link", "audio", "video", "paywall", "poll"}

@@ -14,9 +14,9 @@ from crosspost.backup.manifest import load_manifest, save_manifest
 from crosspost.backup.media import MediaCheckError, store_bytes
 from crosspost.backup.store import AccountBackup, BackupStore
 from crosspost.errors import DataError
-from crosspost.exports.model import Export
 from crosspost.exports.read import read_export
 from crosspost.model import Media, Post
+from crosspost.platforms.export import Export
 from crosspost.progress import NoProgress, Progress
 
 
@@ -50,7 +50,7 @@ def import_export(path: Path, store: BackupStore, progress: Progress | None = No
     progress = progress or NoProgress()
     kind, export = read_export(path)
     backup = store.account(export.platform, export.account)
-    result = ImportResult(kind.value, export.platform.value, export.account, backup.folder)
+    result = ImportResult(kind, export.platform.value, export.account, backup.folder)
     result.skipped = list(export.skipped)
     manifest = load_manifest(backup)
     progress.start("posts")
@@ -69,7 +69,7 @@ def import_export(path: Path, store: BackupStore, progress: Progress | None = No
     finally:
         progress.finish("posts")
     if manifest.source == "api" and manifest.run is None and not manifest.last_run:
-        manifest.source = kind.value
+        manifest.source = kind
         manifest.complete = True
     manifest.posts = sum(1 for _ in backup.iter_post_ids())
     manifest.last_run = {

@@ -10,9 +10,9 @@ import typer
 from crosspost.accounts import Account
 from crosspost.cli.app import AccountArg, ConfigOpt, app, config_app
 from crosspost.config import Config, SyncRule, load_config
-from crosspost.credentials import WRITE_FIELDS, CredentialStore
+from crosspost.credentials import CredentialStore
 from crosspost.errors import CredentialsError
-from crosspost.model import Platform
+from crosspost.platforms.registry import spec
 
 
 @config_app.command("check")
@@ -51,7 +51,8 @@ def login(
         bool,
         typer.Option(
             "--manual",
-            help="Tumblr: type all four OAuth1 values instead of authorising in the browser.",
+            help="Type every secret field (Tumblr: all four OAuth1 values) instead of authorising "
+            "in the browser.",
         ),
     ] = False,
 ) -> None:
@@ -70,8 +71,8 @@ def login(
         )
     if stdin:
         fields = _read_secret_stdin(target)
-    elif target.platform is Platform.TUMBLR and not manual:
-        fields = _tumblr_oauth_login(target)
+    elif (interactive := spec(target.platform).login) is not None and not manual:
+        fields = interactive(target, _TyperPrompter())
     else:
         fields = _prompt_secret(target)
     store.save(target, fields)
@@ -124,37 +125,22 @@ def _describe_rule(rule: SyncRule) -> str:
     return "; ".join(parts)
 
 
-_PROMPTS = {
-    "app_password": "App password (Bluesky: Settings > Privacy and security > App passwords)",
-    "access_token": "Access token (Mastodon: Preferences > Development > your application)",
-    "consumer_key": "OAuth consumer key (tumblr.com/oauth/apps)",
-    "consumer_secret": "OAuth consumer secret",
-    "oauth_token": "OAuth token",
-    "oauth_token_secret": "OAuth token secret",
-}
-
-
 def _prompt_secret(account: Account) -> dict[str, str]:
+    rules = spec(account.platform).credentials
     return {
-        name: typer.prompt(_PROMPTS[name], hide_input=True).strip()
-        for name in WRITE_FIELDS[account.platform]
+        name: typer.prompt(rules.prompts.get(name, name), hide_input=True).strip()
+        for name in rules.write
     }
 
 
-def _tumblr_oauth_login(account: Account) -> dict[str, str]:
-    from crosspost.platforms.tumblr.oauth import WWW_URL, credential_fields
-    from crosspost.platforms.tumblr.oauth import login as oauth_login
+class _TyperPrompter:
+    """Prompts for a platform's interactive login, in the terminal."""
 
-    consumer_key = typer.prompt(_PROMPTS["consumer_key"], hide_input=True).strip()
-    consumer_secret = typer.prompt(_PROMPTS["consumer_secret"], hide_input=True).strip()
-    keys = oauth_login(
-        consumer_key,
-        consumer_secret,
-        ask=lambda prompt: str(typer.prompt(prompt.rstrip(": "))),
-        say=typer.echo,
-        base_url=account.service or WWW_URL,
-    )
-    return credential_fields(keys)
+    def ask(self, prompt: str, *, secret: bool) -> str:
+        return str(typer.prompt(prompt, hide_input=secret))
+
+    def say(self, message: str) -> None:
+        typer.echo(message)
 
 
 def _read_secret_stdin(account: Account) -> dict[str, str]:

@@ -42,7 +42,7 @@ def fit(
 
     Nothing is sent. URLs and #hashtags in the text are found as a platform would find them.
     """
-    from crosspost.text.preview import describe_fit
+    from crosspost.preview import describe_fit
 
     body = sys.stdin.read() if text == "-" else text
     typer.echo(
@@ -82,7 +82,7 @@ def convert(
     import json
     from datetime import UTC, datetime
 
-    from crosspost.convert import convert_native
+    from crosspost.preview import convert_native
     from crosspost.text.fit import FitOptions
 
     text = sys.stdin.read() if file == "-" else _read_text(Path(file))

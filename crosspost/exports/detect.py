@@ -1,84 +1,59 @@
-"""What kind of export a file is: a Bluesky repo CAR, a Mastodon archive, or a Tumblr export.
-
-https://ipld.io/specs/transport/car/carv1/ (a varint-prefixed DAG-CBOR header with `roots` and
-`version`), https://docs.joinmastodon.org/user/moving/#export (`outbox.json` and `actor.json` in
-a zip or tar.gz), https://help.tumblr.com/export-your-blog/ (a zip of `posts/` HTML and media).
+"""What kind of export a file is, asked of every platform's export formats (their registry
+entries): a file's first bytes (e.g. a repo CAR header), or an archive's or folder's member
+names (e.g. a Mastodon archive's `outbox.json`).
 """
 
 from __future__ import annotations
 
 import tarfile
 import zipfile
-from enum import StrEnum
 from pathlib import Path
 
 from crosspost.errors import DataError
+from crosspost.platforms.registry import specs
+from crosspost.platforms.spec import ExportFormat
+
+_HEAD_BYTES = 64
 
 
-class ExportKind(StrEnum):
-    BLUESKY_CAR = "bluesky-car"
-    MASTODON_ARCHIVE = "mastodon-archive"
-    TUMBLR_EXPORT = "tumblr-export"
+def export_formats() -> list[ExportFormat]:
+    return [form for entry in specs() for form in entry.exports]
 
 
-def detect_export(path: Path) -> ExportKind:
-    """The kind of an export file or unpacked folder; DataError when it is none we know."""
+def detect_export(path: Path) -> ExportFormat:
+    """The format of an export file or unpacked folder; DataError when it is none we know."""
     if not path.exists():
         raise DataError(f"{path}: no such file or folder")
     if path.is_dir():
-        return _kind_of_names([p.relative_to(path).as_posix() for p in path.rglob("*")], path)
-    if _is_car(path):
-        return ExportKind.BLUESKY_CAR
+        return _by_names([p.relative_to(path).as_posix() for p in path.rglob("*")], path)
+    head = _head(path)
+    for form in export_formats():
+        if form.matches_head is not None and form.matches_head(head):
+            return form
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as archive:
-                return _kind_of_names(archive.namelist(), path)
+                return _by_names(archive.namelist(), path)
         if tarfile.is_tarfile(path):
             with tarfile.open(path) as archive:
-                return _kind_of_names(archive.getnames(), path)
+                return _by_names(archive.getnames(), path)
     except (OSError, zipfile.BadZipFile, tarfile.TarError) as error:
         raise DataError(f"{path}: cannot read the archive ({error})") from None
-    raise DataError(
-        f"{path} is not an export crosspost reads (a Bluesky repo.car, or a Mastodon archive "
-        "zip or tar.gz)"
-    )
+    readable = [form.label for form in export_formats() if form.label]
+    raise DataError(f"{path} is not an export crosspost reads ({', or '.join(readable)})")
 
 
-def _is_car(path: Path) -> bool:
+def _head(path: Path) -> bytes:
     try:
         with path.open("rb") as file:
-            head = file.read(64)
+            return file.read(_HEAD_BYTES)
     except OSError as error:
         raise DataError(f"{path}: cannot read it ({error.strerror})") from None
-    # A varint header length, then a CBOR map (major type 5) naming "roots" and "version".
-    length, offset = _varint(head)
-    return (
-        length is not None
-        and 0 < length < 1024
-        and offset < len(head)
-        and head[offset] >> 5 == 5
-        and b"roots" in head
-        and b"version" in head
-    )
 
 
-def _varint(data: bytes) -> tuple[int | None, int]:
-    value = shift = 0
-    for index, byte in enumerate(data[:9]):
-        value |= (byte & 0x7F) << shift
-        if not byte & 0x80:
-            return value, index + 1
-        shift += 7
-    return None, 0
-
-
-def _kind_of_names(names: list[str], path: Path) -> ExportKind:
-    bases = {name.rstrip("/").rpartition("/")[2] for name in names}
-    if "outbox.json" in bases:
-        return ExportKind.MASTODON_ARCHIVE
-    if "posts.zip" in bases or any(name.startswith("posts/") for name in names):
-        return ExportKind.TUMBLR_EXPORT
-    raise DataError(
-        f"{path}: an archive without outbox.json (Mastodon) or posts/ (Tumblr); "
-        "not an export crosspost reads"
-    )
+def _by_names(names: list[str], path: Path) -> ExportFormat:
+    for form in export_formats():
+        if form.matches_names is not None and form.matches_names(names):
+            return form
+    hints = " or ".join(form.names_hint for form in export_formats() if form.names_hint)
+    raise DataError(f"{path}: an archive without {hints}; not an export crosspost reads")

@@ -18,6 +18,7 @@ from crosspost.config import SyncRule, TargetOptions
 from crosspost.errors import DataError
 from crosspost.model import Limits, Platform, Post, PostKind, Visibility
 from crosspost.platforms.base import Sleeper
+from crosspost.platforms.registry import spec
 from crosspost.sync.engine import Publishing, SyncEngine
 from crosspost.sync.plan import with_paragraph
 from crosspost.sync.recover import all_posts
@@ -25,7 +26,6 @@ from crosspost.sync.report import RuleReport
 
 WAIT_STEP = 5.0  # seconds between checks of the stop signal while waiting out a cap
 DEFAULT_DATE_LINE = "Originally posted on {platform} on {date:%Y-%m-%d}."
-BACKDATING = frozenset({Platform.BLUESKY, Platform.TUMBLR})
 MIGRATED_KINDS = (PostKind.ORIGINAL, PostKind.REPLY, PostKind.QUOTE, PostKind.REBLOG_WITH_COMMENT)
 
 
@@ -64,9 +64,9 @@ def migrate(
     report.seen = len(posts)
     platform = engine.config.account(target).platform
     publishing = Publishing(
-        backdate=options.keep_dates and platform in BACKDATING,
+        backdate=options.keep_dates and spec(platform).backdating,
         date_line=_date_line(options)
-        if platform not in BACKDATING or not options.keep_dates
+        if not spec(platform).backdating or not options.keep_dates
         else None,
     )
     engine.queue(rule, posts, report, publishing=publishing)

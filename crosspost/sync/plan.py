@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from crosspost.config import LinkBack, SyncRule, TargetOptions
-from crosspost.convert import drafts_from_plan, payloads_for
 from crosspost.model import Limits, Platform, Post, PostRef, RichText, Span, SpanKind
 from crosspost.platforms.base import Draft
+from crosspost.platforms.registry import spec
+from crosspost.sync.drafts import drafts_from_plan, payloads_for
 from crosspost.sync.select import strip_selecting_tags
 from crosspost.text.fit import FitOptions, FitPlan, plan_fit
 
@@ -40,11 +41,10 @@ def fit_options(options: TargetOptions) -> FitOptions:
 
 def prepare(post: Post, rule: SyncRule, limits: Limits, options: TargetOptions) -> Post:
     """The post as this target should get it: selecting tags stripped, a link back added where
-    the rule asks for one always (Mastodon's origin marker already is one; Tumblr shows the
-    marker as the post's source link)."""
+    the rule asks for one always and the target's origin marker is not already one."""
     if rule.strip_selecting_tags:
         post = _stripped(post, rule.include_tags)
-    if options.link_back is LinkBack.ALWAYS and limits.platform is Platform.BLUESKY:
+    if options.link_back is LinkBack.ALWAYS and not spec(limits.platform).marker_is_link:
         post = with_paragraph(post, LINK_BACK_PREFIX, post.ref.url)
     return post
 

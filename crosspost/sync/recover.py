@@ -15,8 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 from crosspost.config import SyncRule
-from crosspost.model import Post, PostRef, SpanKind
+from crosspost.model import Platform, Post, PostRef, SpanKind
 from crosspost.platforms.base import PlatformClient
+from crosspost.platforms.registry import spec
 from crosspost.sync.engine import SyncEngine
 from crosspost.sync.report import RuleReport
 
@@ -86,7 +87,7 @@ def rebuild_ledger(engine: SyncEngine, rule: SyncRule, report: RuleReport) -> No
 
 def order_chunks(mirrors: list[Post]) -> list[tuple[int, Post]]:
     """(chunk number, mirror) in thread order."""
-    numbered = [(_marker_chunk(m.raw), m) for m in mirrors]
+    numbered = [(_marker_chunk(m.ref.platform, m.raw), m) for m in mirrors]
     if all(number is not None for number, _ in numbered):
         return sorted(((n or 0, m) for n, m in numbered), key=lambda item: item[0])
     ids = {m.ref.id for m in mirrors}
@@ -103,18 +104,11 @@ def order_chunks(mirrors: list[Post]) -> list[tuple[int, Post]]:
     return list(enumerate(ordered))
 
 
-def _marker_chunk(raw: Mapping[str, Any]) -> int | None:
-    # Imported here: the Bluesky package loads the atproto SDK (about 0.7 s), which a sync run
-    # without Bluesky targets never needs.
-    from crosspost.platforms.bluesky.record import ORIGIN_FIELD
-
-    for holder in (raw, raw.get("value"), raw.get("record")):
-        marker = holder.get(ORIGIN_FIELD) if isinstance(holder, Mapping) else None
-        key = marker.get("key") if isinstance(marker, Mapping) else None
-        match = _CHUNK.search(key) if isinstance(key, str) else None
-        if match:
-            return int(match.group(1))
-    return None
+def _marker_chunk(platform: Platform, raw: Mapping[str, Any]) -> int | None:
+    """The chunk a mirror is, where its marker carries the idempotency key."""
+    key = spec(platform).marker_key(raw)
+    match = _CHUNK.search(key) if key is not None else None
+    return int(match.group(1)) if match else None
 
 
 # --- adopt ---------------------------------------------------------------------------------------

@@ -8,18 +8,9 @@ source: a target that cannot keep a post's visibility does not get the post at a
 from __future__ import annotations
 
 from crosspost.config import SyncRule
-from crosspost.model import Platform, Post, RichText, Span, SpanKind, Visibility
+from crosspost.model import Platform, Post, RichText, Span, SpanKind
+from crosspost.platforms.registry import spec
 from crosspost.state import StateStore
-
-# What each target can show without widening the audience (see each adapter's visibility map):
-# Bluesky posts are all public; Tumblr posts are published (public) or private.
-SAFE_VISIBILITY: dict[Platform, frozenset[Visibility]] = {
-    Platform.BLUESKY: frozenset({Visibility.PUBLIC}),
-    Platform.MASTODON: frozenset(Visibility),
-    Platform.TUMBLR: frozenset(
-        {Visibility.PUBLIC, Visibility.FOLLOWERS, Visibility.DIRECT, Visibility.PRIVATE}
-    ),
-}
 
 
 def _fold(tag: str) -> str:
@@ -50,7 +41,7 @@ def skip_reason(post: Post, rule: SyncRule, state: StateStore) -> str | None:
 
 
 def visible_on(post: Post, platform: Platform) -> bool:
-    return post.visibility in SAFE_VISIBILITY[platform]
+    return post.visibility in spec(platform).safe_visibility
 
 
 def strip_selecting_tags(post: Post, names: tuple[str, ...]) -> Post:

@@ -1,9 +1,7 @@
 """Fitting a post to a target: a thread of chunks or one truncated post, as a plan to show.
 
-Bluesky: https://docs.bsky.app/docs/advanced-guides/post-richtext and
-https://docs.bsky.app/docs/tutorials/creating-a-post (threads, `tags`, 4 images or 1 video).
-Mastodon: https://docs.joinmastodon.org/methods/statuses/#create (500 characters, 4 attachments).
-Tumblr: https://www.tumblr.com/docs/npf (the NPF writer splits long text blocks itself).
+What the target counts, renders and takes comes with its `Limits` (sizes) and their `TextRules`
+(its quirks), both from the platform's registry entry; nothing here names a platform.
 """
 
 from __future__ import annotations
@@ -16,7 +14,6 @@ from crosspost.model import (
     Limits,
     Media,
     MediaKind,
-    Platform,
     Post,
     RichText,
     Span,
@@ -104,9 +101,9 @@ class _Work:
 
 def prepare_text(post: Post, limits: Limits, options: FitOptions) -> tuple[RichText, list[str]]:
     """The post's text as the target will get it, before any cut: mentions of people on other
-    networks rewritten, then rendered for the target (Mastodon's plain text, Bluesky's short
-    link display)."""
-    rich, notes = rewrite_mentions(post.text, limits.platform, options.mention_style)
+    networks rewritten, then rendered for the target (a plain text, or links shortened for
+    display, as its text rules say)."""
+    rich, notes = rewrite_mentions(post.text, limits, options.mention_style)
     return render_for_target(rich, limits, options.link_display_chars), notes
 
 
@@ -115,7 +112,7 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
     mention or tag (or one grapheme cluster) is longer than a whole post."""
     options = options or FitOptions()
     body, notes = prepare_text(post, limits, options)
-    rendered = render_tags(post.tags, limits.platform, options.tag_style)
+    rendered = render_tags(post.tags, limits.text, options.tag_style)
     media, media_notes = _usable_media(post.media, limits)
     work = _Work(
         limits=limits,
@@ -123,7 +120,7 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
         body=body,
         tags=list(rendered.names),
         groups=spread_media(media, limits),
-        content_warning=post.content_warning if limits.platform is Platform.MASTODON else "",
+        content_warning=post.content_warning if limits.text.counts_content_warning else "",
         notes=notes + media_notes,
         dropped=list(rendered.dropped),
     )
@@ -132,7 +129,7 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
             f"tags that cannot be {limits.platform.value} hashtags were left out: "
             + ", ".join(repr(tag) for tag in rendered.dropped)
         )
-    if limits.platform is Platform.TUMBLR:
+    if limits.text.one_post:
         chunks = [_chunk(work, body, media)]
         work.tags_field = work.tags
     elif options.mode is FitMode.TRUNCATE:
@@ -150,7 +147,7 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
 
 def spread_media(media: tuple[Media, ...], limits: Limits) -> list[tuple[Media, ...]]:
     """Media in their order, in groups one post can take: at most `max_media` each and at most
-    `max_videos` videos; on Bluesky a video goes alone (4 images or 1 video)."""
+    `max_videos` videos; where the text rules say so, a video goes alone (4 images or 1 video)."""
     groups: list[list[Media]] = []
     for item in media:
         video = item.kind is MediaKind.VIDEO
@@ -166,7 +163,7 @@ def _takes(group: list[Media], video: bool, limits: Limits) -> bool:
     if len(group) >= limits.max_media:
         return False
     videos = sum(1 for item in group if item.kind is MediaKind.VIDEO)
-    if limits.platform is Platform.BLUESKY and (videos or video):
+    if limits.text.video_alone and (videos or video):
         return False
     return not video or videos < limits.max_videos
 
@@ -175,8 +172,10 @@ def _usable_media(media: tuple[Media, ...], limits: Limits) -> tuple[tuple[Media
     notes: list[str] = []
     kept: list[Media] = []
     for number, item in enumerate(media, 1):
-        if limits.platform is Platform.BLUESKY and item.kind is MediaKind.AUDIO:
-            notes.append(f"media {number} is audio, which Bluesky cannot carry: left out")
+        if not limits.text.takes_audio and item.kind is MediaKind.AUDIO:
+            notes.append(
+                f"media {number} is audio, which {limits.text.name} cannot carry: left out"
+            )
             continue
         image = item.kind in (MediaKind.IMAGE, MediaKind.GIF)
         if image and limits.max_image_bytes and (item.size or 0) > limits.max_image_bytes:

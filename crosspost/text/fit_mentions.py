@@ -1,9 +1,8 @@
 """Mentions of people on another network: a link to their profile or their plain name, never an
 @mention that would notify someone else on the target.
 
-Bluesky mentions name a DID (https://atproto.com/specs/did); Mastodon and Tumblr mentions name
-a profile URL (https://docs.joinmastodon.org/entities/Status/#Mention,
-https://www.tumblr.com/docs/npf#inline-format-types-mention).
+A mention's value names the person (a DID, a profile URL); which network it belongs to and where
+its profile is are the registry's to say, through the target's text rules.
 """
 
 from __future__ import annotations
@@ -11,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from urllib.parse import urlsplit
 
 import regex
 
-from crosspost.model import Platform, RichText, Span, SpanKind
+from crosspost.model import Limits, RichText, Span, SpanKind
 
-BLUESKY_PROFILE = "https://bsky.app/profile/"
 # An "@" that starts a word could still become a mention on the target.
 _MENTION_SIGN = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}\p{Pc}])[@＠]")
 
@@ -37,33 +34,20 @@ class Edit:
     span: Span | None = None
 
 
-def mention_platform(value: str) -> Platform:
-    """Which network a mention's person is on: a DID is on Bluesky, a profile URL on Tumblr when
-    its host is tumblr.com (or a subdomain of it), else on Mastodon."""
-    if value.startswith("did:"):
-        return Platform.BLUESKY
-    host = (urlsplit(value).hostname or "").lower()
-    if host == "tumblr.com" or host.endswith(".tumblr.com"):
-        return Platform.TUMBLR
-    return Platform.MASTODON
-
-
-def profile_url(value: str) -> str | None:
-    if value.startswith("did:"):
-        return BLUESKY_PROFILE + value
-    return value if value.startswith(("https://", "http://")) else None
-
-
 def rewrite_mentions(
-    rich: RichText, target: Platform, style: MentionStyle
+    rich: RichText, limits: Limits, style: MentionStyle
 ) -> tuple[RichText, list[str]]:
     """Turn mentions of people on other networks into links or names; same-network mentions
-    stay. Returns the new text and a note per rewritten mention."""
+    stay (the target's `TextRules.mention_is_local` tells them apart). Returns the new text and
+    a note per rewritten mention."""
+    rules = limits.text
+    is_local = rules.mention_is_local or _never
+    profile_url = rules.profile_url or _url_itself
     edits: list[Edit] = []
     notes: list[str] = []
     last_end = -1
     for span in sorted(rich.spans_of(SpanKind.MENTION), key=lambda s: s.start):
-        if span.start < last_end or mention_platform(span.value) is target:
+        if span.start < last_end or is_local(span.value):
             continue
         name = _MENTION_SIGN.sub("", rich.covered(span)).strip() or span.value
         url = profile_url(span.value) if style is MentionStyle.LINK else None
@@ -71,8 +55,18 @@ def rewrite_mentions(
         edits.append(Edit(span.start, span.end, name, link))
         last_end = span.end
         how = f"a link to {url}" if url else "a plain name"
-        notes.append(f"mention {rich.covered(span)!r} is not on {target.value}: sent as {how}")
+        notes.append(
+            f"mention {rich.covered(span)!r} is not on {limits.platform.value}: sent as {how}"
+        )
     return apply_edits(rich, edits, drop=frozenset(e.start for e in edits)), notes
+
+
+def _never(value: str) -> bool:
+    return False
+
+
+def _url_itself(value: str) -> str | None:
+    return value if value.startswith(("https://", "http://")) else None
 
 
 def apply_edits(rich: RichText, edits: Sequence[Edit], drop: frozenset[int]) -> RichText:

@@ -1,29 +1,25 @@
 """Rendering a text for the target before it is counted and cut, and joining rich texts.
 
-Mastodon counts the plain text it is sent (https://docs.joinmastodon.org/methods/statuses/#create);
-Bluesky shows links shortened while the facet keeps the whole URL
-(https://docs.bsky.app/docs/advanced-guides/post-richtext).
+A target that counts the plain text it is sent renders it first (`TextRules.render`); one that
+shows links shortened while the link keeps the whole URL shortens them (`TextRules.shorten_links`).
 """
 
 from __future__ import annotations
 
-from crosspost.model import Limits, Platform, RichText, Span
-from crosspost.text.bluesky import shorten_links_for_display
-from crosspost.text.mastodon import richtext_for_mastodon
+from crosspost.model import Limits, RichText, Span
 
 
 def render_for_target(rich: RichText, limits: Limits, link_display_chars: int = 30) -> RichText:
-    """The text as the target gets it: Mastodon's plain text (URLs kept whole: each weighs
-    the same whatever its length), Bluesky's links shortened for display."""
-    if limits.platform is Platform.MASTODON:
-        return richtext_for_mastodon(rich)
+    """The text as the target gets it: rendered by its rules (a plain text, where URLs are
+    kept whole), else with its links shortened for display where the target shows them so."""
+    if limits.text.render is not None:
+        return limits.text.render(rich)
     return shorten_for_display(rich, limits, link_display_chars)
 
 
 def shorten_for_display(rich: RichText, limits: Limits, max_chars: int = 30) -> RichText:
-    if limits.platform is not Platform.BLUESKY:
-        return rich
-    return shorten_links_for_display(rich, max_chars=max_chars)
+    shorten = limits.text.shorten_links
+    return rich if shorten is None else shorten(rich, max_chars)
 
 
 def join(first: RichText, second: RichText, separator: str) -> RichText:

@@ -13,8 +13,8 @@ from itertools import pairwise
 import regex
 
 from crosspost.errors import UnfittableError
-from crosspost.model import ATOMIC_SPAN_KINDS, Limits, Platform, RichText, Span
-from crosspost.text.count import grapheme_boundaries, grapheme_count, mastodon_entities
+from crosspost.model import ATOMIC_SPAN_KINDS, Limits, RichText, Span
+from crosspost.text.count import grapheme_boundaries, grapheme_count
 
 PARAGRAPH, SENTENCE, WORD = 3, 2, 1
 # A run of white space between two pieces, or the point after a full-width sentence end (CJK
@@ -40,8 +40,8 @@ class Room:
 
 
 def room_for(limits: Limits) -> Room:
-    if limits.platform is Platform.TUMBLR:
-        return Room(None, None, None)  # the NPF writer splits long blocks itself
+    if limits.text.one_post:
+        return Room(None, None, None)  # the target's writer splits long text itself
     return Room(limits.max_graphemes, limits.max_bytes, limits.max_chars)
 
 
@@ -61,10 +61,10 @@ class Layout:
         self.bounds = grapheme_boundaries(text)
         atomic = [(s.start, s.end) for s in rich.spans if s.kind in ATOMIC_SPAN_KINDS]
         weights: dict[int, tuple[int, int]] = {}
-        if limits.platform is Platform.MASTODON:
-            for entity in mastodon_entities(text, url_weight=limits.url_weight or 23):
-                atomic.append((entity.start, entity.end))
-                weights[entity.start] = (entity.end, grapheme_count(entity.countable))
+        if limits.text.weighted_runs is not None:
+            for run in limits.text.weighted_runs(text, limits.url_weight or 0):
+                atomic.append((run.start, run.end))
+                weights[run.start] = (run.end, grapheme_count(run.countable))
         self.cum_bytes = _cumulative_bytes(text, self.bounds)
         self.cum_chars = _cumulative_chars(self.bounds, weights)
         blocked = _blocked(atomic, self.bounds)

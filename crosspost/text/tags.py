@@ -1,9 +1,7 @@
-"""Spelling tags as hashtags a target accepts (Tumblr tags may hold spaces and punctuation).
+"""Spelling tags as hashtags a target accepts (a tag as written may hold spaces and punctuation).
 
-Mastodon: https://docs.joinmastodon.org/user/posting/#hashtags (`Tag::HASHTAG_NAME_RE`).
-Bluesky: https://docs.bsky.app/docs/advanced-guides/post-richtext#rich-text-facets
-(tag facets and the post's `tags` field: at most 64 graphemes and 640 bytes, not only digits).
-Tumblr: https://www.tumblr.com/docs/npf (tags are free text beside the content).
+Which words are whole hashtags on a target comes from its text rules (`TextRules.hashtag_ok`);
+a target with `free_tags` takes tags as written, in its own tags field.
 """
 
 from __future__ import annotations
@@ -13,26 +11,11 @@ from dataclasses import dataclass
 
 import regex
 
-from crosspost.model import Platform, TagStyle
-from crosspost.text.count import grapheme_count, utf8_length
+from crosspost.model import TagStyle, TextRules
 
 # Ruby's [[:word:]] (letters, marks, decimal digits, connector punctuation); our words leave
 # out connector punctuation so that a snake_case separator is always our own "_".
 _WORD_PART = regex.compile(r"[\p{L}\p{M}\p{Nd}]+")
-_W = r"\p{L}\p{M}\p{Nd}\p{Pc}"
-_SEPARATORS = "_\u00b7\u30fb\u200c"
-# Mastodon's `Tag::HASHTAG_NAME_RE`: a first sequence that may hold separators, or a plain word
-# with at least one letter.
-_MASTODON_NAME = regex.compile(
-    rf"(?:[{_W}_][{_W}{_SEPARATORS}]*[\p{{Alphabetic}}{_SEPARATORS}][{_W}{_SEPARATORS}]*[{_W}_]"
-    rf"|[{_W}_]*\p{{Alphabetic}}[{_W}_]*)",
-    regex.IGNORECASE,
-)
-# Bluesky's tag detection needs one character that is neither a digit, a space nor punctuation.
-_BLUESKY_NAME = regex.compile(r"[^\s\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2]*[^\d\s\p{P}]")
-_TRAILING_PUNCTUATION = regex.compile(r"\p{P}$")
-BLUESKY_TAG_GRAPHEMES = 64
-BLUESKY_TAG_BYTES = 640
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,34 +46,26 @@ def tag_name(tag: str, style: TagStyle = TagStyle.CAMEL) -> str:
     return "".join(word[:1].upper() + word[1:] for word in words)
 
 
-def is_valid_hashtag(name: str, platform: Platform) -> bool:
-    """Whether `#name` is a hashtag `platform` recognises as one whole tag."""
+def is_valid_hashtag(name: str, rules: TextRules) -> bool:
+    """Whether `#name` is a hashtag the target recognises as one whole tag."""
     if not name or any(char.isspace() for char in name):
         return False
-    if platform is Platform.MASTODON:
-        return _MASTODON_NAME.fullmatch(name) is not None
-    if platform is Platform.BLUESKY:
-        return (
-            grapheme_count(name) <= BLUESKY_TAG_GRAPHEMES
-            and utf8_length(name) <= BLUESKY_TAG_BYTES
-            and _BLUESKY_NAME.match(name) is not None
-            and _TRAILING_PUNCTUATION.search(name) is None  # Bluesky would cut it off
-        )
-    return True
+    return rules.hashtag_ok is None or rules.hashtag_ok(name)
 
 
 def render_tags(
-    tags: Iterable[str], platform: Platform, style: TagStyle = TagStyle.CAMEL
+    tags: Iterable[str], rules: TextRules, style: TagStyle = TagStyle.CAMEL
 ) -> RenderedTags:
-    """Tags as names `platform` accepts, duplicates (ignoring case) removed.
+    """Tags as names the target accepts, duplicates (ignoring case) removed.
 
-    Tumblr takes tags as written, in its own tags field; Bluesky and Mastodon get hashtag words.
+    A target with free tags takes them as written, in its own tags field; others get hashtag
+    words.
     """
     names: list[str] = []
     dropped: list[str] = []
     seen: set[str] = set()
     for tag in tags:
-        name = _target_name(tag, platform, style)
+        name = _target_name(tag, rules, style)
         if name is None:
             dropped.append(tag)
             continue
@@ -101,8 +76,8 @@ def render_tags(
     return RenderedTags(tuple(names), tuple(dropped))
 
 
-def _target_name(tag: str, platform: Platform, style: TagStyle) -> str | None:
-    if platform is Platform.TUMBLR:
+def _target_name(tag: str, rules: TextRules, style: TagStyle) -> str | None:
+    if rules.free_tags:
         return tag.strip().lstrip("#") or None
     name = tag_name(tag, style)
-    return name if is_valid_hashtag(name, platform) else None
+    return name if is_valid_hashtag(name, rules) else None

@@ -15,14 +15,11 @@ from pathlib import Path
 from crosspost.backup.store import AccountBackup, BackupStore
 from crosspost.errors import DataError
 from crosspost.model import Media, Platform, Post, PostRef, SpanKind
+from crosspost.platforms.registry import spec
 from crosspost.progress import NoProgress, Progress
 from crosspost.view.safe import tag_key
 
-PLATFORM_NAMES = {
-    Platform.BLUESKY: "Bluesky",
-    Platform.MASTODON: "Mastodon",
-    Platform.TUMBLR: "Tumblr",
-}
+PLATFORM_NAMES = {platform: spec(platform).display_name for platform in Platform}
 _MAX_DEPTH = 6  # replies deeper than this are drawn at this indentation
 
 

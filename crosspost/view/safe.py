@@ -17,7 +17,7 @@ from urllib.parse import quote, unquote, urlsplit
 import nh3
 
 from crosspost.model import RichText
-from crosspost.text.mastodon import html_from_richtext
+from crosspost.text.html_write import html_from_richtext
 
 _TAGS = {"p", "br", "a", "span", "strong", "em", "del", "small", "code"}
 _TAGS |= {"h1", "h2", "blockquote", "ul", "ol", "li"}

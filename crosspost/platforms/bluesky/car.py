@@ -15,7 +15,7 @@ from atproto_core.cid import CID
 
 from crosspost.errors import DataError
 from crosspost.model import Post
-from crosspost.platforms.bluesky.convert import to_post
+from crosspost.platforms.bluesky.read import to_post
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, REPOST_COLLECTION
 
 DEFAULT_COLLECTIONS = (POST_COLLECTION, REPOST_COLLECTION)

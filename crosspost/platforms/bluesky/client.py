@@ -18,16 +18,18 @@ from atproto_client import models
 from atproto_client.client.session import SessionEvent, SessionResponse
 
 from crosspost.accounts import Account
-from crosspost.credentials import CredentialStore
 from crosspost.errors import CredentialsError, DataError, PlatformError
-from crosspost.model import BLUESKY_LIMITS, Limits, Media, MediaKind, Post, PostRef, Visibility
+from crosspost.model import Limits, Media, MediaKind, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
-from crosspost.platforms.bluesky.convert import from_draft, to_post
 from crosspost.platforms.bluesky.identity import Identity, resolve_identity
+from crosspost.platforms.bluesky.limits import LIMITS as BLUESKY_LIMITS
 from crosspost.platforms.bluesky.media import prepare_image, sniff_mime
+from crosspost.platforms.bluesky.read import to_post
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, split_uri
 from crosspost.platforms.bluesky.tid import tid_from_key
+from crosspost.platforms.bluesky.write import from_draft
 from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
+from crosspost.platforms.spec import NO_SECRETS, SecretStore, WriteContext
 
 PAGE_SIZE = 100
 THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external: thumb blob maxSize
@@ -48,7 +50,7 @@ class BlueskyClient:
         self,
         account: Account,
         *,
-        credentials: CredentialStore | None = None,
+        credentials: SecretStore | None = None,
         retry: RetryPolicy | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         identity: Identity | None = None,
@@ -57,7 +59,7 @@ class BlueskyClient:
         load_thumb: Callable[[str], bytes] | None = None,
     ) -> None:
         self.account = account
-        self._store = credentials or CredentialStore()
+        self._store = credentials or NO_SECRETS
         self._now = now
         self._identity = identity or resolve_identity(account)
         self.xrpc = Xrpc(self._identity.pds, retry or RetryPolicy(), transport)
@@ -154,9 +156,9 @@ class BlueskyClient:
         blobs = [self._upload(media) for media in draft.media]
         record = from_draft(
             Draft(**{**_fields(draft), "media": tuple(m for m, _ in blobs)}),
-            now=self._now(),
-            blobs=[blob for _, blob in blobs],
-            thumb=self._thumb(draft),
+            WriteContext(
+                now=self._now(), uploads=tuple(blob for _, blob in blobs), thumb=self._thumb(draft)
+            ),
         )
         body = {"repo": self.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
         try:

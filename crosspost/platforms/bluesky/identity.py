@@ -75,9 +75,17 @@ def resolve_identity(
     get = fetch or http_fetch()
     if account.service:
         base = account.service.rstrip("/")
-        did = account.identity if account.is_did else _resolve_on(get, base, account.identity)
+        did = (
+            account.identity
+            if account.identity.startswith("did:")
+            else _resolve_on(get, base, account.identity)
+        )
         return Identity(did, base)
-    did = account.identity if account.is_did else _resolve_handle(account.identity, resolve_handle)
+    did = (
+        account.identity
+        if account.identity.startswith("did:")
+        else _resolve_handle(account.identity, resolve_handle)
+    )
     doc = get(did_doc_url(did, plc), {})
     pds = pds_from_did_doc(doc) if isinstance(doc, Mapping) else None
     if pds is None:

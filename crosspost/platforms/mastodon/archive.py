@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 
 from crosspost.errors import DataError
 from crosspost.model import Media, Platform, Post, PostKind, PostRef
-from crosspost.platforms.mastodon.convert import to_post
-from crosspost.platforms.mastodon.origin import origin_from_url
+from crosspost.platforms.mastodon.marker import origin_from_url
+from crosspost.platforms.mastodon.read import to_post
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 _PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}

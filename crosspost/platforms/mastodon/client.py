@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -26,12 +27,14 @@ from crosspost.errors import CredentialsError, PlatformError
 from crosspost.model import Limits, Media, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.http_session import HttpSession
-from crosspost.platforms.mastodon.convert import plain_json, status_ref, to_post
+from crosspost.platforms.mastodon.identity import server_domain
 from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
-from crosspost.platforms.mastodon.origin import split_marker
+from crosspost.platforms.mastodon.marker import split_marker
 from crosspost.platforms.mastodon.ratelimit import Limiter
 from crosspost.platforms.mastodon.rawget import get_json
+from crosspost.platforms.mastodon.read import plain_json, status_ref, to_post
 from crosspost.platforms.mastodon.write import from_draft, update_kwargs
+from crosspost.platforms.spec import WriteContext
 
 PAGE_SIZE = 40  # the most account_statuses returns
 MEDIA_POLL_SECONDS = 2.0
@@ -64,7 +67,7 @@ class MastodonClient:
         self._signed_in = bool(access_token)
         self.api = Mastodon(
             access_token=access_token or None,
-            api_base_url=account.base_url,
+            api_base_url=account.service or f"https://{server_domain(account)}",
             session=self._session,
             ratelimit_method="throw",  # we wait ourselves, with the injected sleeper
             version_check_mode="none",
@@ -131,7 +134,7 @@ class MastodonClient:
             return self.api.account_lookup(user)
         except MastodonNotFoundError:
             raise PlatformError(
-                f"{self.account.identity}: no such account on {self.account.domain}"
+                f"{self.account.identity}: no such account on {server_domain(self.account)}"
             ) from None
 
     def fetch_page(self, cursor: str | None = None) -> Page:
@@ -177,13 +180,18 @@ class MastodonClient:
         response.raise_for_status()
         return bytes(response.content)
 
+    def _now(self) -> datetime:
+        return datetime.fromtimestamp(self.retry.clock(), UTC)
+
     # --- writing ---------------------------------------------------------------------------
 
     def publish(self, draft: Draft) -> PostRef:
         """Post one draft; the Idempotency-Key makes a retry within the hour the same status."""
         limits = self.server_limits()
         media_ids = self.upload_media(draft.media, limits)
-        kwargs = from_draft(draft, limits=limits, media_ids=media_ids)
+        kwargs = from_draft(
+            draft, WriteContext(now=self._now(), limits=limits, uploads=tuple(media_ids))
+        )
         status = self._write("publish", lambda: self.api.status_post(**kwargs))
         return status_ref(status, self.account.identity)
 

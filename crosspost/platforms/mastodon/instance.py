@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from crosspost.model import MASTODON_LIMITS, Limits
-from crosspost.platforms.mastodon.origin import marker_weight
+from crosspost.model import Limits
+from crosspost.platforms.mastodon.limits import LIMITS as MASTODON_LIMITS
+from crosspost.platforms.mastodon.marker import marker_weight
 
 
 def _section(data: Mapping[str, Any], *names: str) -> Mapping[str, Any]:

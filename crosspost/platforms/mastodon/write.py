@@ -5,15 +5,16 @@ https://docs.joinmastodon.org/methods/statuses/#create
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from crosspost.errors import UnfittableError
 from crosspost.model import Limits, Platform, RichText, SpanKind, Visibility
 from crosspost.platforms.base import Draft, stable_digest
-from crosspost.platforms.mastodon.origin import SEPARATOR, with_marker
-from crosspost.text.count import mastodon_length
-from crosspost.text.mastodon import richtext_for_mastodon
+from crosspost.platforms.mastodon.length import mastodon_length
+from crosspost.platforms.mastodon.limits import LIMITS as MASTODON_LIMITS
+from crosspost.platforms.mastodon.marker import SEPARATOR, with_marker
+from crosspost.platforms.mastodon.richtext_write import richtext_for_mastodon
+from crosspost.platforms.spec import WriteContext
 
 VISIBILITY_OUT = {
     Visibility.PUBLIC: "public",
@@ -51,9 +52,12 @@ def status_text(draft: Draft, limits: Limits) -> str:
     return text
 
 
-def from_draft(draft: Draft, *, limits: Limits, media_ids: Sequence[str] = ()) -> dict[str, Any]:
-    """Keyword arguments for Mastodon.py's `status_post`. `limits` are the server's own (not the
-    reduced ones `limits()` gives the fitter). Dates cannot be kept: Mastodon has no backdating."""
+def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
+    """Keyword arguments for Mastodon.py's `status_post`. `context.limits` are the server's own
+    (not the reduced ones `limits()` gives the fitter; None: the defaults); `context.uploads` are
+    the media ids of the uploaded attachments. Dates cannot be kept: Mastodon has no backdating."""
+    limits = context.limits or MASTODON_LIMITS
+    media_ids = [str(media_id) for media_id in context.uploads]
     kwargs: dict[str, Any] = {
         "status": status_text(draft, limits),
         "visibility": VISIBILITY_OUT[draft.visibility],

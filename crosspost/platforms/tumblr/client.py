@@ -7,24 +7,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from crosspost.accounts import Account
-from crosspost.credentials import Credentials
 from crosspost.errors import DataError, PlatformError
-from crosspost.model import TUMBLR_LIMITS, Limits, Media, Platform, Post, PostRef, Visibility
+from crosspost.model import Limits, Media, Platform, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
-from crosspost.platforms.tumblr.convert import to_post
+from crosspost.platforms.spec import SecretFields, WriteContext
 from crosspost.platforms.tumblr.http import (
     OAuthKeys,
     OutcomeUnknownError,
     TumblrHttp,
     TumblrNotFoundError,
 )
+from crosspost.platforms.tumblr.limits import LIMITS as TUMBLR_LIMITS
 from crosspost.platforms.tumblr.marker import marker_url
 from crosspost.platforms.tumblr.paging import Cursor, next_page
+from crosspost.platforms.tumblr.read import to_post
 from crosspost.platforms.tumblr.write import from_draft, media_identifier, media_mime
 
 MediaLoader = Callable[[Media], bytes]
@@ -59,7 +61,7 @@ class TumblrClient:
         self._issued: str | None = None  # the cursor fetch_page last returned
 
     @classmethod
-    def from_credentials(cls, account: Account, credentials: Credentials, **options: Any) -> Any:
+    def from_credentials(cls, account: Account, credentials: SecretFields, **options: Any) -> Any:
         keys = OAuthKeys(  # the consumer key alone (an API key) reads public blogs
             credentials["consumer_key"],
             credentials.get("consumer_secret") or "",
@@ -136,7 +138,12 @@ class TumblrClient:
 
     def publish(self, draft: Draft) -> PostRef:
         """Post a draft as NPF; when an attempt's outcome is unknown, look for its marker first."""
-        body = from_draft(draft, state=self.state)
+        body = from_draft(
+            draft,
+            WriteContext(
+                now=datetime.fromtimestamp(self.http.retry.clock(), UTC), state=self.state
+            ),
+        )
         files = self._files(draft, body)
         attempt = 0
         while True:

@@ -12,7 +12,7 @@ from typing import Any
 
 from crosspost.model import LinkCard, Media, MediaKind, Unsupported
 from crosspost.platforms.tumblr.blocks import Body, best_media
-from crosspost.text.mastodon import richtext_from_html
+from crosspost.text.html_read import richtext_from_html
 
 Reader = Callable[[Mapping[str, Any]], Body]
 

@@ -9,8 +9,9 @@ from typing import Any
 
 from crosspost.model import Media, MediaKind, Visibility
 from crosspost.platforms.base import Draft
+from crosspost.platforms.spec import WriteContext
 from crosspost.platforms.tumblr.marker import marker_url
-from crosspost.text.tumblr import npf_from_richtext
+from crosspost.platforms.tumblr.richtext_write import npf_from_richtext
 
 STATES = ("published", "queue", "draft", "private")
 # Tumblr has no followers-only or direct posts: anything narrower than public stays private.
@@ -38,12 +39,14 @@ def media_mime(media: Media) -> str:
     return media.mime or _MIME_BY_KIND[media.kind]
 
 
-def from_draft(draft: Draft, *, state: str | None = None) -> dict[str, Any]:
+def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
     """The JSON part of an NPF create request; media blocks name their upload by identifier.
 
-    `state` ("published", "queue", "draft", "private") overrides the one the draft's visibility
-    gives. A content warning becomes the first paragraph with everything else under a read-more.
+    `context.state` ("published", "queue", "draft", "private") overrides the one the draft's
+    visibility gives. A content warning becomes the first paragraph with everything else under a
+    read-more.
     """
+    state = context.state
     if state is not None and state not in STATES:
         raise ValueError(f"unknown Tumblr post state {state!r} (expected one of {STATES})")
     content: list[dict[str, Any]] = []

@@ -1,4 +1,4 @@
-"""Drafts into app.bsky.feed.post records (pure), and the origin marker every mirror carries.
+"""Drafts into app.bsky.feed.post records: the pure `from_draft`.
 
 https://docs.bsky.app/docs/advanced-guides/posts (record: lexicons/app/bsky/feed/post.json)
 """
@@ -7,19 +7,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from typing import Any
 
 from crosspost.errors import InvalidPostError
-from crosspost.model import BLUESKY_LIMITS, MediaKind, Platform, PostRef, SpanKind
+from crosspost.model import MediaKind, PostRef, SpanKind
 from crosspost.platforms.base import Draft
 from crosspost.platforms.bluesky.embeds import EXTERNAL, IMAGES, RECORD, RECORD_WITH_MEDIA, VIDEO
-from crosspost.platforms.bluesky.refs import POST_COLLECTION, SELF_LABELS, format_time, mapping
-from crosspost.text.bluesky import facets_from_richtext
-
-# A custom field on the post record (lexicons allow extra fields; the app ignores them) naming the
-# source post this record mirrors, so a later read, or a rebuild of the ledger, knows it.
-ORIGIN_FIELD = "dev.crosspost.origin"
+from crosspost.platforms.bluesky.limits import LIMITS as BLUESKY_LIMITS
+from crosspost.platforms.bluesky.marker import ORIGIN_FIELD, marker_for
+from crosspost.platforms.bluesky.refs import POST_COLLECTION, SELF_LABELS, format_time
+from crosspost.platforms.bluesky.richtext import facets_from_richtext
+from crosspost.platforms.spec import WriteContext
 
 # Words in a content warning -> the Bluesky self-label that hides the media behind a click.
 DEFAULT_CW_LABELS: Mapping[str, str] = {
@@ -42,18 +40,12 @@ _MAX_LANGS = 3
 _WORD = re.compile(r"[\w+]+")
 
 
-def from_draft(
-    draft: Draft,
-    *,
-    now: datetime,
-    blobs: Sequence[Mapping[str, Any]] = (),
-    thumb: Mapping[str, Any] | None = None,
-    cw_labels: Mapping[str, str] = DEFAULT_CW_LABELS,
-    sensitive_label: str | None = DEFAULT_SENSITIVE_LABEL,
-) -> dict[str, Any]:
-    """The post record for a draft. `blobs` are the uploaded blob refs of `draft.media`, in order
-    (their dimensions come from the media); `thumb` is the link card's uploaded thumbnail.
-    Reply and quote refs must carry their CIDs. `now` is the date when the draft keeps none."""
+def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
+    """The post record for a draft. `context.uploads` are the uploaded blob refs of
+    `draft.media`, in order (their dimensions come from the media); `context.thumb` is the link
+    card's uploaded thumbnail. Reply and quote refs must carry their CIDs. `context.now` is the
+    date when the draft keeps none."""
+    now, blobs, thumb = context.now, context.uploads, context.thumb
     record: dict[str, Any] = {
         "$type": POST_COLLECTION,
         "text": draft.text.text,
@@ -66,7 +58,7 @@ def from_draft(
     _optional(record, "embed", _embed(draft, blobs, thumb))
     _optional(record, "langs", list(draft.langs[:_MAX_LANGS]))
     _optional(record, "tags", _tags_field(draft))
-    _optional(record, "labels", _labels(draft, cw_labels, sensitive_label))
+    _optional(record, "labels", _labels(draft, DEFAULT_CW_LABELS, DEFAULT_SENSITIVE_LABEL))
     _optional(record, ORIGIN_FIELD, marker_for(draft))
     return record
 
@@ -162,35 +154,3 @@ def _labels(
         "$type": "com.atproto.label.defs#selfLabels",
         "values": [{"val": value} for value in unique],
     }
-
-
-def marker_for(draft: Draft) -> dict[str, Any] | None:
-    """The origin marker: the source post, the idempotency key, and the content warning (which
-    Bluesky has no field for) so a read-back restores it."""
-    if draft.origin is None:
-        return None
-    origin = draft.origin
-    marker: dict[str, Any] = {
-        "platform": origin.platform.value,
-        "account": origin.account,
-        "id": origin.id,
-        "key": draft.idempotency_key,
-    }
-    if origin.url:
-        marker["url"] = origin.url
-    if draft.content_warning:
-        marker["contentWarning"] = draft.content_warning
-    return marker
-
-
-def origin_from_marker(marker: object) -> PostRef | None:
-    data = mapping(marker)
-    try:
-        platform = Platform(str(data.get("platform")))
-    except ValueError:
-        return None
-    account, native_id = data.get("account"), data.get("id")
-    if not isinstance(account, str) or not isinstance(native_id, str):
-        return None
-    url = data.get("url")
-    return PostRef(platform, account, native_id, url if isinstance(url, str) else None)

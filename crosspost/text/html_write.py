@@ -14,7 +14,7 @@ from itertools import pairwise
 from urllib.parse import quote
 
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.mastodon_write import (
+from crosspost.text.rewrite import (
     Edit,
     Rewrite,
     atomic_spans,

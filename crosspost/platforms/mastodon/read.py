@@ -30,8 +30,8 @@ from crosspost.model import (
     Unsupported,
     Visibility,
 )
-from crosspost.platforms.mastodon.origin import origin_from_url, split_marker
-from crosspost.text.mastodon import richtext_from_html
+from crosspost.platforms.mastodon.marker import origin_from_url, split_marker
+from crosspost.text.html_read import richtext_from_html
 
 VISIBILITY_IN = {
     "public": Visibility.PUBLIC,

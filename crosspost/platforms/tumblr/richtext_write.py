@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.tumblr_npf import (
+from crosspost.platforms.tumblr.npf import (
     BLOCK_SUBTYPES,
     MAX_INDENT_LEVEL,
     NPF_TEXT_LIMIT,
     blog_from_url,
 )
-from crosspost.text.tumblr_split import split_paragraph
+from crosspost.platforms.tumblr.richtext_split import split_paragraph
 
 # Which subtype wins when one paragraph carries several block spans (NPF allows one).
 _SUBTYPE_ORDER = ("heading1", "heading2", "quote", "chat", "quirky", "indented")

@@ -23,7 +23,7 @@ from crosspost.model import (
 from crosspost.platforms.tumblr.blocks import Body, paywall_part, read_layout, read_parts
 from crosspost.platforms.tumblr.legacy import html_body, legacy_body
 from crosspost.platforms.tumblr.marker import origin_from_source_url
-from crosspost.text.tumblr import richtext_from_npf
+from crosspost.platforms.tumblr.richtext_read import richtext_from_npf
 
 # Post states (api.md "Note about Post States"); everything but published is seen by the owner only.
 STATE_VISIBILITY = {

@@ -13,7 +13,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.mastodon_urls import is_url_display
+from crosspost.text.urls import is_url_display
 
 _WS = " \t\n\r\f"
 # Formatting newlines between tags mean nothing in HTML; runs of spaces typed by the author do

@@ -12,8 +12,8 @@ from itertools import pairwise
 import regex
 
 from crosspost.model import ATOMIC_SPAN_KINDS, Span
+from crosspost.platforms.tumblr.npf import NPF_TEXT_LIMIT
 from crosspost.text.count import grapheme_boundaries
-from crosspost.text.tumblr_npf import NPF_TEXT_LIMIT
 
 # A sentence ends at a terminator (and any closing quotes or brackets) followed by spaces;
 # CJK full stops need no space after them.

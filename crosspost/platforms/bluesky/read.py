@@ -1,4 +1,4 @@
-"""Bluesky records and views <-> the common Post: pure `to_post` and `from_draft`, no network.
+"""Bluesky records and views -> the common Post: the pure `to_post`, no network.
 
 https://docs.bsky.app/docs/advanced-guides/posts (record: lexicons/app/bsky/feed/post.json)
 """
@@ -10,11 +10,7 @@ from typing import Any
 
 from crosspost.model import Post, PostKind, PostRef, RichText, SpanKind, Unsupported
 from crosspost.platforms.bluesky.embeds import Context, read_embed
-from crosspost.platforms.bluesky.record import (
-    ORIGIN_FIELD,
-    from_draft,
-    origin_from_marker,
-)
+from crosspost.platforms.bluesky.marker import ORIGIN_FIELD, origin_from_marker
 from crosspost.platforms.bluesky.refs import (
     EPOCH,
     POST_COLLECTION,
@@ -26,15 +22,13 @@ from crosspost.platforms.bluesky.refs import (
     split_uri,
     strong_ref,
 )
-from crosspost.text.bluesky import (
+from crosspost.platforms.bluesky.richtext import (
     FACET_TYPE,
     LINK_TYPE,
     MENTION_TYPE,
     TAG_TYPE,
     richtext_from_facets,
 )
-
-__all__ = ["ORIGIN_FIELD", "from_draft", "to_post"]
 
 _KNOWN_FEATURES = {LINK_TYPE, MENTION_TYPE, TAG_TYPE}
 

@@ -12,7 +12,8 @@ from typing import Any, TypeGuard
 
 from crosspost.identifiers import is_did, is_handle
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.bluesky_detect import (
+from crosspost.text.count import grapheme_count, graphemes
+from crosspost.text.detect import (
     MAX_TAG_BYTES,
     MAX_TAG_GRAPHEMES,
     detect_spans,
@@ -20,7 +21,6 @@ from crosspost.text.bluesky_detect import (
     is_uri,
     is_valid_tag,
 )
-from crosspost.text.count import grapheme_count, graphemes
 
 __all__ = [
     "FACET_TYPE",

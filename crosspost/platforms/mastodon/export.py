@@ -1,7 +1,8 @@
 """Posts and media from a Mastodon account archive (zip, tar.gz or unpacked folder).
 
-https://docs.joinmastodon.org/user/moving/#export . Media files are read from the archive by the
-member name the post names; a name that would leave an unpacked folder is refused.
+https://docs.joinmastodon.org/user/moving/#export (`outbox.json` and `actor.json` in a zip or
+tar.gz). Media files are read from the archive by the member name the post names; a name that
+would leave an unpacked folder is refused.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from crosspost.exports.model import Export
 from crosspost.model import Media, Platform
-from crosspost.platforms.mastodon.archive import read_archive
+from crosspost.platforms.export import Export
+from crosspost.platforms.spec import ExportFormat
 
 
 class _Reader:
@@ -39,7 +40,9 @@ class _Reader:
             return None
 
 
-def read_mastodon_export(path: Path) -> Export:
+def read_export(path: Path) -> Export:
+    from crosspost.platforms.mastodon.archive import read_archive
+
     posts, skipped = read_archive(path)
     reader = _Reader(path)
     account = next((p.ref.account for p in posts if p.ref.account), "unknown")
@@ -48,3 +51,16 @@ def read_mastodon_export(path: Path) -> Export:
         return reader.read(media.local_path) if media.local_path else None
 
     return Export(Platform.MASTODON, account, posts, skipped, media_bytes)
+
+
+def _is_archive(names: list[str]) -> bool:
+    return "outbox.json" in {name.rstrip("/").rpartition("/")[2] for name in names}
+
+
+ARCHIVE_EXPORT = ExportFormat(
+    kind="mastodon-archive",
+    label="a Mastodon archive zip or tar.gz",
+    read=read_export,
+    matches_names=_is_archive,
+    names_hint="outbox.json (Mastodon)",
+)

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from crosspost.model import RichText, Span, SpanKind
-from crosspost.text.tumblr_npf import (
+from crosspost.platforms.tumblr.npf import (
     BLOCK_SUBTYPES,
     LIST_SUBTYPES,
     MAX_INDENT_LEVEL,
@@ -30,7 +30,7 @@ def richtext_from_npf(blocks: Sequence[Mapping[str, Any]]) -> RichText:
     ("Special Note: Leading and Trailing Empty Text Blocks"); empty blocks inside are kept as
     empty paragraphs. Formatting that is malformed is clipped to the text or dropped; the text
     itself is never dropped. NPF offsets are code points, the same unit as Python `str`
-    indices (see `crosspost.text.tumblr_npf`), so ranges are taken over unchanged.
+    indices (see `crosspost.platforms.tumblr.npf`), so ranges are taken over unchanged.
     """
     parts: list[str] = []
     spans: list[Span] = []

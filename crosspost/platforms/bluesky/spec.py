@@ -1,0 +1,109 @@
+"""Bluesky's registry entry: everything the rest of crosspost may know about Bluesky.
+
+Handles and DIDs: https://atproto.com/specs/handle, https://atproto.com/specs/did. App passwords:
+https://blueskyweb.xyz/blog/8-28-2023-app-passwords. The client and converters load on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crosspost.errors import AccountSpecError
+from crosspost.identifiers import is_did, is_handle
+from crosspost.model import Media, Platform, Post, Visibility
+from crosspost.platforms.base import Draft, PlatformClient
+from crosspost.platforms.bluesky.export import CAR_EXPORT
+from crosspost.platforms.bluesky.limits import CAPS, LIMITS
+from crosspost.platforms.bluesky.marker import marker_key
+from crosspost.platforms.spec import ClientRequest, CredentialRules, PlatformSpec, WriteContext
+
+PROFILE_URL = "https://bsky.app/profile/"
+
+
+def normalize_identity(value: str) -> str:
+    value = value.removeprefix("@")
+    if value.startswith("did:"):
+        if is_did(value):
+            return value
+        raise AccountSpecError(
+            f"{value!r} is not a valid DID (expected did:METHOD:ID, e.g. did:plc:abc123)"
+        )
+    if is_handle(value):
+        return value.lower()
+    raise AccountSpecError(
+        f"{value!r} is not a valid Bluesky handle (expected a domain name such as "
+        "alice.bsky.social) or DID"
+    )
+
+
+def _claims_mention(value: str) -> bool:
+    return value.startswith("did:")
+
+
+def _profile_url(value: str) -> str | None:
+    return PROFILE_URL + value
+
+
+def _open_client(request: ClientRequest) -> PlatformClient:
+    from crosspost.platforms.bluesky.client import BlueskyClient
+
+    return BlueskyClient(request.account, credentials=request.secrets, retry=request.retry)
+
+
+def _to_post(native: Mapping[str, Any], account: str) -> Post:
+    from crosspost.platforms.bluesky.read import to_post
+
+    return to_post(native, account=account)
+
+
+def _from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
+    from crosspost.platforms.bluesky.write import from_draft
+
+    return from_draft(draft, context)
+
+
+def _placeholder_blob(media: Media) -> dict[str, Any]:
+    return {
+        "$type": "blob",
+        "ref": {"$link": "(to upload) " + (media.url or "media")},
+        "mimeType": media.mime or "image/jpeg",
+        "size": media.size or 0,
+    }
+
+
+def _password(raw: str) -> dict[str, str]:
+    return {"app_password": raw}
+
+
+SPEC = PlatformSpec(
+    platform=Platform.BLUESKY,
+    display_name="Bluesky",
+    limits=LIMITS,
+    caps=CAPS,
+    # Bluesky posts are all public.
+    safe_visibility=frozenset({Visibility.PUBLIC}),
+    backdating=True,  # createdAt is kept (shown as archived)
+    marker_is_link=False,  # a record field the app does not show
+    credentials=CredentialRules(
+        write=("app_password",),
+        required=("app_password",),
+        optional=("session",),  # a refreshable session, so scheduled runs do not log in each time
+        prompts={
+            "app_password": "App password (Bluesky: Settings > Privacy and security > "
+            "App passwords)"
+        },
+        parse_plain=_password,
+    ),
+    identity_key="handle",
+    identity_example="alice.bsky.social",
+    normalize_identity=normalize_identity,
+    claims_mention=_claims_mention,
+    profile_url=_profile_url,
+    open_client=_open_client,
+    to_post=_to_post,
+    from_draft=_from_draft,
+    placeholder_upload=_placeholder_blob,
+    marker_key=marker_key,
+    exports=(CAR_EXPORT,),
+)

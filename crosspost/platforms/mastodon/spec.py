@@ -1,0 +1,92 @@
+"""Mastodon's registry entry: everything the rest of crosspost may know about Mastodon.
+
+Accounts are `user@domain` (https://docs.joinmastodon.org/spec/webfinger/); access tokens come
+from Preferences > Development (https://docs.joinmastodon.org/client/token/). The client and
+converters load on first use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from crosspost.model import Limits, Media, Platform, Post, Visibility
+from crosspost.platforms.base import Draft, PlatformClient
+from crosspost.platforms.mastodon.export import ARCHIVE_EXPORT
+from crosspost.platforms.mastodon.identity import normalize_identity
+from crosspost.platforms.mastodon.limits import CAPS, LIMITS
+from crosspost.platforms.spec import ClientRequest, CredentialRules, PlatformSpec, WriteContext
+
+
+def _claims_mention(value: str) -> bool:
+    """Mastodon mentions name a profile URL, on any of the fediverse's servers: every http(s)
+    URL no more specific network claims (the registry asks Mastodon last)."""
+    return value.startswith(("https://", "http://"))
+
+
+def _profile_url(value: str) -> str | None:
+    return value if value.startswith(("https://", "http://")) else None
+
+
+def _open_client(request: ClientRequest) -> PlatformClient:
+    from crosspost.platforms.mastodon.client import MastodonClient
+
+    token = request.credentials["access_token"] if request.credentials else ""
+    return MastodonClient(request.account, token, retry=request.retry)
+
+
+def _to_post(native: Mapping[str, Any], account: str) -> Post:
+    from crosspost.platforms.mastodon.read import to_post
+
+    return to_post(native, account=account)
+
+
+def _from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
+    from crosspost.platforms.mastodon.write import from_draft
+
+    return from_draft(draft, context)
+
+
+def _placeholder_id(media: Media) -> str:
+    return "(to upload) " + (media.url or "media")
+
+
+def _reserve_marker(limits: Limits) -> Limits:
+    from crosspost.platforms.mastodon.instance import reserve_marker
+
+    return reserve_marker(limits)
+
+
+def _token(raw: str) -> dict[str, str]:
+    return {"access_token": raw}
+
+
+SPEC = PlatformSpec(
+    platform=Platform.MASTODON,
+    display_name="Mastodon",
+    limits=LIMITS,
+    caps=CAPS,
+    safe_visibility=frozenset(Visibility),  # public, unlisted, followers-only and direct
+    backdating=False,  # a status always has the time it was posted
+    marker_is_link=True,  # "Crossposted from URL" ends the text
+    credentials=CredentialRules(
+        write=("access_token",),
+        required=("access_token",),
+        optional=(),
+        prompts={
+            "access_token": "Access token (Mastodon: Preferences > Development > your application)"
+        },
+        parse_plain=_token,
+    ),
+    identity_key="handle",
+    identity_example="alice@mastodon.social",
+    normalize_identity=normalize_identity,
+    claims_mention=_claims_mention,
+    profile_url=_profile_url,
+    open_client=_open_client,
+    to_post=_to_post,
+    from_draft=_from_draft,
+    placeholder_upload=_placeholder_id,
+    reserve_marker=_reserve_marker,
+    exports=(ARCHIVE_EXPORT,),
+)
