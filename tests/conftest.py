@@ -11,12 +11,7 @@ import pytest
 
 from tests.fixtures import PROJECT_ROOT
 from tests.memory_keyring import MemoryKeyring
-from tests.scrub import (
-    FILTER_HEADERS,
-    FILTER_QUERY,
-    before_record_request,
-    before_record_response,
-)
+from tests.scrub import register_matchers, vcr_options
 
 
 @pytest.fixture(autouse=True)
@@ -44,14 +39,13 @@ def memory_keyring() -> MemoryKeyring:
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
-    return {
-        "filter_headers": FILTER_HEADERS,
-        "filter_query_parameters": FILTER_QUERY,
-        "before_record_request": before_record_request,
-        "before_record_response": before_record_response,
-        "decode_compressed_response": True,
-        "match_on": ["method", "scheme", "host", "port", "path", "query"],
-    }
+    """Scrubbed at record time; replayed only when method, address and body all match."""
+    return vcr_options()
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """The body matcher every cassette test uses (tests/scrub.py: `match_body`)."""
+    register_matchers(vcr)
 
 
 @pytest.fixture(scope="module")
