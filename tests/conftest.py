@@ -1,4 +1,5 @@
-"""Shared test setup: no real keyring, no stray CROSSPOST_* settings, cassettes that replay only."""
+"""Shared test setup: no real keyring, no stray CROSSPOST_* settings, cassettes that replay only
+(and only to requests with the recorded body), and the --update-golden option (tests/golden.py)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,22 @@ from typing import Any
 import keyring
 import pytest
 
+from tests import golden
 from tests.fixtures import PROJECT_ROOT
 from tests.memory_keyring import MemoryKeyring
 from tests.scrub import register_matchers, vcr_options
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files under tests/golden/ instead of failing (tests/golden.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    golden.set_update(bool(config.getoption("--update-golden")))
 
 
 @pytest.fixture(autouse=True)
