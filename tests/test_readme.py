@@ -211,7 +211,7 @@ SKIPPED: dict[str, str] = {
     "accounts (346 posts, 31 media files) that no offline input reproduces",
     "crosspost view backup": "renders a user's own backup (3 accounts, 3 media files) into "
     "/home/alice; its page sizes follow the site's templates",
-    "crosspost sync --dry-run": f"{_LIVE} (the art blog) and posts to Mastodon",
+    "crosspost sync --dry-run": f"{_LIVE} (the art blog) and the ledger of a real sync",
     "crosspost sync": f"{_LIVE} and publishes to Mastodon",
     "crosspost status": "reports on the ledger of the live sync runs above",
     "crosspost migrate art masto --dry-run": f"{_LIVE} (the art blog)",
@@ -234,7 +234,7 @@ NOT_TRANSCRIPTS: dict[str, str] = {
 def classify(command: str) -> Offline | str | None:
     """The Offline recipe of a command, the reason it is skipped, or None if unclassified."""
     for key, recipe in RUN.items():
-        if command == key or (key.endswith(" ...") and command.startswith(key[:-3])):
+        if _matches(key, command):
             return recipe
     return SKIPPED.get(command)
 
