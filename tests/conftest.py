@@ -1,4 +1,5 @@
-"""Shared test setup: no real keyring, no stray CROSSPOST_* settings, cassettes that replay only."""
+"""Shared test setup: no real keyring, no stray CROSSPOST_* settings, cassettes that replay only
+(and only to requests with the recorded body), and the --update-golden option (tests/golden.py)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,22 @@ from typing import Any
 import keyring
 import pytest
 
+from tests import golden
 from tests.fixtures import PROJECT_ROOT
 from tests.memory_keyring import MemoryKeyring
-from tests.scrub import (
-    FILTER_HEADERS,
-    FILTER_QUERY,
-    before_record_request,
-    before_record_response,
-)
+from tests.scrub import register_matchers, vcr_options
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files under tests/golden/ instead of failing (tests/golden.py)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    golden.set_update(bool(config.getoption("--update-golden")))
 
 
 @pytest.fixture(autouse=True)
@@ -44,14 +53,13 @@ def memory_keyring() -> MemoryKeyring:
 
 @pytest.fixture(scope="module")
 def vcr_config() -> dict[str, Any]:
-    return {
-        "filter_headers": FILTER_HEADERS,
-        "filter_query_parameters": FILTER_QUERY,
-        "before_record_request": before_record_request,
-        "before_record_response": before_record_response,
-        "decode_compressed_response": True,
-        "match_on": ["method", "scheme", "host", "port", "path", "query"],
-    }
+    """Scrubbed at record time; replayed only when method, address and body all match."""
+    return vcr_options()
+
+
+def pytest_recording_configure(config: pytest.Config, vcr: Any) -> None:
+    """The body matcher every cassette test uses (tests/scrub.py: `match_body`)."""
+    register_matchers(vcr)
 
 
 @pytest.fixture(scope="module")
