@@ -73,9 +73,6 @@ CREATE TABLE IF NOT EXISTS posts (
     idem_key  TEXT,           -- Idempotency-Key, where the platform honours one
     draft_key TEXT            -- the draft's key, for the checks only (no lookup reads it)
 );
-
-from crosspost.platforms.registry import spec
-
 CREATE INDEX IF NOT EXISTS posts_account ON posts (account, seq);
 """
 
