@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from crosspost import clients
 from crosspost.accounts import Account
 from crosspost.backup.runner import BackupOptions, BackupResult, run_backup
 from crosspost.backup.store import BackupStore
@@ -170,6 +171,7 @@ def backup_masto(account: Account, root: Path, sleeps: list[float]) -> BackupRes
         ({"type": "status", "status": 500}, [1.0]),
         ({"type": "status", "status": 502}, [1.0]),
         ({"type": "status", "status": 503}, [1.0]),
+        ({"type": "malformed"}, [1.0]),  # a 200 whose JSON is cut short: asked again
     ],
 )
 def test_mastodon_transient_faults_are_waited_out(
@@ -219,18 +221,21 @@ def test_mastodon_malformed_json_stops_with_a_clear_message_and_resumes(
         f'service = "{mastodon_mock.base_url}"\n'
     )
     monkeypatch.setenv("CROSSPOST_SECRET_MASTO", TOKEN)
+    slept: list[float] = []
+    monkeypatch.setattr(clients, "RetryPolicy", lambda: RetryPolicy(sleep=slept.append))
     out = tmp_path / "out"
     args = ("backup", "masto", "-c", str(config), "-d", str(out), "-q", "--json")
-    # The second page of statuses answers 200 with a body cut in the middle of its JSON (a
-    # latency rule of no delay lets the first through: the first matching rule fires).
+    # The second page of statuses answers 200 with a body cut in the middle of its JSON, on
+    # every attempt (a latency rule of no delay lets the first through: the first matching
+    # rule fires).
     mastodon_mock.fault({"type": "latency"}, path_regex=STATUSES_PATH, count=1)
-    mastodon_mock.fault({"type": "malformed"}, path_regex=STATUSES_PATH, count=1)
+    mastodon_mock.fault({"type": "malformed"}, path_regex=STATUSES_PATH, count=4)
     stopped = run_cli(*args)
     assert stopped.code == 5, stopped.err
     assert "Traceback" not in stopped.err
     (line,) = stopped.err.strip().splitlines()
-    assert line.startswith("error: reading the list of posts failed")
-    assert "JSON" in line
+    assert line.startswith("error: read statuses: the server's answer was not JSON, 4 times")
+    assert slept == [1.0, 2.0, 4.0]
     posts = out / "mastodon" / "alice=40mock.test" / "posts"
     assert len(list(posts.glob("*.json"))) == 40  # the first page is saved
     assert_clean(out)

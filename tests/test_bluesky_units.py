@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from crosspost.accounts import Account
-from crosspost.errors import DataError, InvalidPostError, RateLimitedError
+from crosspost.errors import DataError, InvalidPostError, PlatformError, RateLimitedError
 from crosspost.model import LinkCard, Media, MediaKind, Platform, PostKind, PostRef, RichText
 from crosspost.platforms.base import Draft, RetryPolicy
 from crosspost.platforms.bluesky.car import read_car, read_records
@@ -279,3 +279,22 @@ def test_429_waits_with_the_injected_sleeper_then_gives_up() -> None:
     with pytest.raises(RateLimitedError) as caught:
         client.fetch_page()
     assert caught.value.retry_after == 3600
+
+
+def test_a_failing_gateway_is_retried_then_reported_not_as_a_rate_limit() -> None:
+    answers = [httpx.Response(503), httpx.Response(502), httpx.Response(200, json={"records": []})]
+    slept: list[float] = []
+    client = BlueskyClient(
+        Account("a", Platform.BLUESKY, "did:plc:me", service="http://pds.invalid"),
+        identity=Identity("did:plc:me", "http://pds.invalid"),
+        retry=RetryPolicy(sleep=slept.append, clock=lambda: 1_000_000.0),
+        transport=httpx.MockTransport(lambda request: answers.pop(0)),
+    )
+    assert client.fetch_page().posts == ()
+    assert slept == [1.0, 2.0]
+    answers[:] = [httpx.Response(502)] * 4
+    with pytest.raises(PlatformError) as caught:
+        client.fetch_page()
+    assert not isinstance(caught.value, RateLimitedError)
+    assert str(caught.value).startswith("list posts: Bluesky answered 502, 4 times in a row")
+    assert client.xrpc.total_calls == 3 + 4

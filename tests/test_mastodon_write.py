@@ -24,6 +24,7 @@ from crosspost.model import (
 from crosspost.platforms.base import Draft, RetryPolicy, stable_digest
 from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
 from crosspost.platforms.mastodon.ratelimit import Limiter, RateState, parse_reset
+from crosspost.platforms.mastodon.rawget import NotJsonError
 from crosspost.platforms.mastodon.write import from_draft, idempotency_key, status_text
 from crosspost.platforms.registry import spec
 from crosspost.platforms.spec import WriteContext
@@ -209,6 +210,24 @@ def test_an_answer_that_is_not_json_is_retried_never_taken_for_empty() -> None:
         limiter.call(
             "post", lambda: (_ for _ in ()).throw(MastodonAPIError("Unprocessable Entity"))
         )
+
+
+def test_a_non_json_answer_is_known_by_its_type_or_mastodon_py_s_first_argument() -> None:
+    # As raised, with two arguments: str() of such an error is the tuple of both.
+    time = FakeTime()
+    limiter = _limiter(time, max_attempts=3)
+    answers: list[Exception] = [
+        NotJsonError("whatever words", "Exception was: ..."),
+        MastodonAPIError("Could not parse response as JSON, response code was 200", "Exception"),
+    ]
+
+    def call() -> str:
+        if answers:
+            raise answers.pop(0)
+        return "ok"
+
+    assert limiter.call("read", call) == "ok"
+    assert (limiter.calls, time.slept) == (3, [1.0, 2.0])
 
 
 def test_media_uploads_are_paced_30_per_30_minutes() -> None:

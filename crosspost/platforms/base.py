@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, overload
 
 from crosspost.accounts import Account
-from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Limits, LinkCard, Media, Post, PostRef, RichText, Visibility
 
-Clock = Callable[[], float]  # seconds since the epoch, like time.time
-Sleeper = Callable[[float], None]  # like time.sleep
-
-# The longest a single wait on a rate limit may last before the adapter gives up and raises
-# RateLimitedError (with retry_after) so the caller can stop cleanly and resume later.
-DEFAULT_MAX_WAIT = 300.0
+# The retry policy and its injected time live with the one retry loop (retry.py); re-exported.
+from crosspost.platforms.retry import DEFAULT_MAX_WAIT as DEFAULT_MAX_WAIT
+from crosspost.platforms.retry import Clock as Clock
+from crosspost.platforms.retry import RetryPolicy as RetryPolicy
+from crosspost.platforms.retry import Sleeper as Sleeper
 
 
 class LazyPosts(Sequence[Post]):
@@ -172,37 +169,3 @@ class PlatformClient(Protocol):
 def stable_digest(key: str, size: int = 16) -> str:
     """A short hex digest of an idempotency key, the same on every run and machine."""
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[: size * 2]
-
-
-@dataclass
-class RetryPolicy:
-    """Bounded waiting on rate limits and transient server errors, with injected time."""
-
-    sleep: Sleeper = time.sleep
-    clock: Clock = time.time
-    max_wait: float = DEFAULT_MAX_WAIT
-    max_attempts: int = 4
-
-    def wait_or_raise(self, what: str, retry_after: float | None, attempt: int) -> None:
-        """Sleep before attempt `attempt + 1`, or raise RateLimitedError when waiting is no use."""
-        delay = retry_after if retry_after is not None else min(2.0**attempt, 60.0)
-        if attempt + 1 >= self.max_attempts or delay > self.max_wait:
-            raise RateLimitedError(
-                f"{what}: rate limited; try again in {max(delay, 1):.0f} s "
-                "(run the same command again then)",
-                retry_after=delay,
-            )
-        self.sleep(max(delay, 0.0))
-
-    def wait_or_fail(self, what: str, problem: str, attempt: int) -> None:
-        """Sleep before retrying a transient failure (a 5xx, a dropped connection, a garbled
-        answer), or raise PlatformError saying what kept failing once the attempts are spent."""
-        if attempt + 1 >= self.max_attempts:
-            raise PlatformError(
-                f"{what}: {problem}, {self.max_attempts} times in a row; try again later "
-                "(run the same command again: nothing is lost)"
-            )
-        self.sleep(min(2.0**attempt, 60.0))
-
-    def seconds_until(self, epoch_seconds: float) -> float:
-        return max(epoch_seconds - self.clock(), 0.0)

@@ -1,6 +1,9 @@
 """Calls through the atproto SDK with bounded waiting on rate limits, and a count of every call.
 
 https://docs.bsky.app/docs/advanced-guides/rate-limits (ratelimit-* headers, 429)
+
+The waiting and retrying are the shared loop's (platforms/retry.py); this module reads the
+ratelimit-* headers into its budget and sorts the SDK's exceptions into its verdicts.
 """
 
 from __future__ import annotations
@@ -18,10 +21,24 @@ from atproto_client.exceptions import (
 )
 from atproto_client.request import Request
 
-from crosspost.errors import PlatformError, RateLimitedError
-from crosspost.platforms.base import RetryPolicy
+from crosspost.errors import PlatformError
+from crosspost.platforms.retry import (
+    Fatal,
+    Ok,
+    RateBudget,
+    RateLimited,
+    RateWindow,
+    RetryPolicy,
+    Transient,
+    Verdict,
+    call_with_retry,
+)
 
 T = TypeVar("T")
+WINDOW = "Bluesky's API call limit"
+# A gateway between us and the PDS that failed or is restarting. (A 500 is the PDS's own answer:
+# BlueskyClient.publish reads it as "this record key is taken".)
+TRANSIENT_STATUSES = frozenset({502, 503})
 
 
 class CallError(PlatformError):
@@ -44,8 +61,8 @@ class Xrpc:
     ) -> None:
         self.retry = retry
         self.calls: Counter[str] = Counter()
-        self.remaining: int | None = None
-        self.reset_at: float | None = None
+        self.window = RateWindow()
+        self.budget = RateBudget({WINDOW: self.window})
         hooks = {"response": [self._seen]}
         kwargs: dict[str, Any] = {"event_hooks": hooks, "timeout": 30.0}
         if transport is not None:
@@ -57,41 +74,42 @@ class Xrpc:
         remaining = response.headers.get("ratelimit-remaining")
         reset = response.headers.get("ratelimit-reset")
         if remaining is not None and remaining.isdigit():
-            self.remaining = int(remaining)
+            self.window.remaining = int(remaining)
         if reset is not None and reset.isdigit():
-            self.reset_at = float(reset)
+            self.window.reset = float(reset)
 
     def call(self, what: str, fn: Callable[[], T]) -> T:
-        """Run one call; wait on 429 (and on a spent budget) within the retry policy's bounds."""
-        attempt = 0
-        while True:
-            self._wait_for_budget(what)
-            try:
-                return fn()
-            except RateLimitExceededError as error:
-                delay = error.retry_after
-                if delay is None and error.reset_at is not None:
-                    delay = self.retry.seconds_until(error.reset_at.timestamp())
-                self.retry.wait_or_raise(what, delay, attempt)
-            except NetworkError as error:
-                if error.response is not None and error.response.status_code not in (502, 503):
-                    raise as_call_error(what, error) from None
-                self.retry.wait_or_raise(what, None, attempt)
-            except RequestErrorBase as error:
-                raise as_call_error(what, error) from None
-            attempt += 1
+        """Run one call; wait on 429 (and on a spent budget) within the retry policy's bounds.
 
-    def _wait_for_budget(self, what: str) -> None:
-        if self.remaining != 0 or self.reset_at is None:
-            return
-        delay = self.retry.seconds_until(self.reset_at)
-        self.remaining = None
-        if delay > self.retry.max_wait:
-            raise RateLimitedError(
-                f"{what}: the rate-limit budget is spent; try again in {delay:.0f} s",
-                retry_after=delay,
-            )
-        self.retry.sleep(delay)
+        Every call may be repeated: records are written under their own key (a createRecord
+        whose key is taken fails instead of writing twice; putRecord and deleteRecord repeat
+        harmlessly), blobs are stored by their hash, and logging in twice is two sessions."""
+        return call_with_retry(
+            fn,
+            lambda outcome: self._classify(outcome, what),
+            self.retry,
+            self.budget,
+            what=what,
+            repeatable=True,
+        )
+
+    def _classify(self, outcome: T | Exception, what: str) -> Verdict[T]:
+        if not isinstance(outcome, Exception):
+            return Ok(outcome)
+        if isinstance(outcome, RateLimitExceededError):
+            delay = outcome.retry_after
+            if delay is None and outcome.reset_at is not None:
+                delay = self.retry.seconds_until(outcome.reset_at.timestamp())
+            return RateLimited(delay)
+        if not isinstance(outcome, RequestErrorBase):
+            return Fatal(outcome)
+        response = outcome.response
+        if response is None and isinstance(outcome, NetworkError):
+            cause = outcome.__cause__ or outcome
+            return Transient(f"the connection failed ({type(cause).__name__})")
+        if response is not None and response.status_code in TRANSIENT_STATUSES:
+            return Transient(f"Bluesky answered {response.status_code}")
+        return Fatal(as_call_error(what, outcome))
 
     @property
     def total_calls(self) -> int:

@@ -1,7 +1,10 @@
-"""Mastodon rate limits: the X-RateLimit-* headers, bounded waits, and media-upload pacing.
+"""Mastodon rate limits: the X-RateLimit-* headers, what an error means, media-upload pacing.
 
 https://docs.joinmastodon.org/api/rate-limits/ (300 requests per 5 minutes per account;
 30 media uploads per 30 minutes; a 429 says when the window resets).
+
+The waiting and retrying are the shared loop's (platforms/retry.py); this module reads the
+headers into its budget and sorts Mastodon.py's exceptions into its verdicts.
 """
 
 from __future__ import annotations
@@ -19,8 +22,19 @@ from mastodon import (
     MastodonServerError,
 )
 
-from crosspost.errors import PlatformError, RateLimitedError
-from crosspost.platforms.base import RetryPolicy
+from crosspost.errors import RateLimitedError
+from crosspost.platforms.mastodon.rawget import NotJsonError
+from crosspost.platforms.retry import (
+    Fatal,
+    Ok,
+    RateBudget,
+    RateLimited,
+    RateWindow,
+    RetryPolicy,
+    Transient,
+    Verdict,
+    call_with_retry,
+)
 
 T = TypeVar("T")
 
@@ -42,13 +56,18 @@ def parse_reset(value: str | None) -> float | None:
         return None
 
 
+# Mastodon.py 2.x raises a plain MastodonAPIError, known only by the words its first argument
+# starts with, for an answer whose body is not JSON; rawget.py raises NotJsonError instead.
+MASTODON_PY_NOT_JSON = "Could not parse response as JSON"
+WINDOW = "the server's API call limit"
+UNANSWERED = "{what}: the server did not answer after {attempts} tries ({problem}); try again later"
+
+
 @dataclass
-class RateState:
+class RateState(RateWindow):
     """What the last response said about the request budget."""
 
     limit: int | None = None
-    remaining: int | None = None
-    reset: float | None = None  # epoch seconds
     retry_after: float | None = None  # seconds, from a 429's Retry-After
 
     def update(self, headers: Mapping[str, str]) -> None:
@@ -74,28 +93,36 @@ class Limiter:
     calls: int = 0
 
     def call(self, what: str, function: Callable[[], T]) -> T:
-        for attempt in range(self.retry.max_attempts):
-            self._wait_for_budget(what)
+        """Every call may be repeated: a status carries its Idempotency-Key (write.py), edits and
+        deletes repeat harmlessly, and a repeated media upload leaves at most an unattached file,
+        which the server deletes by itself."""
+
+        def attempt() -> T:
             self.calls += 1
-            try:
-                return function()
-            except MastodonRatelimitError:
-                self.retry.wait_or_raise(what, self._retry_after(), attempt)
-                self.state.remaining = None  # the wait was for this window's reset
-            except (MastodonServerError, MastodonNetworkError) as error:
-                if attempt + 1 >= self.retry.max_attempts:
-                    raise PlatformError(
-                        f"{what}: the server did not answer after {attempt + 1} tries "
-                        f"({_describe(error)}); try again later"
-                    ) from None
-                self.retry.sleep(min(2.0**attempt, 60.0))
-            except MastodonAPIError as error:
-                # Mastodon.py's word for a 200 whose body is not JSON (a proxy's error page):
-                # transient like a 5xx, and never to be taken for an empty answer.
-                if not str(error).startswith("Could not parse response as JSON"):
-                    raise
-                self.retry.wait_or_fail(what, "the server's answer was not JSON", attempt)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+            return function()
+
+        budget = RateBudget({WINDOW: self.state})
+        return call_with_retry(
+            attempt,
+            lambda outcome: self._classify(outcome, what),
+            self.retry,
+            budget,
+            what=what,
+            repeatable=True,
+        )
+
+    def _classify(self, outcome: T | Exception, what: str) -> Verdict[T]:
+        if not isinstance(outcome, Exception):
+            return Ok(outcome)
+        if isinstance(outcome, MastodonRatelimitError):
+            return RateLimited(self._retry_after())
+        if isinstance(outcome, MastodonServerError | MastodonNetworkError):
+            return Transient(_describe(outcome), gave_up=UNANSWERED)
+        if isinstance(outcome, NotJsonError) or _mastodon_py_not_json(outcome):
+            # A 200 whose body is not JSON (a proxy's error page): transient like a 5xx, and
+            # never to be taken for an empty answer.
+            return Transient("the server's answer was not JSON")
+        return Fatal(outcome)
 
     def _retry_after(self) -> float | None:
         # Retry-After is relative, so it does not depend on our clock agreeing with the server's.
@@ -104,19 +131,6 @@ class Limiter:
         if self.state.reset is not None:
             return self.retry.seconds_until(self.state.reset)
         return None
-
-    def _wait_for_budget(self, what: str) -> None:
-        """With no requests left in the window, wait for its reset rather than earn a 429."""
-        if self.state.remaining != 0 or self.state.reset is None:
-            return
-        delay = self.retry.seconds_until(self.state.reset)
-        if delay > self.retry.max_wait:
-            raise RateLimitedError(
-                f"{what}: no requests left until the rate limit resets in {delay:.0f} s",
-                retry_after=delay,
-            )
-        self.retry.sleep(delay)
-        self.state.remaining = None
 
     def pace_upload(self, what: str) -> None:
         """Keep to 30 media uploads per 30 minutes: wait (bounded) for the oldest to age out."""
@@ -133,6 +147,16 @@ class Limiter:
             self.retry.sleep(delay)
             self.uploads.popleft()
         self.uploads.append(self.retry.clock())
+
+
+def _mastodon_py_not_json(error: Exception) -> bool:
+    # The words are the first argument: str() of the error shows the tuple of all its arguments.
+    first = error.args[0] if error.args else None
+    return (
+        isinstance(error, MastodonAPIError)
+        and isinstance(first, str)
+        and first.startswith(MASTODON_PY_NOT_JSON)
+    )
 
 
 def _describe(error: Exception) -> str:

@@ -31,6 +31,12 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
+
+class NotJsonError(MastodonAPIError):
+    """A success whose body is not JSON (a proxy's error page), worded as Mastodon.py words it;
+    its own type so the Limiter knows it without reading the words."""
+
+
 _MAX_ID = re.compile(r"[?&]max_id=([^&]+)")
 _ERRORS: dict[int, type[MastodonAPIError]] = {
     404: MastodonNotFoundError,
@@ -64,8 +70,8 @@ def get_json(
         raise _error(response)
     try:
         body = response.json()
-    except ValueError as error:  # the words the Limiter knows a non-JSON 200 by
-        raise MastodonAPIError(
+    except ValueError as error:
+        raise NotJsonError(
             "Could not parse response as JSON, response code was "
             f"{response.status_code}, bad json content was {response.content!r}.",
             f"Exception was: {error}",

@@ -19,8 +19,21 @@ import requests
 from requests_oauthlib import OAuth1
 
 from crosspost.errors import CredentialsError, CrosspostError, PlatformError, RateLimitedError
-from crosspost.platforms.base import RetryPolicy
 from crosspost.platforms.http_session import HttpSession
+from crosspost.platforms.retry import (
+    Fatal,
+    Ok,
+    RateBudget,
+    RateLimited,
+    RateWindow,
+    RetryPolicy,
+    Transient,
+    Verdict,
+    call_with_retry,
+)
+
+# Where TumblrClient.publish has always caught it; the one retry loop raises it now.
+from crosspost.platforms.retry import OutcomeUnknownError as OutcomeUnknownError
 
 API_URL = "https://api.tumblr.com"
 USER_AGENT = "crosspost/0.1 (+https://github.com/crosspost-dev/crosspost)"
@@ -35,10 +48,6 @@ DAILY_CAPS = {
 
 class TumblrNotFoundError(PlatformError):
     """Tumblr answered 404: no such blog or post."""
-
-
-class OutcomeUnknownError(PlatformError):
-    """A write may or may not have happened (timeout, connection lost, 5xx after sending)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +114,7 @@ class TumblrHttp:
         self.session.headers["User-Agent"] = USER_AGENT
         self.timeout = timeout
         self.calls = 0
-        self._windows: dict[str, tuple[int, float]] = {}  # window -> (remaining, reset at)
+        self.budget = RateBudget()  # the hourly and daily windows, as the last answer said
         self._oauth = OAuth1(
             keys.consumer_key,
             client_secret=keys.consumer_secret,
@@ -128,57 +137,52 @@ class TumblrHttp:
         query = dict(params or {})
         if not signed:
             query["api_key"] = self.keys.consumer_key
-        attempt = 0
-        while True:
-            self._pace(what)
-            try:
-                raw = self.session.request(
-                    method,
-                    self.base_url + path,
-                    params=query or None,
-                    json=json_body if files is None else None,
-                    files=files,
-                    auth=self._oauth if signed else None,
-                    timeout=self.timeout,
-                    allow_redirects=False,
-                )
-            except (requests.ConnectionError, requests.Timeout) as error:
-                if method != "GET":
-                    raise OutcomeUnknownError(f"{what}: {type(error).__name__}") from None
-                self.retry.wait_or_fail(
-                    what, f"the connection failed ({type(error).__name__})", attempt
-                )
-                attempt += 1
-                continue
+
+        def send() -> requests.Response:
+            raw = self.session.request(
+                method,
+                self.base_url + path,
+                params=query or None,
+                json=json_body if files is None else None,
+                files=files,
+                auth=self._oauth if signed else None,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
             self.calls += 1
             self._note_limits(raw.headers)
-            if raw.status_code == 429:
-                self.retry.wait_or_raise(what, self._retry_after(raw), attempt)
-                attempt += 1
-                continue
-            if raw.status_code >= 500 and method == "GET":
-                self.retry.wait_or_fail(what, f"Tumblr answered HTTP {raw.status_code}", attempt)
-                attempt += 1
-                continue
-            body = _json_object(raw)
-            if body is None and raw.status_code < 400:
-                # A success whose body is not JSON must never pass for an empty answer: an
-                # empty page would end a listing early and a backup would look complete.
-                if method != "GET":
-                    raise OutcomeUnknownError(f"{what}: Tumblr's answer was not JSON")
-                self.retry.wait_or_fail(what, "Tumblr's answer was not JSON", attempt)
-                attempt += 1
-                continue
-            return self._result(raw, body or {}, method, what)
+            return raw
 
-    def _result(
-        self, raw: requests.Response, body: Mapping[str, Any], method: str, what: str
-    ) -> ApiResponse:
-        if raw.status_code >= 500 and method != "GET":
-            raise OutcomeUnknownError(f"{what}: Tumblr answered {raw.status_code}")
-        if raw.status_code >= 400:
-            raise self._error(raw.status_code, body, what)
-        return ApiResponse(raw.status_code, body, dict(raw.headers))
+        return call_with_retry(
+            send,
+            lambda outcome: self._classify(outcome, what),
+            self.retry,
+            self.budget,
+            what=what,
+            # Posting has no idempotency key: a repeat could post twice, so only reads are
+            # repeated (TumblrClient.publish looks for the post's marker instead).
+            repeatable=method == "GET",
+        )
+
+    def _classify(self, outcome: requests.Response | Exception, what: str) -> Verdict[ApiResponse]:
+        if isinstance(outcome, requests.ConnectionError | requests.Timeout):
+            return Transient(f"the connection failed ({type(outcome).__name__})")
+        if isinstance(outcome, Exception):
+            return Fatal(outcome)
+        status = outcome.status_code
+        if status == 429:
+            return RateLimited(self._retry_after(outcome))
+        if status >= 500:
+            return Transient(f"Tumblr answered HTTP {status}")
+        body = _json_object(outcome)
+        if body is None and status < 400:
+            # A success whose body is not JSON must never pass for an empty answer: an
+            # empty page would end a listing early and a backup would look complete.
+            return Transient("Tumblr's answer was not JSON")
+        if status >= 400:
+            return Fatal(self._error(status, body or {}, what))
+        assert body is not None
+        return Ok(ApiResponse(status, body, dict(outcome.headers)))
 
     def _error(self, status: int, body: Mapping[str, Any], what: str) -> CrosspostError:
         errors = body.get("errors") if isinstance(body.get("errors"), list) else []
@@ -206,27 +210,13 @@ class TumblrHttp:
         return PlatformError(message)
 
     def _note_limits(self, headers: Mapping[str, str]) -> None:
+        """Keep each window an answer reports in full (its reset is in seconds from now)."""
         now = self.retry.clock()
         for window in WINDOWS:
             remaining = _header_int(headers, f"x-ratelimit-{window}-remaining")
             reset = _header_int(headers, f"x-ratelimit-{window}-reset")
             if remaining is not None and reset is not None:
-                self._windows[window] = (remaining, now + reset)
-
-    def _pace(self, what: str) -> None:
-        """Wait out an exhausted hourly or daily window before calling, or stop cleanly."""
-        for window, (remaining, reset_at) in list(self._windows.items()):
-            wait = reset_at - self.retry.clock()
-            if remaining > 0 or wait <= 0:
-                continue
-            if wait > self.retry.max_wait:
-                raise RateLimitedError(
-                    f"{what}: Tumblr's {window} API call limit is used up; "
-                    f"try again in {wait:.0f} s",
-                    retry_after=wait,
-                )
-            self.retry.sleep(wait)
-            del self._windows[window]
+                self.budget.windows[_window_name(window)] = RateWindow(remaining, now + reset)
 
     def _retry_after(self, raw: requests.Response) -> float | None:
         after = _header_int(raw.headers, "retry-after")
@@ -239,6 +229,10 @@ class TumblrHttp:
         ]
         known = [reset for reset in resets if reset is not None]
         return float(max(known)) if known else None
+
+
+def _window_name(window: str) -> str:
+    return f"Tumblr's {window} API call limit"
 
 
 def _header_int(headers: Mapping[str, str], name: str) -> int | None:
