@@ -69,8 +69,9 @@ def test_a_spec_lookup_loads_no_sdk() -> None:
 )
 def test_mentions_are_claimed_by_their_network(value: str, owner: Platform) -> None:
     assert mention_platform(value) is owner
-    assert spec(owner).limits.text.mention_is_local is not None
-    assert spec(owner).limits.text.mention_is_local(value)
+    is_local = spec(owner).limits.text.mention_is_local
+    assert is_local is not None
+    assert is_local(value)
 
 
 def test_a_bluesky_mention_links_to_its_profile() -> None:
