@@ -27,7 +27,7 @@ def test_rebuild_ledger_from_markers_gives_the_same_ledger() -> None:
     assert len(before) > 7
     world.state = StateStore(":memory:", clock=world.network.clock)  # the ledger is lost
     report = RuleReport("xp")
-    rebuild_ledger(engine(world), RULE, report)
+    rebuild_ledger(engine(world).context, RULE, report)
     assert world.store.dump() == before
     again = engine(world).run()
     assert again.published == 0
