@@ -221,6 +221,13 @@ class FakeClient:
         posts = self.network.posts.get(self.account.name, [])
         self.network.posts[self.account.name] = [p for p in posts if p.ref.id != ref.id]
 
+    def fetch_media(self, media: Media) -> bytes:
+        return b""
+
+
+class EditingFakeClient(FakeClient):
+    """A client that can edit in place (CanEdit), as the Mastodon adapter does."""
+
     def edit(self, ref: PostRef, draft: Draft) -> PostRef:
         self.network.count(self.account.name, "edit")
         posts = self.network.posts.get(self.account.name, [])
@@ -228,9 +235,6 @@ class FakeClient:
             p.with_changes(text=draft.text) if p.ref.id == ref.id else p for p in posts
         ]
         return ref
-
-    def fetch_media(self, media: Media) -> bytes:
-        return b""
 
 
 ACCOUNTS = {
@@ -263,7 +267,8 @@ class World:
 
     def client(self, account: Account, writing: bool = False) -> FakeClient:
         if account.name not in self.clients:
-            self.clients[account.name] = FakeClient(account, self.network)
+            kind = EditingFakeClient if account.platform is Platform.MASTODON else FakeClient
+            self.clients[account.name] = kind(account, self.network)
         return self.clients[account.name]
 
     def add(self, name: str, text: str, **options: Any) -> Post:

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from crosspost.config import Config, SyncRule
 from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.model import Limits, Post, PostRef
-from crosspost.platforms.base import Draft, PlatformClient
+from crosspost.platforms.base import Draft, HasServerLimits, PlatformClient
 from crosspost.progress import NoProgress, Progress
 from crosspost.state import LedgerEntry, MirrorStatus, StateStore
 from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
@@ -370,9 +370,11 @@ class SyncEngine:
     ) -> None:
         platform = self.config.account(target).platform
         client = self.client(target)
-        server = getattr(client, "server_limits", client.limits)
         try:
-            block = describe(post, planned, platform, server(), datetime.now(UTC))
+            server = (
+                client.server_limits() if isinstance(client, HasServerLimits) else client.limits()
+            )
+            block = describe(post, planned, platform, server, datetime.now(UTC))
         except CrosspostError as error:  # one post the target would refuse: say so, go on
             report.failed.append((post.ref.key, target, f"would fail: {error}"))
             return

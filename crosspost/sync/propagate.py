@@ -2,10 +2,11 @@
 
 A mirrored post is rechecked for `RECHECK_DAYS` after it was stored (one read per post and run).
 Deleted at the source: every mirror is deleted and the ledger forgets them. Edited at the source:
-Mastodon mirrors are edited in place (statuses/:id PUT keeps replies, boosts and the URL) when the
-edit keeps the same number of chunks. Bluesky and Tumblr mirrors are left as they are and the run
-notes it: a Bluesky edit would be a new record under the same key, which breaks the CID that
-replies and quotes point at, and the Tumblr adapter has no edit call (it would need NPF PUT,
+mirrors on a target whose client can edit (`CanEdit`; Mastodon's statuses/:id PUT keeps replies,
+boosts and the URL) are edited in place when the edit keeps the same number of chunks. Others are
+left as they are and the run notes it: the Bluesky adapter does not edit, as an edit would be a
+new record under the same key, which breaks the CID that replies and quotes point at, and the
+Tumblr adapter has no edit call (it would need NPF PUT,
 https://www.tumblr.com/docs/en/api/v2#postsid---editing-a-post-neue-post-format).
 """
 
@@ -14,7 +15,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from crosspost.config import SyncRule
-from crosspost.model import Platform, Post
+from crosspost.model import Post
+from crosspost.platforms.base import CanEdit
 from crosspost.state import MirrorStatus
 from crosspost.sync.context import SyncContext
 from crosspost.sync.plan import link_draft
@@ -67,8 +69,7 @@ def _edit_mirrors(context: SyncContext, rule: SyncRule, post: Post, report: Rule
     for target in rule.targets:
         entries = context.state.entries(post.ref.key, target)
         client = context.client(target, writing=True)
-        edit = getattr(client, "edit", None)
-        if client.account.platform is not Platform.MASTODON or edit is None or not entries:
+        if not isinstance(client, CanEdit) or not entries:
             report.notes.append(f"{post.ref.key}: edited; the mirror on {target} is left as it is")
             continue
         planned = context.plan(rule, post, target, first_intent=entries[0].first_intent)
@@ -85,5 +86,5 @@ def _edit_mirrors(context: SyncContext, rule: SyncRule, post: Post, report: Rule
             continue
         for entry, draft in zip(entries, planned.drafts, strict=True):
             assert entry.target_ref is not None
-            edit(entry.target_ref, link_draft(draft, None, None))
+            client.edit(entry.target_ref, link_draft(draft, None, None))
             report.edited += 1
