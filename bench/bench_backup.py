@@ -30,7 +30,7 @@ def fake_calls(posts: int, page_size: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         store = BackupStore(Path(folder))
         run_backup(fake, store, BackupOptions(media=False))
-        full = fake.calls["page"]
+        full = fake.calls["fetch_page"]
         fake.calls.clear()
         started = time.perf_counter()
         run_backup(fake, store, BackupOptions(media=False))
@@ -38,7 +38,7 @@ def fake_calls(posts: int, page_size: int) -> None:
         print(
             f"fake, {posts} posts, pages of {page_size}: full backup {full} list calls "
             f"(ceil = {math.ceil(posts / page_size)}); rerun with nothing new "
-            f"{fake.calls['page']} call(s) in {rerun:.2f} s"
+            f"{fake.calls['fetch_page']} call(s) in {rerun:.2f} s"
         )
 
 

@@ -1,6 +1,6 @@
 """Benchmark: a sync run with nothing new, and a dry run planning 10,000 posts for 2 targets.
 
-Both on the in-memory fake platforms of the tests (tests/sync_fakes.py) and SQLite in memory, so
+Both on the in-memory fake platforms of the tests (tests/fake_platform.py) and SQLite in memory, so
 the figures are the engine's own cost: selection, the ledger, planning (convert + fit) and the
 dry run's payload rendering. Issue 8's targets: nothing new in 1 read call per source account and
 under 1 s; 10,000 posts planned for 2 targets in under 5 s. Run: `python bench/bench_sync.py`.
@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from crosspost.config import SyncRule
 from crosspost.sync import SyncEngine
-from tests.sync_fakes import World, make_config
+from tests.fake_platform import World, make_config
 
 RULE = SyncRule(name="xp", source="art", targets=("masto", "sky"), include_tags=("crosspost",))
 

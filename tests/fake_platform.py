@@ -1,27 +1,73 @@
-"""An in-memory PlatformClient for backup tests: no HTTP, injected faults, counted calls."""
+"""The fake platform the engines run on in tests and benchmarks: no HTTP, faults, counted calls.
+
+`FakeNetwork` holds every account's posts and media files; `FakePlatform` is one account's
+PlatformClient on it (`FakeMastodon` adds what the Mastodon adapter declares on top: the server's
+limits, room for the origin marker, edits in place). `World` is a network, one client per account
+kept across runs like a server, and a ledger in memory. Faults: `fail_on` raises at the n-th call
+of any method; `Faults` scripts an account's publishes: a crash (a BaseException, as a SIGKILL
+would stop the process) before or after the post is stored, 429s, server errors, timeouts and a
+posting cap. Like Tumblr, publishing itself is not idempotent here, so only the engine's ledger
+and `find_published` prevent duplicates.
+
+For the SIGKILL tests, whose sync runs in a process of its own, the same world lives on disk
+(`DiskPlatform`, at the end): run one sync as a child with `python -m tests.fake_platform DIR
+[LATENCY]`. It prints `ready` once its imports are done and its stores open, so the parent times
+its kill from there. This module imports only the engine (about 0.15 s), never pytest.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import itertools
+import json
+import sqlite3
+import sys
+import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from crosspost.accounts import Account
-from crosspost.errors import PlatformError
-from crosspost.model import Limits, Media, MediaKind, Platform, Post, PostRef, RichText, Visibility
+from crosspost.config import Config, SyncRule
+from crosspost.errors import PlatformError, RateLimitedError
+from crosspost.model import (
+    Limits,
+    Media,
+    MediaKind,
+    Platform,
+    Post,
+    PostKind,
+    PostRef,
+    RichText,
+    Span,
+    SpanKind,
+    Visibility,
+)
 from crosspost.platforms.base import Draft, Page
 from crosspost.platforms.registry import spec
-
-MASTODON_LIMITS = spec(Platform.MASTODON).limits
-
+from crosspost.state import StateStore
+from crosspost.sync.engine import SyncEngine
+from tests.fake_time import FakeTime
 
 if TYPE_CHECKING:
     from _typeshed import SupportsRichComparison
 
-START = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
+T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)  # when the sync world's clock starts
+START = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)  # the first numbered post (`FakePlatform.add`)
+PAGE = 20  # the sync world's page size
+
+
+class SimulatedCrash(BaseException):
+    """The process dies here: nothing after this line of the engine runs."""
+
+
+class FakeClock(FakeTime):
+    def __init__(self, now: float = T0.timestamp()) -> None:
+        super().__init__(now)
 
 
 def png(seed: str) -> bytes:
@@ -29,24 +75,128 @@ def png(seed: str) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + hashlib.sha256(seed.encode()).digest() * 4
 
 
-@dataclass
-class FakePlatform:
-    """Posts listed newest first (by `order`, default created_at) in pages of `page_size`.
+def _ref(account: Account, post_id: str) -> PostRef:
+    url = f"https://{account.platform.value}.example/{account.identity}/{post_id}"
+    return PostRef(account.platform, account.identity, post_id, url)
 
-    `fail_on` maps a call ("page", "media", "post") and its number to an exception to raise, so a
-    test can interrupt a run at any point.
-    """
 
-    account: Account = field(
-        default_factory=lambda: Account("fake", Platform.MASTODON, "alice@fake.example")
+def _tag_spans(text: str) -> tuple[Span, ...]:
+    spans, index = [], 0
+    for word in text.split(" "):
+        if word.startswith("#") and len(word) > 1:
+            spans.append(Span(index, index + len(word), SpanKind.TAG, word[1:]))
+        index += len(word) + 1
+    return tuple(spans)
+
+
+def _mirror(account: Account, post_id: str, draft: Draft, created_at: datetime) -> Post:
+    """The post a target makes of a draft."""
+    return Post(
+        ref=_ref(account, post_id),
+        created_at=draft.created_at or created_at,
+        text=draft.text,
+        kind=PostKind.REPLY if draft.reply_to else PostKind.ORIGINAL,
+        media=draft.media,
+        tags=draft.tags,
+        visibility=draft.visibility,
+        reply_to=draft.reply_to,
+        thread_root=draft.thread_root,
+        origin=draft.origin,
+        raw={"draft_key": draft.idempotency_key},
     )
-    page_size: int = 40
-    posts: dict[str, Post] = field(default_factory=dict)
+
+
+@dataclass
+class Faults:
+    """Faults of one account's publish calls, counted from 1 over the client's lifetime."""
+
+    crash_before: set[int] = field(default_factory=set)  # dies before the post exists
+    crash_after: set[int] = field(default_factory=set)  # dies after it exists, before returning
+    rate_limited: set[int] = field(default_factory=set)  # 429, nothing posted
+    server_error: set[int] = field(default_factory=set)  # 5xx, nothing posted
+    timeout_after: set[int] = field(default_factory=set)  # posted, but the answer is lost
+    fail_when: Callable[[Draft], str | None] = lambda draft: None  # a permanent refusal
+    cap: int | None = None  # posts accepted before a daily cap answers 429
+
+
+@dataclass
+class FakeNetwork:
+    clock: FakeClock = field(default_factory=FakeClock)
+    posts: dict[str, dict[str, Post]] = field(default_factory=dict)  # account -> id -> post
     files: dict[str, bytes] = field(default_factory=dict)  # media URL -> bytes
-    calls: Counter[str] = field(default_factory=Counter)
-    fail_on: dict[tuple[str, int], BaseException] = field(default_factory=dict)
+    ids: Iterator[int] = field(default_factory=lambda: itertools.count(1000))
+    faults: dict[str, Faults] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)  # "account:method" -> count
+
+    def add(
+        self,
+        account: Account,
+        text: str,
+        *,
+        tags: tuple[str, ...] = (),
+        minutes: int = 0,
+        visibility: Visibility = Visibility.PUBLIC,
+        reply_to: Post | None = None,
+        origin: PostRef | None = None,
+    ) -> Post:
+        """A post written by hand on `account`, `minutes` after T0."""
+        post = Post(
+            ref=_ref(account, str(next(self.ids))),
+            created_at=T0 + timedelta(minutes=minutes),
+            text=RichText(text, _tag_spans(text)),
+            kind=PostKind.REPLY if reply_to else PostKind.ORIGINAL,
+            tags=tags,
+            visibility=visibility,
+            reply_to=reply_to.ref if reply_to else None,
+            thread_root=(reply_to.thread_root or reply_to.ref) if reply_to else None,
+            origin=origin,
+        )
+        self.posts.setdefault(account.name, {})[post.ref.id] = post
+        return post
+
+    def of(self, account: str) -> list[Post]:
+        """An account's posts in the order they were written."""
+        return list(self.posts.get(account, {}).values())
+
+    def mirrors_of(self, account: str, source: Post) -> list[Post]:
+        return [p for p in self.of(account) if p.origin and p.origin.key == source.ref.key]
+
+
+def _default_account() -> Account:
+    return Account("fake", Platform.MASTODON, "alice@fake.example")
+
+
+@dataclass(eq=False)
+class FakePlatform:
+    """One account on a network. Posts are listed newest first (by `order`, by default
+    created_at then id) in pages of `page_size`; `signed_in=False` reads as the public
+    (followers-only posts are not listed). `server` is what the server allows (by default the
+    platform's limits). `calls` counts this client's calls by method name."""
+
+    account: Account = field(default_factory=_default_account)
+    network: FakeNetwork = field(default_factory=FakeNetwork)
+    page_size: int = 40
     order: Callable[[Post], SupportsRichComparison] | None = None
-    signed_in: bool = True  # False: reads as the public (followers-only posts are not listed)
+    signed_in: bool = True
+    server: Limits | None = None
+    fail_on: dict[tuple[str, int], BaseException] = field(default_factory=dict)
+    calls: Counter[str] = field(default_factory=Counter)
+    publishes: int = field(default=0, init=False)
+    accepted: int = field(default=0, init=False)
+
+    @property
+    def posts(self) -> dict[str, Post]:
+        return self.network.posts.setdefault(self.account.name, {})
+
+    @property
+    def files(self) -> dict[str, bytes]:
+        return self.network.files
+
+    @property
+    def faults(self) -> Faults:
+        return self.network.faults.setdefault(self.account.name, Faults())
+
+    # --- writing the account's posts by hand (numbered, an hour apart from START) ------------
 
     def add(
         self,
@@ -77,15 +227,17 @@ class FakePlatform:
         for number in range(count):
             self.add(number, media=1 if media_every and number % media_every == 0 else 0)
 
-    def edit(self, post_id: str, text: str) -> None:
+    def revise(self, post_id: str, text: str) -> None:
+        """The author edits a post (five minutes after writing it)."""
         post = self.posts[post_id]
         self.posts[post_id] = post.with_changes(
             text=RichText(text), edited_at=post.created_at + timedelta(minutes=5)
         )
 
-    def _tick(self, call: str) -> None:
-        self.calls[call] += 1
-        error = self.fail_on.pop((call, self.calls[call]), None)
+    def _tick(self, method: str) -> None:
+        self.calls[method] += 1
+        self.network.calls[f"{self.account.name}:{method}"] += 1
+        error = self.fail_on.pop((method, self.calls[method]), None)
         if error is not None:
             raise error
 
@@ -94,16 +246,17 @@ class FakePlatform:
         visible = [p for p in self.posts.values() if self.sees(p.visibility)]
         return sorted(visible, key=key, reverse=True)
 
-    # --- PlatformClient --------------------------------------------------------------------------
+    # --- PlatformClient ------------------------------------------------------------------------
 
     def limits(self) -> Limits:
-        return MASTODON_LIMITS
+        self._tick("limits")
+        return self.server or spec(self.account.platform).limits
 
     def sees(self, visibility: Visibility) -> bool:
         return self.signed_in or visibility in (Visibility.PUBLIC, Visibility.UNLISTED)
 
     def fetch_page(self, cursor: str | None = None) -> Page:
-        self._tick("page")
+        self._tick("fetch_page")
         listing = self._listing()
         start = int(cursor or 0)
         chunk = listing[start : start + self.page_size]
@@ -111,22 +264,331 @@ class FakePlatform:
         return Page(tuple(chunk), str(start + self.page_size) if more else None)
 
     def fetch_post(self, ref: PostRef) -> Post | None:
-        self._tick("post")
+        self._tick("fetch_post")
         post = self.posts.get(ref.id)
         return post if post is not None and self.sees(post.visibility) else None
 
     def fetch_media(self, media: Media) -> bytes:
-        self._tick("media")
+        self._tick("fetch_media")
         data = self.files.get(media.url or "")
         if data is None:
             raise PlatformError(f"media {media.url} is gone (404)")
         return data
 
     def publish(self, draft: Draft) -> PostRef:
-        raise NotImplementedError
+        self._tick("publish")
+        self.publishes += 1
+        n, faults = self.publishes, self.faults
+        if n in faults.crash_before:
+            raise SimulatedCrash(f"crash before publish #{n}")
+        if n in faults.rate_limited:
+            raise RateLimitedError("429 Too Many Requests", retry_after=120.0)
+        if n in faults.server_error:
+            raise PlatformError("503 Service Unavailable")
+        refusal = faults.fail_when(draft)
+        if refusal:
+            raise PlatformError(refusal)
+        if faults.cap is not None and self.accepted >= faults.cap:
+            raise RateLimitedError("daily posting cap reached", retry_after=86400.0)
+        if draft.reply_to is not None and draft.reply_to.id not in self.posts:
+            raise PlatformError(f"reply parent {draft.reply_to.id} does not exist")
+        self.accepted += 1
+        now = datetime.fromtimestamp(self.network.clock(), UTC)
+        post = _mirror(self.account, str(next(self.network.ids)), draft, now)
+        self.posts[post.ref.id] = post
+        if n in faults.crash_after:
+            raise SimulatedCrash(f"crash after publish #{n}")
+        if n in faults.timeout_after:
+            raise PlatformError("timed out waiting for the answer")
+        return post.ref
 
     def find_published(self, draft: Draft) -> PostRef | None:
+        """Like Mastodon: same origin marker and same reply parent among the latest posts."""
+        self._tick("find_published")
+        parent = draft.reply_to.id if draft.reply_to else None
+        for post in reversed(self.network.of(self.account.name)):
+            same_parent = (post.reply_to.id if post.reply_to else None) == parent
+            if draft.origin is not None and post.origin == draft.origin and same_parent:
+                return post.ref
         return None
 
     def delete(self, ref: PostRef) -> None:
+        self._tick("delete")
         self.posts.pop(ref.id, None)
+
+
+class FakeMastodon(FakePlatform):
+    """What the Mastodon adapter declares beyond PlatformClient: the server's own limits
+    (HasServerLimits), of which `limits()` keeps room for the origin marker its text ends with,
+    and edits in place (CanEdit)."""
+
+    def server_limits(self) -> Limits:
+        return self.server or spec(self.account.platform).limits
+
+    def limits(self) -> Limits:
+        self._tick("limits")
+        return spec(Platform.MASTODON).reserve_marker(self.server_limits())
+
+    def edit(self, ref: PostRef, draft: Draft) -> PostRef:
+        self._tick("edit")
+        if ref.id in self.posts:
+            self.posts[ref.id] = self.posts[ref.id].with_changes(text=draft.text)
+        return ref
+
+
+ACCOUNTS = {
+    "art": Account("art", Platform.TUMBLR, "art"),
+    "sky": Account("sky", Platform.BLUESKY, "alice.test"),
+    "masto": Account("masto", Platform.MASTODON, "alice@masto.test"),
+}
+
+
+def make_config(*rules: SyncRule) -> Config:
+    return Config(path=None, accounts=dict(ACCOUNTS), rules=rules)
+
+
+@dataclass
+class World:
+    """A network, its clients (one per account, kept across runs like a server) and a state."""
+
+    network: FakeNetwork = field(default_factory=FakeNetwork)
+    state: StateStore | None = None
+    clients: dict[str, FakePlatform] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.state is None:
+            self.state = StateStore(":memory:", clock=self.network.clock)
+
+    @property
+    def store(self) -> StateStore:
+        assert self.state is not None
+        return self.state
+
+    def client(self, account: Account, writing: bool = False) -> FakePlatform:
+        if account.name not in self.clients:
+            kind = FakeMastodon if account.platform is Platform.MASTODON else FakePlatform
+            self.clients[account.name] = kind(account, self.network, page_size=PAGE)
+        return self.clients[account.name]
+
+    def add(self, name: str, text: str, **options: Any) -> Post:
+        return self.network.add(ACCOUNTS[name], text, **options)
+
+
+# --- the same world on disk, shared by processes (the SIGKILL tests) ---------------------------
+#
+# `world.sqlite3` holds every account's posts; `state.sqlite3` is the engine's real ledger. Each
+# publish is one SQLite transaction, so a SIGKILL leaves a post either made or not, as on a
+# server. The two targets dedup like the real platforms (DESIGN.md, Dedup):
+#
+# - `masto` (Mastodon-like) honours the Idempotency-Key: a publish with a key already used answers
+#   the post made the first time (Mastodon keeps keys about an hour; here, for ever);
+# - `tumb` (Tumblr-like) has no key: every publish makes a post; only the engine's marker lookup
+#   (`find_published`: `source_url` = the source URL with the publish's key as fragment, among
+#   the latest posts) keeps a retry from posting twice.
+#
+# LATENCY (seconds) is the network's: each publish waits that long before the post exists and
+# again before the answer arrives, so a kill lands as often in the window a real server leaves
+# (posted, answer not yet back) as elsewhere.
+
+WORLD = "world.sqlite3"
+STATE = "state.sqlite3"
+SEARCH_WINDOW = 50  # posts the Tumblr-like marker lookup reads, like the adapter's
+DISK_ACCOUNTS = {
+    "src": Account("src", Platform.TUMBLR, "src"),
+    "masto": Account("masto", Platform.MASTODON, "alice@masto.test"),
+    "tumb": Account("tumb", Platform.TUMBLR, "mirror"),
+}
+DISK_RULE = SyncRule(
+    name="xp", source="src", targets=("masto", "tumb"), include_tags=("crosspost",)
+)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS posts (
+    seq       INTEGER PRIMARY KEY AUTOINCREMENT,
+    account   TEXT NOT NULL,
+    id        TEXT NOT NULL,
+    post      TEXT NOT NULL,
+    origin    TEXT,           -- the source post's key (the marker, read by the checks)
+    marker    TEXT,           -- what find_published looks for
+    idem_key  TEXT,           -- Idempotency-Key, where the platform honours one
+    draft_key TEXT            -- the draft's key, for the checks only (no lookup reads it)
+);
+CREATE INDEX IF NOT EXISTS posts_account ON posts (account, seq);
+"""
+
+
+def connect(folder: Path) -> sqlite3.Connection:
+    db = sqlite3.connect(folder / WORLD, isolation_level=None, timeout=30.0)
+    # A SIGKILL loses nothing a committed transaction wrote (the OS keeps the pages), so the
+    # world needs no fsync; only a power cut would, and that is not what these tests simulate.
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA synchronous = OFF")
+    db.executescript(_SCHEMA)
+    return db
+
+
+def _insert(db: sqlite3.Connection, account: Account, post: Post, **columns: str | None) -> None:
+    db.execute(
+        "INSERT INTO posts (account, id, post, origin, marker, idem_key, draft_key) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            account.name,
+            post.ref.id,
+            json.dumps(post.to_json()),
+            columns.get("origin"),
+            columns.get("marker"),
+            columns.get("idem_key"),
+            columns.get("draft_key"),
+        ),
+    )
+
+
+def add_source(db: sqlite3.Connection, text: str, *, tags: tuple[str, ...], minutes: int) -> Post:
+    """A post written by hand on the source account."""
+    account = DISK_ACCOUNTS["src"]
+    number = db.execute("SELECT COUNT(*) FROM posts WHERE account = 'src'").fetchone()[0]
+    post = Post(
+        ref=_ref(account, f"s{number + 1}"),
+        created_at=T0 + timedelta(minutes=minutes),
+        text=RichText(text, _tag_spans(text)),
+        tags=tags,
+    )
+    _insert(db, account, post)
+    return post
+
+
+def posts_of(db: sqlite3.Connection, account: str) -> list[tuple[Post, str | None]]:
+    """(post, draft key) of an account, oldest first."""
+    rows = db.execute(
+        "SELECT post, draft_key FROM posts WHERE account = ? ORDER BY seq", (account,)
+    )
+    return [(Post.from_json(json.loads(post)), key) for post, key in rows]
+
+
+class DiskPlatform:
+    """One account's client on the world on disk; `masto` honours Idempotency-Key."""
+
+    def __init__(self, account: Account, db: sqlite3.Connection, latency: float = 0.0) -> None:
+        self.account, self.db, self.latency = account, db, latency
+        self.honours_key = account.platform is Platform.MASTODON
+
+    def limits(self) -> Limits:
+        return spec(self.account.platform).limits
+
+    def sees(self, visibility: Visibility) -> bool:
+        return True
+
+    def _posts(self, limit: int, offset: int) -> list[Post]:
+        rows = self.db.execute(
+            "SELECT post FROM posts WHERE account = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+            (self.account.name, limit, offset),
+        )
+        return [Post.from_json(json.loads(row[0])) for row in rows]
+
+    def fetch_page(self, cursor: str | None = None) -> Page:
+        start = int(cursor or 0)
+        posts = self._posts(limit=PAGE + 1, offset=start)
+        more = len(posts) > PAGE
+        return Page(tuple(posts[:PAGE]), str(start + PAGE) if more else None)
+
+    def fetch_post(self, ref: PostRef) -> Post | None:
+        row = self.db.execute(
+            "SELECT post FROM posts WHERE account = ? AND id = ?", (self.account.name, ref.id)
+        ).fetchone()
+        return None if row is None else Post.from_json(json.loads(row[0]))
+
+    def _marker(self, draft: Draft) -> str | None:
+        if draft.origin is None or not draft.origin.url:
+            return None
+        if self.honours_key:  # Mastodon: the origin's URL in the text, and the reply parent
+            parent = draft.reply_to.id if draft.reply_to else ""
+            return f"{draft.origin.url} {parent}"
+        return f"{draft.origin.url}#{draft.idempotency_key}"  # Tumblr: source_url
+
+    def publish(self, draft: Draft) -> PostRef:
+        self._travel()
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            ref = self._publish(draft)
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self._travel()
+        return ref
+
+    def _travel(self) -> None:
+        if self.latency:
+            time.sleep(self.latency)  # the child's simulated network; tests never get here
+
+    def _publish(self, draft: Draft) -> PostRef:
+        if self.honours_key:
+            row = self.db.execute(
+                "SELECT id FROM posts WHERE account = ? AND idem_key = ?",
+                (self.account.name, draft.idempotency_key),
+            ).fetchone()
+            if row is not None:
+                return _ref(self.account, row[0])
+        if draft.reply_to is not None and self.fetch_post(draft.reply_to) is None:
+            raise PlatformError(f"reply parent {draft.reply_to.id} does not exist")
+        number = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM posts").fetchone()[0]
+        post = _mirror(self.account, f"p{number + 1}", draft, T0)
+        _insert(
+            self.db,
+            self.account,
+            post,
+            origin=draft.origin.key if draft.origin else None,
+            marker=self._marker(draft),
+            idem_key=draft.idempotency_key if self.honours_key else None,
+            draft_key=draft.idempotency_key,
+        )
+        return post.ref
+
+    def find_published(self, draft: Draft) -> PostRef | None:
+        marker = self._marker(draft)
+        if marker is None:
+            return None
+        row = self.db.execute(
+            "SELECT id FROM (SELECT id, marker FROM posts WHERE account = ? "
+            "ORDER BY seq DESC LIMIT ?) WHERE marker = ?",
+            (self.account.name, SEARCH_WINDOW, marker),
+        ).fetchone()
+        return None if row is None else _ref(self.account, row[0])
+
+    def delete(self, ref: PostRef) -> None:
+        self.db.execute(
+            "DELETE FROM posts WHERE account = ? AND id = ?", (self.account.name, ref.id)
+        )
+
+    def fetch_media(self, media: Media) -> bytes:
+        return b""
+
+
+def sync_on_disk(folder: Path, *, ready: bool = False, latency: float = 0.0) -> None:
+    """One `crosspost sync` of the world in `folder`, holding the run lock like the CLI."""
+    config = Config(path=None, accounts=DISK_ACCOUNTS, rules=(DISK_RULE,))
+    with closing(connect(folder)) as db, StateStore(folder / STATE) as state:
+
+        def clients(account: Account, writing: bool) -> DiskPlatform:
+            return DiskPlatform(account, db, latency)
+
+        # No posting caps: 200 rounds post more than Tumblr's 250 a day (tests/test_migrate.py
+        # tests the caps); here every rerun must finish.
+        engine = SyncEngine(config, state, clients, caps={})
+        if ready:
+            print("ready", flush=True)
+        with state.lock():
+            engine.run()
+
+
+def ledger(folder: Path) -> Iterator[tuple[str, str, int, str, str | None]]:
+    """(source key, target, chunk, status, target post key) of every ledger entry."""
+    with closing(sqlite3.connect(folder / STATE)) as db:
+        yield from db.execute(
+            "SELECT source_key, target, chunk, status, target_key FROM mirrors ORDER BY rowid"
+        )
+
+
+if __name__ == "__main__":
+    folder, latency = Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
+    sync_on_disk(folder, ready=True, latency=latency)

@@ -58,7 +58,7 @@ def test_a_full_backup_costs_one_list_call_per_page(tmp_path: Path) -> None:
     fake.add_many(205, media_every=10)
     result = backup(fake, tmp_path)
     assert result.complete
-    assert fake.calls["page"] == math.ceil(205 / 40)
+    assert fake.calls["fetch_page"] == math.ceil(205 / 40)
     assert result.counts["new"] == 205
     assert result.counts["media_downloaded"] == 21
     saved = account(tmp_path, fake)
@@ -81,7 +81,7 @@ def test_an_incremental_run_with_nothing_new_costs_one_call(tmp_path: Path) -> N
     backup(fake, tmp_path)
     fake.calls.clear()
     result = backup(fake, tmp_path)
-    assert fake.calls == {"page": 1}
+    assert fake.calls == {"fetch_page": 1}
     assert result.counts["new"] == 0
     assert result.counts["list_calls"] == 1
 
@@ -96,7 +96,7 @@ def test_new_posts_are_picked_up_and_the_rest_is_not_reread(tmp_path: Path) -> N
     result = backup(fake, tmp_path)
     assert result.counts["new"] == 50
     # Two pages hold the 50 new posts; a third finishes the re-read window of one page.
-    assert fake.calls["page"] == 3
+    assert fake.calls["fetch_page"] == 3
     assert len(list(account(tmp_path, fake).iter_post_ids())) == 350
 
 
@@ -104,8 +104,8 @@ def test_edits_inside_the_window_are_caught(tmp_path: Path) -> None:
     fake = FakePlatform()
     fake.add_many(100)
     backup(fake, tmp_path)
-    fake.edit("000098", "edited within the window")  # 1 hour before the newest
-    fake.edit("000010", "edited long ago: only --full sees it")
+    fake.revise("000098", "edited within the window")  # 1 hour before the newest
+    fake.revise("000010", "edited long ago: only --full sees it")
     result = backup(fake, tmp_path)
     assert result.counts["updated"] == 1
     saved = account(tmp_path, fake)
@@ -125,7 +125,7 @@ def test_full_marks_deleted_posts_and_keeps_them(tmp_path: Path) -> None:
     fake.calls.clear()
     result = backup(fake, tmp_path, full=True)
     assert result.counts["deleted"] == 2
-    assert fake.calls["post"] == 2  # each absence confirmed before marking
+    assert fake.calls["fetch_post"] == 2  # each absence confirmed before marking
     saved = account(tmp_path, fake)
     gone = saved.load_post("000005")
     assert gone is not None
@@ -173,7 +173,10 @@ def test_a_public_reader_never_marks_private_posts_deleted(tmp_path: Path) -> No
     assert any("not checked for deletion" in note for note in progress.notes)
 
 
-@pytest.mark.parametrize(("call", "number"), [("page", 2), ("page", 4), ("media", 3), ("media", 9)])
+@pytest.mark.parametrize(
+    ("call", "number"),
+    [("fetch_page", 2), ("fetch_page", 4), ("fetch_media", 3), ("fetch_media", 9)],
+)
 def test_an_interrupted_run_resumes_to_the_same_snapshot(
     tmp_path: Path, call: str, number: int
 ) -> None:
@@ -194,7 +197,7 @@ def test_an_interrupted_run_resumes_to_the_same_snapshot(
     assert result.resumed
     assert result.complete
     assert snapshot(tmp_path / "a") == snapshot(tmp_path / "b")
-    assert fake.calls["page"] <= 5 - manifest.run.pages + 1  # continued, not started over
+    assert fake.calls["fetch_page"] <= 5 - manifest.run.pages + 1  # continued, not started over
     assert not list((tmp_path / "b").rglob("*.tmp"))
 
 
@@ -204,7 +207,7 @@ def test_an_interrupted_full_run_still_marks_deletions(tmp_path: Path) -> None:
     backup(fake, tmp_path)
     del fake.posts["000001"]
     fake.calls.clear()
-    fake.fail_on[("page", 2)] = RuntimeError("connection dropped")
+    fake.fail_on[("fetch_page", 2)] = RuntimeError("connection dropped")
     # An error the adapter did not name becomes a PlatformError saying what failed.
     with pytest.raises(PlatformError, match="connection dropped"):
         backup(fake, tmp_path, full=True)
@@ -231,7 +234,7 @@ def test_a_media_failure_is_recorded_not_fatal(tmp_path: Path) -> None:
     # Gone media are not asked for again by incremental runs (only --full asks).
     fake.calls.clear()
     backup(fake, tmp_path)
-    assert fake.calls["media"] == 0
+    assert fake.calls["fetch_media"] == 0
 
 
 def test_truncated_media_is_refused_and_retried_later(tmp_path: Path) -> None:
@@ -258,7 +261,7 @@ def test_no_media_then_media_fetches_what_was_skipped(tmp_path: Path) -> None:
     fake = FakePlatform()
     fake.add_many(30, media_every=3)
     backup(fake, tmp_path, media=False)
-    assert fake.calls["media"] == 0
+    assert fake.calls["fetch_media"] == 0
     assert not (account(tmp_path, fake).folder / "media").exists()
     result = backup(fake, tmp_path)
     assert result.counts["media_downloaded"] == 10
@@ -291,7 +294,7 @@ def test_hostile_media_urls_mimes_and_ids_stay_inside(tmp_path: Path) -> None:
 def test_a_rate_limit_stops_cleanly_and_the_same_call_resumes(tmp_path: Path) -> None:
     fake = FakePlatform()
     fake.add_many(200)
-    fake.fail_on[("page", 3)] = RateLimitedError("posts: rate limited", retry_after=900)
+    fake.fail_on[("fetch_page", 3)] = RateLimitedError("posts: rate limited", retry_after=900)
     progress = RecordingProgress()
     result = backup(fake, tmp_path, progress)
     assert not result.complete
@@ -311,7 +314,7 @@ def test_a_rate_limit_stops_cleanly_and_the_same_call_resumes(tmp_path: Path) ->
 def test_a_rate_limit_on_media_stops_and_leaves_them_for_the_next_run(tmp_path: Path) -> None:
     fake = FakePlatform()
     fake.add_many(100, media_every=2)
-    fake.fail_on[("media", 5)] = RateLimitedError("fetch media: rate limited", retry_after=60)
+    fake.fail_on[("fetch_media", 5)] = RateLimitedError("fetch media: rate limited", retry_after=60)
     result = backup(fake, tmp_path, workers=1)
     assert result.stopped is not None
     result = backup(fake, tmp_path)
@@ -327,7 +330,7 @@ def test_since_skips_older_posts_and_stops_early(tmp_path: Path) -> None:
     since = START + timedelta(hours=350)
     result = backup(fake, tmp_path, since=since)
     assert result.counts["new"] == 50
-    assert fake.calls["page"] == 2
+    assert fake.calls["fetch_page"] == 2
 
 
 def test_out_of_order_keys_are_not_mistaken_for_the_end(tmp_path: Path) -> None:

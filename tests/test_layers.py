@@ -140,6 +140,112 @@ def test_click_is_never_imported_directly() -> None:
             assert module.split(".")[0] != "click", f"{path}:{line}: use typer, not click"
 
 
+def module_name(path: Path, root: Path) -> str:
+    """`crosspost/sync/engine.py` -> `crosspost.sync.engine`; a package's `__init__.py` is the
+    package."""
+    parts = path.relative_to(root).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, root: Path, known: set[str]) -> set[str]:
+    """The modules of `known` a file imports, wherever the import sits (in a function too).
+    `from a import b` names `a.b` when that is a module, else `a`; relative imports resolved."""
+    package = module_name(path, root).split(".")
+    if path.name != "__init__.py":
+        package = package[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = ".".join(package[: len(package) - node.level + 1]) if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            names = {f"{module}.{alias.name}" for alias in node.names}
+            found |= names & known
+            if names - known:  # a name defined in `module` itself
+                found.add(module)
+    return found & known
+
+
+def import_graph(root: Path, package: str = "crosspost") -> dict[str, set[str]]:
+    """module -> the project modules it imports, over every .py file of the package."""
+    files = {module_name(p, root): p for p in sorted((root / package).rglob("*.py"))}
+    return {name: imported_modules(path, root, set(files)) - {name} for name, path in files.items()}
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The cycles (a -> b -> ... -> a) among modules that import each other: Tarjan's strongly
+    connected components, then the shortest way round through each module of a component."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    groups: list[set[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for child in sorted(graph[node]):
+            if child not in index:
+                visit(child)
+                low[node] = min(low[node], low[child])
+            elif child in stack:
+                low[node] = min(low[node], index[child])
+        if low[node] == index[node]:
+            group: set[str] = set()
+            while node not in group:
+                group.add(stack.pop())
+            if len(group) > 1:
+                groups.append(group)
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    cycles: list[list[str]] = []
+    for group in groups:
+        for start in sorted(group):
+            cycle = _shortest_cycle(graph, group, start)
+            first = cycle.index(min(cycle))
+            rotated = [*cycle[first:-1], *cycle[:first], cycle[first]]
+            if rotated not in cycles:
+                cycles.append(rotated)
+    return cycles
+
+
+def _shortest_cycle(graph: dict[str, set[str]], group: set[str], start: str) -> list[str]:
+    paths = {start: [start]}
+    queue = [start]
+    while queue:
+        node = queue.pop(0)
+        for child in sorted(graph[node] & group):
+            if child == start:
+                return [*paths[node], start]
+            if child not in paths:
+                paths[child] = [*paths[node], child]
+                queue.append(child)
+    raise AssertionError(f"no cycle through {sorted(group)}")
+
+
+def test_no_import_cycles() -> None:
+    cycles = import_cycles(import_graph(PROJECT_ROOT))
+    assert not cycles, "import cycles (imports inside functions count):\n" + "\n".join(
+        " -> ".join(cycle) for cycle in cycles
+    )
+
+
+def test_the_cycle_checker_sees_a_cycle_hidden_in_a_function(tmp_path: Path) -> None:
+    package = tmp_path / "crosspost"
+    (package / "sync").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sync" / "__init__.py").write_text("")
+    (package / "sync" / "engine.py").write_text("from . import helper\n")
+    (package / "sync" / "helper.py").write_text(
+        "def go():\n    from crosspost.sync.engine import Engine\n"
+    )
+    (package / "top.py").write_text("from crosspost.sync.helper import go\n")
+    cycles = import_cycles(import_graph(tmp_path))
+    assert cycles == [["crosspost.sync.engine", "crosspost.sync.helper", "crosspost.sync.engine"]]
+
+
 def test_the_checker_sees_a_bad_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from crosspost.cli import app\nimport typer\n")

@@ -123,7 +123,7 @@ def test_an_incremental_run_still_stops_after_one_page(tmp_path: Path) -> None:
     again = run_backup(fake, BackupStore(tmp_path), now=lambda: NOW)
     assert again.complete
     assert again.counts["new"] == 0
-    assert fake.calls["page"] == 1
+    assert fake.calls["fetch_page"] == 1
 
 
 def test_a_record_that_breaks_the_converter_stops_the_run_with_a_clear_error(

@@ -12,7 +12,7 @@ from crosspost.state import StateStore
 from crosspost.sync import MigrateOptions, RuleReport, StopSignal, SyncEngine, migrate
 from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
 from crosspost.sync.migrate import migrate_until_done
-from tests.sync_fakes import ACCOUNTS, T0, Faults, World, make_config
+from tests.fake_platform import ACCOUNTS, T0, Faults, World, make_config
 
 
 def engine(world: World, caps: Caps = DEFAULT_CAPS) -> SyncEngine:

@@ -14,7 +14,7 @@ import pytest
 from crosspost.config import SyncRule
 from crosspost.state import StateStore
 from crosspost.sync import SyncEngine
-from tests.sync_fakes import FakeNetwork, Faults, SimulatedCrash, World, make_config
+from tests.fake_platform import FakeNetwork, Faults, SimulatedCrash, World, make_config
 
 RULE = SyncRule(name="xp", source="art", targets=("masto", "sky"), include_tags=("crosspost",))
 THREAD = " ".join(f"word{n}" for n in range(270))  # 5 chunks on Mastodon, more on Bluesky

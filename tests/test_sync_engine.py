@@ -8,7 +8,7 @@ from crosspost.config import SyncRule
 from crosspost.model import Visibility
 from crosspost.sync import SyncEngine
 from crosspost.sync.report import SyncReport
-from tests.sync_fakes import Faults, World, make_config
+from tests.fake_platform import Faults, World, make_config
 
 RULE = SyncRule(
     name="xp",

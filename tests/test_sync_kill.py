@@ -1,7 +1,7 @@
 """200 sync runs killed with SIGKILL at random points, each followed by a rerun (issue 8).
 
 Each round adds a few posts to the source (tagged or not, some long enough for a thread), starts
-`python -m tests.sync_world DIR` against the shared world on disk, kills it with SIGKILL after a
+`python -m tests.fake_platform DIR` against the shared world on disk, kills it with SIGKILL after a
 random delay (seeded: `KILL_SEED` reproduces a failure), reruns the sync to completion and checks
 the invariant: every selected source post is on every target exactly once (each thread chunk
 once, in order), nothing unselected was posted, and the ledger names exactly what the targets
@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fake_platform import add_source, connect, ledger, posts_of, sync_on_disk
 from tests.fixtures import PROJECT_ROOT
-from tests.sync_world import add_source, connect, ledger, posts_of, run
 
 ROUNDS = int(os.environ.get("KILL_ROUNDS", "200"))
 SEED = int(os.environ.get("KILL_SEED", "8"))
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 def start_child(folder: Path) -> subprocess.Popen[str]:
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.sync_world", str(folder), str(LATENCY)],
+        [sys.executable, "-m", "tests.fake_platform", str(folder), str(LATENCY)],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -126,7 +126,7 @@ def test_200_sigkills_at_random_points_each_followed_by_a_rerun(tmp_path: Path) 
         delay = rng.uniform(0, 1.5 * window)
         if kill_at_random(tmp_path, delay):
             killed[interrupted(tmp_path)] += 1
-        run(tmp_path)  # the rerun
+        sync_on_disk(tmp_path)  # the rerun
         try:
             check(tmp_path)
         except AssertionError as error:

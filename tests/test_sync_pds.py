@@ -17,7 +17,7 @@ import pytest
 from crosspost.state import StateStore
 from tests.bluesky_pds import PdsAccount, local_pds, pds_account
 from tests.cli_helpers import run_cli
-from tests.sync_fakes import SimulatedCrash
+from tests.fake_platform import SimulatedCrash
 from tests.tumblr_server import CONSUMER, USER, TumblrServer, running
 
 __all__ = ["local_pds", "pds_account"]

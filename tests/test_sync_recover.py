@@ -7,7 +7,7 @@ import itertools
 from crosspost.config import SyncRule
 from crosspost.state import StateStore
 from crosspost.sync import RuleReport, StopSignal, SyncEngine, parse_interval, rebuild_ledger, watch
-from tests.sync_fakes import FakeClock, World, make_config
+from tests.fake_platform import FakeClock, World, make_config
 
 RULE = SyncRule(name="xp", source="art", targets=("masto", "sky"), include_tags=("crosspost",))
 THREAD = " ".join(f"word{n}" for n in range(270))
@@ -27,7 +27,7 @@ def test_rebuild_ledger_from_markers_gives_the_same_ledger() -> None:
     assert len(before) > 7
     world.state = StateStore(":memory:", clock=world.network.clock)  # the ledger is lost
     report = RuleReport("xp")
-    rebuild_ledger(engine(world), RULE, report)
+    rebuild_ledger(engine(world).context, RULE, report)
     assert world.store.dump() == before
     again = engine(world).run()
     assert again.published == 0
@@ -61,8 +61,8 @@ def test_edits_reach_mastodon_and_deletes_reach_every_target() -> None:
     gone = world.add("art", "to be deleted", tags=("crosspost",), minutes=1)
     engine(world, rule).run()
     posts = world.network.posts["art"]
-    posts[0] = keep.with_changes(text=keep.text.__class__("second version"))
-    posts.remove(gone)
+    posts[keep.ref.id] = keep.with_changes(text=keep.text.__class__("second version"))
+    del posts[gone.ref.id]
     report = engine(world, rule).run().rules[0]
     assert (report.edited, report.deleted) == (1, 2)
     assert [p.text.text for p in world.network.of("masto")] == ["second version"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from crosspost.backup.media import DEFAULT_WORKERS
-from crosspost.platforms.base import PlatformClient
+from crosspost.platforms.base import HasStableId, PlatformClient
 
 DEFAULT_EDIT_WINDOW = timedelta(days=2)
 
@@ -59,7 +59,7 @@ class BackupResult:
 
 
 def account_folder_name(client: PlatformClient) -> str:
-    """The folder of an account: its identity; on Bluesky its DID (stable across handle
-    changes, and what a repo.car export names, so imports and backups share one folder)."""
-    did = getattr(client, "did", None)
-    return did if isinstance(did, str) and did.startswith("did:") else client.account.identity
+    """The folder of an account: its stable id where the client knows one (on Bluesky the DID,
+    which survives handle changes and is what a repo.car export names, so imports and backups
+    share one folder), else its identity."""
+    return client.stable_id() if isinstance(client, HasStableId) else client.account.identity

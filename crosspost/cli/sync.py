@@ -164,7 +164,7 @@ def _rebuild(engine: SyncEngine, config: Config, rule_name: str | None) -> None:
     rules = [config.rule(rule_name)] if rule_name else list(config.rules)
     for rule in rules:
         report = RuleReport(rule.name)
-        rebuild(engine, rule, report)
+        rebuild(engine.context, rule, report)
         typer.echo(
             f"{rule.name}: {report.seen} source posts read, {report.reconciled} mirrors "
             "found and recorded"

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, overload
+from typing import Any, Protocol, overload, runtime_checkable
 
 from crosspost.accounts import Account
 from crosspost.model import Limits, LinkCard, Media, Post, PostRef, RichText, Visibility
@@ -164,6 +164,42 @@ class PlatformClient(Protocol):
     def fetch_media(self, media: Media) -> bytes:
         """The bytes of one media item."""
         ...
+
+
+# Optional abilities: a client declares one by having the method; the engines ask with
+# `isinstance(client, CanEdit)`, never by probing for an attribute name or a platform.
+
+
+@runtime_checkable
+class CanEdit(Protocol):
+    """Edits a published post in place, keeping its replies, boosts and URL (Mastodon's
+    statuses/:id PUT). Clients without it leave a mirror as it is when its source is edited."""
+
+    def edit(self, ref: PostRef, draft: Draft) -> PostRef: ...
+
+
+@runtime_checkable
+class HasServerLimits(Protocol):
+    """Reads the limits the server itself states. `limits()` is then the room a fitted post
+    may use, which can be less (what the adapter adds to every post, such as a marker)."""
+
+    def server_limits(self) -> Limits: ...
+
+
+@runtime_checkable
+class HasRepoExport(Protocol):
+    """Downloads the whole account as the platform's own export file (a Bluesky repo CAR);
+    with `since` (the revision of an earlier download) only what changed after it."""
+
+    def fetch_repo(self, since: str | None = None) -> bytes: ...
+
+
+@runtime_checkable
+class HasStableId(Protocol):
+    """Knows the account's permanent id, which survives a change of its handle or name (a
+    Bluesky DID): backups are kept under it, as the platform's export files name it."""
+
+    def stable_id(self) -> str: ...
 
 
 def stable_digest(key: str, size: int = 16) -> str:

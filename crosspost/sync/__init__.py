@@ -1,6 +1,7 @@
 """The sync engine: rules -> plan -> idempotent publish -> ledger; migrate reuses it."""
 
-from crosspost.sync.engine import Backoff, ClientFactory, Publishing, StopSignal, SyncEngine
+from crosspost.sync.context import Backoff, ClientFactory, Publishing, StopSignal, SyncContext
+from crosspost.sync.engine import SyncEngine
 from crosspost.sync.migrate import MigrateOptions, migrate
 from crosspost.sync.recover import adopt_existing, rebuild_ledger
 from crosspost.sync.report import RuleReport, SyncReport
@@ -13,6 +14,7 @@ __all__ = [
     "Publishing",
     "RuleReport",
     "StopSignal",
+    "SyncContext",
     "SyncEngine",
     "SyncReport",
     "adopt_existing",

@@ -16,58 +16,31 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from crosspost.accounts import Account
 from crosspost.config import Config, SyncRule
 from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.model import Limits, Post, PostRef
-from crosspost.platforms.base import Draft, PlatformClient
+from crosspost.platforms.base import Draft, HasServerLimits, PlatformClient
 from crosspost.progress import NoProgress, Progress
 from crosspost.state import LedgerEntry, MirrorStatus, StateStore
 from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
-from crosspost.sync.plan import (
-    TargetPlan,
-    describe,
-    link_draft,
-    placeholder_ref,
-    plan_target,
-    with_key_time,
+from crosspost.sync.context import (
+    DEFAULT_BACKOFF,
+    DEFAULT_PUBLISHING,
+    Backoff,
+    ClientFactory,
+    Publishing,
+    StopSignal,
+    SyncContext,
 )
+from crosspost.sync.plan import TargetPlan, describe, link_draft, placeholder_ref
+from crosspost.sync.propagate import propagate
+from crosspost.sync.recover import adopt_existing
 from crosspost.sync.report import RuleReport, SyncReport
 from crosspost.sync.select import skip_reason, visible_on
 
-ClientFactory = Callable[[Account, bool], PlatformClient]  # (account, for_writing) -> client
-
-
-class StopSignal:
-    """Set by a signal handler (or a test); the engine stops after the current post."""
-
-    def __init__(self) -> None:
-        self.requested = False
-
-    def request(self, *args: object) -> None:
-        self.requested = True
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Seconds before a failed post is tried again: base * 2^(attempts - 1), at most `cap`."""
-
-    base: float = 300.0
-    cap: float = 86_400.0
-
-    def delay(self, attempts: int) -> float:
-        return float(min(self.base * 2 ** max(attempts - 1, 0), self.cap))
-
-
-@dataclass(frozen=True, slots=True)
-class Publishing:
-    """How drafts are made for a run: migration keeps dates and may add a line."""
-
-    backdate: bool = False
-    date_line: Callable[[Post, Limits], Post] | None = None
+__all__ = ["Backoff", "ClientFactory", "Publishing", "StopSignal", "SyncEngine"]
 
 
 class SyncEngine:
@@ -80,38 +53,60 @@ class SyncEngine:
         progress: Progress | None = None,
         clock: Callable[[], float] = time.time,
         dry_run: bool = False,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         stop: StopSignal | None = None,
         caps: Caps = DEFAULT_CAPS,
     ) -> None:
         # A dry run works on a throwaway copy: it writes nothing, the ledger included.
-        self.config, self.factory = config, clients
-        self.state = state.copy() if dry_run else state
-        self.progress = progress or NoProgress()
-        self.clock, self.dry_run, self.backoff = clock, dry_run, backoff
-        self.stop = stop or StopSignal()
-        self.caps = caps
-        self._clients: dict[tuple[str, bool], PlatformClient] = {}
-        self._limits: dict[str, Limits] = {}
+        self.context = SyncContext(
+            config=config,
+            state=state.copy() if dry_run else state,
+            factory=clients,
+            progress=progress or NoProgress(),
+            clock=clock,
+            dry_run=dry_run,
+            backoff=backoff,
+            stop=stop or StopSignal(),
+            caps=caps,
+        )
         self._blocked: dict[str, float] = {}  # target -> when it takes posts again
-        # Planning is pure: a plan made when queueing is reused when publishing in the same run.
-        self._plans: dict[tuple[str, str, bool], TargetPlan] = {}
-        self._sources: dict[str, Post] = {}
         self._dry_published: list[tuple[tuple[str, str, int], PostRef, str, int, int]] = []
 
-    # --- clients -------------------------------------------------------------------------------
+    # --- what the run shares (the context) -----------------------------------------------------
+
+    @property
+    def config(self) -> Config:
+        return self.context.config
+
+    @property
+    def state(self) -> StateStore:
+        return self.context.state
+
+    @property
+    def progress(self) -> Progress:
+        return self.context.progress
+
+    @property
+    def clock(self) -> Callable[[], float]:
+        return self.context.clock
+
+    @property
+    def dry_run(self) -> bool:
+        return self.context.dry_run
+
+    @property
+    def backoff(self) -> Backoff:
+        return self.context.backoff
+
+    @property
+    def stop(self) -> StopSignal:
+        return self.context.stop
 
     def client(self, name: str, *, writing: bool = False) -> PlatformClient:
-        writing = writing and not self.dry_run
-        key = (name, writing)
-        if key not in self._clients:
-            self._clients[key] = self.factory(self.config.account(name), writing)
-        return self._clients[key]
+        return self.context.client(name, writing=writing)
 
     def limits(self, target: str) -> Limits:
-        if target not in self._limits:
-            self._limits[target] = self.client(target, writing=True).limits()
-        return self._limits[target]
+        return self.context.limits(target)
 
     # --- runs ----------------------------------------------------------------------------------
 
@@ -134,9 +129,7 @@ class SyncEngine:
             self.state.set_cursor(rule.name, newest.isoformat())
         self.process(rule, report)
         if (rule.edits or rule.deletes) and not self.stop.requested:
-            from crosspost.sync.propagate import propagate
-
-            propagate(self, rule, report)
+            propagate(self.context, rule, report)
         return report
 
     def read_new(self, rule: SyncRule, report: RuleReport) -> tuple[list[Post], datetime | None]:
@@ -170,7 +163,7 @@ class SyncEngine:
         report: RuleReport,
         *,
         adopt: bool = False,
-        publishing: Publishing = Publishing(),
+        publishing: Publishing = DEFAULT_PUBLISHING,
     ) -> None:
         """Select, and write the intent of every chunk of every selected post on each target."""
         selected: list[Post] = []
@@ -186,9 +179,7 @@ class SyncEngine:
             keys.add(post.ref.key)
         report.selected += len(selected)
         if adopt and selected:
-            from crosspost.sync.recover import adopt_existing
-
-            adopt_existing(self, rule, selected, report)
+            adopt_existing(self.context, rule, selected, report)
         for post in selected:
             self.state.save_source(post, rule.name, replace=False)
             for target in rule.targets:
@@ -211,7 +202,7 @@ class SyncEngine:
             )
             return
         try:
-            planned = self._plan(rule, post, target, publishing, None)
+            planned = self.context.plan(rule, post, target, publishing)
         except CrosspostError as error:
             self.state.record_intent(post.ref.key, target, 0, 1, rule.name)
             retry = self.clock() + self.backoff.base
@@ -220,35 +211,10 @@ class SyncEngine:
             return
         self.state.record_intents(post.ref.key, target, len(planned.drafts), rule.name)
 
-    def plan_for(
-        self, rule: SyncRule, post: Post, target: str, first_intent: float | None
-    ) -> TargetPlan:
-        return self._plan(rule, post, target, Publishing(), first_intent)
-
-    def _plan(
-        self,
-        rule: SyncRule,
-        post: Post,
-        target: str,
-        publishing: Publishing,
-        first_intent: float | None,
-    ) -> TargetPlan:
-        cache = (post.ref.key, target, publishing.backdate)
-        planned = self._plans.get(cache)
-        if planned is None or self._sources.get(post.ref.key) != post:
-            limits = self.limits(target)
-            dated = publishing.date_line(post, limits) if publishing.date_line else post
-            planned = plan_target(dated, rule, target, limits, backdate=publishing.backdate)
-            self._plans[cache] = planned
-            self._sources[post.ref.key] = post
-        if first_intent is None:
-            return planned
-        return with_key_time(planned, datetime.fromtimestamp(first_intent, UTC))
-
     # --- publishing ----------------------------------------------------------------------------
 
     def process(
-        self, rule: SyncRule, report: RuleReport, publishing: Publishing = Publishing()
+        self, rule: SyncRule, report: RuleReport, publishing: Publishing = DEFAULT_PUBLISHING
     ) -> None:
         """Publish every unfinished (due) entry of the rule, oldest intent first."""
         now = self.clock()
@@ -277,12 +243,12 @@ class SyncEngine:
         publishing: Publishing,
     ) -> None:
         """Publish the unfinished chunks of one source post on one target, in order."""
-        post = self._sources.get(source_key) or self.state.load_source(source_key)
+        post = self.context.source(source_key)
         entries = self.state.entries(source_key, target)
         if post is None or not entries:
             return
         try:
-            planned = self._plan(rule, post, target, publishing, entries[0].first_intent)
+            planned = self.context.plan(rule, post, target, publishing, entries[0].first_intent)
         except CrosspostError as error:
             self._fail(entries[0], error, report)
             return
@@ -346,7 +312,7 @@ class SyncEngine:
 
     def _capped(self, target: str, draft: Draft, report: RuleReport) -> bool:
         """Stop the target, saying when to resume, when one more post would break a cap."""
-        caps = self.caps.get(self.config.account(target).platform, ())
+        caps = self.context.caps.get(self.config.account(target).platform, ())
         reached = cap_reached(self.state, target, caps, len(draft.media), self.clock())
         if reached is None:
             return False
@@ -404,9 +370,11 @@ class SyncEngine:
     ) -> None:
         platform = self.config.account(target).platform
         client = self.client(target)
-        server = getattr(client, "server_limits", client.limits)
         try:
-            block = describe(post, planned, platform, server(), datetime.now(UTC))
+            server = (
+                client.server_limits() if isinstance(client, HasServerLimits) else client.limits()
+            )
+            block = describe(post, planned, platform, server, datetime.now(UTC))
         except CrosspostError as error:  # one post the target would refuse: say so, go on
             report.failed.append((post.ref.key, target, f"would fail: {error}"))
             return

@@ -2,10 +2,11 @@
 
 A mirrored post is rechecked for `RECHECK_DAYS` after it was stored (one read per post and run).
 Deleted at the source: every mirror is deleted and the ledger forgets them. Edited at the source:
-Mastodon mirrors are edited in place (statuses/:id PUT keeps replies, boosts and the URL) when the
-edit keeps the same number of chunks. Bluesky and Tumblr mirrors are left as they are and the run
-notes it: a Bluesky edit would be a new record under the same key, which breaks the CID that
-replies and quotes point at, and the Tumblr adapter has no edit call (it would need NPF PUT,
+mirrors on a target whose client can edit (`CanEdit`; Mastodon's statuses/:id PUT keeps replies,
+boosts and the URL) are edited in place when the edit keeps the same number of chunks. Others are
+left as they are and the run notes it: the Bluesky adapter does not edit, as an edit would be a
+new record under the same key, which breaks the CID that replies and quotes point at, and the
+Tumblr adapter has no edit call (it would need NPF PUT,
 https://www.tumblr.com/docs/en/api/v2#postsid---editing-a-post-neue-post-format).
 """
 
@@ -14,30 +15,31 @@ from __future__ import annotations
 from datetime import timedelta
 
 from crosspost.config import SyncRule
-from crosspost.model import Platform, Post
+from crosspost.model import Post
+from crosspost.platforms.base import CanEdit
 from crosspost.state import MirrorStatus
-from crosspost.sync.engine import SyncEngine
+from crosspost.sync.context import SyncContext
 from crosspost.sync.plan import link_draft
 from crosspost.sync.report import RuleReport
 
 RECHECK_DAYS = 7
 
 
-def propagate(engine: SyncEngine, rule: SyncRule, report: RuleReport) -> None:
-    horizon = engine.clock() - timedelta(days=RECHECK_DAYS).total_seconds()
-    source = engine.client(rule.source)
-    for key in engine.state.source_keys(rule.name, saved_after=horizon):
-        stored = engine.state.load_source(key)
-        if stored is None or engine.stop.requested:
+def propagate(context: SyncContext, rule: SyncRule, report: RuleReport) -> None:
+    horizon = context.clock() - timedelta(days=RECHECK_DAYS).total_seconds()
+    source = context.client(rule.source)
+    for key in context.state.source_keys(rule.name, saved_after=horizon):
+        stored = context.state.load_source(key)
+        if stored is None or context.stop.requested:
             continue
         current = source.fetch_post(stored.ref)
         report.read_calls += 1
         if current is None or current.deleted:
             if rule.deletes:
-                _delete_mirrors(engine, rule, stored, report)
+                _delete_mirrors(context, rule, stored, report)
         elif rule.edits and _edited(stored, current):
-            _edit_mirrors(engine, rule, current, report)
-            engine.state.save_source(current, rule.name)
+            _edit_mirrors(context, rule, current, report)
+            context.state.save_source(current, rule.name)
 
 
 def _edited(stored: Post, current: Post) -> bool:
@@ -46,32 +48,31 @@ def _edited(stored: Post, current: Post) -> bool:
     return current.text != stored.text
 
 
-def _delete_mirrors(engine: SyncEngine, rule: SyncRule, post: Post, report: RuleReport) -> None:
+def _delete_mirrors(context: SyncContext, rule: SyncRule, post: Post, report: RuleReport) -> None:
     for target in rule.targets:
-        entries = engine.state.entries(post.ref.key, target)
-        if engine.dry_run:
+        entries = context.state.entries(post.ref.key, target)
+        if context.dry_run:
             report.dry_run.append(
                 f"== delete {len(entries)} mirror(s) of {post.ref.key} on {target}"
             )
             continue
-        client = engine.client(target, writing=True)
+        client = context.client(target, writing=True)
         for entry in reversed(entries):
             if entry.target_ref is not None:
                 client.delete(entry.target_ref)
                 report.deleted += 1
-        engine.state.forget(post.ref.key, target)
-    engine.state.forget_source(post.ref.key)
+        context.state.forget(post.ref.key, target)
+    context.state.forget_source(post.ref.key)
 
 
-def _edit_mirrors(engine: SyncEngine, rule: SyncRule, post: Post, report: RuleReport) -> None:
+def _edit_mirrors(context: SyncContext, rule: SyncRule, post: Post, report: RuleReport) -> None:
     for target in rule.targets:
-        entries = engine.state.entries(post.ref.key, target)
-        client = engine.client(target, writing=True)
-        edit = getattr(client, "edit", None)
-        if client.account.platform is not Platform.MASTODON or edit is None or not entries:
+        entries = context.state.entries(post.ref.key, target)
+        client = context.client(target, writing=True)
+        if not isinstance(client, CanEdit) or not entries:
             report.notes.append(f"{post.ref.key}: edited; the mirror on {target} is left as it is")
             continue
-        planned = engine.plan_for(rule, post, target, entries[0].first_intent)
+        planned = context.plan(rule, post, target, first_intent=entries[0].first_intent)
         if len(planned.drafts) != len(entries) or any(
             e.status is not MirrorStatus.PUBLISHED for e in entries
         ):
@@ -80,10 +81,10 @@ def _edit_mirrors(engine: SyncEngine, rule: SyncRule, post: Post, report: RuleRe
                 "edited in place (the thread length changed or is unfinished)"
             )
             continue
-        if engine.dry_run:
+        if context.dry_run:
             report.dry_run.append(f"== edit {len(entries)} mirror(s) of {post.ref.key} on {target}")
             continue
         for entry, draft in zip(entries, planned.drafts, strict=True):
             assert entry.target_ref is not None
-            edit(entry.target_ref, link_draft(draft, None, None))
+            client.edit(entry.target_ref, link_draft(draft, None, None))
             report.edited += 1

@@ -18,7 +18,7 @@ from crosspost.config import SyncRule
 from crosspost.model import Platform, Post, PostRef, SpanKind
 from crosspost.platforms.base import PlatformClient
 from crosspost.platforms.registry import spec
-from crosspost.sync.engine import SyncEngine
+from crosspost.sync.context import SyncContext
 from crosspost.sync.report import RuleReport
 
 ADOPT_WINDOW = timedelta(days=2)  # how far apart a hand-made cross-post and its source may be
@@ -49,17 +49,17 @@ def match_keys(ref: PostRef) -> set[str]:
     return keys
 
 
-def rebuild_ledger(engine: SyncEngine, rule: SyncRule, report: RuleReport) -> None:
+def rebuild_ledger(context: SyncContext, rule: SyncRule, report: RuleReport) -> None:
     """Record every mirror found on the rule's targets as published, from their markers."""
     sources: dict[str, Post] = {}
-    for post in all_posts(engine.client(rule.source), rule.since):
+    for post in all_posts(context.client(rule.source), rule.since):
         report.seen += 1
         for key in match_keys(post.ref):
             sources[key] = post
     for target in rule.targets:
         groups: dict[str, list[Post]] = {}
         found: dict[str, Post | None] = {}
-        for mirror in all_posts(engine.client(target)):
+        for mirror in all_posts(context.client(target)):
             if mirror.origin is None:
                 continue
             source = next((sources[k] for k in match_keys(mirror.origin) if k in sources), None)
@@ -69,10 +69,10 @@ def rebuild_ledger(engine: SyncEngine, rule: SyncRule, report: RuleReport) -> No
         for key, mirrors in groups.items():
             source = found[key]
             if source is not None:
-                engine.state.save_source(source, rule.name)
+                context.state.save_source(source, rule.name)
             ordered = order_chunks(mirrors)
             for chunk, mirror in ordered:
-                engine.state.record_published(
+                context.state.record_published(
                     key,
                     target,
                     chunk,
@@ -139,26 +139,26 @@ def is_hand_made_copy(source: Post, candidate: Post) -> bool:
 
 
 def adopt_existing(
-    engine: SyncEngine, rule: SyncRule, selected: list[Post], report: RuleReport
+    context: SyncContext, rule: SyncRule, selected: list[Post], report: RuleReport
 ) -> None:
     """Record hand-made cross-posts of the selected posts instead of posting them again."""
     oldest = min(post.created_at for post in selected) - ADOPT_WINDOW
     for target in rule.targets:
-        pending = [p for p in selected if not engine.state.has_source(p.ref.key, target)]
+        pending = [p for p in selected if not context.state.has_source(p.ref.key, target)]
         if not pending:
             continue
         candidates = [
             p
-            for p in all_posts(engine.client(target), oldest)
-            if p.origin is None and not engine.state.is_mirror(p.ref.key)
+            for p in all_posts(context.client(target), oldest)
+            if p.origin is None and not context.state.is_mirror(p.ref.key)
         ]
         for source in pending:
             match = next((c for c in candidates if is_hand_made_copy(source, c)), None)
             if match is None:
                 continue
             candidates.remove(match)
-            engine.state.save_source(source, rule.name)
-            engine.state.record_published(
+            context.state.save_source(source, rule.name)
+            context.state.record_published(
                 source.ref.key,
                 target,
                 0,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from crosspost.errors import ConfigError
 from crosspost.platforms.base import Sleeper
-from crosspost.sync.engine import StopSignal
+from crosspost.sync.context import StopSignal
 
 JITTER = 0.1  # each wait is the interval +/- 10%, so many machines do not call at once
 STEP = 5.0  # seconds between checks of the stop signal while waiting

@@ -72,6 +72,10 @@ class BlueskyClient:
     def did(self) -> str:
         return self._identity.did
 
+    def stable_id(self) -> str:
+        """The account's DID: it stays when the handle changes (HasStableId)."""
+        return self._identity.did
+
     def sees(self, visibility: Visibility) -> bool:
         """Every Bluesky post is public: a repository holds nothing a reader cannot see."""
         return True

@@ -1,0 +1,118 @@
+"""What one sync run shares: the ledger, the clients, the clock, the run's options and its plans.
+
+The engine (the publish loop), `propagate` (edits and deletes) and `recover` (rebuilding the
+ledger, adopting hand-made copies) all work on the same things. They get them from a
+`SyncContext`, never from the engine, so neither helper imports the engine: the engine imports
+them, and the imports point one way.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from crosspost.accounts import Account
+from crosspost.config import Config, SyncRule
+from crosspost.model import Limits, Post
+from crosspost.platforms.base import PlatformClient
+from crosspost.progress import NoProgress, Progress
+from crosspost.state import StateStore
+from crosspost.sync.caps import DEFAULT_CAPS, Caps
+from crosspost.sync.plan import TargetPlan, plan_target, with_key_time
+
+ClientFactory = Callable[[Account, bool], PlatformClient]  # (account, for_writing) -> client
+
+
+class StopSignal:
+    """Set by a signal handler (or a test); the engine stops after the current post."""
+
+    def __init__(self) -> None:
+        self.requested = False
+
+    def request(self, *args: object) -> None:
+        self.requested = True
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Seconds before a failed post is tried again: base * 2^(attempts - 1), at most `cap`."""
+
+    base: float = 300.0
+    cap: float = 86_400.0
+
+    def delay(self, attempts: int) -> float:
+        return float(min(self.base * 2 ** max(attempts - 1, 0), self.cap))
+
+
+@dataclass(frozen=True, slots=True)
+class Publishing:
+    """How drafts are made for a run: migration keeps dates and may add a line."""
+
+    backdate: bool = False
+    date_line: Callable[[Post, Limits], Post] | None = None
+
+
+DEFAULT_BACKOFF = Backoff()
+DEFAULT_PUBLISHING = Publishing()  # a sync run's: today's date, the text as it is
+
+
+@dataclass(eq=False, kw_only=True)
+class SyncContext:
+    """One run's shared state. A dry run's `state` is a throwaway copy (the caller makes it),
+    and its clients are never opened for writing."""
+
+    config: Config
+    state: StateStore
+    factory: ClientFactory
+    progress: Progress = field(default_factory=NoProgress)
+    clock: Callable[[], float] = time.time
+    dry_run: bool = False
+    backoff: Backoff = DEFAULT_BACKOFF
+    stop: StopSignal = field(default_factory=StopSignal)
+    caps: Caps = field(default_factory=lambda: DEFAULT_CAPS)
+    _clients: dict[tuple[str, bool], PlatformClient] = field(default_factory=dict, init=False)
+    _limits: dict[str, Limits] = field(default_factory=dict, init=False)
+    # Planning is pure: a plan made when queueing is reused when publishing in the same run.
+    _plans: dict[tuple[str, str, bool], TargetPlan] = field(default_factory=dict, init=False)
+    _sources: dict[str, Post] = field(default_factory=dict, init=False)
+
+    def client(self, name: str, *, writing: bool = False) -> PlatformClient:
+        """The account's client, made once per run (and per reading or writing)."""
+        writing = writing and not self.dry_run
+        key = (name, writing)
+        if key not in self._clients:
+            self._clients[key] = self.factory(self.config.account(name), writing)
+        return self._clients[key]
+
+    def limits(self, target: str) -> Limits:
+        if target not in self._limits:
+            self._limits[target] = self.client(target, writing=True).limits()
+        return self._limits[target]
+
+    def source(self, key: str) -> Post | None:
+        """A source post: as planned in this run, else as the ledger stored it."""
+        return self._sources.get(key) or self.state.load_source(key)
+
+    def plan(
+        self,
+        rule: SyncRule,
+        post: Post,
+        target: str,
+        publishing: Publishing = DEFAULT_PUBLISHING,
+        first_intent: float | None = None,
+    ) -> TargetPlan:
+        """The drafts of `post` on `target`; with `first_intent` (when the ledger first
+        recorded it) their identities keep that time on every retry."""
+        cache = (post.ref.key, target, publishing.backdate)
+        planned = self._plans.get(cache)
+        if planned is None or self._sources.get(post.ref.key) != post:
+            limits = self.limits(target)
+            dated = publishing.date_line(post, limits) if publishing.date_line else post
+            planned = plan_target(dated, rule, target, limits, backdate=publishing.backdate)
+            self._plans[cache] = planned
+            self._sources[post.ref.key] = post
+        if first_intent is None:
+            return planned
+        return with_key_time(planned, datetime.fromtimestamp(first_intent, UTC))
