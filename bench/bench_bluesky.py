@@ -16,7 +16,7 @@ import keyring
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from crosspost.accounts import Account
-from crosspost.credentials import CredentialStore
+from crosspost.credentials import Secrets
 from crosspost.model import Platform
 from crosspost.platforms.base import Draft
 from crosspost.platforms.bluesky.client import BlueskyClient
@@ -31,7 +31,7 @@ def main(count: int) -> None:
     try:
         user = create_account(pds.url)
         account = Account("bench", Platform.BLUESKY, user.handle, service=pds.url)
-        store = CredentialStore()
+        store = Secrets()
         store.save(account, {"app_password": user.password})
         client = BlueskyClient(account, credentials=store)
         client.publish(Draft(detect_spans("warm-up"), "warm"))  # log in outside the timing

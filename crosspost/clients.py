@@ -8,7 +8,7 @@ none, or only an API key); publishing needs the platform's full write fields eve
 from __future__ import annotations
 
 from crosspost.accounts import Account
-from crosspost.credentials import CredentialStore
+from crosspost.credentials import Secrets
 from crosspost.errors import CredentialsError
 from crosspost.platforms.base import PlatformClient, RetryPolicy
 from crosspost.platforms.registry import spec
@@ -18,13 +18,13 @@ from crosspost.platforms.spec import ClientRequest
 def open_client(
     account: Account,
     *,
-    store: CredentialStore | None = None,
+    store: Secrets | None = None,
     retry: RetryPolicy | None = None,
     for_writing: bool = False,
 ) -> PlatformClient:
     """A client for `account`. Raises CredentialsError (saying how to add them) when the work
     needs credentials the account does not have."""
-    store = store or CredentialStore()
+    store = store or Secrets()
     retry = retry or RetryPolicy()
     credentials = store.require(account) if for_writing else store.load(account)
     if for_writing and credentials is not None:

@@ -79,7 +79,7 @@ def keyring_user(account: Account) -> str:
     return account.spec
 
 
-class CredentialStore:
+class Secrets:
     """Reads and writes credentials; `backend` and `environ` are injectable for tests."""
 
     def __init__(

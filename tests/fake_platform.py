@@ -49,7 +49,7 @@ from crosspost.model import (
 )
 from crosspost.platforms.base import Draft, Page
 from crosspost.platforms.registry import spec
-from crosspost.state import StateStore
+from crosspost.state import Ledger
 from crosspost.sync.engine import SyncEngine
 from tests.fake_time import FakeTime
 
@@ -352,15 +352,15 @@ class World:
     """A network, its clients (one per account, kept across runs like a server) and a state."""
 
     network: FakeNetwork = field(default_factory=FakeNetwork)
-    state: StateStore | None = None
+    state: Ledger | None = None
     clients: dict[str, FakePlatform] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.state is None:
-            self.state = StateStore(":memory:", clock=self.network.clock)
+            self.state = Ledger(":memory:", clock=self.network.clock)
 
     @property
-    def store(self) -> StateStore:
+    def store(self) -> Ledger:
         assert self.state is not None
         return self.state
 
@@ -567,7 +567,7 @@ class DiskPlatform:
 def sync_on_disk(folder: Path, *, ready: bool = False, latency: float = 0.0) -> None:
     """One `crosspost sync` of the world in `folder`, holding the run lock like the CLI."""
     config = Config(path=None, accounts=DISK_ACCOUNTS, rules=(DISK_RULE,))
-    with closing(connect(folder)) as db, StateStore(folder / STATE) as state:
+    with closing(connect(folder)) as db, Ledger(folder / STATE) as state:
 
         def clients(account: Account, writing: bool) -> DiskPlatform:
             return DiskPlatform(account, db, latency)

@@ -12,7 +12,7 @@ import pytest
 
 import crosspost.clients
 from crosspost.accounts import Account
-from crosspost.credentials import CredentialStore
+from crosspost.credentials import Secrets
 from crosspost.model import Media, MediaKind, Platform, PostRef, RichText
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.bluesky.client import BlueskyClient
@@ -26,7 +26,7 @@ POSTS, WITH_IMAGES = 7, 3
 
 def writer(pds_account: PdsAccount) -> BlueskyClient:
     account = Account("sky", Platform.BLUESKY, pds_account.handle, service=pds_account.url)
-    store = CredentialStore()
+    store = Secrets()
     store.save(account, {"app_password": pds_account.password})
     return BlueskyClient(account, credentials=store)
 

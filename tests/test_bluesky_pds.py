@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from crosspost.accounts import Account
-from crosspost.credentials import CredentialStore
+from crosspost.credentials import Secrets
 from crosspost.model import Media, MediaKind, Platform, PostKind, PostRef, RichText, SpanKind
 from crosspost.platforms.base import Draft
 from crosspost.platforms.bluesky.car import read_car
@@ -24,7 +24,7 @@ ORIGIN = PostRef(Platform.MASTODON, "me@example.social", "42", "https://example.
 
 def client_for(pds_account: PdsAccount) -> BlueskyClient:
     account = Account("alice", Platform.BLUESKY, pds_account.handle, service=pds_account.url)
-    store = CredentialStore()
+    store = Secrets()
     store.save(account, {"app_password": pds_account.password})
     return BlueskyClient(account, credentials=store)
 

@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from crosspost.accounts import Account
-from crosspost.credentials import CredentialStore
+from crosspost.credentials import Secrets
 from crosspost.errors import PlatformError
 from crosspost.model import (
     LinkCard,
@@ -66,7 +66,7 @@ def client_on(url: str, handle: str) -> BlueskyClient:
     """A fresh account (recorded too: its password comes back scrubbed) and a client for it."""
     made = create_account(url, handle)
     account = Account("alice", Platform.BLUESKY, made.handle, service=url)
-    store = CredentialStore()
+    store = Secrets()
     store.save(account, {"app_password": made.password})
     return BlueskyClient(
         account,

@@ -11,7 +11,7 @@ import pytest
 from keyring.backends import fail
 
 from crosspost.accounts import Account
-from crosspost.credentials import CredentialStore, Source
+from crosspost.credentials import Secrets, Source
 from crosspost.errors import CredentialsError, ExitCode, KeyringUnavailableError
 from crosspost.platforms.registry import parse_account_spec
 from tests.cli_helpers import run_cli
@@ -34,7 +34,7 @@ blog = "staff"
 
 
 def test_save_load_delete_round_trip(memory_keyring: MemoryKeyring) -> None:
-    store = CredentialStore()
+    store = Secrets()
     assert store.load(SKY) is None
     store.save(SKY, {"app_password": SECRET})
     loaded = store.load(SKY)
@@ -47,7 +47,7 @@ def test_save_load_delete_round_trip(memory_keyring: MemoryKeyring) -> None:
 
 
 def test_repr_never_shows_the_secret() -> None:
-    store = CredentialStore(environ={SKY.secret_env: SECRET})
+    store = Secrets(environ={SKY.secret_env: SECRET})
     loaded = store.require(SKY)
     assert SECRET not in repr(loaded)
     assert SECRET not in str(loaded)
@@ -60,7 +60,7 @@ def test_environment_wins_and_accepts_every_documented_format() -> None:
         MASTO.secret_env: json.dumps({"access_token": "tok"}),
         TUMBLR.secret_env: "ck:cs:ot:os",
     }
-    store = CredentialStore(environ=env)
+    store = Secrets(environ=env)
     assert store.require(SKY)["app_password"] == SECRET
     assert store.require(MASTO)["access_token"] == "tok"
     tumblr = store.require(TUMBLR)
@@ -79,7 +79,7 @@ def test_environment_wins_and_accepts_every_documented_format() -> None:
 def test_malformed_environment_secret_is_explained_without_echoing_it(
     account: Account, value: str, message: str
 ) -> None:
-    store = CredentialStore(environ={account.secret_env: value})
+    store = Secrets(environ={account.secret_env: value})
     with pytest.raises(CredentialsError, match=message) as caught:
         store.require(account)
     assert SECRET not in str(caught.value)
@@ -89,12 +89,12 @@ def test_missing_credentials_say_how_to_add_them() -> None:
     with pytest.raises(
         CredentialsError, match=re.escape("crosspost login bluesky:alice.bsky.social")
     ):
-        CredentialStore(environ={}).require(SKY)
+        Secrets(environ={}).require(SKY)
 
 
 def test_no_keyring_backend_names_the_environment_fallback() -> None:
     # keyring leaves KeyringBackend.__init__ unannotated.
-    store = CredentialStore(backend=fail.Keyring(), environ={})  # type: ignore[no-untyped-call]
+    store = Secrets(backend=fail.Keyring(), environ={})  # type: ignore[no-untyped-call]
     assert store.load(SKY) is None
     assert "no OS keyring" in store.status(SKY).describe()
     assert SKY.secret_env in store.status(SKY).describe()
@@ -106,13 +106,13 @@ def test_no_keyring_backend_names_the_environment_fallback() -> None:
 
 def test_save_refuses_incomplete_secrets() -> None:
     with pytest.raises(CredentialsError, match="missing consumer_key"):
-        CredentialStore().save(TUMBLR, {"consumer_secret": "b"})
+        Secrets().save(TUMBLR, {"consumer_secret": "b"})
 
 
 def test_a_tumblr_api_key_alone_reads_but_cannot_publish() -> None:
     from crosspost.clients import open_client
 
-    store = CredentialStore(environ={TUMBLR.secret_env: "just-the-consumer-key"})
+    store = Secrets(environ={TUMBLR.secret_env: "just-the-consumer-key"})
     credentials = store.require(TUMBLR)
     assert credentials["consumer_key"] == "just-the-consumer-key"
     assert credentials.missing_for_writing(TUMBLR.platform) == [

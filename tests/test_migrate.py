@@ -8,7 +8,7 @@ from crosspost.backup.store import BackupStore
 from crosspost.config import SyncRule
 from crosspost.model import Platform, PostRef
 from crosspost.platforms.spec import DAY, Cap
-from crosspost.state import StateStore
+from crosspost.state import Ledger
 from crosspost.sync import MigrateOptions, RuleReport, StopSignal, SyncEngine, migrate
 from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
 from crosspost.sync.migrate import migrate_until_done
@@ -143,7 +143,7 @@ def test_migrate_watch_stops_waiting_when_asked() -> None:
 
 
 def test_cap_reached_counts_mastodon_media_and_bluesky_points() -> None:
-    store = StateStore(":memory:", clock=lambda: 10_000.0)
+    store = Ledger(":memory:", clock=lambda: 10_000.0)
     ref = PostRef(Platform.MASTODON, "a@b.test", "1")
     for n in range(7):  # 28 media in the last 30 minutes
         store.record_published(f"s{n}", "masto", 0, ref, media=4, published_at=9_000.0 + n)

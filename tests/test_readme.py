@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from crosspost.cli import app, main
 from crosspost.config import load_config
-from crosspost.credentials import CredentialStore
+from crosspost.credentials import Secrets
 from tests.fixtures import PROJECT_ROOT, fixture_path
 
 README = PROJECT_ROOT / "README.md"
@@ -94,7 +94,7 @@ class Sandbox:
         """Put account secrets in the (in-memory) keyring, by account name."""
         loaded = load_config(config)
         for name, fields in secrets.items():
-            CredentialStore().save(loaded.account(name), fields)
+            Secrets().save(loaded.account(name), fields)
 
     def user_config(self) -> Path:
         """The example config at the default path (XDG_CONFIG_HOME is per test, conftest.py)."""

@@ -1,4 +1,4 @@
-"""StateStore: schema and migrations, the ledger, cursors, snapshots and the run lock."""
+"""Ledger: schema and migrations, the ledger, cursors, snapshots and the run lock."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import pytest
 
 from crosspost.errors import DataError
 from crosspost.model import Platform, PostRef
-from crosspost.state import SCHEMA_VERSION, LockHeldError, MirrorStatus, StateStore
+from crosspost.state import SCHEMA_VERSION, Ledger, LockHeldError, MirrorStatus
 
 REF = PostRef(Platform.MASTODON, "a@b.test", "9", "https://b.test/@a/9")
 
 
 def test_a_new_file_gets_the_current_schema(tmp_path: Path) -> None:
     path = tmp_path / "deep" / "state.sqlite3"
-    with StateStore(path) as store:
+    with Ledger(path) as store:
         assert store.version == SCHEMA_VERSION
-    with StateStore(path) as again:  # reopening migrates nothing
+    with Ledger(path) as again:  # reopening migrates nothing
         assert again.version == SCHEMA_VERSION
 
 
@@ -28,12 +28,12 @@ def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
     db.execute("PRAGMA user_version = 99")
     db.close()
     with pytest.raises(DataError, match="newer crosspost"):
-        StateStore(path)
+        Ledger(path)
 
 
 def test_the_ledger_walks_pending_published_failed() -> None:
     now = [1000.0]
-    store = StateStore(":memory:", clock=lambda: now[0])
+    store = Ledger(":memory:", clock=lambda: now[0])
     store.record_intents("src", "masto", 2, "rule")
     assert store.due("rule", now[0]) == [("src", "masto")]
     store.record_attempt("src", "masto", 0)
@@ -52,22 +52,22 @@ def test_the_ledger_walks_pending_published_failed() -> None:
 
 def test_cursors_and_snapshots(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
-    with StateStore(path) as store:
+    with Ledger(path) as store:
         store.set_cursor("rule", "2024-01-01T00:00:00+00:00")
     data = path.read_bytes()
-    snapshot = StateStore.snapshot(path)
+    snapshot = Ledger.snapshot(path)
     assert snapshot.cursor("rule") == "2024-01-01T00:00:00+00:00"
     snapshot.set_cursor("rule", "later")
     snapshot.close()
     assert path.read_bytes() == data
-    assert StateStore.snapshot(tmp_path / "absent.sqlite3").cursor("rule") is None
+    assert Ledger.snapshot(tmp_path / "absent.sqlite3").cursor("rule") is None
     assert not (tmp_path / "absent.sqlite3").exists()
 
 
 def test_the_lock_refuses_a_live_holder_and_takes_over_a_dead_one(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
-    first = StateStore(path, clock=lambda: 100.0)
-    second = StateStore(path, clock=lambda: 200.0)
+    first = Ledger(path, clock=lambda: 100.0)
+    second = Ledger(path, clock=lambda: 200.0)
     with first.lock(pid=11, alive=lambda pid: True):
         with pytest.raises(LockHeldError, match="pid 11"):
             second.lock(pid=22, alive=lambda pid: True).acquire()
@@ -79,14 +79,14 @@ def test_the_lock_refuses_a_live_holder_and_takes_over_a_dead_one(tmp_path: Path
 
 def test_another_hosts_lock_goes_stale_without_heartbeat(tmp_path: Path) -> None:
     path = tmp_path / "state.sqlite3"
-    StateStore(path, clock=lambda: 0.0).lock(pid=1, host="elsewhere").acquire()
-    late = StateStore(path, clock=lambda: 4000.0).lock(pid=2)
+    Ledger(path, clock=lambda: 0.0).lock(pid=1, host="elsewhere").acquire()
+    late = Ledger(path, clock=lambda: 4000.0).lock(pid=2)
     late.acquire()
     assert late.held
 
 
 def test_schema_1_gains_when_each_mirror_was_posted(tmp_path: Path) -> None:
-    from crosspost.state.store import MIGRATIONS
+    from crosspost.state.ledger import MIGRATIONS
 
     path = tmp_path / "state.sqlite3"
     db = sqlite3.connect(path)
@@ -97,7 +97,7 @@ def test_schema_1_gains_when_each_mirror_was_posted(tmp_path: Path) -> None:
     )
     db.commit()
     db.close()
-    with StateStore(path) as store:
+    with Ledger(path) as store:
         assert store.version == SCHEMA_VERSION == 2
         assert store.published_since("masto", 0.0) == [(7.0, 0)]
         assert store.published_since("masto", 7.0) == []  # the window is open at its start

@@ -114,9 +114,9 @@ def test_sync_mirrors_a_tagged_tumblr_post_to_mastodon_once(
 
 
 def test_a_second_sync_exits_while_the_first_holds_the_lock(setup: Path, tmp_path: Path) -> None:
-    from crosspost.state import StateStore
+    from crosspost.state import Ledger
 
-    with StateStore(tmp_path / "state.sqlite3").lock(pid=1, alive=lambda pid: True) as lock:
+    with Ledger(tmp_path / "state.sqlite3").lock(pid=1, alive=lambda pid: True) as lock:
         assert lock.held
         result = run_cli("sync", "--config", str(setup))
     assert result.code == 1

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from crosspost.config import SyncRule
-from crosspost.state import StateStore
+from crosspost.state import Ledger
 from crosspost.sync import SyncEngine
 from tests.fake_platform import FakeNetwork, Faults, SimulatedCrash, World, make_config
 
@@ -20,7 +20,7 @@ RULE = SyncRule(name="xp", source="art", targets=("masto", "sky"), include_tags=
 THREAD = " ".join(f"word{n}" for n in range(270))  # 5 chunks on Mastodon, more on Bluesky
 
 
-class CrashingState(StateStore):
+class CrashingState(Ledger):
     """Dies at the `nth` call of `method`, before or after its write."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

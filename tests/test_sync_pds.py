@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from crosspost.state import StateStore
+from crosspost.state import Ledger
 from tests.bluesky_pds import PdsAccount, local_pds, pds_account
 from tests.cli_helpers import run_cli
 from tests.fake_platform import SimulatedCrash
@@ -143,20 +143,20 @@ def test_a_crash_between_publish_and_ledger_write_then_a_rerun_posts_no_duplicat
 ) -> None:
     config = configure(tmp_path, monkeypatch, tumblr, pds_account)
     seed(tumblr)
-    recorded = StateStore.record_published
+    recorded = Ledger.record_published
     calls = []
 
-    def crash_on_the_third(self: StateStore, *args: Any, **kwargs: Any) -> None:
+    def crash_on_the_third(self: Ledger, *args: Any, **kwargs: Any) -> None:
         calls.append(args)
         if len(calls) == 3:  # the thread's second post is on the PDS, not in the ledger
             raise SimulatedCrash("killed between publish and ledger write")
         recorded(self, *args, **kwargs)
 
-    monkeypatch.setattr(StateStore, "record_published", crash_on_the_third)
+    monkeypatch.setattr(Ledger, "record_published", crash_on_the_third)
     with pytest.raises(SimulatedCrash):
         run_cli("sync", "--config", str(config))
     assert len(records(pds_account)) == 3
-    monkeypatch.setattr(StateStore, "record_published", recorded)
+    monkeypatch.setattr(Ledger, "record_published", recorded)
     rerun = run_cli("sync", "--config", str(config))
     assert rerun.code == 0, rerun.err
     assert "1 published, 1 found already published" in rerun.out

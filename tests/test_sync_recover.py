@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 
 from crosspost.config import SyncRule
-from crosspost.state import StateStore
+from crosspost.state import Ledger
 from crosspost.sync import RuleReport, StopSignal, SyncEngine, parse_interval, rebuild_ledger, watch
 from tests.fake_platform import FakeClock, World, make_config
 
@@ -25,7 +25,7 @@ def test_rebuild_ledger_from_markers_gives_the_same_ledger() -> None:
     engine(world).run()
     before = world.store.dump()
     assert len(before) > 7
-    world.state = StateStore(":memory:", clock=world.network.clock)  # the ledger is lost
+    world.state = Ledger(":memory:", clock=world.network.clock)  # the ledger is lost
     report = RuleReport("xp")
     rebuild_ledger(engine(world).context, RULE, report)
     assert world.store.dump() == before

@@ -12,11 +12,25 @@ import sys
 
 import typer
 
-from crosspost.cli import accounts, backup, sync, text, view
+from crosspost.cli import (
+    accounts_commands,
+    backup_commands,
+    sync_commands,
+    text_commands,
+    view_commands,
+)
 from crosspost.cli.app import app
 from crosspost.errors import CrosspostError
 
-__all__ = ["accounts", "app", "backup", "main", "sync", "text", "view"]
+__all__ = [
+    "accounts_commands",
+    "app",
+    "backup_commands",
+    "main",
+    "sync_commands",
+    "text_commands",
+    "view_commands",
+]
 
 
 def main() -> None:

@@ -63,8 +63,8 @@ class SecretFields(Protocol):
     def get(self, key: str) -> str | None: ...
 
 
-class SecretStore(Protocol):
-    """Where a client may load and keep secrets, e.g. a refreshed session (`CredentialStore`)."""
+class SecretKeeper(Protocol):
+    """Where a client may load and keep secrets, e.g. a refreshed session (`Secrets`)."""
 
     def load(self, account: Account) -> SecretFields | None: ...
 
@@ -89,7 +89,7 @@ class _NoSecrets:
         return None
 
 
-NO_SECRETS: SecretStore = _NoSecrets()
+NO_SECRETS: SecretKeeper = _NoSecrets()
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,7 @@ class ClientRequest:
 
     account: Account
     credentials: SecretFields | None
-    secrets: SecretStore
+    secrets: SecretKeeper
     retry: RetryPolicy
 
 

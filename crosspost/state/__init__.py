@@ -1,22 +1,22 @@
 """Local state of the sync engine: the mirrors ledger, per-rule cursors and the run lock."""
 
-from crosspost.state.lock import LockHeldError, RunLock
-from crosspost.state.store import (
+from crosspost.state.ledger import (
     SCHEMA_VERSION,
+    Ledger,
     LedgerEntry,
     MirrorStatus,
-    StateStore,
     TargetSummary,
     default_state_path,
 )
+from crosspost.state.lock import LockHeldError, RunLock
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Ledger",
     "LedgerEntry",
     "LockHeldError",
     "MirrorStatus",
     "RunLock",
-    "StateStore",
     "TargetSummary",
     "default_state_path",
 ]

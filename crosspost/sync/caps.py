@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from crosspost.model import Platform
 from crosspost.platforms.registry import spec
 from crosspost.platforms.spec import Cap
-from crosspost.state import StateStore
+from crosspost.state import Ledger
 
 Caps = Mapping[Platform, tuple[Cap, ...]]
 
@@ -23,7 +23,7 @@ DEFAULT_CAPS: Caps = {platform: spec(platform).caps for platform in Platform}
 
 
 def cap_reached(
-    state: StateStore, target: str, caps: tuple[Cap, ...], media: int, now: float
+    state: Ledger, target: str, caps: tuple[Cap, ...], media: int, now: float
 ) -> tuple[Cap, float] | None:
     """The first cap one more post (with `media` attachments) on `target` would break, and when
     enough will have left its window for the post to fit; None when the post fits every cap."""

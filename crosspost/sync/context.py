@@ -18,7 +18,7 @@ from crosspost.config import Config, SyncRule
 from crosspost.model import Limits, Post
 from crosspost.platforms.base import PlatformClient
 from crosspost.progress import NoProgress, Progress
-from crosspost.state import StateStore
+from crosspost.state import Ledger
 from crosspost.sync.caps import DEFAULT_CAPS, Caps
 from crosspost.sync.plan import TargetPlan, plan_target, with_key_time
 
@@ -64,7 +64,7 @@ class SyncContext:
     and its clients are never opened for writing."""
 
     config: Config
-    state: StateStore
+    state: Ledger
     factory: ClientFactory
     progress: Progress = field(default_factory=NoProgress)
     clock: Callable[[], float] = time.time

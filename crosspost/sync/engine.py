@@ -23,7 +23,7 @@ from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.model import Limits, Post, PostRef
 from crosspost.platforms.base import Draft, HasServerLimits, PlatformClient
 from crosspost.progress import NoProgress, Progress
-from crosspost.state import LedgerEntry, MirrorStatus, StateStore
+from crosspost.state import Ledger, LedgerEntry, MirrorStatus
 from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
 from crosspost.sync.context import (
     DEFAULT_BACKOFF,
@@ -47,7 +47,7 @@ class SyncEngine:
     def __init__(
         self,
         config: Config,
-        state: StateStore,
+        state: Ledger,
         clients: ClientFactory,
         *,
         progress: Progress | None = None,
@@ -79,7 +79,7 @@ class SyncEngine:
         return self.context.config
 
     @property
-    def state(self) -> StateStore:
+    def state(self) -> Ledger:
         return self.context.state
 
     @property

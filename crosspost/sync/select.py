@@ -10,14 +10,14 @@ from __future__ import annotations
 from crosspost.config import SyncRule
 from crosspost.model import Platform, Post, RichText, Span, SpanKind
 from crosspost.platforms.registry import spec
-from crosspost.state import StateStore
+from crosspost.state import Ledger
 
 
 def _fold(tag: str) -> str:
     return "".join(tag.split()).casefold().lstrip("#")
 
 
-def skip_reason(post: Post, rule: SyncRule, state: StateStore) -> str | None:
+def skip_reason(post: Post, rule: SyncRule, state: Ledger) -> str | None:
     """Why the rule leaves `post` alone, or None when it is selected."""
     if post.deleted:
         return "deleted"

@@ -29,7 +29,7 @@ from crosspost.platforms.bluesky.refs import POST_COLLECTION, split_uri
 from crosspost.platforms.bluesky.tid import tid_from_key
 from crosspost.platforms.bluesky.write import from_draft
 from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
-from crosspost.platforms.spec import NO_SECRETS, SecretStore, WriteContext
+from crosspost.platforms.spec import NO_SECRETS, SecretKeeper, WriteContext
 
 PAGE_SIZE = 100
 THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external: thumb blob maxSize
@@ -50,7 +50,7 @@ class BlueskyClient:
         self,
         account: Account,
         *,
-        credentials: SecretStore | None = None,
+        credentials: SecretKeeper | None = None,
         retry: RetryPolicy | None = None,
         now: Callable[[], datetime] = lambda: datetime.now(UTC),
         identity: Identity | None = None,

@@ -67,7 +67,7 @@ def login(
 
 
 def credential_fields(keys: OAuthKeys) -> dict[str, str]:
-    """The fields `CredentialStore.save` takes for a Tumblr account."""
+    """The fields `Secrets.save` takes for a Tumblr account."""
     return {
         "consumer_key": keys.consumer_key,
         "consumer_secret": keys.consumer_secret,

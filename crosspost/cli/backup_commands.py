@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crosspost.cli.app import AccountArg, ConfigOpt, app
-from crosspost.cli.progress import progress_bars
+from crosspost.cli.progress_bars import progress_bars
 from crosspost.config import Config, load_config
 from crosspost.errors import DataError, RateLimitedError
 

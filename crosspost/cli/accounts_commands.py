@@ -10,7 +10,7 @@ import typer
 from crosspost.accounts import Account
 from crosspost.cli.app import AccountArg, ConfigOpt, app, config_app
 from crosspost.config import Config, SyncRule, load_config
-from crosspost.credentials import CredentialStore
+from crosspost.credentials import Secrets
 from crosspost.errors import CredentialsError
 from crosspost.platforms.registry import spec
 
@@ -19,7 +19,7 @@ from crosspost.platforms.registry import spec
 def config_check(config: ConfigOpt = None) -> None:
     """Validate the config; list each account (and whether it has credentials) and rule."""
     loaded = load_config(config)
-    store = CredentialStore()
+    store = Secrets()
     typer.echo(f"config: {loaded.path}")
     _print_accounts(loaded, store)
     typer.echo("rules:" if loaded.rules else "rules: none")
@@ -32,7 +32,7 @@ def config_check(config: ConfigOpt = None) -> None:
 def accounts(config: ConfigOpt = None) -> None:
     """List the configured accounts and whether their credentials are present."""
     loaded = load_config(config)
-    _print_accounts(loaded, CredentialStore())
+    _print_accounts(loaded, Secrets())
 
 
 @app.command("login")
@@ -62,7 +62,7 @@ def login(
     address shown, allow crosspost, and paste back the verifier.
     """
     target = load_config(config, required=False).account(account)
-    store = CredentialStore()
+    store = Secrets()
     problem = store.keyring_problem()
     if problem:
         raise CredentialsError(
@@ -83,7 +83,7 @@ def login(
 def logout(account: AccountArg, config: ConfigOpt = None) -> None:
     """Forget an account's credentials stored in the OS keyring."""
     target = load_config(config, required=False).account(account)
-    removed = CredentialStore().delete(target)
+    removed = Secrets().delete(target)
     typer.echo(
         f"removed the stored credentials of {target.name}"
         if removed
@@ -91,7 +91,7 @@ def logout(account: AccountArg, config: ConfigOpt = None) -> None:
     )
 
 
-def _print_accounts(config: Config, store: CredentialStore) -> None:
+def _print_accounts(config: Config, store: Secrets) -> None:
     if not config.accounts:
         typer.echo("accounts: none")
         return

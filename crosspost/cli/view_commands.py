@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from crosspost.cli.app import app
-from crosspost.cli.progress import progress_bars
+from crosspost.cli.progress_bars import progress_bars
 
 
 @app.command("view")

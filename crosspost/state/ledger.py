@@ -1,4 +1,4 @@
-"""StateStore: the SQLite database behind sync and migrate (stdlib sqlite3, no server).
+"""Ledger: the SQLite database behind sync and migrate (stdlib sqlite3, no server).
 
 Tables: `mirrors` (the ledger: source post x target account x chunk -> status and target post),
 `sources` (the source posts planned, so a retry needs no read), `cursors` (per rule), `locks`
@@ -152,7 +152,7 @@ def _entry(row: tuple[Any, ...]) -> LedgerEntry:
     return LedgerEntry(row[0], row[1], row[2], row[3], row[4], MirrorStatus(row[5]), ref, *row[7:])
 
 
-class StateStore:
+class Ledger:
     """Open with a path (created with its folder), `:memory:` for tests, or None for the default
     file in the user data dir. `clock` gives seconds since the epoch (injected in tests)."""
 
@@ -172,7 +172,7 @@ class StateStore:
             raise DataError(f"{self.path}: the state database cannot be used: {error}") from None
 
     @classmethod
-    def snapshot(cls, path: Path | str | None = None, **options: Any) -> StateStore:
+    def snapshot(cls, path: Path | str | None = None, **options: Any) -> Ledger:
         """An in-memory copy of the state file (empty when there is none): a dry run works on it
         and throws it away, so the file is never written, not even its journal."""
         source = default_state_path() if path is None else Path(path)
@@ -189,16 +189,16 @@ class StateStore:
             store._migrate()
         return store
 
-    def copy(self) -> StateStore:
+    def copy(self) -> Ledger:
         """An in-memory copy of this state (a dry run works on one)."""
-        store = StateStore(MEMORY, clock=self.clock)
+        store = Ledger(MEMORY, clock=self.clock)
         self.db.backup(store.db)
         return store
 
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> StateStore:
+    def __enter__(self) -> Ledger:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -16,7 +16,7 @@ from crosspost.cli.app import AccountArg, ConfigOpt, app
 from crosspost.config import Config, load_config
 
 if TYPE_CHECKING:
-    from crosspost.state import StateStore
+    from crosspost.state import Ledger
     from crosspost.sync import RuleReport, StopSignal, SyncEngine, SyncReport
 
 StateOpt = Annotated[
@@ -34,14 +34,14 @@ DryRunOpt = Annotated[
 ]
 
 
-def _open_state(path: Path | None, dry_run: bool) -> StateStore:
-    from crosspost.state import StateStore
+def _open_state(path: Path | None, dry_run: bool) -> Ledger:
+    from crosspost.state import Ledger
 
-    return StateStore.snapshot(path) if dry_run else StateStore(path)
+    return Ledger.snapshot(path) if dry_run else Ledger(path)
 
 
 def _engine(
-    config: Config, state: StateStore, dry_run: bool, stop: StopSignal | None = None
+    config: Config, state: Ledger, dry_run: bool, stop: StopSignal | None = None
 ) -> SyncEngine:
     from crosspost.accounts import Account
     from crosspost.clients import open_client
@@ -174,10 +174,10 @@ def _rebuild(engine: SyncEngine, config: Config, rule_name: str | None) -> None:
 @app.command("status")
 def status(config: ConfigOpt = None, state: StateOpt = None) -> None:
     """Per rule and target: mirrored, pending, failed (with reasons) and the next run's work."""
-    from crosspost.state import StateStore
+    from crosspost.state import Ledger
 
     loaded = load_config(config)
-    with StateStore.snapshot(state) as store:
+    with Ledger.snapshot(state) as store:
         now = store.clock()
         if not loaded.rules:
             typer.echo("no sync rules in the config")
