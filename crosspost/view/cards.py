@@ -1,17 +1,33 @@
 """One post as an HTML <article>: header, content warning, text, media, link card, quoted posts.
 
-Every string from a post is escaped (`esc`) or sanitised (`body_html`); URLs from a post become
-links only when they are http(s), and media is shown inline only from the local store.
+`Cards` turns a post into the typed parts of `parts.py` and has `templates/card.html.j2` lay
+them out, which escapes every string. Post text is the exception: `body_html` sanitises it with
+nh3, and this module is the one place that hands it on as Markup. URLs from a post become links
+only when they are http(s), and media is shown inline only from the local store.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from markupsafe import Markup
+
 from crosspost.model import LinkCard, Media, MediaKind, Post, PostKind, PostRef, Visibility
 from crosspost.view.load import PLATFORM_NAMES, Archive, Entry, media_file, post_tags
 from crosspost.view.media import SiteMedia
-from crosspost.view.safe import body_html, esc, safe_url, tag_key, tag_slug
+from crosspost.view.parts import (
+    Card,
+    Content,
+    ContextLine,
+    Figure,
+    FigureKind,
+    Header,
+    Link,
+    LinkPreview,
+    Quoted,
+)
+from crosspost.view.render import macro
+from crosspost.view.safe import body_html, safe_url, tag_key, tag_slug
 
 _MAX_TRAIL_DEPTH = 3
 _KIND_LABELS = {
@@ -26,6 +42,7 @@ _VISIBILITY_LABELS = {
     Visibility.DIRECT: "direct message",
     Visibility.PRIVATE: "private",
 }
+_CARD = macro("card.html.j2", "card")
 
 
 @dataclass
@@ -35,14 +52,25 @@ class Cards:
     archive: Archive
     media: SiteMedia
     prefix: str
-    _cache: dict[str, str] = field(default_factory=dict)
+    _cache: dict[str, Markup] = field(default_factory=dict)
 
-    def card(self, entry: Entry) -> str:
+    def card(self, entry: Entry) -> Markup:
         html = self._cache.get(entry.key)
         if html is None:
-            html = self._card(entry)
+            html = _CARD(self.parts(entry))
             self._cache[entry.key] = html
         return html
+
+    def parts(self, entry: Entry) -> Card:
+        post = entry.post
+        return Card(
+            deleted=post.deleted,
+            header=_header(post, self.post_href(entry)),
+            context=self._context(post),
+            warning=post.content_warning,
+            content=self._content(entry, post, 0),
+            footer=self._footer(entry),
+        )
 
     def post_href(self, entry: Entry) -> str:
         return f"{self.prefix}posts/{entry.slug}.html"
@@ -51,166 +79,97 @@ class Cards:
         key = tag_key(tag)
         return f"{self.prefix}tags/{tag_slug(key)}.html" if key in self.archive.tags else None
 
-    def _card(self, entry: Entry) -> str:
-        post = entry.post
-        classes = " ".join(["post", *(["deleted"] if post.deleted else [])])
-        parts = [
-            f'<article class="{classes}">',
-            self._header(post, self.post_href(entry)),
-            self._context(entry),
-            self._wrapped(entry, post),
-            self._footer(entry),
-            "</article>",
-        ]
-        return "".join(parts)
-
-    def _header(self, post: Post, href: str | None) -> str:
-        when = post.created_at.strftime("%Y-%m-%d %H:%M UTC")
-        time = f'<time datetime="{esc(post.created_at.isoformat())}">{esc(when)}</time>'
-        badges = []
-        if post.kind in _KIND_LABELS and post.kind is not PostKind.REPLY:
-            badges.append(_KIND_LABELS[post.kind])
-        if post.visibility in _VISIBILITY_LABELS:
-            badges.append(_VISIBILITY_LABELS[post.visibility])
-        if post.edited_at is not None:
-            badges.append("edited")
-        if post.deleted:
-            badges.append("deleted on the platform")
-        return (
-            f'<header><span class="who">{esc(_who(post.ref))}</span> '
-            f'<span class="platform">{esc(PLATFORM_NAMES[post.ref.platform])}</span> · '
-            + (f'<a class="when" href="{esc(href)}">{time}</a>' if href else time)
-            + "".join(f' <span class="badge">{esc(b)}</span>' for b in badges)
-            + "</header>"
-        )
-
-    def _context(self, entry: Entry) -> str:
-        post = entry.post
+    def _context(self, post: Post) -> tuple[ContextLine, ...]:
         lines = []
         if post.reply_to is not None:
-            lines.append(f"↩ in reply to {self._ref_link(post.reply_to)}")
+            lines.append(ContextLine("↩ in reply to ", self._ref_link(post.reply_to)))
         if post.repost_of is not None and not post.trail:
-            lines.append(f"reposted {self._ref_link(post.repost_of)}")
+            lines.append(ContextLine("reposted ", self._ref_link(post.repost_of)))
         if post.quote_of is not None and not post.trail:
-            lines.append(f"quoting {self._ref_link(post.quote_of)}")
-        return "".join(f'<p class="context">{line}</p>' for line in lines)
+            lines.append(ContextLine("quoting ", self._ref_link(post.quote_of)))
+        return tuple(lines)
 
-    def _ref_link(self, ref: PostRef) -> str:
+    def _ref_link(self, ref: PostRef) -> Link:
         target = self.archive.find(ref)
         if target is not None:
-            return f'<a href="{esc(self.post_href(target))}">{esc(_who(ref))}</a>'
-        url = safe_url(ref.url)
-        label = esc(_who(ref)) if ref.account else "a post"
-        return (
-            f'<a href="{esc(url)}" rel="nofollow noopener noreferrer">{label}</a>' if url else label
+            return Link(_who(ref), self.post_href(target))
+        label = _who(ref) if ref.account else "a post"
+        return Link(label, safe_url(ref.url), external=True)
+
+    def _content(self, entry: Entry, post: Post, depth: int) -> Content:
+        trail = (self._quoted(entry, item, depth + 1) for item in post.trail)
+        return Content(
+            title=post.title,
+            body=Markup(body_html(post.text, self.tag_href)),  # sanitised by nh3 (safe.py)
+            media=tuple(self._figure(entry, media) for media in post.media),
+            fold_media=post.sensitive and not post.content_warning,
+            preview=_preview(post.link_card),
+            unsupported=post.unsupported,
+            trail=tuple(quoted for quoted in trail if quoted is not None),
+            trail_first=post.kind in (PostKind.REPOST, PostKind.REBLOG_WITH_COMMENT),
         )
 
-    def _wrapped(self, entry: Entry, post: Post) -> str:
-        content = self._content(entry, post, 0)
-        if post.content_warning:
-            return (
-                f'<details class="cw"><summary>CW: {esc(post.content_warning)}</summary>'
-                f"{content}</details>"
-            )
-        return content
-
-    def _content(self, entry: Entry, post: Post, depth: int) -> str:
-        own = [
-            f"<h2>{esc(post.title)}</h2>" if post.title else "",
-            f'<div class="text">{body}</div>'
-            if (body := body_html(post.text, self.tag_href))
-            else "",
-            self._media_list(entry, post),
-            _link_card(post.link_card),
-            "".join(
-                f'<div class="unsupported"><strong>{esc(u.kind)}</strong> (not shown: '
-                f"{esc(u.reason)})<pre>{esc(u.text)}</pre></div>"
-                for u in post.unsupported
-            ),
-        ]
-        trail = "".join(self._quoted(entry, item, depth + 1) for item in post.trail)
-        trail_first = post.kind in (PostKind.REPOST, PostKind.REBLOG_WITH_COMMENT)
-        return trail + "".join(own) if trail_first else "".join(own) + trail
-
-    def _quoted(self, entry: Entry, post: Post, depth: int) -> str:
+    def _quoted(self, entry: Entry, post: Post, depth: int) -> Quoted | None:
         if depth > _MAX_TRAIL_DEPTH:
-            return ""
+            return None
         local = self.archive.find(post.ref)
         href = self.post_href(local) if local is not None else safe_url(post.ref.url)
-        inner = self._content(entry, post, depth)
-        if post.content_warning:
-            inner = (
-                f'<details class="cw"><summary>CW: {esc(post.content_warning)}</summary>'
-                f"{inner}</details>"
-            )
-        return f'<blockquote class="quoted">{self._header(post, href)}{inner}</blockquote>'
+        content = self._content(entry, post, depth)
+        return Quoted(_header(post, href), post.content_warning, content)
 
-    def _media_list(self, entry: Entry, post: Post) -> str:
-        if not post.media:
-            return ""
-        items = "".join(self._media(entry, media) for media in post.media)
-        html = f'<div class="media">{items}</div>'
-        if post.sensitive and not post.content_warning:
-            return f'<details class="cw"><summary>Sensitive media</summary>{html}</details>'
-        return html
-
-    def _media(self, entry: Entry, media: Media) -> str:
+    def _figure(self, entry: Entry, media: Media) -> Figure:
         source = media_file(self.archive, entry, media)
-        alt = esc(media.alt)
-        caption = f'<figcaption class="alt">{alt}</figcaption>' if media.alt else ""
         if source is None:
-            url = safe_url(media.url)
-            where = (
-                f'<a href="{esc(url)}" rel="nofollow noopener noreferrer">{esc(url)}</a>'
-                if url
-                else "no address"
-            )
-            return (
-                f'<figure class="missing"><p>{esc(media.kind.value)} not in the backup: '
-                f"{where}</p>{caption}</figure>"
-            )
-        src = esc(self.prefix + self.media.site_path(source))
-        size = "".join(
-            f' {name}="{value}"'
-            for name, value in (("width", media.width), ("height", media.height))
-            if isinstance(value, int) and value > 0
+            where = safe_url(media.url)
+            return Figure(FigureKind.MISSING, media.alt, missing=media.kind.value, original=where)
+        src = self.prefix + self.media.site_path(source)
+        width, height = (
+            value if isinstance(value, int) and value > 0 else None
+            for value in (media.width, media.height)
         )
-        video = media.kind is MediaKind.VIDEO or (
-            media.kind is MediaKind.GIF and (media.mime or "").startswith("video/")
-        )
-        if video:
-            loop = " loop muted" if media.kind is MediaKind.GIF else ""
-            player = f'<video controls preload="metadata"{loop}{size} src="{src}"></video>'
-            label = f'<p class="alt">{alt}</p>' if media.alt else ""
-            return f"<figure>{player}{label}</figure>"
+        gif = media.kind is MediaKind.GIF
+        if media.kind is MediaKind.VIDEO or (gif and (media.mime or "").startswith("video/")):
+            return Figure(FigureKind.VIDEO, media.alt, src, width, height, loop=gif)
         if media.kind is MediaKind.AUDIO:
-            return (
-                f'<figure><audio controls preload="metadata" src="{src}"></audio>{caption}</figure>'
-            )
-        image = f'<img src="{src}" alt="{alt}" loading="lazy"{size}>'
-        return f'<figure><a href="{src}">{image}</a>{caption}</figure>'
+            return Figure(FigureKind.AUDIO, media.alt, src)
+        return Figure(FigureKind.IMAGE, media.alt, src, width, height)
 
-    def _footer(self, entry: Entry) -> str:
+    def _footer(self, entry: Entry) -> tuple[Link, ...]:
         post = entry.post
         links = []
         for tag in post_tags(post):
             href = self.tag_href(tag)
             if href:
-                links.append(f'<a class="tag" href="{esc(href)}">#{esc(tag)}</a>')
+                links.append(Link(f"#{tag}", href, css_class="tag"))
         conversation = self.archive.conversation_of.get(entry.key)
         if conversation is not None:
             size = len(self.archive.conversations[conversation])
-            links.append(
-                f'<a href="{esc(self.post_href(entry))}#conversation">conversation ({size})</a>'
-            )
+            links.append(Link(f"conversation ({size})", f"{self.post_href(entry)}#conversation"))
         url = safe_url(post.ref.url)
         if url:
             name = PLATFORM_NAMES[post.ref.platform]
-            links.append(
-                f'<a class="original" href="{esc(url)}" rel="nofollow noopener noreferrer">'
-                f"original on {esc(name)}</a>"
-            )
-        return f"<footer>{' · '.join(links)}</footer>" if links else ""
+            links.append(Link(f"original on {name}", url, external=True, css_class="original"))
+        return tuple(links)
+
+
+def _header(post: Post, href: str | None) -> Header:
+    badges = []
+    if post.kind in _KIND_LABELS and post.kind is not PostKind.REPLY:
+        badges.append(_KIND_LABELS[post.kind])
+    if post.visibility in _VISIBILITY_LABELS:
+        badges.append(_VISIBILITY_LABELS[post.visibility])
+    if post.edited_at is not None:
+        badges.append("edited")
+    if post.deleted:
+        badges.append("deleted on the platform")
+    return Header(
+        who=_who(post.ref),
+        platform=PLATFORM_NAMES[post.ref.platform],
+        href=href,
+        datetime=post.created_at.isoformat(),
+        when=post.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+        badges=tuple(badges),
+    )
 
 
 def _who(ref: PostRef) -> str:
@@ -218,16 +177,7 @@ def _who(ref: PostRef) -> str:
     return account if account.startswith(("did:", "@")) or not account else f"@{account}"
 
 
-def _link_card(card: LinkCard | None) -> str:
+def _preview(card: LinkCard | None) -> LinkPreview | None:
     if card is None:
-        return ""
-    url = safe_url(card.url)
-    title = esc(card.title or card.url)
-    description = f"<span>{esc(card.description)}</span>" if card.description else ""
-    shown = f"<small>{esc(card.url)}</small>"
-    if url is None:
-        return f'<div class="card"><strong>{title}</strong>{description}{shown}</div>'
-    return (
-        f'<a class="card" href="{esc(url)}" rel="nofollow noopener noreferrer">'
-        f"<strong>{title}</strong>{description}{shown}</a>"
-    )
+        return None
+    return LinkPreview(safe_url(card.url), card.title or card.url, card.description, card.url)

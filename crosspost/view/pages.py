@@ -1,5 +1,6 @@
-"""The site's pages: a shared shell (strict Content-Security-Policy, no inline script or style)
-and the index, archive, tag, post and search pages built from cached post cards.
+"""The site's pages, each a template in templates/ (a shared layout with a strict
+Content-Security-Policy and no inline script or style): the index, archive, tag, post and search
+pages, built from cached post cards.
 
 Pages carry no render time or other changing detail, so an unchanged page renders to the same
 bytes and the writer can leave it alone.
@@ -7,69 +8,62 @@ bytes and the writer can leave it alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from string import Template
+from collections.abc import Iterable, Iterator, Sequence
+
+from markupsafe import Markup
 
 from crosspost.view.cards import Cards
 from crosspost.view.load import PLATFORM_NAMES, Archive, Entry
-from crosspost.view.safe import esc, tag_slug
+from crosspost.view.render import render
+from crosspost.view.safe import tag_slug
 
 SITE_TITLE = "crosspost archive"
 # Everything comes from the site's own folder; nothing from a post or the network can load or run.
+# templates/base.html.j2 writes this policy into every page as it stands here.
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
     "media-src 'self'; base-uri 'none'; form-action 'self'"
 )
-_SHELL = Template("""\
-<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="$csp">
-<meta name="referrer" content="no-referrer">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>$title</title>
-<link rel="stylesheet" href="${prefix}assets/style.css">
-</head>
-<body>
-<header class="site"><a class="home" href="${prefix}index.html">$site</a>
-<nav><a href="${prefix}index.html">Latest</a><a href="${prefix}archive.html">Archive</a>\
-<a href="${prefix}tags.html">Tags</a>\
-<form action="${prefix}search.html" role="search"><input type="search" name="q" \
-placeholder="Search" aria-label="Search posts"></form></nav></header>
-<main>
-$main
-</main>
-<footer class="site">A static copy of a crosspost backup. It loads nothing from the network; \
-links to the originals leave it.</footer>
-$scripts</body>
-</html>
-""")
 
 Page = tuple[str, str]  # (path inside the site, HTML)
 
 
-def shell(title: str, main: str, prefix: str, scripts: Sequence[str] = ()) -> str:
-    tags = "".join(f'<script src="{esc(prefix + src)}"></script>\n' for src in scripts)
-    return _SHELL.substitute(
-        csp=CSP,
-        title=esc(f"{title} · {SITE_TITLE}" if title != SITE_TITLE else title),
-        prefix=prefix,
-        site=esc(SITE_TITLE),
-        main=main,
-        scripts=tags,
+def render_page(
+    template: str, title: str, prefix: str, scripts: Sequence[str] = (), **context: object
+) -> str:
+    """A page in the shared layout; `prefix` leads from the page's folder to the site's root."""
+    title = f"{title} · {SITE_TITLE}" if title != SITE_TITLE else title
+    return render(
+        template, title=title, prefix=prefix, site_title=SITE_TITLE, scripts=scripts, **context
+    )
+
+
+def _posts(
+    title: str,
+    lede: str,
+    cards: Iterable[Markup],
+    newer: str | None,
+    older: str | None,
+    *,
+    paged: bool = True,
+) -> str:
+    """A page of posts one folder down (a month, a tag, an older page of the index)."""
+    return render_page(
+        "posts.html.j2",
+        title,
+        "../",
+        heading=title,
+        lede=lede,
+        cards=cards,
+        newer=newer,
+        older=older,
+        paged=paged,
     )
 
 
 def _span(entries: Sequence[Entry]) -> str:
     first, last = entries[-1].post.created_at, entries[0].post.created_at
     return f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
-
-
-def _nav(newer: str | None, older: str | None) -> str:
-    left = f'<a rel="prev" href="{esc(newer)}">← Newer</a>' if newer else "<span></span>"
-    right = f'<a rel="next" href="{esc(older)}">Older →</a>' if older else "<span></span>"
-    return f'<nav class="pages">{left}{right}</nav>'
 
 
 def chunk_count(total: int, per_page: int) -> int:
@@ -124,33 +118,33 @@ def index_pages(archive: Archive, top: Cards, nested: Cards, per_page: int) -> I
     total = len(entries)
     chunks = chunk_count(total, per_page)
     accounts = ", ".join(f"{a.account} ({PLATFORM_NAMES[a.platform]})" for a in archive.accounts)
-    head = f'<h1>Latest posts</h1><p class="lede">{total:,} posts from {esc(accounts)}.</p>'
-    newest = entries[:per_page]
-    older = f"page/{chunks}.html" if chunks else None
-    cards = "".join(top.card(e) for e in newest)
-    yield "index.html", shell(SITE_TITLE, head + cards + _nav(None, older), "")
+    index = render_page(
+        "posts.html.j2",
+        SITE_TITLE,
+        "",
+        heading="Latest posts",
+        lede=f"{total:,} posts from {accounts}.",
+        cards=[top.card(e) for e in entries[:per_page]],
+        newer=None,
+        older=f"page/{chunks}.html" if chunks else None,
+        paged=True,
+    )
+    yield "index.html", index
     for number in range(1, chunks + 1):
         oldest_first = entries[::-1][(number - 1) * per_page : number * per_page]
         shown = oldest_first[::-1]
         newer = "../index.html" if number == chunks else f"{number + 1}.html"
         previous = f"{number - 1}.html" if number > 1 else None
-        title = f"Page {number}"
-        main = f'<h1>{title}</h1><p class="lede">{_span(shown)}</p>'
-        main += "".join(nested.card(e) for e in shown) + _nav(newer, previous)
-        yield f"page/{number}.html", shell(title, main, "../")
+        cards = [nested.card(e) for e in shown]
+        yield f"page/{number}.html", _posts(f"Page {number}", _span(shown), cards, newer, previous)
 
 
 def archive_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     months = list(archive.months)
-    rows, year = [], ""
+    years: dict[str, list[tuple[str, int]]] = {}
     for month in months:
-        if month[:4] != year:
-            rows.append(("</ul>" if year else "") + f'<h2>{month[:4]}</h2><ul class="months">')
-            year = month[:4]
-        count = len(archive.months[month])
-        rows.append(f'<li><a href="archive/{month}.html">{month}</a> ({count:,})</li>')
-    main = "<h1>Archive</h1>" + "".join(rows) + ("</ul>" if rows else "")
-    yield "archive.html", shell("Archive", main, "")
+        years.setdefault(month[:4], []).append((month, len(archive.months[month])))
+    yield "archive.html", render_page("archive.html.j2", "Archive", "", years=years.items())
     # Every month's pages in one reading order: Newer and Older run on across months.
     ordered = [
         (month, path, run, len(archive.months[month]))
@@ -160,21 +154,15 @@ def archive_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     for index, (month, path, run, total) in enumerate(ordered):
         newer = ordered[index - 1][1] if index > 0 else None
         older = ordered[index + 1][1] if index + 1 < len(ordered) else None
-        lede = f'<p class="lede">{_run_lede(run, total, path.endswith(f"{month}.html"))}</p>'
-        lede = lede if total > LIST_PAGE else ""
-        cards = "".join(nested.card(e) for e in run)
-        main = f"<h1>{month}</h1>{lede}{cards}{_nav(_name(newer), _name(older))}"
-        yield path, shell(month, main, "../")
+        lede = _run_lede(run, total, path.endswith(f"{month}.html")) if total > LIST_PAGE else ""
+        cards = [nested.card(e) for e in run]
+        yield path, _posts(month, lede, cards, _name(newer), _name(older))
 
 
 def tag_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     ranked = sorted(archive.tags, key=lambda key: (-len(archive.tags[key]), key))
-    items = "".join(
-        f'<li><a href="tags/{tag_slug(key)}.html">#{esc(archive.tag_names[key])}</a> '
-        f"({len(archive.tags[key]):,})</li>"
-        for key in ranked
-    )
-    yield "tags.html", shell("Tags", f'<h1>Tags</h1><ul class="tags">{items}</ul>', "")
+    tags = [(tag_slug(key), archive.tag_names[key], len(archive.tags[key])) for key in ranked]
+    yield "tags.html", render_page("tags.html.j2", "Tags", "", tags=tags)
     for key, entries in archive.tags.items():
         name = archive.tag_names[key]
         pages = runs(f"tags/{tag_slug(key)}", entries)
@@ -184,35 +172,23 @@ def tag_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
             lede = f"{len(entries):,} posts"
             if len(pages) > 1:
                 lede = _run_lede(run, len(entries), index == 0)
-            main = f'<h1>#{esc(name)}</h1><p class="lede">{lede}</p>'
-            main += "".join(nested.card(e) for e in run)
-            if len(pages) > 1:
-                main += _nav(_name(newer), _name(older))
-            yield path, shell(f"#{name}", main, "../")
+            cards = [nested.card(e) for e in run]
+            paged = len(pages) > 1
+            yield path, _posts(f"#{name}", lede, cards, _name(newer), _name(older), paged=paged)
 
 
 def post_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     """One page per post; a post in a conversation is shown in place in the whole thread."""
     for entry in archive.entries:
         conversation = archive.conversation_of.get(entry.key)
-        if conversation is None:
-            main = nested.card(entry)
-        else:
-            items = "".join(
-                f'<li class="depth-{depth}{" current" if member is entry else ""}">'
-                f"{nested.card(member)}</li>"
-                for member, depth in archive.conversations[conversation]
-            )
-            main = f'<section id="conversation"><ol class="thread">{items}</ol></section>'
+        members = archive.conversations[conversation] if conversation is not None else []
+        thread = [(nested.card(member), depth, member is entry) for member, depth in members]
+        card = None if thread else nested.card(entry)
         title = entry.post.title or entry.post.text.text[:60] or "Post"
-        yield f"posts/{entry.slug}.html", shell(title, main, "../")
+        page = render_page("post.html.j2", title, "../", thread=thread, card=card)
+        yield f"posts/{entry.slug}.html", page
 
 
 def search_page() -> Page:
-    main = (
-        '<h1>Search</h1><p><input id="q" type="search" placeholder="Words or #tag" '
-        'aria-label="Search posts" autofocus></p><p id="search-status">Search needs '
-        'JavaScript.</p><ol id="results"></ol>'
-    )
     scripts = ("assets/search-index.js", "assets/search.js")
-    return "search.html", shell("Search", main, "", scripts)
+    return "search.html", render_page("search.html.j2", "Search", "", scripts)

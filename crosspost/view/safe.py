@@ -1,9 +1,10 @@
-"""Escaping, the allowlist sanitiser (nh3) and safe names: the only ways text reaches a page.
+"""The allowlist sanitiser (nh3), URL checks and safe names: how post text reaches a page.
 
 Post text is rendered by `html_from_richtext` (which escapes every character of it) and then
 passes nh3 with a small allowlist, so even a bug in the renderer cannot let a tag, a handler or
 a `javascript:` URL through. Every other string (titles, alt text, tags, link cards) is escaped
-with `esc`. URLs become links only when they are http(s) or mailto.
+by the page templates, which autoescape (`render.py`). URLs become links only when they are
+http(s) or mailto.
 """
 
 from __future__ import annotations

@@ -1,0 +1,103 @@
+"""What a post card shows, as typed values: `cards.py` decides every link, label and file, and
+the templates (`templates/card.html.j2`, `templates/media.html.j2`) only lay them out.
+
+Plain strings here are escaped by the templates; `Content.body` is the one Markup field, and it
+holds only post text that nh3 has sanitised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from markupsafe import Markup
+
+from crosspost.model import Unsupported
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link, or plain text when `href` is None; an `external` one leaves the site."""
+
+    label: str
+    href: str | None = None
+    external: bool = False
+    css_class: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    who: str
+    platform: str
+    href: str | None  # the post's page, or its original; None: the time is not a link
+    datetime: str  # ISO 8601, for <time datetime>
+    when: str  # as shown
+    badges: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ContextLine:
+    """A line above a post's content: words ("↩ in reply to ", "quoting "), then a link."""
+
+    words: str
+    link: Link
+
+
+class FigureKind(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+    AUDIO = "audio"
+    MISSING = "missing"  # not in the backup: only a link to where it was
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    kind: FigureKind
+    alt: str
+    src: str = ""  # the file inside the site (relative to the page)
+    width: int | None = None  # set only when known and positive
+    height: int | None = None
+    loop: bool = False  # a GIF stored as video plays on a muted loop
+    missing: str = ""  # what is missing ("image", "video", ...)
+    original: str | None = None  # where a missing file was, when it is http(s)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkPreview:
+    """A link card; `href` is None when its URL may not be a link (not http(s))."""
+
+    href: str | None
+    title: str
+    description: str
+    url: str  # as written, shown small under the title
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """A post's own content, with the posts it quotes or reblogs (`trail`)."""
+
+    title: str
+    body: Markup  # sanitised HTML of the text; empty when the post has none
+    media: tuple[Figure, ...]
+    fold_media: bool  # sensitive media without a content warning is folded on its own
+    preview: LinkPreview | None
+    unsupported: tuple[Unsupported, ...]
+    trail: tuple[Quoted, ...]
+    trail_first: bool  # a reblog or repost shows what it passes on before its own words
+
+
+@dataclass(frozen=True, slots=True)
+class Quoted:
+    header: Header
+    warning: str  # a content warning folds the content
+    content: Content
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    deleted: bool
+    header: Header
+    context: tuple[ContextLine, ...]
+    warning: str
+    content: Content
+    footer: tuple[Link, ...]  # tags, the conversation, the original
