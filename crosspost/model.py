@@ -13,7 +13,9 @@ Conventions every converter follows:
   color -> "#rrggbb"; every other kind -> "".
 - Datetimes are timezone-aware and normalised to UTC.
 
-This module imports nothing from the project except `crosspost.errors` (the one exception tree).
+This module imports nothing from the project except `crosspost.errors` (the one exception tree)
+and `crosspost.model_codec` (the JSON codec, driven by these dataclasses' fields; it imports only
+`crosspost.errors`).
 """
 
 from __future__ import annotations
