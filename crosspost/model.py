@@ -13,7 +13,9 @@ Conventions every converter follows:
   color -> "#rrggbb"; every other kind -> "".
 - Datetimes are timezone-aware and normalised to UTC.
 
-This module imports nothing from the project except `crosspost.errors` (the one exception tree).
+This module imports nothing from the project except `crosspost.errors` (the one exception tree)
+and `crosspost.model_codec` (the JSON codec, driven by these dataclasses' fields; it imports only
+`crosspost.errors`).
 """
 
 from __future__ import annotations
@@ -23,14 +25,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from crosspost.errors import InvalidPostError
+from crosspost.model_codec import decode, encode, enum_member, json_array
 
 SCHEMA_VERSION = 1
 
 JSON = dict[str, Any]
-E = TypeVar("E", bound=StrEnum)
 
 
 class Platform(StrEnum):
@@ -126,6 +128,7 @@ class PostRef:
         return f"{self.platform.value}:{self.account}:{self.id}"
 
 
+@json_array  # [start, end, kind, value]: spans are many, and backups already hold them so
 @dataclass(frozen=True, slots=True)
 class Span:
     start: int
@@ -135,7 +138,7 @@ class Span:
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, SpanKind):
-            object.__setattr__(self, "kind", _enum(SpanKind, self.kind, "span kind"))
+            object.__setattr__(self, "kind", enum_member(SpanKind, self.kind))
         if self.start < 0 or self.end < self.start:
             raise InvalidPostError(
                 f"span {self.kind.value} [{self.start}, {self.end}) is not a valid range"
@@ -183,7 +186,7 @@ class Media:
 
     def __post_init__(self) -> None:
         if not isinstance(self.kind, MediaKind):
-            object.__setattr__(self, "kind", _enum(MediaKind, self.kind, "media kind"))
+            object.__setattr__(self, "kind", enum_member(MediaKind, self.kind))
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,7 +250,7 @@ class Post:
 
     def to_json(self) -> JSON:
         """A JSON-ready dict carrying the schema version; `Post.from_json` reverses it exactly."""
-        return {"schema": SCHEMA_VERSION, **_post_fields(self)}
+        return {"schema": SCHEMA_VERSION, **encode(self)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Post:
@@ -257,7 +260,7 @@ class Post:
                 f"post schema version {schema!r} is not supported (this crosspost reads "
                 f"version {SCHEMA_VERSION}); upgrade crosspost to read it"
             )
-        return _post_from_fields(data)
+        return decode(cls, data)
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), sort_keys=True, ensure_ascii=False, indent=2)
@@ -337,15 +340,7 @@ class Limits:
     text: TextRules = field(default_factory=TextRules, compare=False)
 
 
-# --- JSON encoding -------------------------------------------------------------------------------
-
-
-def _enum(enum: type[E], value: object, what: str) -> E:
-    try:
-        return enum(str(value)) if isinstance(value, str) else enum(value)  # type: ignore[arg-type]
-    except ValueError:
-        allowed = ", ".join(member.value for member in enum)
-        raise InvalidPostError(f"unknown {what} {value!r} (expected one of: {allowed})") from None
+# --- validation ----------------------------------------------------------------------------------
 
 
 def _utc(value: datetime, name: str) -> datetime:
@@ -354,148 +349,3 @@ def _utc(value: datetime, name: str) -> datetime:
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidPostError(f"{name} must be timezone-aware, got {value.isoformat()}")
     return value.astimezone(UTC)
-
-
-def _time(value: datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-def _parse_time(value: object, name: str) -> datetime | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise InvalidPostError(f"{name} must be an ISO 8601 string")
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        raise InvalidPostError(f"{name} {value!r} is not an ISO 8601 datetime") from None
-
-
-def _ref(ref: PostRef | None) -> JSON | None:
-    if ref is None:
-        return None
-    return {
-        "platform": ref.platform.value,
-        "account": ref.account,
-        "id": ref.id,
-        "url": ref.url,
-        "cid": ref.cid,
-    }
-
-
-def _parse_ref(data: object) -> PostRef | None:
-    if data is None:
-        return None
-    item = _mapping(data, "post ref")
-    return PostRef(
-        platform=_enum(Platform, item.get("platform"), "platform"),
-        account=str(item["account"]),
-        id=str(item["id"]),
-        url=item.get("url"),
-        cid=item.get("cid"),
-    )
-
-
-def _mapping(data: object, what: str) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise InvalidPostError(f"{what} must be a JSON object")
-    return data
-
-
-def _post_fields(post: Post) -> JSON:
-    card = post.link_card
-    return {
-        "ref": _ref(post.ref),
-        "created_at": _time(post.created_at),
-        "edited_at": _time(post.edited_at),
-        "kind": post.kind.value,
-        "title": post.title,
-        "text": {
-            "text": post.text.text,
-            "spans": [[s.start, s.end, s.kind.value, s.value] for s in post.text.spans],
-        },
-        "media": [
-            {
-                "kind": m.kind.value,
-                "url": m.url,
-                "alt": m.alt,
-                "width": m.width,
-                "height": m.height,
-                "mime": m.mime,
-                "size": m.size,
-                "sha256": m.sha256,
-                "local_path": m.local_path,
-                "poster_url": m.poster_url,
-            }
-            for m in post.media
-        ],
-        "link_card": None
-        if card is None
-        else {
-            "url": card.url,
-            "title": card.title,
-            "description": card.description,
-            "thumb_url": card.thumb_url,
-        },
-        "quote_of": _ref(post.quote_of),
-        "reply_to": _ref(post.reply_to),
-        "thread_root": _ref(post.thread_root),
-        "repost_of": _ref(post.repost_of),
-        "trail": [_post_fields(item) for item in post.trail],
-        "tags": list(post.tags),
-        "visibility": post.visibility.value,
-        "content_warning": post.content_warning,
-        "sensitive": post.sensitive,
-        "labels": list(post.labels),
-        "langs": list(post.langs),
-        "origin": _ref(post.origin),
-        "unsupported": [
-            {"kind": u.kind, "reason": u.reason, "text": u.text} for u in post.unsupported
-        ],
-        "deleted": post.deleted,
-        "raw": post.raw,
-    }
-
-
-def _post_from_fields(data: Mapping[str, Any]) -> Post:
-    try:
-        text = _mapping(data.get("text", {}), "text")
-        card = data.get("link_card")
-        ref = _parse_ref(data["ref"])
-        assert ref is not None
-        created_at = _parse_time(data["created_at"], "created_at")
-        assert created_at is not None
-        return Post(
-            ref=ref,
-            created_at=created_at,
-            edited_at=_parse_time(data.get("edited_at"), "edited_at"),
-            kind=_enum(PostKind, data.get("kind", "original"), "post kind"),
-            title=str(data.get("title", "")),
-            text=RichText(
-                str(text.get("text", "")),
-                tuple(Span(int(s), int(e), k, str(v)) for s, e, k, v in text.get("spans", [])),
-            ),
-            media=tuple(Media(**_mapping(item, "media")) for item in data.get("media", [])),
-            link_card=None if card is None else LinkCard(**_mapping(card, "link_card")),
-            quote_of=_parse_ref(data.get("quote_of")),
-            reply_to=_parse_ref(data.get("reply_to")),
-            thread_root=_parse_ref(data.get("thread_root")),
-            repost_of=_parse_ref(data.get("repost_of")),
-            trail=tuple(_post_from_fields(_mapping(t, "trail")) for t in data.get("trail", [])),
-            tags=tuple(str(tag) for tag in data.get("tags", [])),
-            visibility=_enum(Visibility, data.get("visibility", "public"), "visibility"),
-            content_warning=str(data.get("content_warning", "")),
-            sensitive=bool(data.get("sensitive", False)),
-            labels=tuple(str(label) for label in data.get("labels", [])),
-            langs=tuple(str(lang) for lang in data.get("langs", [])),
-            origin=_parse_ref(data.get("origin")),
-            unsupported=tuple(
-                Unsupported(**_mapping(u, "unsupported")) for u in data.get("unsupported", [])
-            ),
-            deleted=bool(data.get("deleted", False)),
-            raw=dict(_mapping(data.get("raw", {}), "raw")),
-        )
-    except InvalidPostError:
-        raise
-    except (KeyError, TypeError, ValueError, AssertionError) as error:
-        raise InvalidPostError(f"post JSON is malformed: {error!r}") from None
