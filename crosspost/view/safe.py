@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable
-from html import escape
 from urllib.parse import quote, unquote, urlsplit
 
 import nh3
@@ -27,11 +26,6 @@ _CLASSES = {"a": {"mention", "hashtag", "u-url"}, "span": {"h-card"}}
 _SCHEMES = {"http", "https", "mailto"}
 _LINK_REL = "nofollow noopener noreferrer"
 _SLUG = re.compile(r"[^a-z0-9]+")
-
-
-def esc(text: str) -> str:
-    """Text for an element body or a quoted attribute value."""
-    return escape(text, quote=True)
 
 
 def safe_url(url: str | None) -> str | None:

@@ -20,7 +20,6 @@ CDN_URL = "https://cdn.bsky.app/img/feed_fullsize/plain"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _AT_URI = re.compile(r"^at://([^/]+)(?:/([^/]+)(?:/([^/?#]+))?)?")
-_FRACTION = re.compile(r"(\.\d{6})\d+")
 
 # Bluesky self-labels (https://docs.bsky.app/docs/advanced-guides/moderation#self-labels), with the
 # words a reader sees for each; "nsfw" and "gore" are older spellings still found in records.
@@ -62,9 +61,8 @@ def parse_time(value: object) -> datetime | None:
     """An atproto datetime (RFC 3339, any fraction length) as aware UTC, or None."""
     if not isinstance(value, str) or not value:
         return None
-    text = _FRACTION.sub(r"\1", value.strip())
     try:
-        parsed = datetime.fromisoformat(text)
+        parsed = datetime.fromisoformat(value.strip())  # 3.11 reads any fraction length
     except ValueError:
         return None
     if parsed.tzinfo is None:

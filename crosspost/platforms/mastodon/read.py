@@ -64,7 +64,7 @@ def parse_time(value: object, what: str) -> datetime:
     if not isinstance(value, str):
         raise DataError(f"Mastodon status {what} is missing or not a date: {value!r}")
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return datetime.fromisoformat(value)
     except ValueError:
         raise DataError(f"Mastodon status {what} {value!r} is not an ISO 8601 date") from None
 
