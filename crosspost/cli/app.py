@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from crosspost import __version__
+from crosspost.model import Platform
+from crosspost.platforms.registry import spec
 
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
@@ -35,7 +37,7 @@ AccountArg = Annotated[
     str,
     typer.Argument(
         help="An account named in the config, or PLATFORM:IDENTITY "
-        "(bluesky:alice.bsky.social, mastodon:alice@mastodon.social, tumblr:staff).",
+        f"({', '.join(f'{p.value}:{spec(p).identity_example}' for p in Platform)}).",
         show_default=False,
     ),
 ]

@@ -13,6 +13,7 @@ from crosspost.cli.app import AccountArg, ConfigOpt, app
 from crosspost.cli.progress_bars import progress_bars
 from crosspost.config import Config, load_config
 from crosspost.errors import DataError, RateLimitedError
+from crosspost.exports.detect import export_formats
 
 if TYPE_CHECKING:
     from crosspost.backup.runner import BackupResult
@@ -86,12 +87,16 @@ def backup(
         )
 
 
+_EXPORTS = ", or ".join(form.label for form in export_formats() if form.label)
+_EXPORTS_HELP = f"{_EXPORTS[:1].upper()}{_EXPORTS[1:]} (an archive may also be an unpacked folder)."
+
+
 @app.command("import")
 def import_(
     file: Annotated[
         Path,
         typer.Argument(
-            help="A Bluesky repo.car, or a Mastodon archive (zip, tar.gz or unpacked folder).",
+            help=_EXPORTS_HELP,
             show_default=False,
         ),
     ],

@@ -14,6 +14,7 @@ import typer
 
 from crosspost.cli.app import AccountArg, ConfigOpt, app
 from crosspost.config import Config, load_config
+from crosspost.platforms.registry import specs
 
 if TYPE_CHECKING:
     from crosspost.state import Ledger
@@ -211,7 +212,10 @@ def migrate(
     ] = None,
     keep_dates: Annotated[
         bool,
-        typer.Option(help="Keep the original dates where the target allows (Bluesky, Tumblr)."),
+        typer.Option(
+            help="Keep the original dates where the target allows "
+            f"({', '.join(s.display_name for s in specs() if s.backdating)})."
+        ),
     ] = True,
     date_line: Annotated[
         str | None,

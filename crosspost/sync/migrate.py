@@ -137,8 +137,8 @@ def _date_line(options: MigrateOptions) -> Callable[[Post, Limits], Post] | None
     template = options.date_line
 
     def add(post: Post, limits: Limits) -> Post:
-        name = {"bluesky": "Bluesky", "mastodon": "Mastodon", "tumblr": "Tumblr"}
-        line = template.format(platform=name[post.ref.platform.value], date=post.created_at)
+        name = spec(post.ref.platform).display_name
+        line = template.format(platform=name, date=post.created_at)
         return with_paragraph(post, line)
 
     return add
