@@ -183,6 +183,7 @@ class FakePlatform:
     calls: Counter[str] = field(default_factory=Counter)
     publishes: int = field(default=0, init=False)
     accepted: int = field(default=0, init=False)
+    _listed: tuple[object, list[Post]] | None = field(default=None, init=False, repr=False)
 
     @property
     def posts(self) -> dict[str, Post]:
@@ -242,9 +243,14 @@ class FakePlatform:
             raise error
 
     def _listing(self) -> list[Post]:
-        key = self.order or (lambda p: (p.created_at, p.ref.id))
-        visible = [p for p in self.posts.values() if self.sees(p.visibility)]
-        return sorted(visible, key=key, reverse=True)
+        """The account's visible posts, newest first; sorted again only when the posts (or who
+        reads them) changed since the last page, so paging a large account stays linear."""
+        signature = (tuple(map(id, self.posts.values())), self.signed_in, self.order)
+        if self._listed is None or self._listed[0] != signature:
+            key = self.order or (lambda p: (p.created_at, p.ref.id))
+            visible = [p for p in self.posts.values() if self.sees(p.visibility)]
+            self._listed = (signature, sorted(visible, key=key, reverse=True))
+        return self._listed[1]
 
     # --- PlatformClient ------------------------------------------------------------------------
 

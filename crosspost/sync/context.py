@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from crosspost.accounts import Account
 from crosspost.config import Config, SyncRule
 from crosspost.model import Limits, Post
-from crosspost.platforms.base import PlatformClient
+from crosspost.platforms.base import HasServerLimits, PlatformClient
 from crosspost.progress import NoProgress, Progress
 from crosspost.state import Ledger
 from crosspost.sync.caps import DEFAULT_CAPS, Caps
@@ -74,6 +74,7 @@ class SyncContext:
     caps: Caps = field(default_factory=lambda: DEFAULT_CAPS)
     _clients: dict[tuple[str, bool], PlatformClient] = field(default_factory=dict, init=False)
     _limits: dict[str, Limits] = field(default_factory=dict, init=False)
+    _server_limits: dict[str, Limits] = field(default_factory=dict, init=False)
     # Planning is pure: a plan made when queueing is reused when publishing in the same run.
     _plans: dict[tuple[str, str, bool], TargetPlan] = field(default_factory=dict, init=False)
     _sources: dict[str, Post] = field(default_factory=dict, init=False)
@@ -90,6 +91,17 @@ class SyncContext:
         if target not in self._limits:
             self._limits[target] = self.client(target, writing=True).limits()
         return self._limits[target]
+
+    def server_limits(self, target: str) -> Limits:
+        """The target server's own limits (what a payload is checked against), where its client
+        reads them; else the limits the fitter uses. Asked once per target and run: a
+        runtime-checkable protocol's isinstance costs tens of microseconds."""
+        if target not in self._server_limits:
+            client = self.client(target)
+            self._server_limits[target] = (
+                client.server_limits() if isinstance(client, HasServerLimits) else client.limits()
+            )
+        return self._server_limits[target]
 
     def source(self, key: str) -> Post | None:
         """A source post: as planned in this run, else as the ledger stored it."""

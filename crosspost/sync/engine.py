@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from crosspost.config import Config, SyncRule
 from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.model import Limits, Post, PostRef
-from crosspost.platforms.base import Draft, HasServerLimits, PlatformClient
+from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.progress import NoProgress, Progress
 from crosspost.state import Ledger, LedgerEntry, MirrorStatus
 from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
@@ -369,11 +369,8 @@ class SyncEngine:
         report: RuleReport,
     ) -> None:
         platform = self.config.account(target).platform
-        client = self.client(target)
         try:
-            server = (
-                client.server_limits() if isinstance(client, HasServerLimits) else client.limits()
-            )
+            server = self.context.server_limits(target)
             block = describe(post, planned, platform, server, datetime.now(UTC))
         except CrosspostError as error:  # one post the target would refuse: say so, go on
             report.failed.append((post.ref.key, target, f"would fail: {error}"))
