@@ -1,8 +1,10 @@
 """The one interface every platform adapter implements, and what passes through it.
 
 Reading gives `Post`s (via each adapter's pure `to_post(native) -> Post`); writing takes a `Draft`
-(one post to publish: a chunk of a fitted source post, via the pure `from_draft(draft) -> native`)
-and publishes it idempotently. Time and sleeping are injected so tests never wait.
+(one post to publish: a chunk of a fitted source post, via the pure
+`from_draft(draft, context) -> native`) and publishes it idempotently. Optional abilities are
+declared protocols (`CanEdit`, `HasServerLimits`, ...). Time and sleeping are injected so tests
+never wait.
 """
 
 from __future__ import annotations
