@@ -1,7 +1,7 @@
 """200 sync runs killed with SIGKILL at random points, each followed by a rerun (issue 8).
 
 Each round adds a few posts to the source (tagged or not, some long enough for a thread), starts
-`python -m tests.fake_platform DIR` against the shared world on disk, kills it with SIGKILL after a
+`python -m tests.fake_disk DIR` against the shared world on disk, kills it with SIGKILL after a
 random delay (seeded: `KILL_SEED` reproduces a failure), reruns the sync to completion and checks
 the invariant: every selected source post is on every target exactly once (each thread chunk
 once, in order), nothing unselected was posted, and the ledger names exactly what the targets
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_platform import add_source, connect, ledger, posts_of, sync_on_disk
+from tests.fake_disk import add_source, connect, ledger, posts_of, sync_on_disk
 from tests.fixtures import PROJECT_ROOT
 
 ROUNDS = int(os.environ.get("KILL_ROUNDS", "200"))
@@ -36,7 +36,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSI
 
 def start_child(folder: Path) -> subprocess.Popen[str]:
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.fake_platform", str(folder), str(LATENCY)],
+        [sys.executable, "-m", "tests.fake_disk", str(folder), str(LATENCY)],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
