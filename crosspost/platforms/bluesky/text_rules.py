@@ -8,30 +8,22 @@ https://docs.bsky.app/docs/tutorials/creating-a-post (4 images or 1 video; no au
 
 from __future__ import annotations
 
-import regex
-
 from crosspost.model import RichText, TextRules
-from crosspost.platforms.bluesky.richtext import shorten_links_for_display
-from crosspost.text.count import grapheme_count, utf8_length
 
-# Bluesky's tag detection needs one character that is neither a digit, a space nor punctuation.
-_TAG_NAME = regex.compile(r"[^\s\u00ad\u2060\u200a\u200b\u200c\u200d\u20e2]*[^\d\s\p{P}]")
-_TRAILING_PUNCTUATION = regex.compile(r"\p{P}$")
-TAG_GRAPHEMES = 64
-TAG_BYTES = 640
+# The rules' functions import their modules on first call: the registry holds these rules, and
+# looking a platform up must not compile regular expressions or load the TLD list.
 
 
 def is_hashtag(name: str) -> bool:
     """Whether `#name` is one whole Bluesky tag (trailing punctuation would be cut off)."""
-    return (
-        grapheme_count(name) <= TAG_GRAPHEMES
-        and utf8_length(name) <= TAG_BYTES
-        and _TAG_NAME.match(name) is not None
-        and _TRAILING_PUNCTUATION.search(name) is None
-    )
+    from crosspost.platforms.bluesky.hashtags import is_hashtag as check
+
+    return check(name)
 
 
 def _shorten(rich: RichText, max_chars: int) -> RichText:
+    from crosspost.platforms.bluesky.richtext import shorten_links_for_display
+
     return shorten_links_for_display(rich, max_chars=max_chars)
 
 

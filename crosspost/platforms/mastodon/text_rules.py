@@ -6,34 +6,37 @@ https://docs.joinmastodon.org/user/posting/#hashtags (`Tag::HASHTAG_NAME_RE`).
 
 from __future__ import annotations
 
-import regex
+from collections.abc import Sequence
 
-from crosspost.model import TextRules, WeightedRun
-from crosspost.platforms.mastodon.length import mastodon_entities, mastodon_length
-from crosspost.platforms.mastodon.richtext_write import richtext_for_mastodon
+from crosspost.model import RichText, TextRules, WeightedRun
 
-_W = r"\p{L}\p{M}\p{Nd}\p{Pc}"
-_SEPARATORS = "_\u00b7\u30fb\u200c"
-# Mastodon's `Tag::HASHTAG_NAME_RE`: a first sequence that may hold separators, or a plain word
-# with at least one letter.
-_HASHTAG_NAME = regex.compile(
-    rf"(?:[{_W}_][{_W}{_SEPARATORS}]*[\p{{Alphabetic}}{_SEPARATORS}][{_W}{_SEPARATORS}]*[{_W}_]"
-    rf"|[{_W}_]*\p{{Alphabetic}}[{_W}_]*)",
-    regex.IGNORECASE,
-)
+# The rules' functions import their modules on first call: the registry holds these rules, and
+# looking a platform up must not compile Mastodon's URL and mention patterns.
 
 
 def is_hashtag(name: str) -> bool:
     """Whether `#name` is one whole Mastodon hashtag."""
-    return _HASHTAG_NAME.fullmatch(name) is not None
+    from crosspost.platforms.mastodon.hashtags import is_hashtag as check
+
+    return check(name)
 
 
 def _count_chars(text: str, url_weight: int, content_warning: str) -> int:
+    from crosspost.platforms.mastodon.length import mastodon_length
+
     return mastodon_length(text, url_weight=url_weight or 23, content_warning=content_warning)
 
 
-def _weighted_runs(text: str, url_weight: int) -> list[WeightedRun]:
+def _weighted_runs(text: str, url_weight: int) -> Sequence[WeightedRun]:
+    from crosspost.platforms.mastodon.length import mastodon_entities
+
     return mastodon_entities(text, url_weight=url_weight or 23)
+
+
+def _plain_text(rich: RichText) -> RichText:
+    from crosspost.platforms.mastodon.richtext_write import richtext_for_mastodon
+
+    return richtext_for_mastodon(rich)
 
 
 TEXT_RULES = TextRules(
@@ -41,6 +44,6 @@ TEXT_RULES = TextRules(
     count_chars=_count_chars,
     weighted_runs=_weighted_runs,
     counts_content_warning=True,
-    render=richtext_for_mastodon,
+    render=_plain_text,
     hashtag_ok=is_hashtag,
 )
