@@ -67,13 +67,23 @@ def expected_files(case: Case) -> set[Path]:
     return {case.golden(POST)} | {case.golden(f".{t.value}.json") for t in Platform}
 
 
+# Golden folders that are not conversion pairs: the on-disk post format (tests/test_model_codec.py).
+OTHER_GOLDEN = frozenset({"model"})
+
+
 def stale_files(root: Path) -> list[Path]:
     """Files under `root` that no native case accounts for: a renamed or deleted case's
     leftovers, a target that is no longer a platform, a folder that names no platform."""
     wanted = {case.native for case in discover(root)}
     for case in discover(root):
         wanted |= expected_files(case)
-    return sorted(path for path in root.rglob("*") if path.is_file() and path not in wanted)
+    return sorted(
+        path
+        for path in root.rglob("*")
+        if path.is_file()
+        and path not in wanted
+        and path.relative_to(root).parts[0] not in OTHER_GOLDEN
+    )
 
 
 def _error(error: CrosspostError) -> dict[str, Any]:
