@@ -20,7 +20,12 @@ from crosspost.model import LinkCard, Media, MediaKind, Platform, PostKind, Post
 from crosspost.platforms.base import Draft, RetryPolicy
 from crosspost.platforms.bluesky.car import read_car, read_records
 from crosspost.platforms.bluesky.client import BlueskyClient
-from crosspost.platforms.bluesky.identity import Identity, pds_from_did_doc, resolve_identity
+from crosspost.platforms.bluesky.identity import (
+    Identity,
+    pds_of_document,
+    resolve_identity,
+    resolve_pds,
+)
 from crosspost.platforms.bluesky.media import prepare_image
 from crosspost.platforms.bluesky.richtext import detect_spans
 from crosspost.platforms.bluesky.tid import decode_tid, is_tid, tid_from_key
@@ -208,9 +213,9 @@ def test_car_import_of_a_non_car_is_a_data_error(tmp_path: Path) -> None:
 def test_pds_endpoint_from_did_documents(path: Path) -> None:
     doc = json.loads(path.read_text())
     if path.name == "did_web_doc.json":  # a feed generator's document: it names no PDS
-        assert pds_from_did_doc(doc) is None
+        assert pds_of_document(doc) is None
     else:
-        assert (pds_from_did_doc(doc) or "").startswith("http")
+        assert (pds_of_document(doc) or "").startswith("http")
 
 
 def test_resolve_identity_through_the_did_document() -> None:
@@ -219,17 +224,25 @@ def test_resolve_identity_through_the_did_document() -> None:
     )
     seen: list[str] = []
 
-    def fetch(url: str, params: object) -> object:
-        seen.append(url)
-        return doc
+    def pds_of(did: str) -> str | None:
+        seen.append(did)
+        return pds_of_document(doc)
 
     account = Account("a", Platform.BLUESKY, "alice.example.com")
-    found = resolve_identity(account, fetch=fetch, resolve_handle=lambda h: doc["id"])
-    assert found == Identity(doc["id"], pds_from_did_doc(doc) or "")
-    assert seen == [f"https://plc.directory/{doc['id']}"]
+    found = resolve_identity(account, pds_of=pds_of, resolve_handle=lambda h: doc["id"])
+    assert found == Identity(doc["id"], pds_of_document(doc) or "")
+    assert seen == [doc["id"]]
     local = Account("b", Platform.BLUESKY, "bob.test", service="http://localhost:1/")
     found = resolve_identity(local, fetch=lambda url, params: {"did": "did:plc:bob"})
     assert found == Identity("did:plc:bob", "http://localhost:1")
+
+
+def test_a_did_the_resolver_cannot_read_is_one_clear_error() -> None:
+    with pytest.raises(PlatformError, match="only did:plc and did:web"):
+        resolve_pds("did:example:123")
+    # Nothing listens on port 9 of loopback: the directory cannot be reached.
+    with pytest.raises(PlatformError, match="cannot read the DID document of did:plc:abc"):
+        resolve_pds("did:plc:abc", plc="http://127.0.0.1:9", timeout=2)
 
 
 # --- media ---------------------------------------------------------------------------------------

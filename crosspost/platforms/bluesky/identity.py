@@ -24,29 +24,39 @@ class Identity:
     pds: str
 
 
-def pds_from_did_doc(doc: Mapping[str, Any]) -> str | None:
-    """The `#atproto_pds` service endpoint of a DID document (did:plc or did:web)."""
-    did = str(doc.get("id", ""))
-    for service in doc.get("service") or ():
-        if not isinstance(service, Mapping):
-            continue
-        ident = str(service.get("id", ""))
-        if ident not in ("#atproto_pds", f"{did}#atproto_pds"):
-            continue
-        endpoint = service.get("serviceEndpoint")
-        if service.get("type") == "AtprotoPersonalDataServer" and isinstance(endpoint, str):
-            return endpoint.rstrip("/")
-    return None
+def pds_of_document(doc: Mapping[str, Any]) -> str | None:
+    """The `#atproto_pds` endpoint a DID document names (did:plc or did:web), read by the atproto
+    SDK's DID document model; None when it names none (a feed generator's document)."""
+    from atproto_core.did_doc import DidDocument
+
+    endpoint = DidDocument.from_dict(dict(doc)).get_pds_endpoint()
+    return str(endpoint).rstrip("/") if endpoint else None
 
 
-def did_doc_url(did: str, plc: str = PLC_DIRECTORY) -> str:
-    """Where a DID's document is published (https://atproto.com/specs/did#blessed-did-methods)."""
-    if did.startswith("did:plc:"):
-        return f"{plc.rstrip('/')}/{did}"
-    if did.startswith("did:web:"):
-        host = did.removeprefix("did:web:").replace("%3A", ":")
-        return f"https://{host}/.well-known/did.json"
-    raise PlatformError(f"{did}: only did:plc and did:web identities are supported")
+def resolve_pds(did: str, plc: str = PLC_DIRECTORY, timeout: float = 10.0) -> str | None:
+    """The PDS of a DID, through the atproto SDK's resolver (https://atproto.com/specs/did:
+    did:plc from the PLC directory, did:web from its host's /.well-known/did.json)."""
+    from atproto_identity.did.resolver import DidResolver
+    from atproto_identity.exceptions import (
+        AtProtocolError,
+        PoorlyFormattedDidError,
+        UnsupportedDidMethodError,
+    )
+
+    try:
+        doc = DidResolver(plc_url=plc.rstrip("/"), timeout=timeout).resolve(did)
+    except (PoorlyFormattedDidError, UnsupportedDidMethodError):
+        raise PlatformError(f"{did}: only did:plc and did:web identities are supported") from None
+    except AtProtocolError as error:
+        cause = error.__cause__ or error
+        raise PlatformError(
+            f"cannot read the DID document of {did} ({type(cause).__name__}); check the network "
+            "connection, or give the account's PDS as `service`"
+        ) from None
+    if doc is None:
+        raise PlatformError(f"{did} has no DID document: check the DID")
+    endpoint = doc.get_pds_endpoint()
+    return str(endpoint).rstrip("/") if endpoint else None
 
 
 def http_fetch(timeout: float = 10.0) -> Fetch:
@@ -67,11 +77,11 @@ def resolve_identity(
     *,
     fetch: Fetch | None = None,
     resolve_handle: Callable[[str], str | None] | None = None,
-    plc: str = PLC_DIRECTORY,
+    pds_of: Callable[[str], str | None] | None = None,
 ) -> Identity:
     """The account's DID and PDS. `account.service` wins (a self-hosted or local PDS): the handle
-    is resolved by that server. Otherwise the handle resolves through DNS or HTTPS (the atproto
-    SDK's resolver) and the DID document names the PDS."""
+    is resolved by that server. Otherwise the handle resolves through DNS or HTTPS and the DID
+    document names the PDS (both with the atproto SDK's resolvers)."""
     get = fetch or http_fetch()
     if account.service:
         base = account.service.rstrip("/")
@@ -86,8 +96,7 @@ def resolve_identity(
         if account.identity.startswith("did:")
         else _resolve_handle(account.identity, resolve_handle)
     )
-    doc = get(did_doc_url(did, plc), {})
-    pds = pds_from_did_doc(doc) if isinstance(doc, Mapping) else None
+    pds = (pds_of or resolve_pds)(did)
     if pds is None:
         raise PlatformError(f"the DID document of {did} names no PDS")
     return Identity(did, pds)
