@@ -78,36 +78,41 @@ media = st.builds(
 )
 
 
-def posts(max_depth: int = 1) -> st.SearchStrategy[Post]:
+def post_fields(max_depth: int = 1) -> dict[str, st.SearchStrategy[Any]]:
+    """A strategy for every field of Post, by name (a test checks none is missing, so a new
+    field is generated too, not left at its default)."""
     trail = st.lists(posts(max_depth - 1), max_size=2).map(tuple) if max_depth > 0 else st.just(())
-    return st.builds(
-        Post,
-        ref=refs,
-        created_at=aware_datetimes,
-        text=rich_texts(),
-        kind=st.sampled_from(PostKind),
-        edited_at=st.none() | aware_datetimes,
-        title=texts,
-        media=st.lists(media, max_size=3).map(tuple),
-        link_card=st.none()
+    return {
+        "ref": refs,
+        "created_at": aware_datetimes,
+        "text": rich_texts(),
+        "kind": st.sampled_from(PostKind),
+        "edited_at": st.none() | aware_datetimes,
+        "title": texts,
+        "media": st.lists(media, max_size=3).map(tuple),
+        "link_card": st.none()
         | st.builds(
             LinkCard, url=texts, title=texts, description=texts, thumb_url=st.none() | texts
         ),
-        quote_of=st.none() | refs,
-        reply_to=st.none() | refs,
-        thread_root=st.none() | refs,
-        repost_of=st.none() | refs,
-        trail=trail,
-        tags=st.lists(texts, max_size=4).map(tuple),
-        visibility=st.sampled_from(Visibility),
-        content_warning=texts,
-        sensitive=st.booleans(),
-        labels=st.lists(texts, max_size=3).map(tuple),
-        langs=st.lists(texts, max_size=2).map(tuple),
-        origin=st.none() | refs,
-        unsupported=st.lists(
+        "quote_of": st.none() | refs,
+        "reply_to": st.none() | refs,
+        "thread_root": st.none() | refs,
+        "repost_of": st.none() | refs,
+        "trail": trail,
+        "tags": st.lists(texts, max_size=4).map(tuple),
+        "visibility": st.sampled_from(Visibility),
+        "content_warning": texts,
+        "sensitive": st.booleans(),
+        "labels": st.lists(texts, max_size=3).map(tuple),
+        "langs": st.lists(texts, max_size=2).map(tuple),
+        "origin": st.none() | refs,
+        "unsupported": st.lists(
             st.builds(Unsupported, kind=texts, reason=texts, text=texts), max_size=2
         ).map(tuple),
-        deleted=st.booleans(),
-        raw=st.dictionaries(st.text(max_size=8), json_values, max_size=4),
-    )
+        "deleted": st.booleans(),
+        "raw": st.dictionaries(st.text(max_size=8), json_values, max_size=4),
+    }
+
+
+def posts(max_depth: int = 1) -> st.SearchStrategy[Post]:
+    return st.builds(Post, **post_fields(max_depth))

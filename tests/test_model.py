@@ -105,3 +105,11 @@ def test_posts_are_hashable_despite_raw() -> None:
 
 def test_ref_key_names_platform_account_and_id() -> None:
     assert REF.key == "bluesky:alice.test:at://did:plc:abc/app.bsky.feed.post/3k"
+
+
+def test_the_post_strategy_generates_every_field() -> None:
+    from dataclasses import fields
+
+    from tests.strategies import post_fields
+
+    assert set(post_fields()) == {f.name for f in fields(Post)}
