@@ -56,9 +56,10 @@ def reference(tumblr: tuple[TumblrServer, Faults], tmp_path: Path) -> dict[str, 
 
 def backup_tumblr(server: TumblrServer, root: Path, sleeps: list[float]) -> BackupResult:
     keys = OAuthKeys(CONSUMER[0])
-    # A short timeout so a stalled answer costs a fraction of a second; sleeping is recorded.
+    # A short timeout so a stalled answer costs about a second (short enough for the suite, long
+    # enough that a loaded machine answering slowly is not taken for a stall); sleeping is recorded.
     http = TumblrHttp(
-        keys, base_url=server.url, retry=RetryPolicy(sleep=sleeps.append), timeout=0.3
+        keys, base_url=server.url, retry=RetryPolicy(sleep=sleeps.append), timeout=1.0
     )
     client = TumblrClient(Account(BLOG, Platform.TUMBLR, BLOG, service=server.url), keys, http=http)
     return run_backup(client, BackupStore(root), BackupOptions())
