@@ -26,7 +26,7 @@ from crosspost.view.parts import (
     LinkPreview,
     Quoted,
 )
-from crosspost.view.render import macro
+from crosspost.view.render import partial
 from crosspost.view.safe import body_html, safe_url, tag_key, tag_slug
 
 _MAX_TRAIL_DEPTH = 3
@@ -42,7 +42,7 @@ _VISIBILITY_LABELS = {
     Visibility.DIRECT: "direct message",
     Visibility.PRIVATE: "private",
 }
-_CARD = macro("card.html.j2", "card")
+_CARD = partial("card.html.j2")
 
 
 @dataclass
@@ -52,13 +52,15 @@ class Cards:
     archive: Archive
     media: SiteMedia
     prefix: str
-    _cache: dict[str, Markup] = field(default_factory=dict)
+    _cache: dict[str, Markup] = field(default_factory=dict)  # slug -> card
+    _tag_hrefs: dict[str, str | None] = field(default_factory=dict)
 
     def card(self, entry: Entry) -> Markup:
-        html = self._cache.get(entry.key)
+        # Keyed by the slug, an attribute: `entry.key` is formatted anew on every call.
+        html = self._cache.get(entry.slug)
         if html is None:
-            html = _CARD(self.parts(entry))
-            self._cache[entry.key] = html
+            html = _CARD(c=self.parts(entry))
+            self._cache[entry.slug] = html
         return html
 
     def parts(self, entry: Entry) -> Card:
@@ -76,8 +78,13 @@ class Cards:
         return f"{self.prefix}posts/{entry.slug}.html"
 
     def tag_href(self, tag: str) -> str | None:
+        """The tag's page; asked once per tag of every post, so each spelling is worked out once."""
+        if tag in self._tag_hrefs:
+            return self._tag_hrefs[tag]
         key = tag_key(tag)
-        return f"{self.prefix}tags/{tag_slug(key)}.html" if key in self.archive.tags else None
+        href = f"{self.prefix}tags/{tag_slug(key)}.html" if key in self.archive.tags else None
+        self._tag_hrefs[tag] = href
+        return href
 
     def _context(self, post: Post) -> tuple[ContextLine, ...]:
         lines = []

@@ -10,6 +10,7 @@ import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from crosspost.backup.store import AccountBackup, BackupStore
@@ -31,8 +32,9 @@ class Entry:
     backup: AccountBackup
     slug: str  # the file name of its page under posts/, without ".html"
 
-    @property
+    @cached_property
     def key(self) -> str:
+        # Asked for some twenty times per post in a render (indexes, conversations, links).
         return self.post.ref.key
 
     @property
@@ -53,6 +55,12 @@ class Archive:
     months: dict[str, list[Entry]] = field(default_factory=dict)
     conversations: dict[str, list[tuple[Entry, int]]] = field(default_factory=dict)
     conversation_of: dict[str, str] = field(default_factory=dict)  # post key -> conversation
+
+    @cached_property
+    def real_root(self) -> Path:
+        """The root with its links resolved, that media files must stay inside: found once, not
+        once per media file (a resolve is a stat of every folder on the way)."""
+        return self.root.resolve()
 
     def find(self, ref: PostRef | None) -> Entry | None:
         """The entry a reference points to, when the backup holds it."""
@@ -167,7 +175,7 @@ def _depth(archive: Archive, entry: Entry, members: Iterable[Entry]) -> int:
 
 def media_file(archive: Archive, entry: Entry, media: Media) -> Path | None:
     """The media file in the local store, when it was downloaded and stays inside the backup."""
-    root = archive.root.resolve()
+    root = archive.real_root
     if media.local_path:
         found = _inside(root, archive.root / media.local_path)
         if found is not None:
