@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +14,10 @@ from crosspost.errors import DataError
 from crosspost.model import LinkCard, Platform, Post, RichText, Span, SpanKind
 from crosspost.progress import RecordingProgress
 from crosspost.view import render_site
+from crosspost.view.cards import Cards
+from crosspost.view.load import Archive
 from crosspost.view.pages import CSP, chunk_count
-from crosspost.view.safe import body_html, safe_url, tag_slug
+from crosspost.view.safe import body_html, safe_url, sanitiser, tag_slug
 from tests.cli_helpers import run_cli
 from tests.test_view_sample import ALT, BSKY, T0, bsky_ref, build_sample
 
@@ -106,7 +109,7 @@ def test_sanitising_keeps_links_and_drops_scripts() -> None:
     rich = RichText(
         text, (Span(0, 1, SpanKind.LINK, "javascript:alert(1)"), Span(28, 29, SpanKind.TAG, "t"))
     )
-    html = body_html(rich, lambda tag: f"tags/{tag}.html")
+    html = body_html(rich, sanitiser(lambda tag: f"tags/{tag}.html"))
     assert "<script>" not in html
     assert "javascript:" not in html
     assert "&lt;script&gt;" in html
@@ -231,6 +234,15 @@ def test_progress_is_reported(tmp_path: Path) -> None:
     assert progress.total_advanced("load posts") == report.posts == 8
     assert progress.total_advanced("copy media") == report.media == 3
     assert ("start", "render pages", progress.total_advanced("render pages")) in progress.events
+
+
+def test_a_render_frees_its_archive(tmp_path: Path) -> None:
+    """Nothing a render made outlives it: a cycle through an object the garbage collector cannot
+    see (an nh3.Cleaner whose filter held the cards) kept every render's archive alive."""
+    build_sample(tmp_path / "b")
+    render_site(tmp_path / "b", tmp_path / "site")
+    gc.collect()
+    assert not [item for item in gc.get_objects() if isinstance(item, (Archive, Cards))]
 
 
 def test_a_folder_without_a_backup_is_a_clear_error(tmp_path: Path) -> None:

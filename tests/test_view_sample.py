@@ -24,7 +24,7 @@ from crosspost.model import (
     SpanKind,
     Unsupported,
 )
-from crosspost.view.load import load_archive
+from crosspost.view.load import load_archive, media_file
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
 BSKY = "alice.bsky.social"
@@ -215,3 +215,25 @@ def test_replies_form_one_conversation_in_order(tmp_path: Path) -> None:
         (posts["reply"], 1),
         (posts["reply2"], 2),
     ]
+
+
+def test_media_is_shown_only_from_files_inside_the_backup(tmp_path: Path) -> None:
+    root = tmp_path / "backup"
+    backup = BackupStore(root).account(Platform.BLUESKY, BSKY)
+    _, stored = store_media(backup, root, png(), "png")
+    folder = (root / stored).parent
+    secret = tmp_path / "secret.png"
+    secret.write_bytes(png())
+    (folder / "in.png").symlink_to(root / stored)
+    (folder / "out.png").symlink_to(secret)
+    (folder / "away").symlink_to(tmp_path)  # a folder that leads out of the backup
+    base = folder.relative_to(root).as_posix()
+    paths = [stored, f"{base}/in.png", f"{base}/out.png", f"{base}/away/secret.png"]
+    paths += ["../secret.png", f"{base}/../../../../../secret.png", f"{base}/gone.png", base]
+    media = tuple(Media(MediaKind.IMAGE, local_path=path) for path in paths)
+    backup.save_post(Post(bsky_ref("m"), T0, RichText("m"), media=media))
+    archive = load_archive(root)
+    (entry,) = archive.entries
+    found = [media_file(archive, entry, item) for item in entry.post.media]
+    real = (root / stored).resolve()
+    assert found == [real, real, None, None, None, None, None, None]

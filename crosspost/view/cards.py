@@ -8,6 +8,7 @@ only when they are http(s), and media is shown inline only from the local store.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
@@ -26,8 +27,8 @@ from crosspost.view.parts import (
     LinkPreview,
     Quoted,
 )
-from crosspost.view.render import macro
-from crosspost.view.safe import body_html, safe_url, tag_key, tag_slug
+from crosspost.view.render import partial
+from crosspost.view.safe import Sanitise, body_html, safe_url, sanitiser, tag_key, tag_slug
 
 _MAX_TRAIL_DEPTH = 3
 _KIND_LABELS = {
@@ -42,7 +43,27 @@ _VISIBILITY_LABELS = {
     Visibility.DIRECT: "direct message",
     Visibility.PRIVATE: "private",
 }
-_CARD = macro("card.html.j2", "card")
+_CARD = partial("card.html.j2")
+
+
+@dataclass
+class TagHrefs:
+    """Where a tag's page is from pages at one depth, or None when it has none; asked for each
+    tag of every post, so each spelling is worked out once. The sanitiser keeps this and not
+    the Cards: an nh3.Cleaner is not seen by Python's garbage collector, and a Cards that held
+    the Cleaner that held the Cards would never be freed, nor its archive."""
+
+    prefix: str
+    tags: Mapping[str, object]  # the archive's tag keys
+    _known: dict[str, str | None] = field(default_factory=dict)
+
+    def __call__(self, tag: str) -> str | None:
+        if tag in self._known:
+            return self._known[tag]
+        key = tag_key(tag)
+        href = f"{self.prefix}tags/{tag_slug(key)}.html" if key in self.tags else None
+        self._known[tag] = href
+        return href
 
 
 @dataclass
@@ -52,13 +73,20 @@ class Cards:
     archive: Archive
     media: SiteMedia
     prefix: str
-    _cache: dict[str, Markup] = field(default_factory=dict)
+    _cache: dict[str, Markup] = field(default_factory=dict)  # slug -> card
+    tag_href: TagHrefs = field(init=False)
+    _sanitise: Sanitise = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tag_href = TagHrefs(self.prefix, self.archive.tags)
+        self._sanitise = sanitiser(self.tag_href)
 
     def card(self, entry: Entry) -> Markup:
-        html = self._cache.get(entry.key)
+        # Keyed by the slug, an attribute: `entry.key` is formatted anew on every call.
+        html = self._cache.get(entry.slug)
         if html is None:
-            html = _CARD(self.parts(entry))
-            self._cache[entry.key] = html
+            html = _CARD(c=self.parts(entry))
+            self._cache[entry.slug] = html
         return html
 
     def parts(self, entry: Entry) -> Card:
@@ -74,10 +102,6 @@ class Cards:
 
     def post_href(self, entry: Entry) -> str:
         return f"{self.prefix}posts/{entry.slug}.html"
-
-    def tag_href(self, tag: str) -> str | None:
-        key = tag_key(tag)
-        return f"{self.prefix}tags/{tag_slug(key)}.html" if key in self.archive.tags else None
 
     def _context(self, post: Post) -> tuple[ContextLine, ...]:
         lines = []
@@ -100,7 +124,7 @@ class Cards:
         trail = (self._quoted(entry, item, depth + 1) for item in post.trail)
         return Content(
             title=post.title,
-            body=Markup(body_html(post.text, self.tag_href)),  # sanitised by nh3 (safe.py)
+            body=Markup(body_html(post.text, self._sanitise)),  # sanitised by nh3 (safe.py)
             media=tuple(self._figure(entry, media) for media in post.media),
             fold_media=post.sensitive and not post.content_warning,
             preview=_preview(post.link_card),

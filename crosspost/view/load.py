@@ -7,9 +7,12 @@ conversations by their thread root, or by following `reply_to` through the posts
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from crosspost.backup.store import AccountBackup, BackupStore
@@ -31,8 +34,9 @@ class Entry:
     backup: AccountBackup
     slug: str  # the file name of its page under posts/, without ".html"
 
-    @property
+    @cached_property
     def key(self) -> str:
+        # Asked for some twenty times per post in a render (indexes, conversations, links).
         return self.post.ref.key
 
     @property
@@ -53,6 +57,13 @@ class Archive:
     months: dict[str, list[Entry]] = field(default_factory=dict)
     conversations: dict[str, list[tuple[Entry, int]]] = field(default_factory=dict)
     conversation_of: dict[str, str] = field(default_factory=dict)  # post key -> conversation
+    real_folders: dict[Path, Path] = field(default_factory=dict)  # resolved once (media_file)
+
+    @cached_property
+    def real_root(self) -> Path:
+        """The root with its links resolved, that media files must stay inside: found once, not
+        once per media file (a resolve is a stat of every folder on the way)."""
+        return self.root.resolve()
 
     def find(self, ref: PostRef | None) -> Entry | None:
         """The entry a reference points to, when the backup holds it."""
@@ -167,23 +178,37 @@ def _depth(archive: Archive, entry: Entry, members: Iterable[Entry]) -> int:
 
 def media_file(archive: Archive, entry: Entry, media: Media) -> Path | None:
     """The media file in the local store, when it was downloaded and stays inside the backup."""
-    root = archive.root.resolve()
     if media.local_path:
-        found = _inside(root, archive.root / media.local_path)
+        found = _inside(archive, archive.root / media.local_path)
         if found is not None:
             return found
     if media.sha256 and len(media.sha256) == 64 and "/" not in media.sha256:
         folder = entry.backup.folder / "media" / media.sha256[:2]
         for path in sorted(folder.glob(f"{media.sha256}.*")) if folder.is_dir() else []:
-            found = _inside(root, path)
+            found = _inside(archive, path)
             if found is not None:
                 return found
     return None
 
 
-def _inside(root: Path, path: Path) -> Path | None:
+def _inside(archive: Archive, path: Path) -> Path | None:
+    """`path` with its links resolved, when that is a file inside the backup. Resolving a path
+    is an lstat of every folder from the root of the file system, and the media files share a
+    few hundred folders: each folder is resolved once, and a file's own name costs one lstat
+    (a link is resolved in full)."""
+    folder = archive.real_folders.get(path.parent)
+    if folder is None:
+        try:
+            folder = path.parent.resolve()
+        except (OSError, ValueError):
+            return None
+        archive.real_folders[path.parent] = folder
+    resolved = folder / path.name
     try:
-        resolved = path.resolve()
+        mode = os.lstat(resolved).st_mode
+        if stat.S_ISLNK(mode):
+            resolved = path.resolve()
+            mode = os.stat(resolved).st_mode
     except (OSError, ValueError):
         return None
-    return resolved if resolved.is_relative_to(root) and resolved.is_file() else None
+    return resolved if stat.S_ISREG(mode) and resolved.is_relative_to(archive.real_root) else None

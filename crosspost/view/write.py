@@ -24,6 +24,7 @@ class SiteWriter:
     size: int = 0  # bytes of every page in the site
     _old: dict[str, str] = field(default_factory=dict)
     _new: dict[str, str] = field(default_factory=dict)
+    _folders: set[Path] = field(default_factory=set)  # made (or found) this run
 
     def __post_init__(self) -> None:
         if self.out.exists() and not self.out.is_dir():
@@ -44,7 +45,9 @@ class SiteWriter:
         if self._old.get(relative) == digest and target.is_file():
             self.unchanged += 1
             return False
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._folders:  # 10,000 pages share a few folders
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(target.parent)
         # A site can be rendered again at any time, so no fsync: rename keeps each page whole.
         temp = target.with_name(f".{target.name}.tmp")
         temp.write_bytes(data)
