@@ -116,6 +116,10 @@ def test_sanitising_keeps_links_and_drops_scripts() -> None:
     assert 'href="tags/t.html"' in html
     assert safe_url("JAVASCRIPT:alert(1)") is None
     assert safe_url(" https://example.com/") == "https://example.com/"
+    assert safe_url("HTTPS://example.com/") == "HTTPS://example.com/"
+    assert safe_url("https://[::1]/x") == "https://[::1]/x"
+    assert safe_url("https://[::1/x") is None  # urlsplit: invalid IPv6 URL
+    assert safe_url("https://ex\u2100ample.com/") is None  # a host that normalises to a/c
 
 
 def test_tag_slugs_are_safe_file_names() -> None:

@@ -33,6 +33,16 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
+    # Nearly every URL of a backup is plain ASCII http(s) without brackets: urlsplit could not
+    # raise on one (only brackets and non-ASCII hosts do) nor read another scheme from it, and
+    # it is a tenth of building a card.
+    if (
+        url.startswith(("https://", "http://"))
+        and url.isascii()
+        and "[" not in url
+        and "]" not in url
+    ):
+        return url
     try:
         scheme = urlsplit(url).scheme.lower()
     except ValueError:
