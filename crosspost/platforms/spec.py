@@ -139,6 +139,19 @@ class Prompter(Protocol):
     def say(self, message: str) -> None: ...
 
 
+# What a dry run shows in place of a media upload not made: this, then the media's source URL.
+UPLOAD_PLACEHOLDER = "(to upload) "
+
+
+def upload_placeholder(media: Media) -> str:
+    return UPLOAD_PLACEHOLDER + (media.url or "media")
+
+
+def url_itself(value: str) -> str | None:
+    """A mention's value as its profile, where the value is an http(s) URL (Mastodon, Tumblr)."""
+    return value if value.startswith(("https://", "http://")) else None
+
+
 def _no_key(raw: Mapping[str, Any]) -> str | None:
     return None
 
@@ -164,11 +177,11 @@ class PlatformSpec:
     identity_example: str  # "alice.bsky.social"
     normalize_identity: Callable[[str], str]  # raises AccountSpecError
     claims_mention: Callable[[str], bool]  # a mention's value names a person here
-    profile_url: Callable[[str], str | None]  # the profile of such a person
     open_client: Callable[[ClientRequest], PlatformClient]
     to_post: Callable[[Mapping[str, Any], str], Post]  # (native, account)
     from_draft: Callable[[Draft, WriteContext], dict[str, Any]]
     placeholder_upload: Callable[[Media], Any]  # what a dry run shows for an upload
+    profile_url: Callable[[str], str | None] = url_itself  # the profile of such a person
     # The limits a fitter should use: the server's, less the room the marker takes in the text.
     reserve_marker: Callable[[Limits], Limits] = _same_limits
     # The idempotency key an origin marker in a native record carries, where it carries one.

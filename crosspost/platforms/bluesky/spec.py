@@ -16,7 +16,13 @@ from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.bluesky.export import CAR_EXPORT
 from crosspost.platforms.bluesky.limits import CAPS, LIMITS
 from crosspost.platforms.bluesky.marker import marker_key
-from crosspost.platforms.spec import ClientRequest, CredentialRules, PlatformSpec, WriteContext
+from crosspost.platforms.spec import (
+    ClientRequest,
+    CredentialRules,
+    PlatformSpec,
+    WriteContext,
+    upload_placeholder,
+)
 
 PROFILE_URL = "https://bsky.app/profile/"
 
@@ -66,7 +72,7 @@ def _from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
 def _placeholder_blob(media: Media) -> dict[str, Any]:
     return {
         "$type": "blob",
-        "ref": {"$link": "(to upload) " + (media.url or "media")},
+        "ref": {"$link": upload_placeholder(media)},
         "mimeType": media.mime or "image/jpeg",
         "size": media.size or 0,
     }

@@ -10,22 +10,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from crosspost.model import Limits, Media, Platform, Post, Visibility
+from crosspost.model import Limits, Platform, Post, Visibility
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.mastodon.export import ARCHIVE_EXPORT
 from crosspost.platforms.mastodon.identity import normalize_identity
 from crosspost.platforms.mastodon.limits import CAPS, LIMITS
-from crosspost.platforms.spec import ClientRequest, CredentialRules, PlatformSpec, WriteContext
+from crosspost.platforms.spec import (
+    ClientRequest,
+    CredentialRules,
+    PlatformSpec,
+    WriteContext,
+    upload_placeholder,
+)
 
 
 def _claims_mention(value: str) -> bool:
     """Mastodon mentions name a profile URL, on any of the fediverse's servers: every http(s)
     URL no more specific network claims (the registry asks Mastodon last)."""
     return value.startswith(("https://", "http://"))
-
-
-def _profile_url(value: str) -> str | None:
-    return value if value.startswith(("https://", "http://")) else None
 
 
 def _open_client(request: ClientRequest) -> PlatformClient:
@@ -45,10 +47,6 @@ def _from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
     from crosspost.platforms.mastodon.write import from_draft
 
     return from_draft(draft, context)
-
-
-def _placeholder_id(media: Media) -> str:
-    return "(to upload) " + (media.url or "media")
 
 
 def _reserve_marker(limits: Limits) -> Limits:
@@ -82,11 +80,10 @@ SPEC = PlatformSpec(
     identity_example="alice@mastodon.social",
     normalize_identity=normalize_identity,
     claims_mention=_claims_mention,
-    profile_url=_profile_url,
     open_client=_open_client,
     to_post=_to_post,
     from_draft=_from_draft,
-    placeholder_upload=_placeholder_id,
+    placeholder_upload=upload_placeholder,
     reserve_marker=_reserve_marker,
     exports=(ARCHIVE_EXPORT,),
 )

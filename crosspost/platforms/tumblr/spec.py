@@ -49,10 +49,6 @@ def _claims_mention(value: str) -> bool:
     return host == "tumblr.com" or host.endswith(".tumblr.com")
 
 
-def _profile_url(value: str) -> str | None:
-    return value if value.startswith(("https://", "http://")) else None
-
-
 def _open_client(request: ClientRequest) -> PlatformClient:
     from crosspost.platforms.tumblr.client import TumblrClient
 
@@ -150,7 +146,6 @@ SPEC = PlatformSpec(
     identity_example="staff",
     normalize_identity=normalize_identity,
     claims_mention=_claims_mention,
-    profile_url=_profile_url,
     open_client=_open_client,
     to_post=_to_post,
     from_draft=_from_draft,
