@@ -365,7 +365,13 @@ def test_paragraphs_with_inline_spans_survive_a_round_trip(
 
 @settings(max_examples=40, deadline=None)
 @given(
-    st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=12),
+    # One paragraph's words: no line breaks (a word of "\n\n" would make paragraphs of spaces,
+    # which no NPF text block holds; that is another test's case).
+    st.text(
+        st.characters(exclude_categories=["Cs", "Zl", "Zp"], exclude_characters="\n\r"),
+        min_size=1,
+        max_size=12,
+    ),
     st.integers(300, 700),
     st.lists(st.tuples(st.integers(0, 9999), st.integers(1, 60), st.booleans()), max_size=8),
 )
