@@ -195,6 +195,8 @@ class LinkCard:
     title: str = ""
     description: str = ""
     thumb_url: str | None = None
+    thumb_local_path: str | None = None  # the thumbnail in the backup's media store, once kept
+    thumb_sha256: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +236,9 @@ class Post:
     origin: PostRef | None = None  # set when this post is itself a mirror made by crosspost
     unsupported: tuple[Unsupported, ...] = ()
     deleted: bool = False  # gone from the platform; backups keep the local copy
+    # The platform gives no date for this post (a Tumblr reblog trail item): `created_at` is
+    # then only the latest it can be (the date of the post that quotes it), never shown as its.
+    undated: bool = False
     raw: JSON = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:

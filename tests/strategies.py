@@ -92,7 +92,13 @@ def post_fields(max_depth: int = 1) -> dict[str, st.SearchStrategy[Any]]:
         "media": st.lists(media, max_size=3).map(tuple),
         "link_card": st.none()
         | st.builds(
-            LinkCard, url=texts, title=texts, description=texts, thumb_url=st.none() | texts
+            LinkCard,
+            url=texts,
+            title=texts,
+            description=texts,
+            thumb_url=st.none() | texts,
+            thumb_local_path=st.none() | texts,
+            thumb_sha256=st.none() | texts,
         ),
         "quote_of": st.none() | refs,
         "reply_to": st.none() | refs,
@@ -110,6 +116,7 @@ def post_fields(max_depth: int = 1) -> dict[str, st.SearchStrategy[Any]]:
             st.builds(Unsupported, kind=texts, reason=texts, text=texts), max_size=2
         ).map(tuple),
         "deleted": st.booleans(),
+        "undated": st.booleans(),
         "raw": st.dictionaries(st.text(max_size=8), json_values, max_size=4),
     }
 

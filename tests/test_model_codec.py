@@ -157,8 +157,19 @@ def test_the_golden_post_file_loads_as_the_golden_post() -> None:
     assert loaded.trail[0].raw == REBLOGGED.raw
 
 
+# Fields added to the model after the golden files were written, with their default values: a
+# new field may add its own line to a dump and change nothing else.
+ADDED_SINCE = ('"undated": false,', '"thumb_local_path": null,', '"thumb_sha256": null,')
+
+
+def _without_added_fields(dump: bytes) -> bytes:
+    lines = dump.decode("utf-8").split("\n")
+    return "\n".join(line for line in lines if line.strip() not in ADDED_SINCE).encode("utf-8")
+
+
 def test_the_golden_post_dumps_to_the_golden_file_byte_for_byte() -> None:
-    assert (GOLDEN.dumps() + "\n").encode("utf-8") == (GOLDEN_DIR / "post.json").read_bytes()
+    dump = (GOLDEN.dumps() + "\n").encode("utf-8")
+    assert _without_added_fields(dump) == (GOLDEN_DIR / "post.json").read_bytes()
 
 
 def test_a_backup_post_file_written_before_still_loads(tmp_path: Path) -> None:
@@ -170,7 +181,7 @@ def test_a_backup_writes_the_same_post_file_as_before(tmp_path: Path) -> None:
     backup = AccountBackup(tmp_path, Platform.BLUESKY, "alice.test")
     assert backup.save_post(GOLDEN, sync_dir=False)
     written = backup.post_path(GOLDEN.ref.id).read_bytes()
-    assert written == (GOLDEN_DIR / "backup_post.json").read_bytes()
+    assert _without_added_fields(written) == (GOLDEN_DIR / "backup_post.json").read_bytes()
 
 
 # --- no field is silently dropped --------------------------------------------------------------

@@ -4,7 +4,10 @@
 <root>/<platform>/<account>/
   manifest.json             format version, tool version, options, cursors, counts, complete flag
   posts/<id>.json           {"post": <model without raw>, "raw": <native>}; sorted keys, indent 2
+  versions/<id>/<n>.json    earlier versions of an edited post, oldest first (n = 0001, ...)
   media/<ab>/<sha256>.<ext> content-addressed; the extension comes from the MIME type
+  profile.json              the account's profile (profile.versions/<n>.json: earlier ones)
+  collections/<kind>.json   likes, bookmarks, reposts, following, ...: plain lists of entries
 ```
 Every file is written atomically (temp file in the same folder, fsync, rename, fsync of the
 folder), so an interruption leaves either the old file or the new one, never half of one. Names
@@ -244,6 +247,39 @@ def read_json(path: Path) -> Any:
         raise DataError(f"{path}: cannot read it ({error}); the backup may be damaged") from None
 
 
+_SAME, _RAW_ONLY, _NEW, _STORED_ONLY = object(), object(), object(), object()
+# What crosspost records about a post rather than what the post says: where its media are
+# stored, whether it is gone. Changing these is not an edit.
+_STORED_FIELDS = ("local_path", "sha256", "size", "mime")
+
+
+def content_of(post_json: dict[str, Any]) -> dict[str, Any]:
+    """What a saved post says, without what crosspost records about it (media storage, the
+    deleted flag): two versions with the same content are the same version."""
+    content = {k: v for k, v in post_json.items() if k not in ("raw", "deleted")}
+
+    def strip(media: Any) -> Any:
+        if not isinstance(media, list):
+            return media
+        return [
+            {k: v for k, v in m.items() if k not in _STORED_FIELDS} if isinstance(m, dict) else m
+            for m in media
+        ]
+
+    content["media"] = strip(content.get("media"))
+    trail = content.get("trail")
+    if isinstance(trail, list):
+        content["trail"] = [
+            {**t, "media": strip(t.get("media"))} if isinstance(t, dict) else t for t in trail
+        ]
+    card = content.get("link_card")
+    if isinstance(card, dict):
+        content["link_card"] = {
+            k: v for k, v in card.items() if k not in ("thumb_local_path", "thumb_sha256")
+        }
+    return content
+
+
 @dataclass(frozen=True)
 class AccountBackup:
     """One account's folder in a backup."""
@@ -273,6 +309,9 @@ class AccountBackup:
         path = self.media_path(sha256, extension)
         return path.relative_to(self.folder.parent.parent).as_posix()
 
+    def versions_dir(self, post_id: str) -> Path:
+        return self.folder / "versions" / safe_name(post_id)
+
     def has_post(self, post_id: str) -> bool:
         return self.post_path(post_id).exists()
 
@@ -291,23 +330,32 @@ class AccountBackup:
             return sum(1 for e in entries if e.name.endswith(".json") and e.name[0] != ".")
 
     def save_post(self, post: Post, *, sync_dir: bool = True) -> bool:
-        """Write a post (model and native payload); False when the file already held it."""
+        """Write a post (model and native payload); whether what it says changed (see
+        `save_posts`)."""
         path, document = self._post_document(post)
-        if self._holds(path, document):
+        change = self._change(path, document)
+        if change is _SAME:
             return False
+        if isinstance(change, dict):
+            self.add_version(post.ref.id, change)
         atomic_write_json(path, document, sync_dir=sync_dir)
-        return True
+        return change is not _RAW_ONLY
 
     def save_posts(self, posts: Sequence[Post]) -> list[bool]:
-        """Write a page of posts as one batch (`atomic_write_many`); for each, whether its file
-        changed. The folder is not synced: `sync_folder(posts_dir)` before the checkpoint."""
+        """Write a page of posts as one batch (`atomic_write_many`); for each, whether what the
+        post says changed. A file whose post was edited keeps its earlier version under
+        versions/ first; one where only counters in the native payload moved (a like count) is
+        rewritten without a version and does not count as changed. The folder is not synced:
+        `sync_folder(posts_dir)` before the checkpoint."""
         changed: list[bool] = []
         files: list[tuple[Path, bytes]] = []
         for post in posts:
             path, document = self._post_document(post)
-            unchanged = self._holds(path, document)
-            changed.append(not unchanged)
-            if not unchanged:
+            change = self._change(path, document)
+            changed.append(change is not _SAME and change is not _RAW_ONLY)
+            if isinstance(change, dict):
+                self.add_version(post.ref.id, change)
+            if change is not _SAME:
                 files.append((path, json_bytes(document)))
         atomic_write_many(files)
         return changed
@@ -316,12 +364,50 @@ class AccountBackup:
         return self.post_path(post.ref.id), {"post": {**post.to_json(), "raw": {}}, "raw": post.raw}
 
     @staticmethod
-    def _holds(path: Path, document: dict[str, Any]) -> bool:
-        """The file already holds this document (a damaged file does not: it is replaced)."""
+    def _change(path: Path, document: dict[str, Any]) -> object:
+        """How `document` differs from the file at `path`: _SAME, _RAW_ONLY, _NEW (no readable
+        file), _STORED_ONLY (what crosspost keeps about it moved: media stored, marked deleted),
+        or the old document itself when what the post says changed (an edit)."""
         try:
-            return bool(read_json(path) == json.loads(json_bytes(document)))
+            old = read_json(path) if path.exists() else None
         except DataError:
-            return False
+            return _NEW  # a damaged file is replaced
+        if not isinstance(old, dict) or not isinstance(old.get("post"), dict):
+            return _NEW
+        new = json.loads(json_bytes(document))
+        if old == new:
+            return _SAME
+        if old["post"] == new["post"]:
+            return _RAW_ONLY
+        if content_of(old["post"]) == content_of(new["post"]):
+            return _STORED_ONLY
+        return old
+
+    def add_version(self, post_id: str, document: dict[str, Any]) -> bool:
+        """Keep an earlier version of a post (a post document), unless one with the same content
+        is kept already; versions are numbered in the order they were kept."""
+        folder = self.versions_dir(post_id)
+        kept = self.version_files(post_id)
+        content = content_of(document.get("post") or {})
+        for path in kept:
+            try:
+                if content_of(read_json(path).get("post") or {}) == content:
+                    return False
+            except (DataError, AttributeError):
+                continue
+        number = int(kept[-1].stem) + 1 if kept else 1
+        atomic_write_json(folder / f"{number:04d}.json", document)
+        return True
+
+    def version_files(self, post_id: str) -> list[Path]:
+        folder = self.versions_dir(post_id)
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.glob("[0-9]*.json") if p.stem.isdigit())
+
+    def load_versions(self, post_id: str) -> list[Post]:
+        """The earlier versions of a post, oldest first."""
+        return [self._load(path) for path in self.version_files(post_id)]
 
     def load_post(self, post_id: str) -> Post | None:
         path = self.post_path(post_id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, overload, runtime_checkable
 
+from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
 from crosspost.model import Limits, LinkCard, Media, Post, PostRef, RichText, Visibility
 
@@ -202,6 +203,37 @@ class HasStableId(Protocol):
     Bluesky DID): backups are kept under it, as the platform's export files name it."""
 
     def stable_id(self) -> str: ...
+
+
+@runtime_checkable
+class HasProfile(Protocol):
+    """Reads the account's profile: handle, display name, bio, fields, avatar and banner."""
+
+    def fetch_profile(self) -> Profile: ...
+
+
+@runtime_checkable
+class HasCollections(Protocol):
+    """Reads the account's collections (likes, bookmarks, follows, ...), a page at a time.
+
+    `collections()` names the kinds this client can read as it is signed in; a kind the
+    platform has but this reader cannot see is left out of it and explained by
+    `collections_unavailable()` (kind -> reason, e.g. "Bluesky keeps mutes on the App View,
+    which this PDS does not proxy")."""
+
+    def collections(self) -> tuple[Collection, ...]: ...
+
+    def collections_unavailable(self) -> Mapping[Collection, str]: ...
+
+    def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage: ...
+
+
+@runtime_checkable
+class HasEditHistory(Protocol):
+    """Reads the earlier versions of an edited post, oldest first (Mastodon's
+    statuses/:id/history); the last one is the post as it is now."""
+
+    def fetch_history(self, ref: PostRef) -> Sequence[Post]: ...
 
 
 def stable_digest(key: str, size: int = 16) -> str:
