@@ -18,11 +18,12 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from crosspost.account_data import Collection, CollectionPage, Entry, Profile
 from crosspost.accounts import Account
 from crosspost.config import Config, SyncRule
 from crosspost.errors import PlatformError, RateLimitedError
@@ -369,3 +370,39 @@ class World:
 
     def add(self, name: str, text: str, **options: Any) -> Post:
         return self.network.add(ACCOUNTS[name], text, **options)
+
+
+@dataclass(eq=False)
+class FakeWholeAccount(FakePlatform):
+    """A fake account that also has a profile, collections and edit histories (the optional
+    abilities HasProfile, HasCollections, HasEditHistory). Collections are kept newest first and
+    served `collection_page` entries a page."""
+
+    profile: Profile | None = None
+    collections_held: dict[Collection, list[Entry]] = field(default_factory=dict)
+    unavailable: dict[Collection, str] = field(default_factory=dict)
+    history: dict[str, list[Post]] = field(default_factory=dict)
+    collection_page: int = 10
+
+    def fetch_profile(self) -> Profile:
+        self._tick("fetch_profile")
+        if self.profile is None:
+            raise PlatformError("no profile")
+        return self.profile
+
+    def collections(self) -> tuple[Collection, ...]:
+        return tuple(self.collections_held)
+
+    def collections_unavailable(self) -> Mapping[Collection, str]:
+        return self.unavailable
+
+    def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage:
+        self._tick(f"fetch_collection:{kind.value}")
+        entries = self.collections_held[kind]
+        start = int(cursor or 0)
+        end = start + self.collection_page
+        return CollectionPage(tuple(entries[start:end]), str(end) if end < len(entries) else None)
+
+    def fetch_history(self, ref: PostRef) -> Sequence[Post]:
+        self._tick("fetch_history")
+        return [*self.history.get(ref.id, []), self.posts[ref.id]]

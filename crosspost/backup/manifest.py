@@ -79,6 +79,9 @@ class Manifest:
     last_run: dict[str, Any] = field(default_factory=dict)
     missing_media: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     source: str = "api"  # "api", or the kind of export imported ("bluesky-car", ...)
+    stable_id: str | None = None  # the account's permanent id (a DID), when it has one
+    handle: str | None = None  # the handle it had at the last run
+    account_data: dict[str, Any] = field(default_factory=dict)  # profile and collection counts
 
     @property
     def newest(self) -> datetime | None:
@@ -104,6 +107,9 @@ class Manifest:
             "last_run": self.last_run,
             "missing_media": self.missing_media,
             "source": self.source,
+            "stable_id": self.stable_id,
+            "handle": self.handle,
+            "account_data": self.account_data,
         }
 
 
@@ -128,6 +134,9 @@ def load_manifest(backup: AccountBackup) -> Manifest:
             str(k): list(v) for k, v in dict(data.get("missing_media") or {}).items()
         }
         manifest.source = str(data.get("source") or "api")
+        manifest.stable_id = data.get("stable_id") or None
+        manifest.handle = data.get("handle") or None
+        manifest.account_data = dict(data.get("account_data") or {})
     except (AttributeError, TypeError, ValueError) as error:
         raise DataError(
             f"{backup.manifest_path}: not a manifest this version wrote ({error})"

@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 from crosspost.backup.store import AccountBackup, atomic_write_bytes
 from crosspost.errors import CrosspostError, RateLimitedError
-from crosspost.model import Media, Post
+from crosspost.model import Media, MediaKind, Post
 
 DEFAULT_WORKERS = 16  # media usually come from a CDN, not the API's rate-limited host
 EXTENSIONS = {
@@ -161,14 +161,29 @@ class MediaStore:
         self.pool.shutdown(wait=True, cancel_futures=True)
 
     def submit(self, post: Post, skip_gone: Iterable[str] = ()) -> PendingMedia:
-        """Start downloading a post's media; `result()` waits and gives the post to save."""
+        """Start downloading a post's media (with those of its reblog trail or quoted posts,
+        and its link card's thumbnail); `result()` waits and gives the post to save."""
         gone = set(skip_gone)
         jobs = [
             None if is_stored(self.backup, m) or not m.url or m.url in gone else m
-            for m in post.media
+            for m in all_media(post)
         ]
         futures = [None if m is None else self.pool.submit(self._one, m) for m in jobs]
         return PendingMedia(post, futures, gone)
+
+    def has(self, media: Media) -> bool:
+        return is_stored(self.backup, media)
+
+    def store_one(self, media: Media) -> Media | None:
+        """One file downloaded and stored now (on the caller's thread); None when it cannot be
+        (the reason is not kept: a profile's picture is read again next run). A rate limit is
+        raised."""
+        try:
+            return self._one(media)
+        except RateLimitedError:
+            raise
+        except Exception:  # one bad picture must not stop the backup
+            return None
 
     def _one(self, media: Media) -> Media:
         return store_bytes(self.backup, media, self.fetch(media))
@@ -189,7 +204,7 @@ class PendingMedia:
         missing: list[Missing] = []
         downloaded = size = 0
         limited: RateLimitedError | None = None
-        for item, future in zip(post.media, futures, strict=True):
+        for item, future in zip(all_media(post), futures, strict=True):
             if future is None:
                 media.append(item)
                 if item.url in gone:
@@ -209,9 +224,64 @@ class PendingMedia:
             media.append(stored)
             downloaded += 1
             size += stored.size or 0
-        return MediaResult(
-            post.with_changes(media=tuple(media)), tuple(missing), downloaded, size, limited
+        return MediaResult(with_media(post, media), tuple(missing), downloaded, size, limited)
+
+
+def all_media(post: Post) -> list[Media]:
+    """Every file a post shows, in a fixed order: its own media, those of each trail or quoted
+    post, then its link card's thumbnail (as an image item)."""
+    media = list(post.media)
+    for quoted in post.trail:
+        media += quoted.media
+    card = post.link_card
+    if card is not None and card.thumb_url:
+        media.append(
+            Media(
+                MediaKind.IMAGE,
+                card.thumb_url,
+                local_path=card.thumb_local_path,
+                sha256=card.thumb_sha256,
+            )
         )
+    return media
+
+
+def with_media(post: Post, media: Sequence[Media]) -> Post:
+    """`post` with the items of `all_media(post)` replaced by `media`, in the same order."""
+    own = len(post.media)
+    changes: dict[str, object] = {"media": tuple(media[:own])}
+    at = own
+    trail = []
+    for quoted in post.trail:
+        count = len(quoted.media)
+        trail.append(quoted.with_changes(media=tuple(media[at : at + count])))
+        at += count
+    if post.trail:
+        changes["trail"] = tuple(trail)
+    card = post.link_card
+    if card is not None and card.thumb_url:
+        thumb = media[at]
+        changes["link_card"] = replace(
+            card, thumb_local_path=thumb.local_path, thumb_sha256=thumb.sha256
+        )
+    return post.with_changes(**changes)
+
+
+def with_saved_media(post: Post, saved: Post | None) -> Post:
+    """The listed post, keeping what the saved copy knows of media it already stored."""
+    if saved is None:
+        return post
+    stored = {m.url: m for m in all_media(saved) if m.url and m.local_path}
+    if not stored:
+        return post
+    media = [
+        replace(m, sha256=s.sha256, size=s.size or m.size, mime=s.mime or m.mime,
+                local_path=s.local_path)
+        if m.url is not None and (s := stored.get(m.url)) is not None
+        else m
+        for m in all_media(post)
+    ]  # fmt: skip
+    return with_media(post, media)
 
 
 def _missing(item: Media, error: Exception) -> Missing:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from crosspost.backup.account_run import AccountDataResult
 from crosspost.backup.media import DEFAULT_WORKERS
 from crosspost.platforms.base import HasStableId, PlatformClient
 
@@ -21,6 +22,11 @@ class BackupOptions:
     since: datetime | None = None  # only posts created at or after this
     edit_window: timedelta = DEFAULT_EDIT_WINDOW
     workers: int = DEFAULT_WORKERS
+    # What to back up: "posts", "profile" and collection kinds ("likes", ...); None: all of it.
+    parts: frozenset[str] | None = None
+
+    def wants(self, part: str) -> bool:
+        return self.parts is None or part in self.parts
 
     @property
     def mode(self) -> str:
@@ -38,12 +44,14 @@ class BackupResult:
     stopped: str | None = None  # why the run ended early (a rate limit or cap)
     retry_after: float | None = None
     counts: Counter[str] = field(default_factory=Counter)
+    account_data: AccountDataResult = field(default_factory=AccountDataResult)
 
     def to_json(self) -> dict[str, Any]:
         keys = (
             "listed", "new", "updated", "unchanged", "deleted", "not_checked", "older_than_since",
             "media_downloaded", "media_bytes", "media_missing",
-            "list_calls", "post_calls", "media_calls",
+            "list_calls", "post_calls", "media_calls", "history_calls", "versions_kept",
+            "profile_calls", "collection_calls",
         )  # fmt: skip
         return {
             "platform": self.platform,
@@ -55,6 +63,7 @@ class BackupResult:
             "stopped": self.stopped,
             "retry_after": self.retry_after,
             **{key: self.counts[key] for key in keys},
+            **self.account_data.to_json(),
         }
 
 

@@ -15,8 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from crosspost.backup.account_run import POSTS as POSTS_PART
+from crosspost.backup.account_run import AccountDataStep
 from crosspost.backup.manifest import Journal, Manifest, RunState, load_manifest, save_manifest
-from crosspost.backup.media import MediaResult, MediaStore, Missing, PendingMedia
+from crosspost.backup.media import (
+    MediaResult,
+    MediaStore,
+    Missing,
+    PendingMedia,
+    all_media,
+    with_saved_media,
+)
 from crosspost.backup.reader import PageReader, ReadPage, StopRule
 from crosspost.backup.result import (
     DEFAULT_EDIT_WINDOW,
@@ -24,10 +33,16 @@ from crosspost.backup.result import (
     BackupResult,
     account_folder_name,
 )
-from crosspost.backup.store import AccountBackup, BackupStore, remove_temp_files, sync_folder
+from crosspost.backup.store import (
+    AccountBackup,
+    BackupStore,
+    post_document,
+    remove_temp_files,
+    sync_folder,
+)
 from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Media, Post
-from crosspost.platforms.base import Page, PlatformClient
+from crosspost.platforms.base import HasEditHistory, Page, PlatformClient
 from crosspost.progress import NoProgress, Progress
 
 __all__ = [
@@ -57,7 +72,8 @@ def run_backup(
     result = run.execute()
     if result.resumed and result.complete:
         # Posts made while the run was interrupted sit above where it resumed: one more pass.
-        again = _Run(client, backup, replace(options, full=False), run.progress, now)
+        posts_only = replace(options, full=False, parts=frozenset({POSTS_PART}))
+        again = _Run(client, backup, posts_only, run.progress, now)
         extra = again.execute()
         missing = extra.counts["media_missing"]
         result.counts.update(extra.counts)
@@ -99,16 +115,19 @@ class _Run:
 
     def execute(self) -> BackupResult:
         remove_temp_files(self.backup.folder)
-        state = self._start()
+        posts = self.options.wants(POSTS_PART)
+        state = self._start() if posts else None
         if self.options.media:
             self.media = MediaStore(self.backup, self._fetch_media, self.options.workers)
         try:
-            if not state.listed:
+            if state is not None and not state.listed:
                 self._list(state)
-            if self.rate_limit is None:
+            if state is not None and self.rate_limit is None:
                 self._retry_media()
-            if self.rate_limit is None and self.options.full:
+            if state is not None and self.rate_limit is None and self.options.full:
                 self._mark_deleted(state)
+            if self.rate_limit is None:
+                self._account_data()
         except RateLimitedError as error:
             self.rate_limit = error
         finally:
@@ -188,13 +207,13 @@ class _Run:
                 self._count("older_than_since")
                 continue
             saved = self.backup.load_post(post.ref.id)
-            items.append((saved, self._download(_with_saved_media(post, saved))))
+            items.append((saved, self._download(with_saved_media(post, saved))))
         self._count("listed", len(read.page.posts))
         self.progress.advance(POSTS, len(read.page.posts))
         return _PagePending(items, read.next_cursor, read.last)
 
     def _download(self, post: Post) -> PendingMedia | Post:
-        if self.media is None or not post.media:
+        if self.media is None or not all_media(post):
             return post
         gone = set()
         if not self.options.full:
@@ -208,6 +227,9 @@ class _Run:
         posts = [post for _, post in ready]
         changed = self.backup.save_posts(posts)  # one batch: written, synced, renamed
         sync_folder(self.backup.posts_dir)
+        edited = sum(1 for (saved, _), c in zip(ready, changed, strict=True) if c and saved)
+        self._count("versions_kept", edited)  # the store kept each one's earlier version
+        self._keep_history(ready, changed)
         for (saved, post), was_changed in zip(ready, changed, strict=True):
             self._counted(saved, post, was_changed)
         ids = [post.ref.id for post in posts]
@@ -225,8 +247,8 @@ class _Run:
             media = item.result()
             self._media_done(media.post, media)
             return media.post
-        if item.media and self.media is None:
-            self._record_missing(item, [_skipped(m) for m in item.media if not m.local_path])
+        if self.media is None and (files := all_media(item)):
+            self._record_missing(item, [_skipped(m) for m in files if not m.local_path])
         return item
 
     def _save(self, saved: Post | None, item: PendingMedia | Post, *, count: bool = True) -> None:
@@ -260,6 +282,45 @@ class _Run:
             self.manifest.missing_media[post.ref.id] = [m.to_json() for m in missing]
         else:
             self.manifest.missing_media.pop(post.ref.id, None)
+
+    def _keep_history(self, ready: list[tuple[Post | None, Post]], changed: list[bool]) -> None:
+        """For posts edited on the platform, the earlier versions it keeps (Mastodon's edit
+        history), asked for when a post is first saved edited or changes; the version this
+        backup held before is already kept by the store."""
+        client = self.client
+        if not isinstance(client, HasEditHistory):
+            return
+        for (saved, post), was_changed in zip(ready, changed, strict=True):
+            if post.edited_at is None or not (was_changed or saved is None):
+                continue
+            if saved is not None and saved.edited_at == post.edited_at:
+                continue
+            self._count("history_calls")
+            try:
+                versions = list(client.fetch_history(post.ref))
+            except RateLimitedError:
+                raise
+            except PlatformError as error:
+                self.progress.note(f"could not read the edit history of {post.ref.id}: {error}")
+                continue
+            for version in versions[:-1]:  # the last one is the post as it is now
+                if self.backup.add_version(post.ref.id, post_document(version)):
+                    self._count("versions_kept")
+
+    def _account_data(self) -> None:
+        step = AccountDataStep(
+            self.client, self.backup, self.media, self.progress, self.now,
+            full=self.options.full, parts=self.options.parts, count=self._count,
+        )  # fmt: skip
+        try:
+            step.run()
+        finally:
+            self.result.account_data = step.result
+            self.manifest.account_data = {
+                "profile": step.result.profile,
+                "collections": {k: v.get("entries", 0) for k, v in step.result.collections.items()},
+                "unavailable": step.result.unavailable,
+            }
 
     # --- after the listing -----------------------------------------------------------------------
 
@@ -313,7 +374,7 @@ class _Run:
                 self.backup.save_post(saved.with_changes(deleted=True))
                 self.counts["deleted"] += 1
             else:
-                self._save(saved, self._download(_with_saved_media(current, saved)))
+                self._save(saved, self._download(with_saved_media(current, saved)))
             self.journal.append([post_id])
             self.listed_this_run.add(post_id)
         if hidden:
@@ -342,8 +403,10 @@ class _Run:
     def _finish(self) -> None:
         if self.rate_limit is not None:
             return
-        self.manifest.run = None
-        self.manifest.complete = True
+        if self.options.wants(POSTS_PART):  # else an interrupted listing stays to resume
+            self.manifest.run = None
+            self.manifest.complete = True
+            self.journal.clear()
         self.manifest.posts = self.backup.count_posts()
         if self.options.full or self.counts["deleted"]:
             self.manifest.deleted = sum(1 for p in self.backup.iter_posts() if p.deleted)
@@ -354,22 +417,7 @@ class _Run:
         }
         self.counts["media_missing"] = sum(len(v) for v in self.manifest.missing_media.values())
         save_manifest(self.backup, self.manifest)
-        self.journal.clear()
         self.result.complete = True
-
-
-def _with_saved_media(post: Post, saved: Post | None) -> Post:
-    """The listed post, keeping what the saved copy knows of media it already stored."""
-    if saved is None or not saved.media:
-        return post
-    stored = {m.url: m for m in saved.media if m.url and m.local_path}
-    media = tuple(
-        replace(m, sha256=s.sha256, size=s.size, mime=s.mime, local_path=s.local_path)
-        if m.url is not None and (s := stored.get(m.url)) is not None
-        else m
-        for m in post.media
-    )
-    return post.with_changes(media=media)
 
 
 def _skipped(media: Media) -> Missing:

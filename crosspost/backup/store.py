@@ -248,6 +248,13 @@ def read_json(path: Path) -> Any:
 
 
 _SAME, _RAW_ONLY, _NEW, _STORED_ONLY = object(), object(), object(), object()
+
+
+def post_document(post: Post) -> dict[str, Any]:
+    """A post file's content: the model (without its native payload) and the payload."""
+    return {"post": {**post.to_json(), "raw": {}}, "raw": post.raw}
+
+
 # What crosspost records about a post rather than what the post says: where its media are
 # stored, whether it is gone. Changing these is not an edit.
 _STORED_FIELDS = ("local_path", "sha256", "size", "mime")
@@ -361,7 +368,7 @@ class AccountBackup:
         return changed
 
     def _post_document(self, post: Post) -> tuple[Path, dict[str, Any]]:
-        return self.post_path(post.ref.id), {"post": {**post.to_json(), "raw": {}}, "raw": post.raw}
+        return self.post_path(post.ref.id), post_document(post)
 
     @staticmethod
     def _change(path: Path, document: dict[str, Any]) -> object:
