@@ -80,9 +80,12 @@ def test_the_profile_is_kept_with_its_pictures_and_its_earlier_versions(tmp_path
     result = backup(fake, tmp_path)
     saved = load_profile(folder(tmp_path, fake))
     assert result.account_data.profile == "new"
-    assert saved is not None and saved.handle == "alice@fake.example"
-    assert saved.avatar is not None and saved.avatar.local_path
-    assert saved.banner is not None and saved.banner.local_path
+    assert saved is not None
+    assert saved.handle == "alice@fake.example"
+    assert saved.avatar is not None
+    assert saved.avatar.local_path
+    assert saved.banner is not None
+    assert saved.banner.local_path
     assert (tmp_path / saved.avatar.local_path).read_bytes() == fake.files[saved.avatar.url or ""]
 
     fake.profile = a_profile(fake, followers=11)  # only a counter moved
@@ -94,7 +97,8 @@ def test_the_profile_is_kept_with_its_pictures_and_its_earlier_versions(tmp_path
     versions = profile_versions(folder(tmp_path, fake))
     assert [v.bio for v in versions] == ["I draw"]
     current = load_profile(folder(tmp_path, fake))
-    assert current is not None and current.bio == "I draw and write"
+    assert current is not None
+    assert current.bio == "I draw and write"
     assert fake.calls["fetch_media"] == 2  # the pictures were not downloaded again
 
 
@@ -108,7 +112,8 @@ def test_likes_are_read_until_a_known_one_and_their_media_kept(tmp_path: Path) -
     saved = load_collection(folder(tmp_path, fake), Collection.LIKES)
     assert [e.id for e in saved] == [e.id for e in likes]
     with_media = [e for e in saved if e.post is not None and e.post.media]
-    assert len(with_media) == 9 and all(e.post.media[0].local_path for e in with_media)  # type: ignore[union-attr]
+    assert len(with_media) == 9
+    assert all(e.post.media[0].local_path for e in with_media)
 
     fake.collections_held[Collection.LIKES] = [liked(fake, 46), *likes]
     fake.calls.clear()
@@ -126,7 +131,8 @@ def test_a_rate_limit_in_a_collection_keeps_what_was_read_and_the_next_run_goes_
     fake.collections_held[Collection.LIKES] = [liked(fake, n) for n in range(30, 0, -1)]
     fake.fail_on[("fetch_collection:likes", 2)] = RateLimitedError("slow down", retry_after=60)
     result = backup(fake, tmp_path)
-    assert result.stopped and result.retry_after == 60
+    assert result.stopped
+    assert result.retry_after == 60
     backup_folder = folder(tmp_path, fake)
     assert collection_info(backup_folder, Collection.LIKES)["complete"] is False
     assert len(load_collection(backup_folder, Collection.LIKES)) == 10
@@ -163,7 +169,8 @@ def test_only_names_what_to_back_up(tmp_path: Path) -> None:
     fake.collections_held[Collection.FOLLOWING] = [followed(1)]
     backup(fake, tmp_path, parts=parse_parts("likes"))
     backup_folder = folder(tmp_path, fake)
-    assert fake.calls["fetch_page"] == 0 and fake.calls["fetch_profile"] == 0
+    assert fake.calls["fetch_page"] == 0
+    assert fake.calls["fetch_profile"] == 0
     assert load_collection(backup_folder, Collection.LIKES)
     assert not load_collection(backup_folder, Collection.FOLLOWING)
     with pytest.raises(ValueError, match="choose from posts, profile, likes"):
@@ -176,7 +183,8 @@ def test_an_edited_post_keeps_its_earlier_version(tmp_path: Path) -> None:
     backup(fake, tmp_path)
     fake.revise("000003", "edited long ago")
     result = backup(fake, tmp_path, full=True)
-    assert result.counts["updated"] == 1 and result.counts["versions_kept"] == 1
+    assert result.counts["updated"] == 1
+    assert result.counts["versions_kept"] == 1
     backup_folder = folder(tmp_path, fake)
     versions = backup_folder.load_versions("000003")
     assert [v.text.text for v in versions] == ["post 3"]
@@ -204,7 +212,8 @@ def test_a_counter_in_the_payload_is_not_an_edit(tmp_path: Path) -> None:
     post = fake.posts["000001"]
     fake.posts["000001"] = replace(post, raw={**post.raw, "note_count": 99})
     result = backup(fake, tmp_path, full=True)
-    assert result.counts["updated"] == 0 and result.counts["versions_kept"] == 0
+    assert result.counts["updated"] == 0
+    assert result.counts["versions_kept"] == 0
     assert folder(tmp_path, fake).load_versions("000001") == []
 
 
@@ -226,7 +235,8 @@ def test_trail_media_and_card_thumbnails_are_stored(tmp_path: Path) -> None:
     assert saved is not None
     assert all(m.local_path for m in saved.trail[0].media)
     assert saved.trail[0].undated
-    assert saved.link_card is not None and saved.link_card.thumb_local_path
+    assert saved.link_card is not None
+    assert saved.link_card.thumb_local_path
     assert (tmp_path / saved.link_card.thumb_local_path).read_bytes() == fake.files[thumb.url or ""]
     fake.calls.clear()
     backup(fake, tmp_path, full=True)
