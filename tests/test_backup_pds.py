@@ -80,7 +80,8 @@ def test_bluesky_backup_on_the_local_pds(
         WITH_IMAGES,
         0,
     )
-    folder = out / "bluesky" / pds_account.did.replace(":", "=3A")
+    folder = out / "bluesky" / pds_account.handle  # named by the handle; the DID is inside
+    assert json.loads((folder / "manifest.json").read_text())["stable_id"] == pds_account.did
     posts = sorted((folder / "posts").glob("*.json"))
     assert len(posts) == POSTS
     stored = [m for p in posts for m in json.loads(p.read_text())["post"]["media"]]

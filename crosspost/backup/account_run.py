@@ -86,6 +86,7 @@ class AccountDataStep:
         self.parts = parts
         self.count = count
         self.result = AccountDataResult()
+        self.profile: Profile | None = None  # as read this run
 
     def wanted(self, part: str) -> bool:
         return self.parts is None or part in self.parts
@@ -116,6 +117,7 @@ class AccountDataStep:
             self.progress.note(f"could not read the profile: {error}")
             return
         profile = self._with_profile_media(profile)
+        self.profile = profile
         self.result.profile = save_profile(self.backup, profile, self.now())
 
     def _with_profile_media(self, profile: Profile) -> Profile:

@@ -10,7 +10,6 @@ from typing import Any
 
 from crosspost.backup.account_run import AccountDataResult
 from crosspost.backup.media import DEFAULT_WORKERS
-from crosspost.platforms.base import HasStableId, PlatformClient
 
 DEFAULT_EDIT_WINDOW = timedelta(days=2)
 
@@ -65,10 +64,3 @@ class BackupResult:
             **{key: self.counts[key] for key in keys},
             **self.account_data.to_json(),
         }
-
-
-def account_folder_name(client: PlatformClient) -> str:
-    """The folder of an account: its stable id where the client knows one (on Bluesky the DID,
-    which survives handle changes and is what a repo.car export names, so imports and backups
-    share one folder), else its identity."""
-    return client.stable_id() if isinstance(client, HasStableId) else client.account.identity

@@ -31,7 +31,6 @@ from crosspost.backup.result import (
     DEFAULT_EDIT_WINDOW,
     BackupOptions,
     BackupResult,
-    account_folder_name,
 )
 from crosspost.backup.store import (
     AccountBackup,
@@ -42,14 +41,13 @@ from crosspost.backup.store import (
 )
 from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Media, Post
-from crosspost.platforms.base import HasEditHistory, Page, PlatformClient
+from crosspost.platforms.base import HasEditHistory, HasStableId, Page, PlatformClient
 from crosspost.progress import NoProgress, Progress
 
 __all__ = [
     "DEFAULT_EDIT_WINDOW",
     "BackupOptions",
     "BackupResult",
-    "account_folder_name",
     "run_backup",
 ]
 POSTS, MEDIA = "posts", "media"
@@ -67,7 +65,8 @@ def run_backup(
     """Back up one account into `store`. When a rate limit or daily cap ends the run early, the
     result says so (`stopped`, `retry_after`) after a checkpoint: the same call resumes it."""
     options = options or BackupOptions()
-    backup = store.account(client.account.platform, account_folder_name(client))
+    stable = client.stable_id() if isinstance(client, HasStableId) else None
+    backup = store.locate(client.account.platform, client.account.identity, stable)
     run = _Run(client, backup, options, progress or NoProgress(), now)
     result = run.execute()
     if result.resumed and result.complete:
@@ -102,6 +101,10 @@ class _Run:
         self.progress, self.now = progress, now
         self.journal = Journal(backup)
         self.manifest: Manifest = load_manifest(backup)
+        if isinstance(client, HasStableId):
+            self.manifest.stable_id = client.stable_id()
+        if client.account.identity != self.manifest.stable_id:
+            self.manifest.handle = client.account.identity
         self.result = BackupResult(
             backup.platform.value, backup.account, backup.folder, options.mode
         )
@@ -316,6 +319,8 @@ class _Run:
             step.run()
         finally:
             self.result.account_data = step.result
+            if step.profile is not None and step.profile.handle:
+                self.manifest.handle = step.profile.handle
             self.manifest.account_data = {
                 "profile": step.result.profile,
                 "collections": {k: v.get("entries", 0) for k, v in step.result.collections.items()},

@@ -454,6 +454,22 @@ class AccountBackup:
             )
         return manifest
 
+    def stable_id(self) -> str | None:
+        """The permanent id the manifest records for this account (None when it has none)."""
+        try:
+            value = self.read_manifest().get("stable_id")
+        except DataError:
+            return None
+        return str(value) if value else None
+
+    def handle(self) -> str:
+        """The handle the manifest last recorded, else the folder's account name."""
+        try:
+            value = self.read_manifest().get("handle")
+        except DataError:
+            value = None
+        return str(value) if value else self.account
+
     def write_manifest(self, manifest: dict[str, Any]) -> None:
         atomic_write_json(self.manifest_path, {**manifest, "format": FORMAT_VERSION})
 
@@ -466,6 +482,32 @@ class BackupStore:
 
     def account(self, platform: Platform, account: str) -> AccountBackup:
         return AccountBackup(self.root / platform.value / safe_name(account), platform, account)
+
+    def locate(self, platform: Platform, name: str, stable_id: str | None = None) -> AccountBackup:
+        """The folder of an account named `name` (its handle), with permanent id `stable_id`
+        where it has one. A folder that already holds that id is kept whatever it is called
+        (a handle change does not split a backup; folders of earlier versions were named by
+        the id itself); a new one is named by the handle. A handle that once named another
+        account (its manifest records another id) gives a folder named by the id instead."""
+        if stable_id:
+            wanted = safe_name(stable_id)
+            for backup in self.accounts_of(platform):
+                if backup.folder.name == wanted or backup.stable_id() == stable_id:
+                    return backup
+        candidate = self.account(platform, name)
+        if stable_id and candidate.stable_id() not in (None, stable_id):
+            return self.account(platform, stable_id)
+        return candidate
+
+    def accounts_of(self, platform: Platform) -> list[AccountBackup]:
+        folder = self.root / platform.value
+        if not folder.is_dir():
+            return []
+        return [
+            AccountBackup(child, platform, unsafe_name(child.name))
+            for child in sorted(folder.iterdir())
+            if child.is_dir()
+        ]
 
     def accounts(self) -> list[AccountBackup]:
         found = []

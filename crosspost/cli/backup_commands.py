@@ -53,24 +53,40 @@ def backup(
             show_default=False,
         ),
     ] = None,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            "--only",
+            help="Back up only these parts, comma-separated: posts, profile, likes, bookmarks, "
+            "reposts, following, followers, lists, blocks, mutes (default: all the platform "
+            "has).",
+            show_default=False,
+        ),
+    ] = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
-    """Back up an account: posts as JSON with their native payload, media by content hash.
+    """Back up an account: posts, profile, likes, bookmarks, reposts, follows, lists, blocks
+    and mutes as JSON with their native payload, media by content hash.
 
     Incremental by default: reads newest first and stops at what is already saved, re-reading a
     short recent window for edits. Safe to interrupt: the same command resumes. Public Bluesky
     and Mastodon accounts need no login; Tumblr needs at least an API key.
     """
+    from crosspost.backup.account_run import parse_parts
     from crosspost.backup.runner import BackupOptions, run_backup
     from crosspost.backup.store import BackupStore
     from crosspost.clients import open_client
 
+    try:
+        parts = parse_parts(only) if only is not None else None
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="--only") from None
     loaded = load_config(config, required=False)
     target = loaded.account(account)
     root = backup_root(directory, loaded)
-    options = BackupOptions(full=full, media=not no_media, since=parse_since(since))
+    options = BackupOptions(full=full, media=not no_media, since=parse_since(since), parts=parts)
     client = open_client(target)
     with progress_bars(quiet) as progress:
         result = run_backup(client, BackupStore(root), options, progress=progress)
@@ -79,7 +95,7 @@ def backup(
     else:
         typer.echo(describe_backup(result, account))
     if result.stopped:
-        command = _same_command(account, directory, full, no_media, since)
+        command = _same_command(account, directory, full, no_media, since, only)
         raise RateLimitedError(
             f"stopped early: {result.stopped}. Everything read so far is saved; run `{command}` "
             "again to resume",
@@ -198,6 +214,9 @@ def describe_backup(result: BackupResult, account: str) -> str:
         f"  API calls: {counts['list_calls']} list, {counts['post_calls']} post, "
         f"{counts['media_calls']} media",
     ]
+    lines += _account_data_lines(result)
+    if counts["versions_kept"]:
+        lines.insert(2, f"  earlier versions kept: {counts['versions_kept']} (edited posts)")
     if counts["older_than_since"]:
         lines.insert(2, f"  skipped {counts['older_than_since']} posts older than --since")
     if hidden := counts["not_checked"]:
@@ -207,6 +226,24 @@ def describe_backup(result: BackupResult, account: str) -> str:
             "followers-only) not checked for deletion: this run read as the public",
         )
     return "\n".join(lines)
+
+
+def _account_data_lines(result: BackupResult) -> list[str]:
+    """The profile and each collection: one line each, and what could not be read, and why."""
+    data = result.account_data
+    lines = []
+    if data.profile is not None:
+        lines.append(f"  profile: {data.profile}")
+    for kind, counts in data.collections.items():
+        removed = f", {counts['removed']} removed" if counts.get("removed") else ""
+        lines.append(
+            f"  {kind}: {counts.get('entries', 0)} kept, {counts.get('new', 0)} new{removed}"
+        )
+    for kind, reason in data.unavailable.items():
+        lines.append(f"  {kind}: not backed up: {reason}")
+    for kind, reason in data.failed.items():
+        lines.append(f"  {kind}: could not be read this time: {reason}")
+    return lines
 
 
 def _size(count: int) -> str:
@@ -219,7 +256,12 @@ def _size(count: int) -> str:
 
 
 def _same_command(
-    account: str, directory: Path | None, full: bool, no_media: bool, since: str | None
+    account: str,
+    directory: Path | None,
+    full: bool,
+    no_media: bool,
+    since: str | None,
+    only: str | None = None,
 ) -> str:
     parts = ["crosspost backup", account]
     if directory is not None:
@@ -227,4 +269,6 @@ def _same_command(
     parts += [flag for flag, on in (("--full", full), ("--no-media", no_media)) if on]
     if since:
         parts.append(f"--since {since}")
+    if only:
+        parts.append(f"--only {only}")
     return " ".join(parts)
