@@ -241,3 +241,31 @@ def test_trail_media_and_card_thumbnails_are_stored(tmp_path: Path) -> None:
     fake.calls.clear()
     backup(fake, tmp_path, full=True)
     assert fake.calls["fetch_media"] == 0  # kept files are not fetched again
+
+
+def test_verify_checks_profiles_collections_and_versions(tmp_path: Path) -> None:
+    from crosspost.backup.account_files import profile_path
+    from crosspost.backup.verify import verify_backup
+
+    fake = FakeWholeAccount()
+    fake.add_many(3)
+    fake.profile = a_profile(fake)
+    fake.collections_held[Collection.LIKES] = [liked(fake, n, media=True) for n in (2, 1)]
+    backup(fake, tmp_path)
+    fake.revise("000001", "edited")
+    backup(fake, tmp_path, full=True)
+    report = verify_backup(tmp_path)
+    assert report.problems == []
+    assert (report.profiles, report.versions, report.collections) == (1, 1, {"likes": 2})
+    assert report.media_files == 4  # avatar, banner, two liked posts' images
+    assert not [n for n in report.notes if "names this file" in n]
+
+    saved = load_profile(folder(tmp_path, fake))
+    assert saved is not None
+    assert saved.avatar is not None
+    (tmp_path / (saved.avatar.local_path or "")).unlink()
+    profile_file = profile_path(folder(tmp_path, fake))
+    damaged = verify_backup(tmp_path)
+    assert [p for p in damaged.problems if "is missing" in p]
+    profile_file.write_text("{not json")
+    assert [p for p in verify_backup(tmp_path).problems if "profile.json" in p]

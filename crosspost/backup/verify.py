@@ -1,17 +1,28 @@
 """`crosspost verify`: re-hash every media file, parse every post, check every reference.
 
-Problems (exit code 7) are what makes the backup wrong: a post file that does not parse, a media
-file whose bytes no longer match its hash, a post naming a media file that is absent. Notes are
-worth knowing but not damage: media the server no longer had, files no post names.
+Problems (exit code 7) are what makes the backup wrong: a post, earlier version, profile or
+collection file that does not parse, a media file whose bytes no longer match its hash, a post
+(or profile, or liked post) naming a media file that is absent. Notes are worth knowing but not
+damage: media the server no longer had, files nothing names, collections a run left unfinished.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crosspost.backup.account_files import (
+    collection_info,
+    collection_path,
+    load_collection,
+    load_profile,
+    profile_path,
+    saved_collections,
+)
+from crosspost.backup.media import all_media
 from crosspost.backup.store import (
     TEMP_SUFFIX,
     AccountBackup,
@@ -20,7 +31,7 @@ from crosspost.backup.store import (
     unsafe_name,
 )
 from crosspost.errors import DataError
-from crosspost.model import Post
+from crosspost.model import Media, Post
 from crosspost.progress import NoProgress, Progress
 
 _MEDIA_NAME = re.compile(r"^([0-9a-f]{64})\.[a-z0-9]{1,8}$")
@@ -32,6 +43,9 @@ class VerifyReport:
     root: Path
     accounts: int = 0
     posts: int = 0
+    versions: int = 0
+    profiles: int = 0
+    collections: dict[str, int] = field(default_factory=dict)  # kind -> entries, all accounts
     media_files: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -45,6 +59,9 @@ class VerifyReport:
             "root": str(self.root),
             "accounts": self.accounts,
             "posts": self.posts,
+            "versions": self.versions,
+            "profiles": self.profiles,
+            "collections": self.collections,
             "media_files": self.media_files,
             "ok": self.ok,
             "problems": self.problems,
@@ -52,12 +69,17 @@ class VerifyReport:
         }
 
 
-def verify_backup(root: Path, progress: Progress | None = None) -> VerifyReport:
+def verify_backup(
+    root: Path,
+    progress: Progress | None = None,
+    accounts: Sequence[AccountBackup] | None = None,
+) -> VerifyReport:
+    """Check every account in `root`, or only `accounts` (folders inside it)."""
     progress = progress or NoProgress()
     report = VerifyReport(root)
     if not root.is_dir():
         raise DataError(f"{root}: no such backup folder")
-    accounts = BackupStore(root).accounts()
+    accounts = list(accounts) if accounts is not None else BackupStore(root).accounts()
     if not accounts:
         report.problems.append(f"{root}: no account backups in this folder")
     for backup in accounts:
@@ -82,6 +104,8 @@ def _verify_account(backup: AccountBackup, report: VerifyReport, progress: Progr
         count = sum(len(v) for v in missing.values())
         report.notes.append(f"{where}: {count} media files could not be downloaded (manifest)")
     referenced = _verify_posts(backup, report, progress)
+    referenced |= _verify_versions(backup, report)
+    referenced |= _verify_account_data(backup, report)
     _verify_media(backup, report, referenced, progress)
     for leftover in backup.folder.rglob(f".w*{TEMP_SUFFIX}"):
         report.notes.append(f"{leftover}: left by an interrupted write; the next backup removes it")
@@ -108,11 +132,66 @@ def _verify_posts(backup: AccountBackup, report: VerifyReport, progress: Progres
     return referenced
 
 
+def _verify_versions(backup: AccountBackup, report: VerifyReport) -> set[Path]:
+    referenced: set[Path] = set()
+    folder = backup.folder / "versions"
+    if not folder.is_dir():
+        return referenced
+    for post_folder in sorted(p for p in folder.iterdir() if p.is_dir()):
+        for path in backup.version_files(unsafe_name(post_folder.name)):
+            try:
+                version = backup.read_post_file(path)
+            except DataError as error:
+                report.problems.append(str(error))
+                continue
+            report.versions += 1
+            referenced |= _check_media_refs(backup, version, path, report)
+    return referenced
+
+
+def _verify_account_data(backup: AccountBackup, report: VerifyReport) -> set[Path]:
+    """The profile (and earlier ones) and each collection parse, and name only files kept."""
+    referenced: set[Path] = set()
+    where = backup.folder.relative_to(report.root)
+    try:
+        profile = load_profile(backup)
+    except DataError as error:
+        report.problems.append(str(error))
+        profile = None
+    if profile is not None:
+        report.profiles += 1
+        referenced |= _check_files(backup, profile.media(), profile_path(backup), report)
+    for kind in saved_collections(backup):
+        path = collection_path(backup, kind)
+        try:
+            entries = load_collection(backup, kind)
+            info = collection_info(backup, kind)
+        except DataError as error:
+            report.problems.append(str(error))
+            continue
+        report.collections[kind.value] = report.collections.get(kind.value, 0) + len(entries)
+        if not info.get("complete"):
+            report.notes.append(
+                f"{where}: {kind.value} were not all read (a run stopped early); the next "
+                "backup reads the rest"
+            )
+        for entry in entries:
+            if entry.post is not None:
+                referenced |= _check_media_refs(backup, entry.post, path, report)
+    return referenced
+
+
 def _check_media_refs(
     backup: AccountBackup, post: Post, path: Path, report: VerifyReport
 ) -> set[Path]:
+    return _check_files(backup, all_media(post), path, report)
+
+
+def _check_files(
+    backup: AccountBackup, media: Iterable[Media], path: Path, report: VerifyReport
+) -> set[Path]:
     found: set[Path] = set()
-    for item in post.media:
+    for item in media:
         if not item.local_path:
             continue
         target = media_file(backup, item.local_path)
@@ -151,7 +230,7 @@ def _verify_media(
         if _sha256(path) != match.group(1):
             report.problems.append(f"{path}: the bytes no longer match their hash (corrupt)")
         if path.resolve() not in referenced:
-            report.notes.append(f"{path}: no post names this file")
+            report.notes.append(f"{path}: nothing in the backup names this file")
     progress.finish("media")
 
 

@@ -16,6 +16,7 @@ from crosspost.errors import DataError, RateLimitedError
 from crosspost.exports.detect import export_formats
 
 if TYPE_CHECKING:
+    from crosspost.backup.locate import Chosen
     from crosspost.backup.runner import BackupResult
 
 DirOpt = Annotated[
@@ -142,29 +143,48 @@ def import_(
         typer.echo(f"  skipped: {line}")
 
 
+BackupArg = Annotated[
+    str | None,
+    typer.Argument(
+        help="A backup folder (the one holding bluesky/, mastodon/, tumblr/), one account's "
+        "folder in it, or an account: its name in the config, handle or DID (default: every "
+        "account in the configured backup folder).",
+        show_default=False,
+    ),
+]
+
+
 @app.command("verify")
 def verify(
-    directory: Annotated[
-        Path, typer.Argument(help="The backup folder to check.", show_default=False)
-    ],
+    target: BackupArg = None,
+    directory: DirOpt = None,
     quiet: QuietOpt = False,
     as_json: JsonOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
-    """Check a backup: re-hash every media file, parse every post, check every reference.
+    """Check a backup: re-hash every media file, parse every post, earlier version, profile and
+    collection, and check every reference.
 
     Lists the problems and exits with code 7 when there is any.
     """
     from crosspost.backup.verify import verify_backup
 
+    chosen = choose_backup(target, directory, config)
+    where = chosen.accounts[0].folder if chosen.named and len(chosen.accounts) == 1 else chosen.root
     with progress_bars(quiet) as progress:
-        report = verify_backup(directory, progress)
+        report = verify_backup(chosen.root, progress, chosen.accounts if chosen.named else None)
     if as_json:
         typer.echo(json.dumps(report.to_json(), sort_keys=True))
     else:
+        versions = f" ({report.versions} earlier versions)" if report.versions else ""
         typer.echo(
-            f"checked {report.accounts} account(s) in {directory}: {report.posts} posts, "
+            f"checked {report.accounts} account(s) in {where}: {report.posts} posts{versions}, "
             f"{report.media_files} media files"
         )
+        kept = [f"{n} {kind}" for kind, n in sorted(report.collections.items())]
+        if report.profiles or kept:
+            profiles = f"{report.profiles} profile{'s' if report.profiles != 1 else ''}"
+            typer.echo(f"  also: {', '.join([profiles, *kept])}")
         for note in report.notes:
             typer.echo(f"  note: {note}")
         for problem in report.problems:
@@ -176,6 +196,47 @@ def verify(
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+def choose_backup(target: str | None, directory: Path | None, config: Path | None) -> Chosen:
+    """The backup a command means: a path (a root or one account's folder), else an account
+    named in the config or by handle or DID inside the backup folder, else that whole folder."""
+    from crosspost.backup.locate import Chosen, choose, find_accounts
+    from crosspost.errors import ConfigError
+
+    loaded = load_config(config, required=False)
+    if target is not None and (Path(target).expanduser().exists() or "/" in target):
+        path = Path(target).expanduser()
+        try:
+            return choose(path)
+        except FileNotFoundError:
+            raise DataError(
+                f"{path}: no such backup folder. Give the folder that `crosspost backup` "
+                "printed, or an account name"
+            ) from None
+    root = backup_root(directory, loaded)
+    if not root.is_dir():
+        raise DataError(
+            f"{root}: no backup folder here yet. Run `crosspost backup ACCOUNT` first, or name "
+            "the folder (--dir)"
+        )
+    if target is None:
+        return choose(root)
+    platform, name = None, target
+    try:
+        account = loaded.account(target)
+        platform, name = account.platform, account.identity
+    except ConfigError:
+        pass
+    found = find_accounts(root, name, platform)
+    if not found and platform is not None:
+        found = find_accounts(root, target)
+    if not found:
+        raise DataError(
+            f"no backup of {target} in {root}. Run `crosspost backup {target}` first, or give "
+            "the backup's folder"
+        )
+    return Chosen(root, tuple(found), True)
 
 
 def backup_root(directory: Path | None, config: Config) -> Path:

@@ -7,29 +7,26 @@ from typing import Annotated
 
 import typer
 
-from crosspost.cli.app import app
+from crosspost.cli.app import ConfigOpt, app
+from crosspost.cli.backup_commands import BackupArg, DirOpt, choose_backup
 from crosspost.cli.progress_bars import progress_bars
 
 
 @app.command("view")
 def view(
-    folder: Annotated[
-        Path,
-        typer.Argument(
-            help="A backup folder (the one holding bluesky/, mastodon/, tumblr/).",
-            show_default=False,
-        ),
-    ],
+    target: BackupArg = None,
     out: Annotated[
         Path | None,
         typer.Option(
             "--out",
             "-o",
-            help="Where to write the site (default: FOLDER/site).",
+            help="Where to write the site (default: site/ in the backup folder).",
             show_default=False,
         ),
     ] = None,
+    directory: DirOpt = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Render a backup as a static HTML site to browse offline, from file:// with no server.
 
@@ -38,6 +35,8 @@ def view(
     """
     from crosspost.view import render_site
 
+    # An account (its folder or its name) is shown in the site of the backup holding it.
+    folder = choose_backup(target, directory, config).root
     with progress_bars(quiet) as progress:
         report = render_site(folder, out, progress=progress)
     accounts = f"{report.accounts} account{'s' if report.accounts != 1 else ''}"
