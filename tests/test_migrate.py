@@ -51,6 +51,23 @@ def test_migrate_to_mastodon_adds_the_original_date(tmp_path: Path) -> None:
     assert copy.text.text == "skeet\n\nOriginally posted on Bluesky on 2024-03-01."
 
 
+def test_migrate_from_a_backup_kept_under_the_dids_folder_finds_it_by_handle(
+    tmp_path: Path,
+) -> None:
+    from crosspost.backup.manifest import load_manifest, save_manifest
+
+    world = World()
+    post = world.add("sky", "skeet", minutes=0)
+    folder = BackupStore(tmp_path).account(Platform.BLUESKY, "did:plc:skyaccount")
+    folder.save_post(post)
+    manifest = load_manifest(folder)
+    manifest.stable_id, manifest.handle = "did:plc:skyaccount", ACCOUNTS["sky"].identity
+    save_manifest(folder, manifest)
+    world.network.posts.clear()
+    report = migrate(engine(world), "sky", "masto", MigrateOptions(from_backup=tmp_path))
+    assert report.published == 1
+
+
 def test_migrate_dry_run_writes_nothing() -> None:
     world = World()
     world.add("masto", "toot")

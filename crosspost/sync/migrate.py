@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from crosspost.backup.store import BackupStore
+from crosspost.backup.locate import find_accounts
 from crosspost.config import SyncRule, TargetOptions
 from crosspost.errors import DataError
 from crosspost.model import Limits, Platform, Post, PostKind, Visibility
@@ -112,13 +112,15 @@ def _source_posts(
 
 
 def _backup_folder(root: Path, platform: Platform, *names: str) -> Path:
+    """The account's folder in a backup root: by folder name, the handle or DID its manifest
+    records (a Bluesky backup is found by handle though its posts name the DID), or `root`
+    itself when it is an account's folder."""
     if (root / "posts").is_dir():
         return root
-    store = BackupStore(root)
     for name in names:
-        folder = store.account(platform, name).folder
-        if (folder / "posts").is_dir():
-            return folder
+        found = [b for b in find_accounts(root, name, platform) if b.posts_dir.is_dir()]
+        if found:
+            return found[0].folder
     raise DataError(
         f"{root}: no backup of {platform.value}:{names[0]} there (expected "
         f"{root}/{platform.value}/<account>/posts, as `crosspost backup` writes)"
