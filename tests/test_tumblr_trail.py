@@ -73,13 +73,20 @@ def test_images_gifs_and_videos_in_trail_items_are_media_with_urls() -> None:
     post = reblog([image, gif, video])
     assert not post.media  # the reblog itself added nothing: the media are the trail's
     (photo,), (animated,), (film,) = (item.media for item in post.trail)
-    assert photo.kind == MediaKind.IMAGE and photo.width == 1280  # the largest size
-    assert photo.url is not None and photo.url.endswith("_1280.jpg")
+    assert photo.kind == MediaKind.IMAGE
+    assert photo.width == 1280
+    assert photo.url is not None
+    assert photo.url.endswith("_1280.jpg")
     assert photo.alt == "Sonic the Hedgehog and friends"
-    assert animated.kind == MediaKind.GIF and animated.url is not None
-    assert animated.poster_url is not None and animated.poster_url.endswith("_500.jpg")
-    assert film.kind == MediaKind.VIDEO and film.url is not None and film.url.endswith(".mp4")
-    assert film.poster_url is not None and film.poster_url.endswith("_500.jpg")
+    assert animated.kind == MediaKind.GIF
+    assert animated.url is not None
+    assert animated.poster_url is not None
+    assert animated.poster_url.endswith("_500.jpg")
+    assert film.kind == MediaKind.VIDEO
+    assert film.url is not None
+    assert film.url.endswith(".mp4")
+    assert film.poster_url is not None
+    assert film.poster_url.endswith("_500.jpg")
     assert Post.from_json(post.to_json()) == post
 
 
