@@ -15,7 +15,7 @@ from crosspost.platforms.tumblr.client import TumblrClient
 from tests.fake_time import FakeTime
 from tests.test_tumblr_flow import client_for
 from tests.tumblr_account_endpoints import FORBIDDEN, THEME, uuid_of
-from tests.tumblr_server import AVATAR_PNG, TumblrServer, running
+from tests.tumblr_server import AVATAR_PNG, State, TumblrServer, running
 
 DESCRIPTION = "<p><strong>Art</strong> and birds.</p>"
 
@@ -40,15 +40,15 @@ def read_collection(client: TumblrClient, kind: Collection) -> list[Entry]:
     raise AssertionError("the listing never ended")
 
 
-def add_likes(server: TumblrServer, count: int, tie_at: int | None = None) -> None:
+def add_likes(state: State, count: int, tie_at: int | None = None) -> None:
     """`count` liked posts by another blog, a minute apart; from `tie_at`, three in one second."""
     for n in range(count):
         stamp = 1650000000 - n * 60
         if tie_at is not None and tie_at <= n < tie_at + 3:
             stamp = 1650000000 - tie_at * 60
-        post = server.state.add("other", {"timestamp": 1600000000 - n, "content": []})
+        post = state.add("other", {"timestamp": 1600000000 - n, "content": []})
         post["content"] = [{"type": "text", "text": f"liked {n}"}]
-        server.state.likes.setdefault("art", []).append({**post, "liked_timestamp": stamp})
+        state.likes.setdefault("art", []).append({**post, "liked_timestamp": stamp})
 
 
 def people(names: list[str]) -> list[dict[str, object]]:
@@ -95,7 +95,7 @@ def test_profile_without_avatar_sizes_uses_the_avatar_endpoint(server: TumblrSer
 
 def test_shared_likes_read_with_the_api_key_across_a_tie(server: TumblrServer) -> None:
     server.state.blogs["art"]["share_likes"] = True
-    add_likes(server, 45, tie_at=20)  # likes 20, 21 and 22 share a second, across a page edge
+    add_likes(server.state, 45, tie_at=20)  # likes 20, 21 and 22 share a second, across a page edge
     client = client_for(server.url, signed=False)
     assert client.collections() == (Collection.LIKES,)
     likes = read_collection(client, Collection.LIKES)
@@ -111,7 +111,7 @@ def test_shared_likes_read_with_the_api_key_across_a_tie(server: TumblrServer) -
 
 
 def test_likes_not_shared_are_unavailable_with_the_api_key(server: TumblrServer) -> None:
-    add_likes(server, 3)
+    add_likes(server.state, 3)
     client = client_for(server.url, signed=False)
     assert client.collections() == ()
     reasons = client.collections_unavailable()
@@ -129,7 +129,7 @@ def test_likes_not_shared_are_unavailable_with_the_api_key(server: TumblrServer)
 
 
 def test_the_owner_signed_in_reads_every_collection(server: TumblrServer) -> None:
-    add_likes(server, 25)  # not shared: the owner reads them anyway
+    add_likes(server.state, 25)  # not shared: the owner reads them anyway
     server.state.following["art"] = people([f"f{n}" for n in range(30)])
     server.state.followers["art"] = people([f"r{n}" for n in range(45)])
     server.state.blocks["art"] = people([f"b{n}" for n in range(21)])
@@ -163,7 +163,7 @@ def test_short_pages_neither_repeat_nor_lose_anyone(server: TumblrServer) -> Non
 def test_a_signed_in_reader_who_does_not_own_the_blog(server: TumblrServer) -> None:
     server.state.owned = {"someone-else"}
     server.state.blogs["art"]["share_likes"] = True
-    add_likes(server, 2)
+    add_likes(server.state, 2)
     client = client_for(server.url)
     assert client.collections() == (Collection.LIKES,)
     reason = client.collections_unavailable()[Collection.BLOCKS]
@@ -197,7 +197,7 @@ def test_a_403_says_what_happened_and_what_to_do(server: TumblrServer) -> None:
 
 def test_a_429_while_reading_likes_is_waited_out(server: TumblrServer) -> None:
     server.state.blogs["art"]["share_likes"] = True
-    add_likes(server, 5)
+    add_likes(server.state, 5)
     time = FakeTime()
     client = client_for(server.url, signed=False, time=time)
     client.collections()
