@@ -2,8 +2,10 @@
 
 https://github.com/tumblr/docs/blob/master/api.md — /v2/blog/{blog}/info, /posts (npf, before,
 limit), NPF create (JSON or multipart with media identifiers), /post/delete, the 8023 and 8004
-daily caps, 429 with X-Ratelimit headers, and the OAuth1 three-legged dance. OAuth1 signatures are
-really checked (HMAC-SHA1 through oauthlib), so a wrongly signed request gets 401.
+daily caps, 429 with X-Ratelimit headers, and the OAuth1 three-legged dance; the account besides
+its posts (tumblr_account_endpoints.py): /info with avatar sizes and theme, /avatar, /likes,
+/following, /followers and /blocks. OAuth1 signatures are really checked (HMAC-SHA1 through
+oauthlib), so a wrongly signed request gets 401.
 `recording_server` runs it on a pinned port for recording cassettes (tests/test_tumblr_replay.py).
 """
 
@@ -25,6 +27,9 @@ import pytest
 from oauthlib.common import Request as OAuthRequest
 from oauthlib.oauth1.rfc5849 import signature
 
+from tests import tumblr_account_endpoints
+
+AVATAR_PNG = b"\x89PNG\r\n\x1a\n" + b"avatar" * 8
 CONSUMER = ("test-consumer-key", "test-consumer-secret")
 REPLAY_PORT = 38472  # pinned for recording cassettes: vcrpy matches host and port
 USER = ("test-user-token", "test-user-secret")
@@ -44,6 +49,13 @@ class State:
     log: list[tuple[str, str, bool]] = field(default_factory=list)  # method, path+query, signed
     temp_tokens: dict[str, str] = field(default_factory=dict)  # token -> verifier
     ignore_offset: bool = False  # answer /posts as if `offset` were not a parameter
+    blogs: dict[str, dict[str, Any]] = field(default_factory=dict)  # /info fields beyond posts
+    likes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # liked posts
+    following: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    followers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    blocks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    owned: set[str] | None = None  # blogs the signed-in user owns; None: every blog
+    unlisted: set[str] = field(default_factory=set)  # blogs left out of pages after slicing
 
     def add_posts(self, blog: str, count: int, start: int = 1600000000, step: int = 60) -> None:
         for n in range(count):
@@ -82,6 +94,7 @@ def envelope(status: int, msg: str, response: Any = None, errors: Any = None) ->
 
 class Handler(BaseHTTPRequestHandler):
     server: TumblrServer
+    signed_request = False  # whether this request's OAuth1 signature checked out
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
@@ -113,6 +126,15 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+    def reply(
+        self, status: int, response: Any = None, *, errors: Any = None, msg: str = "OK"
+    ) -> None:
+        """An API answer in Tumblr's envelope."""
+        self._send(status, envelope(status, msg, response, errors))
+
+    def send_raw(self, status: int, body: bytes, headers: dict[str, str]) -> None:
+        self._send(status, body, headers)
 
     def _body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
@@ -146,6 +168,7 @@ class Handler(BaseHTTPRequestHandler):
         token = dict(signature.collect_parameters(headers=dict(self.headers))).get("oauth_token")
         secret = USER[1] if token == USER[0] else self.server.temp_secrets.get(token or "")
         signed = self._signed(body, secret)
+        self.signed_request = signed
         state.log.append((self.command, self.path, signed))
         if self.server.latency:
             time.sleep(self.server.latency)  # a server further away (benchmarks; off by default)
@@ -160,12 +183,16 @@ class Handler(BaseHTTPRequestHandler):
             self._oauth(parts.path, signed, token)
             return
         if parts.path.startswith("/media/"):
-            self._send(200, state.media.get(parts.path.rpartition("/")[2], b""))
+            key = parts.path.rpartition("/")[2]
+            self._send(200, AVATAR_PNG if key.startswith("avatar-") else state.media.get(key, b""))
             return
+        segments = parts.path.strip("/").split("/")
+        if segments[:2] == ["v2", "blog"] and segments[3:4] == ["avatar"]:
+            tumblr_account_endpoints.answer(self, segments[2], segments[3:], query)
+            return  # /avatar takes no authentication at all (api.md)
         if not signed and query.get("api_key") != CONSUMER[0]:
             self._send(401, envelope(401, "Unauthorized"))
             return
-        segments = parts.path.strip("/").split("/")
         if len(segments) < 4 or segments[:2] != ["v2", "blog"]:
             self._send(404, envelope(404, "Not Found"))
             return
@@ -184,10 +211,9 @@ class Handler(BaseHTTPRequestHandler):
         self, blog: str, rest: list[str], query: dict[str, str], body: bytes, signed: bool
     ) -> None:
         posts = self.server.state.posts.get(blog, [])
-        if rest == ["info"]:
-            info = {"name": blog, "url": f"https://{blog}.tumblr.com/", "posts": len(posts)}
-            self._send(200, envelope(200, "OK", {"blog": info}))
-        elif rest == ["posts"] and self.command == "GET":
+        if self.command == "GET" and tumblr_account_endpoints.answer(self, blog, rest, query):
+            return
+        if rest == ["posts"] and self.command == "GET":
             self._list(blog, posts, query, signed, ("published", "private"))
         elif rest in (["posts", "draft"], ["posts", "queue"]) and signed:
             state = "draft" if rest[1] == "draft" else "queued"

@@ -1,4 +1,5 @@
-"""TumblrClient: the PlatformClient for one Tumblr blog (read NPF, publish NPF, delete, media).
+"""TumblrClient: the PlatformClient for one Tumblr blog (read NPF, publish NPF, delete, media),
+with its profile and collections (likes, following, followers, blocks; account.py).
 
 API docs: https://github.com/tumblr/docs/blob/master/api.md#blog-methods
 """
@@ -12,11 +13,13 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
 from crosspost.errors import DataError, PlatformError
 from crosspost.model import Limits, Media, Platform, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.spec import SecretFields, WriteContext
+from crosspost.platforms.tumblr.account import BlogAccount
 from crosspost.platforms.tumblr.http import (
     OAuthKeys,
     OutcomeUnknownError,
@@ -59,6 +62,7 @@ class TumblrClient:
         self.state = state
         self._load_media = media_loader or self._default_loader
         self._issued: str | None = None  # the cursor fetch_page last returned
+        self._account = BlogAccount(self.http, self.blog, signed=self.signed)
 
     @classmethod
     def from_credentials(cls, account: Account, credentials: SecretFields, **options: Any) -> Any:
@@ -80,11 +84,22 @@ class TumblrClient:
     # --- reading -------------------------------------------------------------------------------
 
     def blog_info(self) -> Mapping[str, Any]:
-        result = self.http.request(
-            "GET", f"/v2/blog/{self.blog}/info", signed=self.signed, what="blog info"
-        )
-        blog = result.response.get("blog") if isinstance(result.response, Mapping) else None
-        return blog if isinstance(blog, Mapping) else {}
+        """The blog object of /info, read once per client."""
+        return self._account.info()
+
+    # --- the account besides its posts (HasProfile, HasCollections) ---------------------------
+
+    def fetch_profile(self) -> Profile:
+        return self._account.profile()
+
+    def collections(self) -> tuple[Collection, ...]:
+        return self._account.readable()
+
+    def collections_unavailable(self) -> Mapping[Collection, str]:
+        return self._account.unavailable()
+
+    def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage:
+        return self._account.fetch(kind, cursor)
 
     def fetch_page(self, cursor: str | None = None) -> Page:
         """Published (and, signed, private) posts, by offset while the blog holds still, else by

@@ -50,6 +50,11 @@ class TumblrNotFoundError(PlatformError):
     """Tumblr answered 404: no such blog or post."""
 
 
+class TumblrForbiddenError(PlatformError):
+    """Tumblr answered 403: this reader may not see it (likes a blog does not share, a list
+    only the blog's owner may read)."""
+
+
 @dataclass(frozen=True)
 class OAuthKeys:
     """An app's consumer key pair and a user's token pair. The repr never shows the values."""
@@ -207,6 +212,8 @@ class TumblrHttp:
             return CredentialsError(message + "; run `crosspost login` again")
         if status == 404:
             return TumblrNotFoundError(message)
+        if status == 403:
+            return TumblrForbiddenError(message)
         return PlatformError(message)
 
     def _note_limits(self, headers: Mapping[str, str]) -> None:

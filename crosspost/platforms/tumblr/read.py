@@ -147,7 +147,10 @@ def _ask_part(asker: str, question: str) -> Unsupported:
 
 
 def trail_post(item: Mapping[str, Any], index: int, fallback: datetime) -> Post:
-    """One reblog trail item as a quoted Post; broken items keep their blog name and content."""
+    """One reblog trail item as a quoted Post; broken items keep their blog name and content.
+
+    The item's `post` "possibly [has] a `timestamp` field" (npf-spec.md, Reblog Trail); without
+    one the trail post is `undated`, dated `fallback` (the reblog's date): the latest it can be."""
     blog = _mapping(item.get("blog"))
     post = _mapping(item.get("post"))
     name = blog.get("name") or item.get("broken_blog_name") or blog.get("uuid") or "unknown"
@@ -160,9 +163,11 @@ def trail_post(item: Mapping[str, Any], index: int, fallback: datetime) -> Post:
         else None
     )
     body = read_body(item)
+    created_at = created_at_of(post)
     return Post(
         ref=PostRef(Platform.TUMBLR, str(name), ident_text, url),
-        created_at=created_at_of(post) or fallback,
+        created_at=created_at or fallback,
+        undated=created_at is None,
         text=body.text,
         title=body.title,
         media=tuple(body.media),
