@@ -269,3 +269,12 @@ def test_verify_checks_profiles_collections_and_versions(tmp_path: Path) -> None
     assert [p for p in damaged.problems if "is missing" in p]
     profile_file.write_text("{not json")
     assert [p for p in verify_backup(tmp_path).problems if "profile.json" in p]
+
+
+def test_someone_met_twice_in_one_listing_is_kept_once(tmp_path: Path) -> None:
+    fake = FakeWholeAccount()
+    people = [followed(n) for n in range(12)]
+    fake.collections_held[Collection.FOLLOWERS] = [*people[:10], people[9], *people[10:]]
+    result = backup(fake, tmp_path)
+    assert result.account_data.collections["followers"]["entries"] == 12
+    assert len(load_collection(folder(tmp_path, fake), Collection.FOLLOWERS)) == 12

@@ -189,6 +189,7 @@ class AccountDataStep:
         counts: Counter[str],
     ) -> None:
         known = {entry.id for entry in saved}
+        read = merge_newest_first(read, [])  # a list that moved between pages repeats people
         counts["new"] += sum(1 for e in read if e.id not in known)
         if kind.of_posts and not (self.full and complete):
             entries = merge_newest_first(read, saved)  # older entries were not read again
