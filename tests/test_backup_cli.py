@@ -70,7 +70,7 @@ def test_tumblr_backup_incremental_and_verify(
     assert first.code == 0, first.err
     summary = json.loads(first.out)
     assert summary["new"] == 125
-    assert summary["media_downloaded"] == 5
+    assert summary["media_downloaded"] == 6  # five images and the blog's avatar
     # 125 posts in pages of 50, then (signed) the drafts and the queue: one call each.
     assert summary["list_calls"] == 5
     assert summary["complete"] is True
@@ -82,7 +82,7 @@ def test_tumblr_backup_incremental_and_verify(
 
     checked = run_cli("verify", str(out))
     assert checked.code == 0, checked.out + checked.err
-    assert "125 posts, 2 media files" in checked.out  # two distinct images, stored once each
+    assert "125 posts, 3 media files" in checked.out  # two distinct images and the avatar
     assert "no problems found" in checked.out
 
 
@@ -185,3 +185,77 @@ def test_mastodon_backup_with_media_and_verify(
     broken = run_cli("verify", str(out))
     assert broken.code == 7
     assert "corrupt" in broken.out
+
+
+def test_a_tumblr_backup_keeps_the_whole_account(
+    tumblr: tuple[TumblrServer, Path], tmp_path: Path
+) -> None:
+    """Profile with its avatar, likes, following and followers, and the reblogged art: every
+    image inside a reblog trail is in the media store after the backup."""
+    from tests.test_tumblr_account_flow import add_likes, people
+
+    server, config = tumblr
+    for number in range(3):
+        key = f"art{number}"
+        server.state.media[key] = png(("green", "yellow", "purple")[number])
+    trail = [
+        {
+            "blog": {"name": "painter", "uuid": "t:painter"},
+            "post": {"id": "9001"},  # NPF gives a trail item no date of its own
+            "content": [
+                {
+                    "type": "image",
+                    "media": [{"url": f"{server.url}/media/art{n}", "type": "image/png"}],
+                }
+                for n in range(3)
+            ],
+            "layout": [],
+        }
+    ]
+    server.state.add(
+        "art",
+        {
+            "timestamp": 1700000000,
+            "content": [{"type": "text", "text": "so good"}],
+            "trail": trail,
+            "reblogged_from_id": "9001",
+            "reblogged_from_name": "painter",
+        },
+    )
+    add_likes(server.state, 25)
+    server.state.following["art"] = people([f"f{n}" for n in range(30)])
+    server.state.followers["art"] = people([f"r{n}" for n in range(45)])
+    out = tmp_path / "out"
+    first = run_cli("backup", "art", "-c", str(config), "-d", str(out), "-q")
+    assert first.code == 0, first.err
+    assert "  profile: new" in first.out
+    assert "  likes: 25 kept, 25 new" in first.out
+    assert "  following: 30 kept, 30 new" in first.out
+    assert "  followers: 45 kept, 45 new" in first.out
+    folder = out / "tumblr" / "art"
+    (post_file,) = (folder / "posts").glob("*.json")
+    reblog = json.loads(post_file.read_text())["post"]
+    (original,) = reblog["trail"]
+    assert original["undated"] is True
+    assert len(original["media"]) == 3
+    for item in original["media"]:
+        assert (out / item["local_path"]).read_bytes() == server.state.media[
+            item["url"].rsplit("/", 1)[1]
+        ]
+    profile = json.loads((folder / "profile.json").read_text())["profile"]
+    assert profile["handle"] == "art"
+    assert (out / profile["avatar"]["local_path"]).is_file()
+
+    again = run_cli("backup", "art", "-c", str(config), "-d", str(out), "--json", "-q")
+    summary = json.loads(again.out)
+    assert summary["profile"] == "unchanged"
+    assert summary["collections"]["likes"] == {"entries": 25, "new": 0}
+    # Only the banner is asked for again: Tumblr's static host is out of reach here.
+    assert summary["media_calls"] == 1
+    assert summary["profile_media_missing"][0].startswith("banner: ")
+    assert "banner: " in first.out
+    checked = run_cli("verify", str(folder), "--json")
+    assert checked.code == 0, checked.out
+    report = json.loads(checked.out)
+    assert report["collections"] == {"blocks": 0, "followers": 45, "following": 30, "likes": 25}
+    assert report["profiles"] == 1

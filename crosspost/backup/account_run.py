@@ -46,6 +46,7 @@ class AccountDataResult:
     collections: dict[str, Counter[str]] = field(default_factory=dict)
     unavailable: dict[str, str] = field(default_factory=dict)
     failed: dict[str, str] = field(default_factory=dict)
+    profile_media_missing: list[str] = field(default_factory=list)  # "avatar: why"
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -53,6 +54,7 @@ class AccountDataResult:
             "collections": {k: dict(v) for k, v in self.collections.items()},
             "unavailable": self.unavailable,
             "failed": self.failed,
+            "profile_media_missing": self.profile_media_missing,
         }
 
 
@@ -128,7 +130,7 @@ class AccountDataStep:
             saved = None
         stored = {m.url: m for m in (saved.media() if saved else ()) if m.url and m.local_path}
 
-        def keep(media: Media | None) -> Media | None:
+        def keep(media: Media | None, name: str) -> Media | None:
             if media is None or media.url is None:
                 return media
             known = stored.get(media.url)
@@ -136,9 +138,16 @@ class AccountDataStep:
                 return known
             if self.media is None:
                 return media
-            return self.media.store_one(media) or media
+            kept = self.media.store_one(media)
+            if isinstance(kept, Media):
+                self.count("media_downloaded", 1)
+                self.count("media_bytes", kept.size or 0)
+                return kept
+            self.result.profile_media_missing.append(f"{name}: {kept.reason}")
+            return media
 
-        return replace(profile, avatar=keep(profile.avatar), banner=keep(profile.banner))
+        avatar, banner = keep(profile.avatar, "avatar"), keep(profile.banner, "banner")
+        return replace(profile, avatar=avatar, banner=banner)
 
     # --- a collection ----------------------------------------------------------------------------
 

@@ -174,16 +174,15 @@ class MediaStore:
     def has(self, media: Media) -> bool:
         return is_stored(self.backup, media)
 
-    def store_one(self, media: Media) -> Media | None:
-        """One file downloaded and stored now (on the caller's thread); None when it cannot be
-        (the reason is not kept: a profile's picture is read again next run). A rate limit is
-        raised."""
+    def store_one(self, media: Media) -> Media | Missing:
+        """One file downloaded and stored now (on the caller's thread), or why it could not be
+        (a profile's picture: asked for again next run). A rate limit is raised."""
         try:
             return self._one(media)
         except RateLimitedError:
             raise
-        except Exception:  # one bad picture must not stop the backup
-            return None
+        except Exception as error:  # one bad picture must not stop the backup
+            return _missing(media, error)
 
     def _one(self, media: Media) -> Media:
         return store_bytes(self.backup, media, self.fetch(media))

@@ -294,7 +294,8 @@ def _account_data_lines(result: BackupResult) -> list[str]:
     data = result.account_data
     lines = []
     if data.profile is not None:
-        lines.append(f"  profile: {data.profile}")
+        missing = "; ".join(f"{m} (not stored)" for m in data.profile_media_missing)
+        lines.append(f"  profile: {data.profile}" + (f"; {missing}" if missing else ""))
     for kind, counts in data.collections.items():
         removed = f", {counts['removed']} removed" if counts.get("removed") else ""
         lines.append(
