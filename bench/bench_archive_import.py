@@ -27,6 +27,7 @@ ACTOR = "https://bench.example/users/me"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 MEDIA_BYTES = 30_000
 PNG = b"\x89PNG\r\n\x1a\n"
+ROUNDS = 2
 
 
 def _media_name(number: int) -> str:
@@ -103,10 +104,14 @@ def build_archive(path: Path, posts: int, media: int) -> Path:
 
 
 def time_import(posts: int, media: int, folder: Path) -> tuple[float, int, Any]:
+    """The best of two imports into a fresh backup (the disk is shared: fsync times vary)."""
     archive = build_archive(folder / f"archive-{posts}.tar.gz", posts, media)
-    started = time.perf_counter()
-    result = import_export(archive, BackupStore(folder / f"out-{posts}"))
-    return time.perf_counter() - started, archive.stat().st_size, result
+    best = float("inf")
+    for run in range(ROUNDS):
+        started = time.perf_counter()
+        result = import_export(archive, BackupStore(folder / f"out-{posts}-{run}"))
+        best = min(best, time.perf_counter() - started)
+    return best, archive.stat().st_size, result
 
 
 def main(posts: int = 2500, media: int = 250) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import tarfile
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +32,8 @@ from tests.test_mastodon_archive import (
     MEDIA,
     PNG,
     _folder,
+    _members,
+    _tar,
     _zip,
 )
 
@@ -173,3 +178,36 @@ def test_the_import_command(tmp_path: Path) -> None:
     missing = run_cli("import", str(tmp_path / "nope.car"), "--dir", str(tmp_path / "out"))
     assert missing.code == 7
     assert "no such file" in missing.err
+
+
+def test_a_tar_gz_is_detected_from_its_first_member(tmp_path: Path) -> None:
+    whole = _tar(tmp_path / "a.tar.gz").read_bytes()
+    # Cut after the first member (the media file, as Mastodon writes it first): detection
+    # must not need the rest, so it must not read through a gigabytes-large archive.
+    head = tmp_path / "head.tar.gz"
+    head.write_bytes(gzip.compress(gzip.decompress(whole)[:2048]))
+    assert detect_export(head).kind == "mastodon-archive"
+
+
+def test_media_no_post_names_are_not_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        members = {"media_attachments/files/stray.png": PNG + b"stray", **_members()}
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    result = import_export(path, BackupStore(tmp_path / "out"))
+    assert result.media_stored == 3
+    stored = sorted(p.read_bytes() for p in (tmp_path / "out").rglob("media/*/*"))
+    assert stored == sorted([PNG, AVATAR, HEADER])
+    assert not list((tmp_path / "out").glob(".import-spool-*"))
+
+
+def test_a_truncated_tar_gz_is_one_clear_error(tmp_path: Path) -> None:
+    whole = _tar(tmp_path / "a.tar.gz").read_bytes()
+    cut = tmp_path / "cut.tar.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(DataError, match="not a readable Mastodon archive"):
+        import_export(cut, BackupStore(tmp_path / "out"))
+    assert not list((tmp_path / "out").glob(".import-spool-*"))

@@ -91,7 +91,8 @@ def import_export(
         try:
             export = _read_files(export, spool.put, progress)
         except DataError as error:
-            raise DataError(f"{path}: {error}") from None
+            said = str(error)
+            raise DataError(said if said.startswith(str(path)) else f"{path}: {said}") from None
         backup = store.account(export.platform, export.account)
         result = ImportResult(kind, export.platform.value, export.account, backup.folder)
         result.skipped = list(export.skipped)

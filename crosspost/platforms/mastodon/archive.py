@@ -32,6 +32,7 @@ from crosspost.platforms.mastodon.archive_account import (
     status_ref,
 )
 from crosspost.platforms.mastodon.archive_files import (
+    UNREADABLE,
     MemberNames,
     document_name,
     iter_members,
@@ -91,6 +92,20 @@ def _read_pass(
 ) -> tuple[dict[str, Any], MemberNames]:
     documents: dict[str, Any] = {}
     names = MemberNames()
+    try:
+        _each_member(path, sink, skipped, documents, names)
+    except UNREADABLE as error:  # met while a member is read: a truncated or damaged file
+        raise DataError(f"{path}: not a readable Mastodon archive ({error})") from None
+    return documents, names
+
+
+def _each_member(
+    path: Path,
+    sink: FileSink | None,
+    skipped: Skipped,
+    documents: dict[str, Any],
+    names: MemberNames,
+) -> None:
     wanted = None
     for member in iter_members(path):
         document = document_name(member.name)
@@ -108,7 +123,6 @@ def _read_pass(
         if sink is not None and (wanted is None or wanted(member.name)):
             with member.open() as stream:
                 sink(member.name, stream)
-    return documents, names
 
 
 def _named_paths(documents: Mapping[str, Any]) -> list[str]:

@@ -12,9 +12,11 @@ folder, links are not followed, so nothing outside it is read.
 
 from __future__ import annotations
 
+import gzip
 import os
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,8 @@ from typing import IO
 from crosspost.errors import DataError
 
 DOCUMENTS = ("outbox.json", "actor.json", "likes.json", "bookmarks.json")
+# What a truncated or damaged archive raises, also while one of its members is being read.
+UNREADABLE = (tarfile.TarError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, EOFError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,7 @@ def _tar(path: Path) -> Iterator[Member]:
             for info in archive:
                 if info.isfile():
                     yield Member(normalise(info.name), info.size, _tar_opener(archive, info))
-    except (tarfile.TarError, EOFError, OSError) as error:
+    except (*UNREADABLE, OSError) as error:
         raise DataError(f"{path}: not a readable Mastodon archive ({error})") from None
 
 
@@ -86,7 +90,7 @@ def _zip(path: Path) -> Iterator[Member]:
             for name in _documents_first(infos):
                 info = infos[name]
                 yield Member(normalise(name), info.file_size, _zip_opener(archive, info))
-    except (zipfile.BadZipFile, OSError) as error:
+    except (*UNREADABLE, OSError) as error:
         raise DataError(f"{path}: not a readable Mastodon archive ({error})") from None
 
 
