@@ -30,7 +30,7 @@ from crosspost.backup.store import AccountBackup, BackupStore, sync_folder
 from crosspost.errors import DataError
 from crosspost.exports.read import read_export
 from crosspost.model import Media, Post
-from crosspost.platforms.export import Export, FileSink
+from crosspost.platforms.export import Export, FileSink, Skipped
 from crosspost.progress import NoProgress, Progress
 
 BATCH = 200  # posts written (and synced) together
@@ -46,7 +46,7 @@ class ImportResult:
     new: int = 0
     kept: int = 0
     media_stored: int = 0
-    media_absent: int = 0  # named by a post, not in the export (Bluesky exports hold no blobs)
+    media_absent: int = 0  # named by a post or the profile, not in the export (a repo CAR)
     profile: str | None = None  # "new", "updated", "unchanged"; None: the export has none
     collections: dict[str, int] = field(default_factory=dict)  # kind -> entries in the export
     collections_new: dict[str, int] = field(default_factory=dict)  # kind -> not saved before
@@ -70,9 +70,10 @@ class ImportResult:
             "skipped_counts": dict(self.skipped_counts),
         }
 
-    def skip(self, kind: str, example: str) -> None:
-        self.skipped_counts[kind] = self.skipped_counts.get(kind, 0) + 1
-        self.skipped.append(f"{kind}: {example}")
+    def add_skipped(self, skipped: Skipped) -> None:
+        self.skipped += skipped.lines()
+        for kind, count in skipped.counts.items():
+            self.skipped_counts[kind] = self.skipped_counts.get(kind, 0) + count
 
 
 def _now() -> datetime:
@@ -97,19 +98,20 @@ def import_export(
         result = ImportResult(kind, export.platform.value, export.account, backup.folder)
         result.skipped = list(export.skipped)
         result.skipped_counts = dict(export.skipped_counts)
-        manifest = load_manifest(backup)
-        _import_posts(path, Target(backup, manifest, spool), export, result, progress)
+        target = Target(backup, load_manifest(backup), spool)
+        _import_posts(path, target, export, result, progress)
         profile = export.profile()
         if profile is not None:
             profile = replace(
                 profile,
-                avatar=_stored(backup, export, spool, profile.avatar, "profile", result),
-                banner=_stored(backup, export, spool, profile.banner, "profile", result),
+                avatar=_stored(target, export, profile.avatar, "profile", result),
+                banner=_stored(target, export, profile.banner, "profile", result),
             )
             result.profile = save_profile(backup, profile, now())
         _import_collections(backup, export, kind, now(), result)
         spool.sync()
-    _save_manifest(backup, manifest, kind, path, result)
+        result.add_skipped(target.skipped)
+    _save_manifest(backup, target.manifest, kind, path, result)
     return result
 
 
@@ -133,6 +135,7 @@ class Target:
     backup: AccountBackup
     manifest: Manifest
     spool: Spool
+    skipped: Skipped = field(default_factory=Skipped)  # what the import itself leaves out
 
 
 def _import_posts(
@@ -149,10 +152,7 @@ def _import_posts(
                 result.kept += 1
                 continue
             seen.add(post.ref.id)
-            media = tuple(
-                _stored(backup, export, target.spool, item, post.ref.id, result)
-                for item in post.media
-            )
+            media = tuple(_stored(target, export, item, post.ref.id, result) for item in post.media)
             batch.append(post.with_changes(media=media))
             if len(batch) >= BATCH:
                 _save(target, batch, result)
@@ -173,12 +173,7 @@ def _save(target: Target, batch: list[Post], result: ImportResult) -> None:
 
 
 def _stored(
-    backup: AccountBackup,
-    export: Export,
-    spool: Spool,
-    item: Media | None,
-    owner: str,
-    result: ImportResult,
+    target: Target, export: Export, item: Media | None, owner: str, result: ImportResult
 ) -> Media | None:
     """The item with its file in the media store, or without any path when the export lacks
     it. The export's own path (a member name) never reaches the backup: only our hash does."""
@@ -186,12 +181,12 @@ def _stored(
         return None
     bare = replace(item, local_path=None, sha256=None)
     try:
-        stored = spool.place(backup, item) if item.local_path else None
+        stored = target.spool.place(target.backup, item) if item.local_path else None
         if stored is None:
             data = export.media_bytes(item)
-            stored = store_bytes(backup, replace(bare, size=None), data) if data else None
+            stored = store_bytes(target.backup, replace(bare, size=None), data) if data else None
     except MediaCheckError as error:
-        result.skip(MEDIA_UNREADABLE, f"{owner}: {item.url}: {error}")
+        target.skipped.note(MEDIA_UNREADABLE, f"{owner}: {item.url}: {error}")
         return bare
     if stored is None:
         result.media_absent += 1
