@@ -1,6 +1,10 @@
 """What kind of export a file is, asked of every platform's export formats (their registry
 entries): a file's first bytes (e.g. a repo CAR header), or an archive's or folder's member
 names (e.g. a Mastodon archive's `outbox.json`).
+
+A tar.gz is read as a stream and only until a format claims one of its member names: a
+gzip stream cannot seek, and listing every member of a gigabytes-large archive would cost a
+whole pass over it before the import's own.
 """
 
 from __future__ import annotations
@@ -35,9 +39,8 @@ def detect_export(path: Path) -> ExportFormat:
             with zipfile.ZipFile(path) as archive:
                 return _by_names(archive.namelist(), path)
         if tarfile.is_tarfile(path):
-            with tarfile.open(path) as archive:
-                return _by_names(archive.getnames(), path)
-    except (OSError, zipfile.BadZipFile, tarfile.TarError) as error:
+            return _by_names(_tar_names(path), path)
+    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
         raise DataError(f"{path}: cannot read the archive ({error})") from None
     readable = [form.label for form in export_formats() if form.label]
     raise DataError(f"{path} is not an export crosspost reads ({', or '.join(readable)})")
@@ -49,6 +52,18 @@ def _head(path: Path) -> bytes:
             return file.read(_HEAD_BYTES)
     except OSError as error:
         raise DataError(f"{path}: cannot read it ({error.strerror})") from None
+
+
+def _tar_names(path: Path) -> list[str]:
+    """The member names up to the first one a format claims (all of them when none does)."""
+    claims = [form.matches_names for form in export_formats() if form.matches_names is not None]
+    names: list[str] = []
+    with tarfile.open(path, mode="r|*") as archive:
+        for member in archive:
+            names.append(member.name)
+            if any(claim([member.name]) for claim in claims):
+                break
+    return names
 
 
 def _by_names(names: list[str], path: Path) -> ExportFormat:

@@ -1,60 +1,61 @@
-"""Posts and media from a Mastodon account archive (zip, tar.gz or unpacked folder).
+"""Posts, profile, collections and media from a Mastodon account archive (a tar.gz as the
+server gives it, a zip, or an unpacked folder).
 
-https://docs.joinmastodon.org/user/moving/#export (`outbox.json` and `actor.json` in a zip or
-tar.gz). Media files are read from the archive by the member name the post names; a name that
-would leave an unpacked folder is refused.
+https://docs.joinmastodon.org/user/moving/#export . The archive is read once, front to back
+(`Export.read_files`): each media file goes to the importer's sink as it is met, so a
+gigabytes-large tar.gz is never held in memory nor rescanned. Posts and the profile name those
+files by their member names (`Media.local_path`), which never become paths on disk.
 """
 
 from __future__ import annotations
 
-import tarfile
-import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
-from crosspost.model import Media, Platform
-from crosspost.platforms.export import Export
+from crosspost.model import Media, Platform, Post
+from crosspost.platforms.export import Export, FileSink
 from crosspost.platforms.spec import ExportFormat
 
 
-class _Reader:
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.zip = zipfile.is_zipfile(path) if path.is_file() else False
-
-    def read(self, name: str) -> bytes | None:
-        try:
-            if self.path.is_dir():
-                target = (self.path / name).resolve()
-                if not target.is_relative_to(self.path.resolve()) or not target.is_file():
-                    return None
-                return target.read_bytes()
-            if self.zip:
-                with zipfile.ZipFile(self.path) as archive:
-                    return archive.read(name)
-            with tarfile.open(self.path) as archive:
-                names = set(archive.getnames())
-                found = next((n for n in (name, f"./{name}", f"/{name}") if n in names), None)
-                member = archive.extractfile(found) if found else None
-                return member.read() if member is not None else None
-        except (KeyError, OSError, zipfile.BadZipFile, tarfile.TarError):
-            return None
-
-
 def read_export(path: Path) -> Export:
+    """The archive, to be read by `read_files(sink)`; its `posts` alone read it without media."""
+
+    def read_files(sink: FileSink) -> Export:
+        from crosspost.platforms.mastodon.archive import read_archive
+
+        archive = read_archive(path, sink)
+        return Export(
+            Platform.MASTODON,
+            archive.account,
+            archive.posts,
+            archive.skipped.lines(),
+            _no_bytes,
+            profile=lambda: archive.profile,
+            collections=lambda: archive.collections,
+            handle=archive.account,
+            skipped_counts=dict(archive.skipped.counts),
+        )
+
+    return Export(Platform.MASTODON, "", _posts(path), [], _no_bytes, read_files=read_files)
+
+
+def _posts(path: Path) -> Iterator[Post]:
     from crosspost.platforms.mastodon.archive import read_archive
 
-    posts, skipped = read_archive(path)
-    reader = _Reader(path)
-    account = next((p.ref.account for p in posts if p.ref.account), "unknown")
+    yield from read_archive(path).posts
 
-    def media_bytes(media: Media) -> bytes | None:
-        return reader.read(media.local_path) if media.local_path else None
 
-    return Export(Platform.MASTODON, account, posts, skipped, media_bytes)
+def _no_bytes(media: Media) -> bytes | None:
+    return None  # every file came through the sink
 
 
 def _is_archive(names: list[str]) -> bool:
-    return "outbox.json" in {name.rstrip("/").rpartition("/")[2] for name in names}
+    """outbox.json, or a media file under its storage path: the first member of the tar.gz
+    Mastodon writes, so that telling the kind of archive needs no pass over it."""
+    return any(
+        name.rstrip("/").rpartition("/")[2] == "outbox.json" or "media_attachments/files/" in name
+        for name in names
+    )
 
 
 ARCHIVE_EXPORT = ExportFormat(
