@@ -76,3 +76,15 @@ def test_verify_and_view_take_the_folder_backup_printed_or_a_name(tmp_path: Path
     assert unknown.code == 7
     assert "no backup of bob.test" in unknown.err
     assert "crosspost backup bob.test" in unknown.err
+
+
+def test_a_car_import_fills_the_folder_of_an_api_backup_of_the_same_did(tmp_path: Path) -> None:
+    from crosspost.backup.importer import import_export
+    from tests.fixtures import fixture_path
+
+    car = fixture_path("bluesky-indigo/testing/testdata/greenground.repo.car")
+    did = import_export(car, BackupStore(tmp_path / "probe")).account
+    folder = a_backup(tmp_path / "b", "green.example", did)  # an API backup, named by handle
+    result = import_export(car, BackupStore(tmp_path / "b"))
+    assert result.folder == folder
+    assert [p.name for p in (tmp_path / "b" / "bluesky").iterdir()] == ["green.example"]

@@ -94,7 +94,7 @@ def import_export(
         except DataError as error:
             said = str(error)
             raise DataError(said if said.startswith(str(path)) else f"{path}: {said}") from None
-        backup = store.account(export.platform, export.account)
+        backup = store.locate(export.platform, export.handle or export.account, export.stable_id)
         result = ImportResult(kind, export.platform.value, export.account, backup.folder)
         result.skipped = list(export.skipped)
         result.skipped_counts = dict(export.skipped_counts)
@@ -111,7 +111,7 @@ def import_export(
         _import_collections(backup, export, kind, now(), result)
         spool.sync()
         result.add_skipped(target.skipped)
-    _save_manifest(backup, target.manifest, kind, path, result)
+    _save_manifest(backup, target.manifest, kind, path, result, export)
     return result
 
 
@@ -208,8 +208,16 @@ def _import_collections(
 
 
 def _save_manifest(
-    backup: AccountBackup, manifest: Manifest, kind: str, path: Path, result: ImportResult
+    backup: AccountBackup,
+    manifest: Manifest,
+    kind: str,
+    path: Path,
+    result: ImportResult,
+    export: Export,
 ) -> None:
+    manifest.stable_id = manifest.stable_id or export.stable_id
+    if export.handle:
+        manifest.handle = export.handle
     if manifest.source == "api" and manifest.run is None and not manifest.last_run:
         manifest.source = kind
         manifest.complete = True

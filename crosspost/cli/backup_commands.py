@@ -139,6 +139,11 @@ def import_(
     typer.echo(f"  posts: {result.new} new, {result.kept} already in the backup (kept)")
     absent = f", {result.media_absent} not in the export" if result.media_absent else ""
     typer.echo(f"  media: {result.media_stored} stored{absent}")
+    if result.profile is not None:
+        typer.echo(f"  profile: {result.profile}")
+    for collection, entries in result.collections.items():
+        new = result.collections_new.get(collection, 0)
+        typer.echo(f"  {collection}: {entries} in the export, {new} new")
     for line in result.skipped:
         typer.echo(f"  skipped: {line}")
 

@@ -21,6 +21,7 @@ def read_export(path: Path) -> Export:
     return Export(
         platform=Platform.BLUESKY,
         account=did,
+        stable_id=did,
         posts=read_car(path, account=did),
         skipped=[],
         media_bytes=lambda media: None,
