@@ -196,6 +196,7 @@ class CollectionReader:
     def _members(self, list_id: str) -> list[Person]:
         members: list[Person] = []
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
             params: dict[str, Any] = {"max_id": cursor} if cursor else {}
             params["limit"] = ACCOUNT_PAGE
@@ -204,8 +205,10 @@ class CollectionReader:
             )
             accounts = _list_of(answer, "list members")
             members.extend(person_from_account(account) for account in accounts)
-            if not accounts or cursor is None:
+            # A server that ignores max_id names the same page again: that is the end.
+            if not accounts or cursor is None or cursor in seen:
                 return members
+            seen.add(cursor)
 
 
 def _list_of(answer: Any, what: str) -> list[Mapping[str, Any]]:
