@@ -1,4 +1,5 @@
-"""pytest fixtures running mastodon-mock (a local Mastodon-API server) on a pinned loopback port.
+"""pytest fixtures running mastodon-mock (a local Mastodon-API server) on a pinned loopback port,
+extended by tests/mastodon_account_server.py where it answers otherwise than Mastodon.
 
 https://pypi.org/project/mastodon-mock/ . The port is pinned so cassettes recorded from it
 replay (vcrpy matches host and port). Import the fixtures into a test module to use them.
@@ -40,7 +41,8 @@ class MockMastodon:
 
 
 def _serve(media_dir: Path) -> Iterator[MockMastodon]:
-    from tests.backup_mastodon import serving
+    # Extended to answer an account's collections as Mastodon does (mastodon_account_server.py).
+    from tests.mastodon_account_server import serving
 
     with ExitStack() as stack:
         try:

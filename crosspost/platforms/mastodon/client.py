@@ -22,14 +22,18 @@ from mastodon import (
     MastodonUnauthorizedError,
 )
 
+from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError, PlatformError
 from crosspost.model import Limits, Media, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.http_session import HttpSession
+from crosspost.platforms.mastodon.collections import LISTINGS, CollectionReader, unavailable
+from crosspost.platforms.mastodon.history import history_to_posts
 from crosspost.platforms.mastodon.identity import server_domain
 from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
 from crosspost.platforms.mastodon.marker import split_marker
+from crosspost.platforms.mastodon.profile import profile_from_account
 from crosspost.platforms.mastodon.ratelimit import Limiter
 from crosspost.platforms.mastodon.rawget import get_json
 from crosspost.platforms.mastodon.read import plain_json, status_ref, to_post
@@ -74,7 +78,8 @@ class MastodonClient:
             user_agent="crosspost",
         )
         self._server_limits: Limits | None = None
-        self._account_id: str | None = None
+        self._me: Mapping[str, Any] | None = None
+        self._collections = CollectionReader(self._read, self.account_id)
 
     def __repr__(self) -> str:  # never show the token
         return f"MastodonClient({self.account.spec!r})"
@@ -120,18 +125,28 @@ class MastodonClient:
     # --- reading ---------------------------------------------------------------------------
 
     def account_id(self) -> str:
-        if self._account_id is None:
+        return str(self._account()["id"])
+
+    def _account(self) -> Mapping[str, Any]:
+        """The account as the server describes it (read once): signed in, verify_credentials;
+        reading as the public, /api/v1/accounts/lookup, which needs no login."""
+        if self._me is None:
             if self._signed_in:
-                me = self._call("verify credentials", self.api.account_verify_credentials)
-            else:  # public reads: /api/v1/accounts/lookup needs no login
+                me, _ = self._call(
+                    "verify credentials",
+                    lambda: self._get("/api/v1/accounts/verify_credentials"),
+                )
+            else:
                 me = self._call("look up the account", self._lookup_account)
-            self._account_id = str(me["id"])
-        return self._account_id
+            if not isinstance(me, Mapping) or "id" not in me:
+                raise PlatformError(f"{self.account.identity}: the answer is not an account")
+            self._me = me
+        return self._me
 
     def _lookup_account(self) -> Any:
         user = self.account.identity.partition("@")[0]
         try:
-            return self.api.account_lookup(user)
+            return self._get("/api/v1/accounts/lookup", {"acct": user})[0]
         except MastodonNotFoundError:
             raise PlatformError(
                 f"{self.account.identity}: no such account on {server_domain(self.account)}"
@@ -179,6 +194,49 @@ class MastodonClient:
             raise PlatformError(f"media {url} is gone (404)")
         response.raise_for_status()
         return bytes(response.content)
+
+    # --- the account: profile, collections, edit history ----------------------------------
+
+    def fetch_profile(self) -> Profile:
+        return profile_from_account(self._account())
+
+    def collections(self) -> tuple[Collection, ...]:
+        hidden = self.collections_unavailable()
+        return tuple(kind for kind in LISTINGS if kind not in hidden)
+
+    def collections_unavailable(self) -> Mapping[Collection, str]:
+        login = f"crosspost login {self.account.name}"
+        return unavailable(self._account(), signed_in=self._signed_in, login=login)
+
+    def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage:
+        reason = self.collections_unavailable().get(kind)
+        if reason is not None:
+            raise PlatformError(f"{self.account.name}: {reason}")
+        return self._collections.fetch(kind, cursor)
+
+    def fetch_history(self, ref: PostRef) -> Sequence[Post]:
+        """The versions of one of the account's statuses, oldest first; [] when it is gone."""
+        try:
+            status, _ = self._read("read status", f"/api/v1/statuses/{ref.id}", {})
+            edits, _ = self._read("read edit history", f"/api/v1/statuses/{ref.id}/history", {})
+        except MastodonNotFoundError:
+            return []
+        if not isinstance(status, Mapping) or not isinstance(edits, list):
+            raise PlatformError(f"read edit history of {ref.id}: the answer is not a history")
+        return history_to_posts(edits, status, account=self.account.identity)
+
+    def _read(self, what: str, endpoint: str, params: Mapping[str, Any]) -> tuple[Any, str | None]:
+        """One rate-limited GET of plain JSON; a token without the scope says so in a line."""
+        try:
+            result: tuple[Any, str | None] = self._call(what, lambda: self._get(endpoint, params))
+        except MastodonAPIError as error:
+            if isinstance(error, MastodonNotFoundError) or _status(error) != 403:
+                raise
+            raise PlatformError(
+                f"{what} on {self.account.name}: refused ({_api_message(error)}), the access "
+                f"token lacks the scope; run `crosspost login {self.account.name}` with read access"
+            ) from None
+        return result
 
     def _now(self) -> datetime:
         return datetime.fromtimestamp(self.retry.clock(), UTC)
@@ -297,6 +355,11 @@ def _marker_url(post: Post) -> str | None:
 def _file_name(item: Media) -> str:
     ext = {"image/png": "png", "image/gif": "gif", "video/mp4": "mp4"}.get(item.mime or "", "jpg")
     return f"upload.{ext}"
+
+
+def _status(error: MastodonAPIError) -> int | None:
+    status = error.args[1] if len(error.args) > 1 else None
+    return status if isinstance(status, int) else None
 
 
 def _api_message(error: MastodonAPIError) -> str:
