@@ -278,3 +278,23 @@ def test_someone_met_twice_in_one_listing_is_kept_once(tmp_path: Path) -> None:
     result = backup(fake, tmp_path)
     assert result.account_data.collections["followers"]["entries"] == 12
     assert len(load_collection(folder(tmp_path, fake), Collection.FOLLOWERS)) == 12
+
+
+def test_an_empty_page_with_a_cursor_is_not_the_end(tmp_path: Path) -> None:
+    """Mastodon's reposts listing filters boosts out of pages of statuses: a page can hold none
+    and still have more after it."""
+    from crosspost.account_data import CollectionPage
+
+    class Sparse(FakeWholeAccount):
+        def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage:
+            self._tick(f"fetch_collection:{kind.value}")
+            page = int(cursor or 0)
+            if page < 3:
+                return CollectionPage((), str(page + 1))
+            return CollectionPage((liked(self, 1),), None)
+
+    fake = Sparse()
+    fake.collections_held[Collection.REPOSTS] = []
+    backup(fake, tmp_path)
+    assert fake.calls["fetch_collection:reposts"] == 4
+    assert len(load_collection(folder(tmp_path, fake), Collection.REPOSTS)) == 1

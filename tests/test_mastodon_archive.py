@@ -254,7 +254,10 @@ def test_archive_posts_and_what_was_skipped(build: Any, tmp_path: Path) -> None:
 def test_boosts_likes_bookmarks_and_the_profile(build: Any, tmp_path: Path) -> None:
     archive = read_archive(build(tmp_path / "archive"))
     reposts = archive.collections[Collection.REPOSTS]
-    assert [e.id for e in reposts] == ["9", "8", "5"]  # newest first
+    # newest first, each by its boost's URI: the id the API's reposts listing gives it too
+    assert [e.id for e in reposts] == [
+        f"https://example.social/users/me/statuses/{n}/activity" for n in (9, 8, 5)
+    ]
     assert [e.subject.id for e in reposts if e.subject] == ["2", "78", "77"]
     assert reposts[0].post is not None
     assert reposts[0].post.text.text.startswith("Post 2")

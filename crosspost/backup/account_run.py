@@ -174,7 +174,7 @@ class AccountDataStep:
                 self.progress.advance(kind.value, len(entries))
                 cursor = page.cursor
                 caught_up = kind.of_posts and not self.full and any(e.id in known for e in entries)
-                if cursor is None or caught_up or not entries:
+                if cursor is None or caught_up:  # a page may be empty and yet not the last
                     complete = True
                     break
         except RateLimitedError:

@@ -250,7 +250,7 @@ def _repost_entry(post: Post, activity: Mapping[str, Any]) -> Entry:
     if isinstance(inline, Mapping) and inline.get("type") in POST_TYPES:
         content = note_to_post(inline, post.ref.account)
     return Entry(
-        id=post.ref.id,
+        id=_id(activity) or post.ref.id,  # the boost's URI, the id the API's reposts give it too
         created_at=post.created_at,
         subject=post.repost_of,
         post=content,
