@@ -5,8 +5,6 @@ with its fault-injection control plane: error statuses, 429s, malformed JSON, ad
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -51,35 +49,13 @@ def free_port() -> int:
 
 @contextmanager
 def serving(media_dir: Path, port: int | None = None) -> Iterator[Mock]:
-    import uvicorn
-    from mastodon_mock.app import create_app
-    from mastodon_mock.config import DatabaseConfig, MastodonMockConfig
-    from mastodon_mock.testing.seed import DEFAULT_TEST_SEED
+    """mastodon-mock with the routes that make it answer as Mastodon does (ordering and paging
+    of favourites, bookmarks and follows, missing.png placeholders, ...): see
+    tests/mastodon_account_server.py."""
+    from tests.mastodon_account_server import serving as extended
 
-    port = port or free_port()
-    config = MastodonMockConfig(
-        domain=f"{HOST}:{port}",
-        url_scheme="http",
-        media_storage_path=str(media_dir),
-        database=DatabaseConfig(path=":memory:"),
-        seed=DEFAULT_TEST_SEED,
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(config), host=HOST, port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            server.should_exit = True
-            raise RuntimeError(f"mastodon-mock did not start on port {port}")
-        time.sleep(0.02)  # waiting for a real server thread, not test time
-    try:
-        yield Mock(f"http://{HOST}:{port}")
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
+    with extended(media_dir, port) as mock:
+        yield mock
 
 
 @pytest.fixture

@@ -259,3 +259,55 @@ def test_a_tumblr_backup_keeps_the_whole_account(
     report = json.loads(checked.out)
     assert report["collections"] == {"blocks": 0, "followers": 45, "following": 30, "likes": 25}
     assert report["profiles"] == 1
+
+
+def test_a_mastodon_backup_keeps_the_whole_account_and_edit_history(
+    mastodon_mock: Mock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Favourites, bookmarks, boosts, follows and mutes through the API, the profile, and a
+    status edited twice: its earlier versions are on disk after a backup."""
+    from mastodon import Mastodon
+
+    def api(token: str) -> Mastodon:
+        return Mastodon(
+            access_token=token, api_base_url=mastodon_mock.base_url, version_check_mode="none"
+        )
+
+    alice, bob = api(TOKEN), api("bob_token")
+    said = [bob.status_post(f"bob says {n}")["id"] for n in range(3)]
+    for status in said:
+        alice.status_favourite(status)
+    alice.status_bookmark(said[0])
+    alice.status_reblog(said[1])
+    alice.account_follow(bob.me()["id"])
+    mine = alice.status_post("first wording")
+    alice.status_update(mine["id"], "second wording")
+    alice.status_update(mine["id"], "third wording")
+    config = write_config(
+        tmp_path,
+        '[accounts.masto]\nplatform = "mastodon"\nhandle = "alice@mock.test"\n'
+        f'service = "{mastodon_mock.base_url}"\n',
+    )
+    monkeypatch.setenv("CROSSPOST_SECRET_MASTO", TOKEN)
+    out = tmp_path / "out"
+    first = run_cli("backup", "masto", "-c", str(config), "-d", str(out), "--json", "-q")
+    assert first.code == 0, first.err
+    summary = json.loads(first.out)
+    assert summary["profile"] == "new"
+    kept = {kind: counts["entries"] for kind, counts in summary["collections"].items()}
+    assert kept["likes"] == 3
+    assert kept["bookmarks"] == 1
+    assert kept["reposts"] == 1
+    assert kept["following"] == 1
+    assert summary["history_calls"] == 1
+    (folder,) = (out / "mastodon").iterdir()
+    likes = json.loads((folder / "collections" / "likes.json").read_text())["entries"]
+    assert [e["post"]["text"]["text"] for e in likes] == [f"bob says {n}" for n in (2, 1, 0)]
+    (versions,) = (folder / "versions").iterdir()
+    texts = [json.loads(p.read_text())["post"]["text"]["text"] for p in sorted(versions.iterdir())]
+    assert texts == ["first wording", "second wording"]
+    again = run_cli("backup", "masto", "-c", str(config), "-d", str(out), "--json", "-q")
+    assert json.loads(again.out)["history_calls"] == 0  # the edit is known: not asked again
+    checked = run_cli("verify", str(folder), "--json")
+    assert checked.code == 0, checked.out
+    assert json.loads(checked.out)["versions"] == 2
