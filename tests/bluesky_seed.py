@@ -55,13 +55,16 @@ class Seeder:
         out = self.put(collection, rkey, record)
         return {"uri": str(out["uri"]), "cid": str(out["cid"])}
 
-    def create_many(self, collection: str, records: Sequence[Mapping[str, Any]], key: str) -> None:
-        """Records under TID keys in time order (the first the oldest), 200 a call."""
+    def create_many(
+        self, collection: str, records: Sequence[Mapping[str, Any]], key: str, first: int = 0
+    ) -> None:
+        """Records under TID keys in time order (the first the oldest, START + `first`
+        minutes, then a minute apart), 200 a call."""
         writes = [
             {
                 "$type": "com.atproto.repo.applyWrites#create",
                 "collection": collection,
-                "rkey": tid_for(f"{key}{number}", number),
+                "rkey": tid_for(f"{key}{number}", first + number),
                 "value": {"$type": collection, **record},
             }
             for number, record in enumerate(records)
