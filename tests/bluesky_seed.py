@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 
 from crosspost.platforms.bluesky.tid import tid_from_key
+from tests.backup_world import png
 from tests.bluesky_pds import PdsAccount
 
 BATCH = 200  # applyWrites takes at most 200 writes
@@ -87,3 +88,20 @@ def stamp(number: int) -> str:
 def tid_for(key: str, number: int) -> str:
     """A record key whose time is START + `number` minutes: keys sort as the records were made."""
     return tid_from_key(key, START + timedelta(minutes=number))
+
+
+def fill(pds_account: PdsAccount, posts: int, images: int, first: int = 0) -> None:
+    """`posts` posts a minute apart (keys in time order); every (posts // images)-th has an
+    image of its own."""
+    seeder = Seeder.open(pds_account)
+    every = posts // images if images else 0
+    records: list[dict[str, Any]] = []
+    for number in range(first, first + posts):
+        record: dict[str, Any] = {"text": f"post {number}", "createdAt": stamp(number)}
+        if every and number % every == 0:
+            blob = seeder.blob(png(number + 1), "image/png")
+            images_embed = [{"image": blob, "alt": f"image {number}"}]
+            record["embed"] = {"$type": "app.bsky.embed.images", "images": images_embed}
+        records.append(record)
+    seeder.create_many("app.bsky.feed.post", records, f"p{first}-", first)
+    seeder.close()

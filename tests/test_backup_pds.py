@@ -20,7 +20,7 @@ from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.bluesky.client import BlueskyClient
 from tests.backup_world import png
 from tests.bluesky_pds import PdsAccount, local_pds, pds_account
-from tests.bluesky_seed import Seeder, stamp
+from tests.bluesky_seed import fill
 from tests.cli_helpers import run_cli
 
 __all__ = ["local_pds", "pds_account"]
@@ -119,23 +119,6 @@ def test_bluesky_backup_on_the_local_pds(
 POSTS_MANY, IMAGES_MANY = 1000, 50
 LIST_RECORDS, GET_REPO = "com.atproto.repo.listRecords", "com.atproto.sync.getRepo"
 GET_BLOB = "com.atproto.sync.getBlob"
-
-
-def fill(pds_account: PdsAccount, posts: int, images: int, first: int = 0) -> None:
-    """`posts` posts a minute apart (keys in time order); every (posts // images)-th has an
-    image of its own."""
-    seeder = Seeder.open(pds_account)
-    every = posts // images if images else 0
-    records: list[dict[str, Any]] = []
-    for number in range(first, first + posts):
-        record: dict[str, Any] = {"text": f"post {number}", "createdAt": stamp(number)}
-        if every and number % every == 0:
-            blob = seeder.blob(png(number + 1), "image/png")
-            images_embed = [{"image": blob, "alt": f"image {number}"}]
-            record["embed"] = {"$type": "app.bsky.embed.images", "images": images_embed}
-        records.append(record)
-    seeder.create_many("app.bsky.feed.post", records, f"p{first}-", first)
-    seeder.close()
 
 
 def backup_calls(pds_account: PdsAccount, root: Path, *, snapshots: bool) -> dict[str, int]:

@@ -211,7 +211,7 @@ def profile_view(did: str, handle: str) -> dict[str, Any]:
     }
 
 
-POST_VIEW = {
+POST_VIEW: dict[str, Any] = {
     "$type": "app.bsky.feed.defs#postView",
     "uri": "at://did:plc:bob/app.bsky.feed.post/3kbookmarked",
     "cid": "bafyreibookmarked",
@@ -466,3 +466,51 @@ def test_profile_handle_from_describe_repo_when_the_account_is_a_did(tmp_path: P
     )
     assert got.avatar is not None
     assert client.fetch_media(got.avatar) == b"jpeg!"
+
+
+def test_liked_posts_come_from_the_app_view_25_a_call() -> None:
+    uris = [f"at://did:plc:bob/app.bsky.feed.post/3kpost{n:03d}" for n in range(30)]
+    likes = [
+        {
+            "uri": f"at://{ME}/app.bsky.feed.like/3klike{n:03d}",
+            "cid": "bafyreilike",
+            "value": {
+                "$type": "app.bsky.feed.like",
+                "subject": {"uri": uri, "cid": "bafyreix"},
+                "createdAt": "2025-02-02T00:00:00Z",
+            },
+        }
+        for n, uri in enumerate(uris)
+    ]
+    asked: list[list[str]] = []
+
+    def get_posts(request: httpx.Request) -> dict[str, Any]:
+        wanted = request.url.params.get_list("uris")
+        asked.append(wanted)
+        shown = [u for u in wanted if u != uris[7]]  # one the App View does not show
+        return {
+            "posts": [
+                {**POST_VIEW, "uri": u, "record": {**POST_VIEW["record"], "text": u}} for u in shown
+            ]
+        }
+
+    client, _ = client_with(
+        {
+            "app.bsky.graph.getFollowers": lambda r: FOLLOWERS,
+            "com.atproto.repo.describeRepo": lambda r: {"collections": ["app.bsky.feed.like"]},
+            "com.atproto.repo.listRecords": lambda r: {"records": likes},
+            "app.bsky.feed.getPosts": get_posts,
+            "com.atproto.repo.getRecord": lambda r: httpx.Response(
+                400, json={"error": "RecordNotFound", "message": "Could not locate record"}
+            ),
+        }
+    )
+    models.AppBskyFeedGetPosts.Response.model_validate(get_posts(httpx.Request("GET", PDS)))
+    asked.clear()
+    entries = client.fetch_collection(Collection.LIKES).entries
+    assert [len(batch) for batch in asked] == [25, 5]
+    assert [e.post.text.text if e.post else None for e in entries] == [
+        None if n == 7 else u for n, u in enumerate(uris)
+    ]
+    assert entries[7].raw["unreadable"] == "the post is gone"
+    assert client.xrpc.calls["com.atproto.repo.getRecord"] == 1  # only the one not shown

@@ -44,6 +44,8 @@ if TYPE_CHECKING:
     from crosspost.platforms.bluesky.client import BlueskyClient
 
 PAGE_SIZE = 100
+POSTS_PER_CALL = 25  # app.bsky.feed.getPosts: uris maxLength
+GET_POSTS = "app.bsky.feed.getPosts"
 NO_SERVICE = "No service configured"
 
 
@@ -128,7 +130,7 @@ class AccountReader:
             members = members_by_list(self._all(LISTITEM_COLLECTION)) if items else {}
             entries = record_entries(kind, items, account=self.client.did, members=members)
         elif kind.of_posts:
-            entries = [self._post_entry(item) for item in items]
+            entries = self._post_entries(items)
         else:
             entries = record_entries(kind, items, account=self.client.did)
         return CollectionPage(entries, next_cursor)
@@ -142,10 +144,40 @@ class AccountReader:
             found += more
         return found
 
-    def _post_entry(self, item: Mapping[str, Any]) -> Entry:
+    def _post_entries(self, items: list[Mapping[str, Any]]) -> list[Entry]:
+        """Likes or reposts with their posts: from the App View 25 a call where the PDS has
+        one, else each from its author's repo; several of the account's own posts are read
+        from one getRepo snapshot rather than one getRecord each."""
+        uris = [subject[0] for item in items if (subject := subject_of(item))]
+        views = self._post_views(uris)
+        own = [u for u in uris if u not in views and split_uri(u)[0] == self.client.did]
+        if len(own) > 1:
+            self.client.load_snapshot()
+        return [self._post_entry(item, views) for item in items]
+
+    def _post_views(self, uris: list[str]) -> dict[str, Mapping[str, Any]]:
+        if not uris or self.collections_unavailable():
+            return {}
+        found: dict[str, Mapping[str, Any]] = {}
+        for start in range(0, len(uris), POSTS_PER_CALL):
+            params = {"uris": uris[start : start + POSTS_PER_CALL]}
+            try:
+                answer = self.client.query("read liked posts", GET_POSTS, params, signed_in=True)
+            except CallError:
+                return found  # the rest are read from their repos
+            for view in mapping(answer).get("posts") or ():
+                if isinstance(view, Mapping) and isinstance(view.get("uri"), str):
+                    found[str(view["uri"])] = view
+        return found
+
+    def _post_entry(self, item: Mapping[str, Any], views: Mapping[str, Mapping[str, Any]]) -> Entry:
         subject = subject_of(item)
         if subject is None:
             return post_entry(item, account=self.client.did, unreadable="it names no post")
+        view = views.get(subject[0])
+        if view is not None:
+            author = split_uri(subject[0])[0]
+            return post_entry(item, account=self.client.did, post=to_post(view, account=author))
         try:
             post = self._read_post(subject[0])
         except PlatformError as error:

@@ -45,6 +45,7 @@ _BLOB_IN_URL = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]+)[/&?].*?\b(baf[a-z2-7]
 JSON = "application/json"
 _PARAMS: dict[str, Any] = {
     "app.bsky.bookmark.getBookmarks": models.AppBskyBookmarkGetBookmarks.Params,
+    "app.bsky.feed.getPosts": models.AppBskyFeedGetPosts.Params,
     "app.bsky.graph.getFollowers": models.AppBskyGraphGetFollowers.Params,
     "app.bsky.graph.getMutes": models.AppBskyGraphGetMutes.Params,
     "com.atproto.repo.describeRepo": models.ComAtprotoRepoDescribeRepo.Params,
@@ -349,6 +350,10 @@ class BlueskyClient:
             return None
         return self._snapshot
 
+    def load_snapshot(self) -> RepoSnapshot | None:
+        """The repo snapshot, downloaded now unless one is kept (None: getRepo failed)."""
+        return self._kept_snapshot() or self._load_snapshot()
+
     def _load_snapshot(self) -> RepoSnapshot | None:
         with self._snapshot_lock:
             if self._kept_snapshot() is not None or self._snapshot_problem:
@@ -408,12 +413,14 @@ class BlueskyClient:
         return to_post(item, account=self._identity.did, service=self._identity.pds)
 
     def fetch_media(self, media: Media) -> bytes:
-        """A blob, from the PDS its URL names (a liked post's author's), else the account's."""
+        """A blob, from the PDS its URL names, else its owner's PDS (a liked post's author's:
+        a CDN URL from an App View names the DID), else the account's."""
         match = _BLOB_IN_URL.search(media.url or "")
         if match is None:
             raise DataError(f"{media.url!r} names no Bluesky blob (DID and CID)")
-        params = {"did": match.group(1), "cid": match.group(2)}
-        host = _blob_host(media.url or "")
+        did = match.group(1)
+        params = {"did": did, "cid": match.group(2)}
+        host = _blob_host(media.url or "") or (None if did == self.did else self._pds_for(did))
         xrpc = self._other(host) if host and host != self.pds else None
         data = self._query("download media", "com.atproto.sync.getBlob", params, xrpc)
         if not isinstance(data, bytes):
