@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from crosspost.account_data import Collection, CollectionPage, Entry, Profile
+from crosspost.accounts import Account
 from crosspost.errors import PlatformError
 from crosspost.model import Post
 from crosspost.platforms.bluesky.account_read import (
@@ -38,10 +39,8 @@ from crosspost.platforms.bluesky.account_read import (
 )
 from crosspost.platforms.bluesky.read import to_post
 from crosspost.platforms.bluesky.refs import mapping, split_uri
+from crosspost.platforms.bluesky.repo_reader import RepoReader
 from crosspost.platforms.bluesky.xrpc import CallError
-
-if TYPE_CHECKING:
-    from crosspost.platforms.bluesky.client import BlueskyClient
 
 PAGE_SIZE = 100
 POSTS_PER_CALL = 25  # app.bsky.feed.getPosts: uris maxLength
@@ -49,10 +48,29 @@ GET_POSTS = "app.bsky.feed.getPosts"
 NO_SERVICE = "No service configured"
 
 
+class Source(Protocol):
+    """What the reader needs of BlueskyClient."""
+
+    account: Account
+    repo: RepoReader
+
+    @property
+    def did(self) -> str: ...
+
+    @property
+    def pds(self) -> str: ...
+
+    def can_sign_in(self) -> bool: ...
+
+    def query(
+        self, what: str, nsid: str, params: Mapping[str, Any], *, signed_in: bool = False
+    ) -> Any: ...
+
+
 class AccountReader:
     """HasProfile and HasCollections for one BlueskyClient (which delegates to it)."""
 
-    def __init__(self, client: BlueskyClient) -> None:
+    def __init__(self, client: Source) -> None:
         self.client = client
         self._repo: Mapping[str, Any] | None = None  # describeRepo's answer
         self._app_view: dict[Collection, str] | None = None  # kind -> why it cannot be read
@@ -63,10 +81,9 @@ class AccountReader:
 
     def fetch_profile(self) -> Profile:
         client = self.client
-        item = client.own_record(PROFILE_COLLECTION, "self")
-        handle = self._handle()
-        return to_profile(mapping(item).get("value"), did=client.did, handle=handle,
-                          service=client.pds)  # fmt: skip
+        item = client.repo.own_record(PROFILE_COLLECTION, "self")
+        value = mapping(item).get("value")
+        return to_profile(value, did=client.did, handle=self._handle(), service=client.pds)
 
     def _handle(self) -> str:
         identity = self.client.account.identity
@@ -84,7 +101,7 @@ class AccountReader:
 
     def _holds(self, collection: str) -> bool:
         """Whether the repo has any record of `collection` (describeRepo names them)."""
-        if self.client.snapshot_loaded():
+        if self.client.repo.snapshot_loaded():
             return True  # the snapshot answers for free
         held = self._describe().get("collections")
         return not isinstance(held, list) or collection in held
@@ -110,8 +127,8 @@ class AccountReader:
         params = {"actor": client.did, "limit": PAGE_SIZE}
         nsid = APP_VIEW_CALLS[Collection.FOLLOWERS]
         try:
-            self._first_followers = mapping(client.query("list followers", nsid, params,
-                                                         signed_in=signed_in))  # fmt: skip
+            answer = client.query("list followers", nsid, params, signed_in=signed_in)
+            self._first_followers = mapping(answer)
             return {}
         except CallError as error:
             reason = _app_view_reason(str(error), client.pds, signed_in, client.account.name)
@@ -125,7 +142,7 @@ class AccountReader:
         collection = RECORD_COLLECTIONS[kind]
         if cursor is None and not self._holds(collection):
             return CollectionPage([])
-        items, next_cursor = self.client.list_records(collection, cursor)
+        items, next_cursor = self.client.repo.list_records(collection, cursor)
         if kind is Collection.LISTS:
             members = members_by_list(self._all(LISTITEM_COLLECTION)) if items else {}
             entries = record_entries(kind, items, account=self.client.did, members=members)
@@ -138,9 +155,9 @@ class AccountReader:
     def _all(self, collection: str) -> list[Mapping[str, Any]]:
         if not self._holds(collection):
             return []
-        found, cursor = self.client.list_records(collection, None)
+        found, cursor = self.client.repo.list_records(collection, None)
         while cursor is not None:
-            more, cursor = self.client.list_records(collection, cursor)
+            more, cursor = self.client.repo.list_records(collection, cursor)
             found += more
         return found
 
@@ -152,7 +169,7 @@ class AccountReader:
         views = self._post_views(uris)
         own = [u for u in uris if u not in views and split_uri(u)[0] == self.client.did]
         if len(own) > 1:
-            self.client.load_snapshot()
+            self.client.repo.load_snapshot()
         return [self._post_entry(item, views) for item in items]
 
     def _post_views(self, uris: list[str]) -> dict[str, Mapping[str, Any]]:
@@ -188,7 +205,7 @@ class AccountReader:
 
     def _read_post(self, uri: str) -> Post | None:
         author = split_uri(uri)[0]
-        found = self.client.read_record(uri)
+        found = self.client.repo.read_record(uri)
         if found is None:
             return None
         record, service = found

@@ -7,21 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
-import threading
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
-from atproto_client import models
 from atproto_client.client.session import SessionEvent, SessionResponse
 
 from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
-from crosspost.errors import CredentialsError, DataError, PlatformError, RateLimitedError
+from crosspost.errors import CredentialsError, DataError, PlatformError
 from crosspost.model import Limits, Media, MediaKind, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.bluesky.account_client import AccountReader
@@ -30,30 +26,15 @@ from crosspost.platforms.bluesky.limits import LIMITS as BLUESKY_LIMITS
 from crosspost.platforms.bluesky.media import prepare_image, sniff_mime
 from crosspost.platforms.bluesky.read import to_post
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, split_uri
-from crosspost.platforms.bluesky.snapshot import Item, RepoSnapshot
+from crosspost.platforms.bluesky.repo_reader import PAGE_SIZE as PAGE_SIZE
+from crosspost.platforms.bluesky.repo_reader import PARAMS, RepoReader, as_mapping
 from crosspost.platforms.bluesky.tid import tid_from_key
 from crosspost.platforms.bluesky.write import from_draft
 from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
 from crosspost.platforms.spec import NO_SECRETS, SecretKeeper, WriteContext
 
-PAGE_SIZE = 100
-# A getRepo snapshot serves later pages of any collection for this long (a run's listing); a
-# first page of posts is always asked for afresh (sync polls it).
-SNAPSHOT_MAX_AGE = timedelta(minutes=5)
 THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external: thumb blob maxSize
-_BLOB_IN_URL = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]+)[/&?].*?\b(baf[a-z2-7]{20,})")
 JSON = "application/json"
-_PARAMS: dict[str, Any] = {
-    "app.bsky.bookmark.getBookmarks": models.AppBskyBookmarkGetBookmarks.Params,
-    "app.bsky.feed.getPosts": models.AppBskyFeedGetPosts.Params,
-    "app.bsky.graph.getFollowers": models.AppBskyGraphGetFollowers.Params,
-    "app.bsky.graph.getMutes": models.AppBskyGraphGetMutes.Params,
-    "com.atproto.repo.describeRepo": models.ComAtprotoRepoDescribeRepo.Params,
-    "com.atproto.repo.getRecord": models.ComAtprotoRepoGetRecord.Params,
-    "com.atproto.repo.listRecords": models.ComAtprotoRepoListRecords.Params,
-    "com.atproto.sync.getBlob": models.ComAtprotoSyncGetBlob.Params,
-    "com.atproto.sync.getRepo": models.ComAtprotoSyncGetRepo.Params,
-}
 
 
 class BlueskyClient:
@@ -78,19 +59,19 @@ class BlueskyClient:
         self._now = now
         self._identity = identity or resolve_identity(account)
         self.xrpc = Xrpc(self._identity.pds, retry or RetryPolicy(), transport)
-        self._transport = transport
         self._load_media = load_media or _load_media
         self._load_thumb = load_thumb or _download
         self._logged_in = False
         self.logins = 0
-        self._pds_of = pds_of or resolve_pds  # another account's PDS (a liked post's author)
-        self._pds_found: dict[str, str | None] = {}
-        self._others: dict[str, Xrpc] = {}  # other PDSes, counted in the same `xrpc.calls`
-        self._snapshot: RepoSnapshot | None = None
-        self._snapshot_at: datetime | None = None
-        # Why no getRepo snapshot is used (it failed, or `snapshots` is off): listRecords serves.
-        self._snapshot_problem = "" if snapshots else "repo snapshots are turned off"
-        self._snapshot_lock = threading.Lock()
+        self.repo = RepoReader(
+            self.xrpc,
+            self._identity.did,
+            self._identity.pds,
+            now=now,
+            transport=transport,
+            pds_of=pds_of or resolve_pds,
+            snapshots=snapshots,
+        )
         self._account_reader = AccountReader(self)
 
     @property
@@ -164,7 +145,7 @@ class BlueskyClient:
                 nsid, content=content, input_encoding=JSON, output_encoding=JSON
             ).content
 
-        return _as_mapping(self._signed_in(what, run))
+        return as_mapping(self._signed_in(what, run))
 
     def _signed_in(self, what: str, run: Callable[[], Any]) -> Any:
         self._ensure_session()
@@ -185,17 +166,9 @@ class BlueskyClient:
     ) -> Any:
         """A query on the account's PDS; `signed_in` sends the session (App View calls)."""
         if not signed_in:
-            return self._query(what, nsid, params)
-        model = _PARAMS[nsid](**params)
+            return self.repo.query(what, nsid, params)
+        model = PARAMS[nsid](**params)
         return self._signed_in(what, lambda: self.xrpc.sdk.invoke_query(nsid, params=model).content)
-
-    def _query(
-        self, what: str, nsid: str, params: Mapping[str, Any], xrpc: Xrpc | None = None
-    ) -> Any:
-        # The SDK takes query parameters only as its models (it dumps them by alias).
-        model = _PARAMS[nsid](**params)
-        on = xrpc or self.xrpc
-        return on.call(what, lambda: on.sdk.invoke_query(nsid, params=model).content)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -283,7 +256,7 @@ class BlueskyClient:
                 ).content
             ),
         )
-        return dict(_as_mapping(out)["blob"])
+        return dict(as_mapping(out)["blob"])
 
     def find_published(self, draft: Draft) -> PostRef | None:
         uri = f"at://{self.did}/{POST_COLLECTION}/{self.rkey_for(draft)}"
@@ -299,111 +272,14 @@ class BlueskyClient:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def _get_record(self, uri: str, xrpc: Xrpc | None = None) -> Mapping[str, Any] | None:
-        authority, collection, rkey = split_uri(uri)
-        params = {"repo": authority, "collection": collection, "rkey": rkey}
-        try:
-            return _as_mapping(
-                self._query("read a post", "com.atproto.repo.getRecord", params, xrpc)
-            )
-        except CallError as error:
-            if error.status == 400 and error.error in ("RecordNotFound", None):
-                return None
-            raise
+    def _get_record(self, uri: str) -> Mapping[str, Any] | None:
+        return self.repo.get_record(uri)
 
     def fetch_page(self, cursor: str | None = None, collection: str = POST_COLLECTION) -> Page:
         """One page (100 records, newest key first) of the account's own repo: the first from
-        listRecords, the later ones from one getRepo snapshot (see `list_records`)."""
-        items, next_cursor = self.list_records(collection, cursor, fresh=True)
+        listRecords, the later ones from one getRepo snapshot (see RepoReader.list_records)."""
+        items, next_cursor = self.repo.list_records(collection, cursor, fresh=True)
         return Page(LazyPosts(items, self._to_post), next_cursor)
-
-    def list_records(
-        self, collection: str, cursor: str | None = None, *, fresh: bool = False
-    ) -> tuple[list[Item], str | None]:
-        """One listRecords-shaped page of a collection of the account's repo, newest first.
-
-        A listing that goes past its first page is served from the whole repo, downloaded once
-        (sync.getRepo) and kept for SNAPSHOT_MAX_AGE: a full backup of 1,000 posts and every
-        collection costs two calls instead of ten and more, while an incremental one that
-        stops after the first page still costs one small call. Where getRepo fails, listRecords
-        serves every page. `fresh` asks a first page of the server even with a snapshot kept."""
-        snapshot = self._kept_snapshot()
-        if snapshot is None and cursor is not None:
-            snapshot = self._load_snapshot()
-        if snapshot is not None and not (fresh and cursor is None):
-            return snapshot.page(collection, cursor, PAGE_SIZE)
-        params: dict[str, Any] = {"repo": self.did, "collection": collection, "limit": PAGE_SIZE}
-        if cursor:
-            params["cursor"] = cursor
-        out = _as_mapping(self._query("list posts", "com.atproto.repo.listRecords", params))
-        records = [r for r in out.get("records") or [] if isinstance(r, Mapping)]
-        next_cursor = out.get("cursor")
-        more = isinstance(next_cursor, str) and len(records) == PAGE_SIZE
-        return records, next_cursor if more else None
-
-    def snapshot_loaded(self) -> bool:
-        return self._kept_snapshot() is not None
-
-    def _kept_snapshot(self) -> RepoSnapshot | None:
-        taken = self._snapshot_at
-        if taken is None or self._now() - taken > SNAPSHOT_MAX_AGE:
-            return None
-        return self._snapshot
-
-    def load_snapshot(self) -> RepoSnapshot | None:
-        """The repo snapshot, downloaded now unless one is kept (None: getRepo failed)."""
-        return self._kept_snapshot() or self._load_snapshot()
-
-    def _load_snapshot(self) -> RepoSnapshot | None:
-        with self._snapshot_lock:
-            if self._kept_snapshot() is not None or self._snapshot_problem:
-                return self._kept_snapshot()
-            taken = self._now()
-            try:
-                snapshot = RepoSnapshot.from_bytes(self.fetch_repo())
-            except RateLimitedError:
-                raise
-            except (PlatformError, DataError) as error:
-                self._snapshot_problem = str(error)  # listRecords it is, for this run
-                return None
-            self._snapshot, self._snapshot_at = snapshot, taken
-            return snapshot
-
-    def own_record(self, collection: str, rkey: str) -> Item | None:
-        """One record of the account's repo (from the snapshot when one is kept)."""
-        uri = f"at://{self.did}/{collection}/{rkey}"
-        snapshot = self._kept_snapshot()
-        return snapshot.get(uri) if snapshot is not None else self._get_record(uri)
-
-    def read_record(self, uri: str) -> tuple[Item, str | None] | None:
-        """Any account's record and the PDS that holds it (None: not there, e.g. deleted):
-        the account's own from its repo, another's from its PDS as its DID document names
-        it, else as the account's PDS finds it (a PDS with an App View asks it)."""
-        author = split_uri(uri)[0]
-        if author == self.did:
-            record = self.own_record(*split_uri(uri)[1:])
-            return None if record is None else (record, self.pds)
-        pds = self._pds_for(author)
-        if pds is None or pds == self.pds:
-            record = self._get_record(uri)
-            return None if record is None else (record, pds)
-        record = self._get_record(uri, self._other(pds))
-        return None if record is None else (record, pds)
-
-    def _pds_for(self, did: str) -> str | None:
-        if did not in self._pds_found:
-            try:
-                self._pds_found[did] = self._pds_of(did)
-            except PlatformError:
-                self._pds_found[did] = None
-        return self._pds_found[did]
-
-    def _other(self, pds: str) -> Xrpc:
-        if pds not in self._others:
-            other = Xrpc(pds, self.xrpc.retry, self._transport)
-            other.calls = self.xrpc.calls  # one count of every call this client makes
-            self._others[pds] = other
-        return self._others[pds]
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         record = self._get_record(ref.id)
@@ -413,30 +289,12 @@ class BlueskyClient:
         return to_post(item, account=self._identity.did, service=self._identity.pds)
 
     def fetch_media(self, media: Media) -> bytes:
-        """A blob, from the PDS its URL names, else its owner's PDS (a liked post's author's:
-        a CDN URL from an App View names the DID), else the account's."""
-        match = _BLOB_IN_URL.search(media.url or "")
-        if match is None:
-            raise DataError(f"{media.url!r} names no Bluesky blob (DID and CID)")
-        did = match.group(1)
-        params = {"did": did, "cid": match.group(2)}
-        host = _blob_host(media.url or "") or (None if did == self.did else self._pds_for(did))
-        xrpc = self._other(host) if host and host != self.pds else None
-        data = self._query("download media", "com.atproto.sync.getBlob", params, xrpc)
-        if not isinstance(data, bytes):
-            raise PlatformError("sync.getBlob did not answer with bytes")
-        return data
+        return self.repo.fetch_blob(media)
 
     def fetch_repo(self, since: str | None = None) -> bytes:
-        """The repo as a CAR file (com.atproto.sync.getRepo), e.g. for `read_car`. With `since`
-        (the `rev` of an earlier download, see car.read_rev) only the diff: the blocks written
-        after that revision, so `read_car` yields the records created or changed since (deletions
-        do not show in a diff)."""
-        params = {"did": self.did} if since is None else {"did": self.did, "since": since}
-        data = self._query("download repo", "com.atproto.sync.getRepo", params)
-        if not isinstance(data, bytes):
-            raise PlatformError("sync.getRepo did not answer with bytes")
-        return data
+        """The repo as a CAR file (com.atproto.sync.getRepo), e.g. for `read_car`; with `since`
+        only the blocks written after that revision (see RepoReader.fetch_repo)."""
+        return self.repo.fetch_repo(since)
 
     # --- profile and collections (account_client.py) ---------------------------------------------
 
@@ -452,22 +310,6 @@ class BlueskyClient:
 
     def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage:
         return self._account_reader.fetch_collection(kind, cursor)
-
-
-def _blob_host(url: str) -> str | None:
-    """The service a sync.getBlob URL asks (None for a CDN URL)."""
-    parts = urlsplit(url)
-    if not parts.path.endswith("/xrpc/com.atproto.sync.getBlob"):
-        return None
-    return f"{parts.scheme}://{parts.netloc}{parts.path.removesuffix('/xrpc/com.atproto.sync.getBlob')}"
-
-
-def _as_mapping(value: Any) -> Mapping[str, Any]:
-    if isinstance(value, Mapping):
-        return value
-    if isinstance(value, models.base.ModelBase):
-        return dict(models.get_model_as_dict(value))
-    raise PlatformError("Bluesky answered with something other than a JSON object")
 
 
 def _fields(value: Any) -> dict[str, Any]:
