@@ -45,8 +45,12 @@ class Seeder:
         return dict(answer.json()["blob"])
 
     def put(self, collection: str, rkey: str, record: Mapping[str, Any]) -> dict[str, Any]:
-        body = {"repo": self.account.did, "collection": collection, "rkey": rkey,
-                "record": {"$type": collection, **record}}  # fmt: skip
+        body = {
+            "repo": self.account.did,
+            "collection": collection,
+            "rkey": rkey,
+            "record": {"$type": collection, **record},
+        }
         answer = self.http.post("com.atproto.repo.putRecord", json=body)
         answer.raise_for_status()
         return dict(answer.json())

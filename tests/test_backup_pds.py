@@ -142,9 +142,10 @@ def test_backup_call_counts_with_and_without_the_repo_snapshot(
     assert full_before == {"listRecords": 11, "getBlob": IMAGES_MANY}  # the 11th: empty
     assert backup_calls(pds_account, after, snapshots=True) == {"listRecords": 1}
     assert backup_calls(pds_account, before, snapshots=False) == {"listRecords": 1}
-    saved = sorted(p.name for p in (after / "bluesky").glob("*/posts/*.json"))
-    assert saved == sorted(p.name for p in (before / "bluesky").glob("*/posts/*.json"))
+    saved = {p.name: p.read_text() for p in (after / "bluesky").glob("*/posts/*.json")}
+    listed = {p.name: p.read_text() for p in (before / "bluesky").glob("*/posts/*.json")}
     assert len(saved) == POSTS_MANY
+    assert saved == listed  # the same posts, media and raw records, byte for byte
 
     fill(pds_account, 150, 5, first=POSTS_MANY)  # more than a page of new posts
     assert backup_calls(pds_account, after, snapshots=True) == {

@@ -61,13 +61,22 @@ def seeded(local_pds: LocalPds) -> World:
     picture = png(3)
     image = b.blob(picture, "image/png")
     embed = {"$type": "app.bsky.embed.images", "images": [{"image": image, "alt": "dot"}]}
-    bob1 = b.create(POST, {"text": "bob one", "createdAt": stamp(1), "embed": embed},
-                    tid_for("b", 1))  # fmt: skip
+    bob1 = b.create(
+        POST, {"text": "bob one", "createdAt": stamp(1), "embed": embed}, tid_for("b", 1)
+    )
     bob2 = b.create(POST, {"text": "bob two", "createdAt": stamp(2)}, tid_for("b", 2))
     bob3 = b.create(POST, {"text": "bob three", "createdAt": stamp(3)}, tid_for("b", 3))
     avatar, banner = a.blob(png(9), "image/png"), a.blob(jpeg(), "image/jpeg")
-    a.put("app.bsky.actor.profile", "self", {"displayName": "Alice A.", "description":
-          "hello\nthere", "avatar": avatar, "banner": banner})  # fmt: skip
+    a.put(
+        "app.bsky.actor.profile",
+        "self",
+        {
+            "displayName": "Alice A.",
+            "description": "hello\nthere",
+            "avatar": avatar,
+            "banner": banner,
+        },
+    )
     mine = a.create(POST, {"text": "mine", "createdAt": stamp(4)}, tid_for("a", 4))
     for number, subject in enumerate((bob1, bob2, mine, bob3), start=10):
         a.create(LIKE, {"subject": subject, "createdAt": stamp(number)}, tid_for("l", number))
@@ -76,9 +85,16 @@ def seeded(local_pds: LocalPds) -> World:
     for number, person in enumerate((bob, carol), start=30):
         a.create(FOLLOW, {"subject": person.did, "createdAt": stamp(number)}, tid_for("f", number))
     a.create(BLOCK, {"subject": carol.did, "createdAt": stamp(40)}, tid_for("k", 40))
-    friends = a.create(LIST, {"name": "friends", "description": "good people", "purpose":
-                       "app.bsky.graph.defs#curatelist", "createdAt": stamp(50)},
-                       tid_for("s", 50))  # fmt: skip
+    friends = a.create(
+        LIST,
+        {
+            "name": "friends",
+            "description": "good people",
+            "purpose": "app.bsky.graph.defs#curatelist",
+            "createdAt": stamp(50),
+        },
+        tid_for("s", 50),
+    )
     for number, person in enumerate((bob, carol), start=51):
         item = {"subject": person.did, "list": friends["uri"], "createdAt": stamp(number)}
         a.create(LISTITEM, item, tid_for("i", number))
@@ -197,9 +213,20 @@ def test_snapshot_listing_matches_list_records(pds_account: PdsAccount) -> None:
     seeder = Seeder.open(pds_account)
     posts = [{"text": f"post {n}", "createdAt": stamp(n)} for n in range(250)]
     seeder.create_many(POST, posts, "p")
-    seeder.create_many(LIKE, [{"subject": {"uri": f"at://{pds_account.did}/{POST}/x",
-                       "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm"},
-                       "createdAt": stamp(n)} for n in range(130)], "l")  # fmt: skip
+    seeder.create_many(
+        LIKE,
+        [
+            {
+                "subject": {
+                    "uri": f"at://{pds_account.did}/{POST}/x",
+                    "cid": "bafyreie5737gdxlw5i64vzichcalba3z2v5n6icifvx5xytvske7mr3hpm",
+                },
+                "createdAt": stamp(n),
+            }
+            for n in range(130)
+        ],
+        "l",
+    )
     seeder.close()
 
     def listing(client: BlueskyClient) -> list[Post]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,7 @@ def client_with(
     *,
     signed_in: bool = True,
     pds_of: Callable[[str], str | None] | None = None,
+    now: Callable[[], datetime] | None = None,
 ) -> tuple[BlueskyClient, list[httpx.Request]]:
     seen: list[httpx.Request] = []
 
@@ -198,6 +200,7 @@ def client_with(
         identity=Identity(ME, PDS),
         transport=httpx.MockTransport(handle),
         pds_of=pds_of or (lambda did: PDS),
+        now=now or (lambda: datetime.now(UTC)),
     )
     return client, seen
 
@@ -514,3 +517,26 @@ def test_liked_posts_come_from_the_app_view_25_a_call() -> None:
     ]
     assert entries[7].raw["unreadable"] == "the post is gone"
     assert client.xrpc.calls["com.atproto.repo.getRecord"] == 1  # only the one not shown
+
+
+def test_a_kept_snapshot_serves_for_five_minutes_then_is_downloaded_again() -> None:
+    car = fixture_path(FAKERMAKER).read_bytes()
+    did = "did:plc:dpg45vsnuir2vqqqadsn6afg"
+    clock = [datetime(2026, 3, 1, tzinfo=UTC)]
+    first = [f"3k{n:011d}" for n in range(300, 200, -1)]
+    client, _ = client_with(
+        {
+            "com.atproto.repo.listRecords": lambda r: records_page("app.bsky.graph.follow", first),
+            "com.atproto.sync.getRepo": lambda r: car,
+        },
+        now=lambda: clock[0],
+    )
+    client.repo.did = did  # the fixture's repo stands in for this account's
+    follows = client.fetch_collection(Collection.FOLLOWING, "3zzzzzzzzzzzz").entries
+    assert len(follows) == 78  # all of them, from the snapshot: keys sort below the cursor
+    clock[0] += timedelta(minutes=4)
+    assert len(client.fetch_collection(Collection.FOLLOWING).entries) == 78  # no call
+    assert client.xrpc.calls == {"com.atproto.sync.getRepo": 1}
+    clock[0] += timedelta(minutes=2)
+    assert len(client.fetch_collection(Collection.FOLLOWING, "3zzzzzzzzzzzz").entries) == 78
+    assert client.xrpc.calls == {"com.atproto.sync.getRepo": 2}

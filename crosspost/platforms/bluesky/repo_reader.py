@@ -117,6 +117,7 @@ class RepoReader:
     def _kept_snapshot(self) -> RepoSnapshot | None:
         taken = self._snapshot_at
         if taken is None or self._now() - taken > SNAPSHOT_MAX_AGE:
+            self._snapshot = None  # let the memory go
             return None
         return self._snapshot
 
