@@ -12,12 +12,15 @@ import pytest
 
 import crosspost.clients
 from crosspost.accounts import Account
+from crosspost.backup.runner import run_backup
+from crosspost.backup.store import BackupStore
 from crosspost.credentials import Secrets
 from crosspost.model import Media, MediaKind, Platform, PostRef, RichText
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.bluesky.client import BlueskyClient
 from tests.backup_world import png
 from tests.bluesky_pds import PdsAccount, local_pds, pds_account
+from tests.bluesky_seed import fill
 from tests.cli_helpers import run_cli
 
 __all__ = ["local_pds", "pds_account"]
@@ -112,3 +115,43 @@ def test_bluesky_backup_on_the_local_pds(
     report = json.loads(checked.out)
     assert checked.code == 0, report
     assert (report["posts"], report["media_files"], report["problems"]) == (POSTS, WITH_IMAGES, [])
+
+
+POSTS_MANY, IMAGES_MANY = 1000, 50
+LIST_RECORDS, GET_REPO = "com.atproto.repo.listRecords", "com.atproto.sync.getRepo"
+GET_BLOB = "com.atproto.sync.getBlob"
+
+
+def backup_calls(pds_account: PdsAccount, root: Path, *, snapshots: bool) -> dict[str, int]:
+    account = Account("sky", Platform.BLUESKY, pds_account.handle, service=pds_account.url)
+    client = BlueskyClient(account, snapshots=snapshots)
+    result = run_backup(client, BackupStore(root))
+    assert result.complete
+    return {nsid.rpartition(".")[2]: count for nsid, count in client.xrpc.calls.items()}
+
+
+def test_backup_call_counts_with_and_without_the_repo_snapshot(
+    pds_account: PdsAccount, tmp_path: Path
+) -> None:
+    """A full backup of 1,000 posts and 50 images: one listRecords and one getRepo (eleven
+    listRecords without the snapshot); an incremental one with nothing new: one listRecords."""
+    fill(pds_account, POSTS_MANY, IMAGES_MANY)
+    after, before = tmp_path / "snapshot", tmp_path / "list"
+    full_after = backup_calls(pds_account, after, snapshots=True)
+    full_before = backup_calls(pds_account, before, snapshots=False)
+    assert full_after == {"listRecords": 1, "getRepo": 1, "getBlob": IMAGES_MANY}
+    assert full_before == {"listRecords": 11, "getBlob": IMAGES_MANY}  # the 11th: empty
+    assert backup_calls(pds_account, after, snapshots=True) == {"listRecords": 1}
+    assert backup_calls(pds_account, before, snapshots=False) == {"listRecords": 1}
+    saved = {p.name: p.read_text() for p in (after / "bluesky").glob("*/posts/*.json")}
+    listed = {p.name: p.read_text() for p in (before / "bluesky").glob("*/posts/*.json")}
+    assert len(saved) == POSTS_MANY
+    assert saved == listed  # the same posts, media and raw records, byte for byte
+
+    fill(pds_account, 150, 5, first=POSTS_MANY)  # more than a page of new posts
+    assert backup_calls(pds_account, after, snapshots=True) == {
+        "listRecords": 1,
+        "getRepo": 1,
+        "getBlob": 5,
+    }
+    assert backup_calls(pds_account, before, snapshots=False) == {"listRecords": 3, "getBlob": 5}

@@ -7,40 +7,34 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from atproto_client import models
 from atproto_client.client.session import SessionEvent, SessionResponse
 
+from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError, DataError, PlatformError
 from crosspost.model import Limits, Media, MediaKind, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
-from crosspost.platforms.bluesky.identity import Identity, resolve_identity
+from crosspost.platforms.bluesky.account_client import AccountReader
+from crosspost.platforms.bluesky.identity import Identity, resolve_identity, resolve_pds
 from crosspost.platforms.bluesky.limits import LIMITS as BLUESKY_LIMITS
 from crosspost.platforms.bluesky.media import prepare_image, sniff_mime
 from crosspost.platforms.bluesky.read import to_post
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, split_uri
+from crosspost.platforms.bluesky.repo_reader import PAGE_SIZE as PAGE_SIZE
+from crosspost.platforms.bluesky.repo_reader import PARAMS, RepoReader, as_mapping
 from crosspost.platforms.bluesky.tid import tid_from_key
 from crosspost.platforms.bluesky.write import from_draft
 from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
 from crosspost.platforms.spec import NO_SECRETS, SecretKeeper, WriteContext
 
-PAGE_SIZE = 100
 THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external: thumb blob maxSize
-_BLOB_IN_URL = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]+)[/&?].*?\b(baf[a-z2-7]{20,})")
 JSON = "application/json"
-_PARAMS: dict[str, Any] = {
-    "com.atproto.repo.getRecord": models.ComAtprotoRepoGetRecord.Params,
-    "com.atproto.repo.listRecords": models.ComAtprotoRepoListRecords.Params,
-    "com.atproto.sync.getBlob": models.ComAtprotoSyncGetBlob.Params,
-    "com.atproto.sync.getRepo": models.ComAtprotoSyncGetRepo.Params,
-}
 
 
 class BlueskyClient:
@@ -57,6 +51,8 @@ class BlueskyClient:
         transport: httpx.BaseTransport | None = None,
         load_media: Callable[[Media], bytes] | None = None,
         load_thumb: Callable[[str], bytes] | None = None,
+        pds_of: Callable[[str], str | None] | None = None,
+        snapshots: bool = True,
     ) -> None:
         self.account = account
         self._store = credentials or NO_SECRETS
@@ -67,10 +63,24 @@ class BlueskyClient:
         self._load_thumb = load_thumb or _download
         self._logged_in = False
         self.logins = 0
+        self.repo = RepoReader(
+            self.xrpc,
+            self._identity.did,
+            self._identity.pds,
+            now=now,
+            transport=transport,
+            pds_of=pds_of or resolve_pds,
+            snapshots=snapshots,
+        )
+        self._account_reader = AccountReader(self)
 
     @property
     def did(self) -> str:
         return self._identity.did
+
+    @property
+    def pds(self) -> str:
+        return self._identity.pds
 
     def stable_id(self) -> str:
         """The account's DID: it stays when the handle changes (HasStableId)."""
@@ -116,9 +126,17 @@ class BlueskyClient:
         with contextlib.suppress(CredentialsError):
             self._store.save(self.account, fields)
 
+    def can_sign_in(self) -> bool:
+        """Whether credentials for the account are at hand (reading needs none)."""
+        if self._logged_in:
+            return True
+        try:
+            return self._store.load(self.account) is not None
+        except CredentialsError:
+            return False
+
     def _write(self, what: str, nsid: str, data: Any) -> Mapping[str, Any]:
         """A procedure call with the session; an expired session logs in again once."""
-        self._ensure_session()
 
         def run() -> Any:
             # The SDK serialises only its own models; a plain dict record goes as raw JSON.
@@ -127,8 +145,12 @@ class BlueskyClient:
                 nsid, content=content, input_encoding=JSON, output_encoding=JSON
             ).content
 
+        return as_mapping(self._signed_in(what, run))
+
+    def _signed_in(self, what: str, run: Callable[[], Any]) -> Any:
+        self._ensure_session()
         try:
-            return _as_mapping(self.xrpc.call(what, run))
+            return self.xrpc.call(what, run)
         except CallError as error:
             if error.status not in (400, 401) or error.error not in (
                 "ExpiredToken",
@@ -137,12 +159,16 @@ class BlueskyClient:
                 raise
         creds = self._store.require(self.account)
         self._password_login(creds["app_password"])
-        return _as_mapping(self.xrpc.call(what, run))
+        return self.xrpc.call(what, run)
 
-    def _query(self, what: str, nsid: str, params: Mapping[str, Any]) -> Any:
-        # The SDK takes query parameters only as its models (it dumps them by alias).
-        model = _PARAMS[nsid](**params)
-        return self.xrpc.call(what, lambda: self.xrpc.sdk.invoke_query(nsid, params=model).content)
+    def query(
+        self, what: str, nsid: str, params: Mapping[str, Any], *, signed_in: bool = False
+    ) -> Any:
+        """A query on the account's PDS; `signed_in` sends the session (App View calls)."""
+        if not signed_in:
+            return self.repo.query(what, nsid, params)
+        model = PARAMS[nsid](**params)
+        return self._signed_in(what, lambda: self.xrpc.sdk.invoke_query(nsid, params=model).content)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -230,7 +256,7 @@ class BlueskyClient:
                 ).content
             ),
         )
-        return dict(_as_mapping(out)["blob"])
+        return dict(as_mapping(out)["blob"])
 
     def find_published(self, draft: Draft) -> PostRef | None:
         uri = f"at://{self.did}/{POST_COLLECTION}/{self.rkey_for(draft)}"
@@ -247,26 +273,13 @@ class BlueskyClient:
     # --- reading ---------------------------------------------------------------------------------
 
     def _get_record(self, uri: str) -> Mapping[str, Any] | None:
-        authority, collection, rkey = split_uri(uri)
-        params = {"repo": authority, "collection": collection, "rkey": rkey}
-        try:
-            return _as_mapping(self._query("read a post", "com.atproto.repo.getRecord", params))
-        except CallError as error:
-            if error.status == 400 and error.error in ("RecordNotFound", None):
-                return None
-            raise
+        return self.repo.get_record(uri)
 
     def fetch_page(self, cursor: str | None = None, collection: str = POST_COLLECTION) -> Page:
-        """One listRecords page (100 records, newest key first) of the account's own repo."""
-        params: dict[str, Any] = {"repo": self.did, "collection": collection, "limit": PAGE_SIZE}
-        if cursor:
-            params["cursor"] = cursor
-        out = _as_mapping(self._query("list posts", "com.atproto.repo.listRecords", params))
-        records = out.get("records") or []
-        posts = LazyPosts([r for r in records if isinstance(r, Mapping)], self._to_post)
-        next_cursor = out.get("cursor")
-        more = isinstance(next_cursor, str) and len(records) == PAGE_SIZE
-        return Page(posts, next_cursor if more else None)
+        """One page (100 records, newest key first) of the account's own repo: the first from
+        listRecords, the later ones from one getRepo snapshot (see RepoReader.list_records)."""
+        items, next_cursor = self.repo.list_records(collection, cursor, fresh=True)
+        return Page(LazyPosts(items, self._to_post), next_cursor)
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         record = self._get_record(ref.id)
@@ -276,33 +289,27 @@ class BlueskyClient:
         return to_post(item, account=self._identity.did, service=self._identity.pds)
 
     def fetch_media(self, media: Media) -> bytes:
-        match = _BLOB_IN_URL.search(media.url or "")
-        if match is None:
-            raise DataError(f"{media.url!r} names no Bluesky blob (DID and CID)")
-        params = {"did": match.group(1), "cid": match.group(2)}
-        data = self._query("download media", "com.atproto.sync.getBlob", params)
-        if not isinstance(data, bytes):
-            raise PlatformError("sync.getBlob did not answer with bytes")
-        return data
+        return self.repo.fetch_blob(media)
 
     def fetch_repo(self, since: str | None = None) -> bytes:
-        """The repo as a CAR file (com.atproto.sync.getRepo), e.g. for `read_car`. With `since`
-        (the `rev` of an earlier download, see car.read_rev) only the diff: the blocks written
-        after that revision, so `read_car` yields the records created or changed since (deletions
-        do not show in a diff)."""
-        params = {"did": self.did} if since is None else {"did": self.did, "since": since}
-        data = self._query("download repo", "com.atproto.sync.getRepo", params)
-        if not isinstance(data, bytes):
-            raise PlatformError("sync.getRepo did not answer with bytes")
-        return data
+        """The repo as a CAR file (com.atproto.sync.getRepo), e.g. for `read_car`; with `since`
+        only the blocks written after that revision (see RepoReader.fetch_repo)."""
+        return self.repo.fetch_repo(since)
 
+    # --- profile and collections (account_client.py) ---------------------------------------------
 
-def _as_mapping(value: Any) -> Mapping[str, Any]:
-    if isinstance(value, Mapping):
-        return value
-    if isinstance(value, models.base.ModelBase):
-        return dict(models.get_model_as_dict(value))
-    raise PlatformError("Bluesky answered with something other than a JSON object")
+    def fetch_profile(self) -> Profile:
+        """The profile record, handle and DID (HasProfile); the PDS alone serves them."""
+        return self._account_reader.fetch_profile()
+
+    def collections(self) -> tuple[Collection, ...]:
+        return self._account_reader.collections()
+
+    def collections_unavailable(self) -> Mapping[Collection, str]:
+        return self._account_reader.collections_unavailable()
+
+    def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage:
+        return self._account_reader.fetch_collection(kind, cursor)
 
 
 def _fields(value: Any) -> dict[str, Any]:
