@@ -12,7 +12,7 @@ import pytest
 
 import crosspost.clients
 from crosspost.accounts import Account
-from crosspost.backup.runner import run_backup
+from crosspost.backup.runner import BackupOptions, run_backup
 from crosspost.backup.store import BackupStore
 from crosspost.credentials import Secrets
 from crosspost.model import Media, MediaKind, Platform, PostRef, RichText
@@ -122,10 +122,13 @@ LIST_RECORDS, GET_REPO = "com.atproto.repo.listRecords", "com.atproto.sync.getRe
 GET_BLOB = "com.atproto.sync.getBlob"
 
 
-def backup_calls(pds_account: PdsAccount, root: Path, *, snapshots: bool) -> dict[str, int]:
+def backup_calls(
+    pds_account: PdsAccount, root: Path, *, snapshots: bool, posts_only: bool = True
+) -> dict[str, int]:
     account = Account("sky", Platform.BLUESKY, pds_account.handle, service=pds_account.url)
     client = BlueskyClient(account, snapshots=snapshots)
-    result = run_backup(client, BackupStore(root))
+    options = BackupOptions(parts=frozenset({"posts"}) if posts_only else None)
+    result = run_backup(client, BackupStore(root), options)
     assert result.complete
     return {nsid.rpartition(".")[2]: count for nsid, count in client.xrpc.calls.items()}
 
@@ -143,6 +146,11 @@ def test_backup_call_counts_with_and_without_the_repo_snapshot(
     assert full_before == {"listRecords": 11, "getBlob": IMAGES_MANY}  # the 11th: empty
     assert backup_calls(pds_account, after, snapshots=True) == {"listRecords": 1}
     assert backup_calls(pds_account, before, snapshots=False) == {"listRecords": 1}
+    # The whole account: posts, profile and collections share the one snapshot.
+    whole = backup_calls(pds_account, tmp_path / "whole", snapshots=True, posts_only=False)
+    print("whole account, first backup:", whole)
+    assert whole["getRepo"] == 1
+    assert whole["listRecords"] == 1
     saved = {p.name: p.read_text() for p in (after / "bluesky").glob("*/posts/*.json")}
     listed = {p.name: p.read_text() for p in (before / "bluesky").glob("*/posts/*.json")}
     assert len(saved) == POSTS_MANY

@@ -4,7 +4,9 @@ likes, reposts, follows, blocks, lists, and listings served from one getRepo sna
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -252,3 +254,43 @@ def test_snapshot_listing_matches_list_records(pds_account: PdsAccount) -> None:
     assert len(likes) == 130
     # and one probe of the App View, which this PDS has not: the liked posts come from the repo.
     assert snapshot.xrpc.calls == {LIST_RECORDS: 1, GET_REPO: 1, "app.bsky.graph.getFollowers": 1}
+
+
+def test_crosspost_backup_keeps_the_whole_bluesky_account(
+    seeded: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a user runs it: `crosspost backup` of the seeded account on the real PDS, then what is
+    on disk: the profile with both pictures, every collection, the liked post's image."""
+    from tests.cli_helpers import run_cli
+
+    alice = seeded.alice
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[accounts.sky]\nplatform = "bluesky"\nhandle = "{alice.handle}"\n'
+        f'service = "{alice.url}"\n'
+    )
+    monkeypatch.setenv("CROSSPOST_SECRET_SKY", alice.password)
+    out = tmp_path / "out"
+    first = run_cli("backup", "sky", "-c", str(config), "-d", str(out), "--json", "-q")
+    assert first.code == 0, first.err
+    summary = json.loads(first.out)
+    kept = {kind: counts["entries"] for kind, counts in summary["collections"].items()}
+    assert kept == {"likes": 4, "reposts": 2, "following": 2, "blocks": 1, "lists": 1}
+    assert set(summary["unavailable"]) == {"followers", "mutes", "bookmarks"}  # no App View here
+    folder = out / "bluesky" / alice.handle
+    profile = json.loads((folder / "profile.json").read_text())["profile"]
+    assert (profile["handle"], profile["id"], profile["display_name"]) == (
+        alice.handle,
+        alice.did,
+        "Alice A.",
+    )
+    for picture in (profile["avatar"], profile["banner"]):
+        assert (out / picture["local_path"]).is_file()
+    likes = json.loads((folder / "collections" / "likes.json").read_text())["entries"]
+    stored = [m for e in likes if e.get("post") for m in e["post"]["media"] if m["local_path"]]
+    assert [(out / m["local_path"]).read_bytes() for m in stored] == [seeded.picture]
+    text = run_cli("backup", "sky", "-c", str(config), "-d", str(out), "-q")
+    assert "  likes: 4 kept, 0 new" in text.out
+    assert "  followers: not backed up: " in text.out
+    checked = run_cli("verify", alice.handle, "-d", str(out), "--json")
+    assert checked.code == 0, checked.out

@@ -97,7 +97,9 @@ class AccountDataStep:
         """Profile, then each collection; RateLimitedError after saving what was read."""
         if self.wanted(PROFILE) and isinstance(self.client, HasProfile):
             self._profile(self.client)
-        if isinstance(self.client, HasCollections):
+        if isinstance(self.client, HasCollections) and any(
+            self.wanted(kind.value) for kind in Collection
+        ):  # asking what is available may cost a call
             for kind, reason in self.client.collections_unavailable().items():
                 if self.wanted(kind.value):
                     self.result.unavailable[kind.value] = reason
