@@ -9,15 +9,16 @@ by handle were): the profile is what turns `did:plc:alice` into `@alice.bsky.soc
 from __future__ import annotations
 
 import hashlib
+import json
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from crosspost.account_data import Collection, Entry, Person, Profile, ProfileField
 from crosspost.backup.account_files import load_collection, save_collection, save_profile
-from crosspost.backup.store import AccountBackup, BackupStore
+from crosspost.backup.store import AccountBackup, BackupStore, post_document
 from crosspost.model import (
     LinkCard,
     Media,
@@ -31,6 +32,7 @@ from crosspost.model import (
 from crosspost.progress import RecordingProgress
 from crosspost.view import render_site
 from crosspost.view.pages import CSP
+from tests.fixtures import fixture_path
 from tests.test_view_render import post_page
 from tests.test_view_sample import T0, png, store_media
 
@@ -380,6 +382,29 @@ def test_an_edited_post_shows_its_earlier_versions(site: Path) -> None:
     assert "First draft, spelt right" not in versions
 
 
+def test_versions_from_an_edit_history_are_shown_oldest_first(tmp_path: Path) -> None:
+    """A backup that first met a post already edited keeps that version, then the older ones
+    the platform's edit history gives: the page orders them by when each was current."""
+    backup = BackupStore(tmp_path / "b").account(Platform.BLUESKY, ALICE)
+    ref = bsky("3khist")
+    versions = [
+        Post(ref, T0, RichText(f"version {n}"), edited_at=T0 + timedelta(hours=n) if n else None)
+        for n in range(4)
+    ]
+    backup.save_post(versions[2])
+    backup.save_post(versions[3])  # keeps version 2
+    for version in versions[:2]:  # the history: the original and the first edit
+        backup.add_version(ref.id, post_document(version))
+    render_site(tmp_path / "b", tmp_path / "site")
+    html = post_page(tmp_path / "site", "version 3")
+    shown = re.findall(r"current from ([^<]+)</p>.*?version (\d)", html)
+    assert shown == [
+        ("2024-03-01 12:00 UTC", "0"),
+        ("2024-03-01 13:00 UTC", "1"),
+        ("2024-03-01 14:00 UTC", "2"),
+    ]
+
+
 def test_an_undated_trail_item_shows_no_date(site: Path) -> None:
     html = post_page(site, "my comment")
     quoted = html.split('<blockquote class="quoted">')[1].split("</blockquote>")[0]
@@ -474,3 +499,72 @@ def test_a_damaged_collection_is_left_out_with_a_note(tmp_path: Path) -> None:
 
 def _hash(account: str) -> str:
     return hashlib.sha256(account.encode()).hexdigest()[:8]
+
+
+def test_a_real_mastodon_bio_and_fields_keep_their_links_and_lose_the_rest(
+    tmp_path: Path,
+) -> None:
+    """The Account example of Mastodon's docs (a remote user): the note and field values are
+    HTML, with hashtag and h-card mention links, `target` and `span.invisible`."""
+    account = json.loads(
+        fixture_path(
+            "mastodon-docs/extracted/methods_accounts.md_L0654_get-account_200.json"
+        ).read_text(encoding="utf-8")
+    )
+    backup = BackupStore(tmp_path / "b").account(Platform.MASTODON, account["acct"])
+    fields = tuple(
+        ProfileField(item["name"], item["value"], _parsed(item["verified_at"]))
+        for item in account["fields"]
+    )
+    profile = Profile(
+        Platform.MASTODON,
+        account["url"],
+        account["acct"],
+        account["display_name"],
+        bio_html=account["note"],
+        fields=fields,
+        counts={"followers": account["followers_count"]},
+    )
+    save_profile(backup, profile, T0)
+    render_site(tmp_path / "b", tmp_path / "site")
+    (page,) = (tmp_path / "site" / "accounts").glob("*.html")
+    main = main_of(page.read_text(encoding="utf-8"))
+    assert '<a href="https://awoo.space/tags/awoo" class="mention hashtag" rel="nofollow' in main
+    assert (
+        '<span class="h-card"><a href="https://weirder.earth/@dzuk" class="u-url mention"' in main
+    )
+    assert "target=" not in main
+    assert "invisible" not in main  # the class is dropped, so the link shows its whole address
+    assert '<dt>Website</dt><dd><a href="http://shork.xyz"' in main
+    assert "verified 2019-11-23" in main
+    assert "<dt>Pronouns</dt><dd>they/them</dd>" in main
+    assert f"<li>{account['followers_count']:,} followers</li>" in main
+
+
+def test_a_real_tumblr_description_is_sanitised_html(tmp_path: Path) -> None:
+    """The /info example of Tumblr's API docs: `description` is HTML."""
+    path = fixture_path("tumblr-docs/extracted/api.md_L0735_info-retrieve-blog-info_response.json")
+    blog = json.loads(path.read_text(encoding="utf-8"))["response"]["blog"]
+    backup = BackupStore(tmp_path / "b").account(Platform.TUMBLR, blog["name"])
+    profile = Profile(
+        Platform.TUMBLR,
+        blog["name"],
+        blog["name"],
+        blog["title"],
+        bio_html=blog["description"],
+        url=blog["url"],
+        title=blog["title"],
+        counts={"posts": blog["posts"], "likes": blog["likes"]},
+    )
+    save_profile(backup, profile, T0)
+    render_site(tmp_path / "b", tmp_path / "site")
+    main = main_of((tmp_path / "site" / "accounts" / "tumblr-david.html").read_text("utf-8"))
+    assert "<h1>David&#39;s Log</h1>" in main
+    assert "<p><strong>Mr. Karp</strong> is tall and skinny" in main
+    assert "Blog title" not in main  # the title is the display name: said once
+    assert "<li>3,456 posts</li><li>12,345 likes</li>" in main
+    assert '<a href="https://david.tumblr.com/" rel="nofollow noopener noreferrer">' in main
+
+
+def _parsed(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

@@ -125,6 +125,9 @@ def _load_versions(archive: Archive, progress: Progress) -> None:
             progress.note(f"{error}: its earlier versions are left out of the site")
             continue
         if versions:
+            # Kept in the order the backup met them: the version it held first, then the older
+            # ones a platform's edit history brought. The original has no edit date.
+            versions.sort(key=lambda post: post.edited_at or post.created_at)
             archive.versions[entry.key] = versions
 
 

@@ -35,6 +35,8 @@ COLLECTION_NAMES = {
     Collection.MUTES: "Muted accounts",
 }
 
+_COUNT_ORDER = ("posts", "followers", "following", "likes")
+
 
 class Field(NamedTuple):
     name: str
@@ -131,7 +133,7 @@ def profile_view(data: AccountData, cards: Cards) -> ProfileView:
         ),
         title=profile.title if profile.title != profile.display_name else "",
         theme=theme_words(profile.theme),
-        counts=tuple((str(name), _count(value)) for name, value in profile.counts.items()),
+        counts=_counts(profile.counts),
         url=safe_url(profile.url),
         created=f"{profile.created_at:%Y-%m-%d}" if profile.created_at else "",
         saved=f"{saved.saved_at:%Y-%m-%d %H:%M UTC}" if saved and saved.saved_at else "",
@@ -190,6 +192,13 @@ def _field(name: str, value: str, verified: datetime | None, cards: Cards) -> Fi
 def _other_id(handle: str, backup: AccountBackup) -> str:
     stable = backup.stable_id()
     return stable if stable and stable != handle else ""
+
+
+def _counts(counts: Mapping[str, object]) -> tuple[tuple[str, str], ...]:
+    """What the platform counts, the usual ones first (a saved profile's keys come sorted)."""
+    order = {name: index for index, name in enumerate(_COUNT_ORDER)}
+    ranked = sorted(counts.items(), key=lambda item: (order.get(item[0], len(order)), item[0]))
+    return tuple((str(name), _count(value)) for name, value in ranked)
 
 
 def _count(value: object) -> str:
