@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from crosspost.account_data import Collection, Entry, Person, Profile, ProfileField
+from crosspost.backup.account_files import save_collection, save_profile
 from crosspost.backup.store import BackupStore
 from crosspost.model import (
     LinkCard,
@@ -26,6 +28,7 @@ from crosspost.model import (
 )
 from crosspost.view import SiteReport, render_site
 from tests.browser import browser
+from tests.test_view_accounts import ALICE, ALICE_DID, BOB_DID, DAN_DID, build_accounts
 from tests.test_view_sample import ALT, T0, build_sample, png, store_media
 
 if TYPE_CHECKING:
@@ -85,12 +88,55 @@ def hostile_posts(root: Path) -> None:
         backup.save_post(post)
 
 
+def hostile_profile(root: Path) -> None:
+    """The hostile account's profile and collections, carrying the payloads."""
+    backup = BackupStore(root).account(Platform.MASTODON, HOSTILE_ACCOUNT)
+    sha, local = store_media(backup, root, png((200, 90, 20)), "png")
+    joined = " ".join(PAYLOADS)
+    profile = Profile(
+        Platform.MASTODON,
+        HOSTILE_ACCOUNT,
+        HOSTILE_ACCOUNT,
+        display_name=joined,
+        bio=joined,
+        bio_html=f"<p>{joined}</p>",
+        fields=tuple(ProfileField(payload, payload) for payload in PAYLOADS),
+        avatar=Media(MediaKind.IMAGE, PAYLOADS[0], alt=joined, sha256=sha, local_path=local),
+        url=PAYLOADS[4],
+        title=joined,
+        theme={"background_color": PAYLOADS[9], "title_color": PAYLOADS[1]},
+        counts={payload: payload for payload in PAYLOADS},
+    )
+    save_profile(backup, replace(profile, display_name="before"), T0)
+    save_profile(backup, profile, T0 + timedelta(days=1))
+    people = tuple(
+        Person(p, p, p, url=p, avatar_url="https://evil.example/a.png") for p in PAYLOADS
+    )
+    ref = PostRef(Platform.MASTODON, HOSTILE_ACCOUNT, "liked", PAYLOADS[4])
+    liked = Post(ref, T0, RichText(joined), title=joined)
+    collections = {
+        Collection.LIKES: [Entry("1", T0, ref, liked), Entry("2", T0, replace(ref, id="gone"))],
+        Collection.FOLLOWERS: [Entry(str(n), T0, person=p) for n, p in enumerate(people)],
+        Collection.LISTS: [Entry("l", T0, name=joined, description=joined, members=people)],
+    }
+    for kind, entries in collections.items():
+        save_collection(backup, kind, entries, T0, complete=True)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> SiteReport:
     root = tmp_path_factory.mktemp("backup")
     build_sample(root)
     hostile_posts(root)
+    hostile_profile(root)
     return render_site(root, root.parent / "site", per_page=5)
+
+
+@pytest.fixture(scope="module")
+def accounts_site(tmp_path_factory: pytest.TempPathFactory) -> SiteReport:
+    root = tmp_path_factory.mktemp("accounts")
+    build_accounts(root)
+    return render_site(root, root.parent / "accounts-site")
 
 
 def url(report: SiteReport, page: str) -> str:
@@ -215,6 +261,53 @@ def test_no_payload_runs_in_search_results(browser: WebDriver, site: SiteReport)
     browser.get(url(site, "search.html") + "?q=xss")
     wait_for(lambda: len(browser.find_elements(By.CSS_SELECTOR, "#results li")) == len(PAYLOADS))
     assert_nothing_ran(browser, "search.html?q=xss")
+    assert console_problems(browser) == []
+
+
+def visible_dids(driver: WebDriver) -> list[str]:
+    """The DIDs a page shows as words, leaving out the one a profile writes beside the handle."""
+    text = driver.execute_script(
+        "const main = document.querySelector('main').cloneNode(true);"
+        "main.querySelectorAll('code.id').forEach(e => e.remove());"
+        "return main.innerText"
+    )
+    return [did for did in (ALICE_DID, BOB_DID, DAN_DID) if did in text]
+
+
+def test_the_owner_is_shown_by_handle_and_avatar_never_by_did(
+    browser: WebDriver, accounts_site: SiteReport
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    browser.get(url(accounts_site, "index.html"))
+    mine = [
+        a
+        for a in browser.find_elements(By.CSS_SELECTOR, "article.post > header a.who")
+        if a.text == f"@{ALICE}"
+    ]
+    assert len(mine) >= 4  # her posts, saved under her DID
+    avatar = browser.find_element(By.CSS_SELECTOR, "article.post > header img.avatar")
+    assert browser.execute_script("return arguments[0].naturalWidth", avatar) == 40
+    assert "@bob.bsky.social" in browser.find_element(By.TAG_NAME, "main").text
+    assert visible_dids(browser) == []
+
+    browser.find_element(By.LINK_TEXT, "Accounts").click()
+    browser.find_element(By.LINK_TEXT, f"@{ALICE}").click()
+    assert browser.find_element(By.TAG_NAME, "h1").text == "Alice Painter"
+    assert browser.find_element(By.CSS_SELECTOR, ".profile .handle .who").text == f"@{ALICE}"
+    assert browser.find_element(By.CSS_SELECTOR, ".profile code.id").text == ALICE_DID
+    for css in ("img.avatar.large", "img.banner"):
+        image = browser.find_element(By.CSS_SELECTOR, css)
+        assert browser.execute_script("return arguments[0].naturalWidth", image) == 40
+
+    pages = sorted(
+        p.relative_to(accounts_site.out).as_posix() for p in accounts_site.out.rglob("*.html")
+    )
+    assert len(pages) > 15
+    for page in pages:
+        browser.get(url(accounts_site, page))
+        assert visible_dids(browser) == [], page
+        assert_nothing_ran(browser, page)
     assert console_problems(browser) == []
 
 

@@ -4,9 +4,12 @@ Markup, and no template or module lets anything else past the escaping."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
+from crosspost.account_data import Collection, Entry, Person, Profile, ProfileField
+from crosspost.backup.account_files import save_collection, save_profile
 from crosspost.backup.store import BackupStore
 from crosspost.model import (
     LinkCard,
@@ -128,3 +131,74 @@ def test_sanitised_post_text_is_the_only_markup_let_through() -> None:
     for path, text in {**sources, **templates}.items():
         for bypass in ("|safe", "| safe", "autoescape false", "autoescape=False", "mark_safe"):
             assert bypass not in text, f"{path.name}: {bypass}"
+
+
+def hostile_account(root: Path) -> None:
+    """An account whose profile, earlier profile and collections carry a payload in every field
+    the account pages show: display name, handle, bio (as HTML and as text), fields, title,
+    theme, counts, list names and descriptions, people and the posts of a collection."""
+    backup = BackupStore(root).account(Platform.MASTODON, EVIL)
+    sha, local = store_media(backup, root, png(), "png")
+    bio_html = (
+        f"<p>bio {SCRIPT}<style>body{{display:none}}</style>{BREAKOUT}"
+        f'<a href="javascript:alert(1)" onclick="alert(1)">click</a></p>'
+    )
+    profile = Profile(
+        Platform.MASTODON,
+        EVIL_URL,
+        EVIL,
+        display_name=EVIL,
+        bio=EVIL,
+        bio_html=bio_html,
+        fields=(ProfileField(EVIL, f'{EVIL}<a href="javascript:alert(1)">x</a>'),),
+        avatar=Media(MediaKind.IMAGE, EVIL_URL, alt=EVIL, sha256=sha, local_path=local),
+        banner=Media(MediaKind.IMAGE, EVIL_URL, alt=EVIL),  # not stored: not shown
+        url=EVIL_URL,
+        title=f"title {EVIL}",
+        theme={"background_color": EVIL, "header_image": EVIL_URL, EVIL: EVIL},
+        counts={EVIL: EVIL, "followers": 3},
+    )
+    save_profile(backup, replace(profile, display_name=f"old {EVIL}", bio=f"old {EVIL}"), T0)
+    save_profile(backup, profile, T0)
+    person = Person(EVIL, EVIL, EVIL, url="javascript:alert(1)", avatar_url=EVIL_URL)
+    liked = Post(PostRef(Platform.MASTODON, EVIL, "l1", EVIL_URL), T0, RichText(EVIL), title=EVIL)
+    unread = PostRef(Platform.MASTODON, EVIL, "l2", "javascript:alert(1)")
+    collections = {
+        Collection.LIKES: [Entry("1", T0, liked.ref, liked), Entry("2", T0, unread)],
+        Collection.FOLLOWING: [Entry("f", T0, person=person)],
+        Collection.LISTS: [Entry("l", T0, name=EVIL, description=EVIL, members=(person,))],
+    }
+    for kind, entries in collections.items():
+        save_collection(backup, kind, entries, T0, complete=True)
+
+
+def test_every_field_of_an_account_is_escaped(tmp_path: Path) -> None:
+    hostile_account(tmp_path / "backup")
+    out = tmp_path / "site"
+    render_site(tmp_path / "backup", out)
+    pages = [out / "accounts.html", *sorted((out / "accounts").rglob("*.html"))]
+    assert len(pages) == 5  # accounts.html, the profile, likes, following, lists
+    for path in pages:
+        html = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in html, path
+        assert "<img src=x" not in html, path
+        assert "<style>" not in html, path
+        elements = parsed(html)
+        for tag, attrs in elements.tags:
+            assert not [name for name in attrs if name.startswith("on")], (path, tag, attrs)
+            assert tag != "script" or (attrs.get("src") or "").endswith(".js"), (path, attrs)
+            assert "style" not in attrs, (path, tag)
+        assert all(src and "media/" in src for src in elements.attribute("img", "src")), path
+        hrefs = elements.attribute("a", "href")
+        assert all(href and not href.lower().startswith("javascript") for href in hrefs), path
+    profile = parsed(next((out / "accounts").glob("*.html")).read_text(encoding="utf-8"))
+    texts = profile.texts
+    assert f"{EVIL} · crosspost archive" in texts  # the display name, as the page's title
+    assert EVIL in texts  # the display name, the field's name, a theme value
+    assert f"@{EVIL}" in texts  # the handle
+    assert f"Blog title: title {EVIL}" in texts
+    assert profile.attribute("img", "alt") == [EVIL]  # the avatar's description
+    assert f"old {EVIL}" in texts  # what an earlier profile said
+    lists = parsed((out / "accounts" / next((out / "accounts").glob("*/")).name / "lists.html")
+                   .read_text(encoding="utf-8"))  # fmt: skip
+    assert lists.texts.count(EVIL) >= 3  # the list's name and description, its member's name

@@ -271,10 +271,10 @@ def test_the_view_command_prints_a_summary(tmp_path: Path) -> None:
     result = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"), "--quiet")
     assert result.code == 0, result.err
     assert "rendered 8 posts from 3 accounts" in result.out
-    assert "(24 written, 0 unchanged, 0 removed), 3 media files" in result.out
+    assert "(28 written, 0 unchanged, 0 removed), 3 media files" in result.out
     assert f"open {(tmp_path / 's' / 'index.html').as_uri()}" in result.out
     again = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"))
-    assert "(0 written, 24 unchanged, 0 removed)" in again.out
+    assert "(0 written, 28 unchanged, 0 removed)" in again.out
     missing = run_cli("view", str(tmp_path / "nothing"))
     assert missing.code == 7
     assert "no such backup folder" in missing.err

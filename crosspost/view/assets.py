@@ -65,6 +65,26 @@ ol.thread li.depth-6 { margin-left: 7.5rem; }
 ul.months, ul.tags { padding-left: 1.2rem; }
 ul.tags { columns: 2; }
 #results li { margin-bottom: .8rem; }
+img.avatar { border-radius: 50%; vertical-align: middle; object-fit: cover; }
+img.avatar.large { flex: none; }
+img.banner { width: 100%; max-height: 12rem; object-fit: cover; border-radius: .6rem;
+  display: block; }
+section.profile .ident { display: flex; gap: 1rem; align-items: center; margin: .8rem 0; }
+section.profile h1 { margin: 0; }
+.handle { margin: .2rem 0; color: var(--muted); }
+code.id { font-size: .8rem; overflow-wrap: anywhere; }
+dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1rem; }
+dl.fields dt { font-weight: 600; }
+dl.fields dd { margin: 0; overflow-wrap: anywhere; }
+ul.counts { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; }
+ul.people { list-style: none; padding: 0; }
+ul.people li { padding: .35rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
+ul.people .name, ul.people .since, .platform { color: var(--muted); font-size: .9rem; }
+.card img.thumb { max-width: 100%; height: auto; border-radius: .3rem; margin-bottom: .3rem;
+  display: block; }
+article.post.unread { border-style: dashed; }
+section.versions h2, section.list h2 { font-size: 1.1rem; }
+ol.versions, ol.changes { padding-left: 1.2rem; }
 #results .snippet { margin: .1rem 0 0; color: var(--muted); font-size: .9rem; }
 """
 

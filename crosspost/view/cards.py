@@ -2,8 +2,10 @@
 
 `Cards` turns a post into the typed parts of `parts.py` and has `templates/card.html.j2` lay
 them out, which escapes every string. Post text is the exception: `body_html` sanitises it with
-nh3, and this module is the one place that hands it on as Markup. URLs from a post become links
-only when they are http(s), and media is shown inline only from the local store.
+nh3, and this module is the one place that hands it on as Markup (`sanitised_markup`, also for
+a profile's HTML bio). URLs from a post become links only when they are http(s), and media
+(link-card thumbnails too) is shown inline only from the local store. Accounts are named by
+handle through the site's `Names` table, with the avatar and page of the backup's own.
 """
 
 from __future__ import annotations
@@ -13,8 +15,25 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from crosspost.model import LinkCard, Media, MediaKind, Post, PostKind, PostRef, Visibility
-from crosspost.view.load import PLATFORM_NAMES, Archive, Entry, media_file, post_tags
+from crosspost.backup.store import AccountBackup
+from crosspost.model import (
+    LinkCard,
+    Media,
+    MediaKind,
+    Post,
+    PostKind,
+    PostRef,
+    RichText,
+    Visibility,
+)
+from crosspost.view.load import (
+    PLATFORM_NAMES,
+    Archive,
+    Entry,
+    post_tags,
+    stored_file,
+    thumb_file,
+)
 from crosspost.view.media import SiteMedia
 from crosspost.view.parts import (
     Card,
@@ -27,6 +46,7 @@ from crosspost.view.parts import (
     LinkPreview,
     Quoted,
 )
+from crosspost.view.people import Known, Names, as_handle
 from crosspost.view.render import partial
 from crosspost.view.safe import Sanitise, body_html, safe_url, sanitiser, tag_key, tag_slug
 
@@ -68,11 +88,12 @@ class TagHrefs:
 
 @dataclass
 class Cards:
-    """Renders and caches post cards for pages at one depth (`prefix` "" or "../")."""
+    """Renders and caches post cards for pages at one depth (`prefix` "", "../" or "../../")."""
 
     archive: Archive
     media: SiteMedia
     prefix: str
+    names: Names = field(default_factory=Names)
     _cache: dict[str, Markup] = field(default_factory=dict)  # slug -> card
     tag_href: TagHrefs = field(init=False)
     _sanitise: Sanitise = field(init=False)
@@ -80,6 +101,11 @@ class Cards:
     def __post_init__(self) -> None:
         self.tag_href = TagHrefs(self.prefix, self.archive.tags)
         self._sanitise = sanitiser(self.tag_href)
+
+    @property
+    def sanitise(self) -> Sanitise:
+        """The allowlist sanitiser of this depth (tag links lead to tag pages from here)."""
+        return self._sanitise
 
     def card(self, entry: Entry) -> Markup:
         # Keyed by the slug, an attribute: `entry.key` is formatted anew on every call.
@@ -91,58 +117,104 @@ class Cards:
 
     def parts(self, entry: Entry) -> Card:
         post = entry.post
+        edited = entry.key in self.archive.versions
         return Card(
             deleted=post.deleted,
-            header=_header(post, self.post_href(entry)),
+            header=self._header(post, self.post_href(entry), edited=edited),
             context=self._context(post),
             warning=post.content_warning,
-            content=self._content(entry, post, 0),
+            content=self._content(entry.backup, post, 0),
             footer=self._footer(entry),
         )
+
+    def saved(self, post: Post, backup: AccountBackup) -> Markup:
+        """A post kept in a collection (a like, a bookmark): linked to its page here when the
+        backup holds it, else to the original. Not cached: each is shown once."""
+        local = self.archive.find(post.ref)
+        href = self.post_href(local) if local is not None else safe_url(post.ref.url)
+        card = Card(
+            deleted=post.deleted,
+            header=self._header(post, href),
+            context=self._context(post),
+            warning=post.content_warning,
+            content=self._content(backup, post, 0),
+            footer=self._links_out(post),
+        )
+        return _CARD(c=card)
+
+    def versions(self, entry: Entry) -> list[tuple[str, Markup]]:
+        """The earlier versions of an edited post, oldest first: when each was current from
+        (empty when the platform does not say), and its card."""
+        shown = []
+        for number, post in enumerate(self.archive.versions.get(entry.key, ())):
+            since = post.edited_at or (post.created_at if number == 0 else None)
+            card = Card(
+                deleted=False,
+                header=self._header(post, None),
+                context=self._context(post),
+                warning=post.content_warning,
+                content=self._content(entry.backup, post, 0),
+                footer=(),
+            )
+            shown.append((f"{since:%Y-%m-%d %H:%M UTC}" if since else "", _CARD(c=card)))
+        return shown
 
     def post_href(self, entry: Entry) -> str:
         return f"{self.prefix}posts/{entry.slug}.html"
 
+    def ref_link(self, ref: PostRef) -> Link:
+        """A link to a post: its page here when the backup holds it, else the original."""
+        target = self.archive.find(ref)
+        who = self.names.label(ref.platform, ref.account)
+        if target is not None:
+            return Link(who, self.post_href(target))
+        return Link(who if ref.account else "a post", safe_url(ref.url), external=True)
+
+    def avatar_src(self, known: Known | None) -> str | None:
+        if known is None or known.avatar is None:
+            return None
+        return self.prefix + self.media.site_path(known.avatar)
+
+    def image_src(self, backup: AccountBackup, media: Media | None) -> str | None:
+        """A profile picture (or any stored image) inside the site, when the backup has it."""
+        if media is None:
+            return None
+        source = stored_file(self.archive, backup, media)
+        return self.prefix + self.media.site_path(source) if source is not None else None
+
     def _context(self, post: Post) -> tuple[ContextLine, ...]:
         lines = []
         if post.reply_to is not None:
-            lines.append(ContextLine("↩ in reply to ", self._ref_link(post.reply_to)))
+            lines.append(ContextLine("↩ in reply to ", self.ref_link(post.reply_to)))
         if post.repost_of is not None and not post.trail:
-            lines.append(ContextLine("reposted ", self._ref_link(post.repost_of)))
+            lines.append(ContextLine("reposted ", self.ref_link(post.repost_of)))
         if post.quote_of is not None and not post.trail:
-            lines.append(ContextLine("quoting ", self._ref_link(post.quote_of)))
+            lines.append(ContextLine("quoting ", self.ref_link(post.quote_of)))
         return tuple(lines)
 
-    def _ref_link(self, ref: PostRef) -> Link:
-        target = self.archive.find(ref)
-        if target is not None:
-            return Link(_who(ref), self.post_href(target))
-        label = _who(ref) if ref.account else "a post"
-        return Link(label, safe_url(ref.url), external=True)
-
-    def _content(self, entry: Entry, post: Post, depth: int) -> Content:
-        trail = (self._quoted(entry, item, depth + 1) for item in post.trail)
+    def _content(self, backup: AccountBackup, post: Post, depth: int) -> Content:
+        trail = (self._quoted(backup, item, depth + 1) for item in post.trail)
         return Content(
             title=post.title,
-            body=Markup(body_html(post.text, self._sanitise)),  # sanitised by nh3 (safe.py)
-            media=tuple(self._figure(entry, media) for media in post.media),
+            body=sanitised_markup(post.text, self._sanitise),
+            media=tuple(self._figure(backup, media) for media in post.media),
             fold_media=post.sensitive and not post.content_warning,
-            preview=_preview(post.link_card),
+            preview=self._preview(backup, post.link_card),
             unsupported=post.unsupported,
             trail=tuple(quoted for quoted in trail if quoted is not None),
             trail_first=post.kind in (PostKind.REPOST, PostKind.REBLOG_WITH_COMMENT),
         )
 
-    def _quoted(self, entry: Entry, post: Post, depth: int) -> Quoted | None:
+    def _quoted(self, backup: AccountBackup, post: Post, depth: int) -> Quoted | None:
         if depth > _MAX_TRAIL_DEPTH:
             return None
         local = self.archive.find(post.ref)
         href = self.post_href(local) if local is not None else safe_url(post.ref.url)
-        content = self._content(entry, post, depth)
-        return Quoted(_header(post, href), post.content_warning, content)
+        content = self._content(backup, post, depth)
+        return Quoted(self._header(post, href), post.content_warning, content)
 
-    def _figure(self, entry: Entry, media: Media) -> Figure:
-        source = media_file(self.archive, entry, media)
+    def _figure(self, backup: AccountBackup, media: Media) -> Figure:
+        source = stored_file(self.archive, backup, media)
         if source is None:
             where = safe_url(media.url)
             return Figure(FigureKind.MISSING, media.alt, missing=media.kind.value, original=where)
@@ -158,50 +230,71 @@ class Cards:
             return Figure(FigureKind.AUDIO, media.alt, src)
         return Figure(FigureKind.IMAGE, media.alt, src, width, height)
 
+    def _preview(self, backup: AccountBackup, card: LinkCard | None) -> LinkPreview | None:
+        if card is None:
+            return None
+        thumb = thumb_file(self.archive, backup, card)
+        src = self.prefix + self.media.site_path(thumb) if thumb is not None else None
+        return LinkPreview(
+            safe_url(card.url), card.title or card.url, card.description, card.url, src
+        )
+
     def _footer(self, entry: Entry) -> tuple[Link, ...]:
-        post = entry.post
+        links = self._tag_links(entry.post)
+        conversation = self.archive.conversation_of.get(entry.key)
+        if conversation is not None:
+            size = len(self.archive.conversations[conversation])
+            links.append(Link(f"conversation ({size})", f"{self.post_href(entry)}#conversation"))
+        return (*links, *self._original(entry.post))
+
+    def _links_out(self, post: Post) -> tuple[Link, ...]:
+        return (*self._tag_links(post), *self._original(post))
+
+    def _tag_links(self, post: Post) -> list[Link]:
+        """Links to the pages of a post's tags (those the site has a page for)."""
         links = []
         for tag in post_tags(post):
             href = self.tag_href(tag)
             if href:
                 links.append(Link(f"#{tag}", href, css_class="tag"))
-        conversation = self.archive.conversation_of.get(entry.key)
-        if conversation is not None:
-            size = len(self.archive.conversations[conversation])
-            links.append(Link(f"conversation ({size})", f"{self.post_href(entry)}#conversation"))
+        return links
+
+    def _original(self, post: Post) -> tuple[Link, ...]:
         url = safe_url(post.ref.url)
-        if url:
-            name = PLATFORM_NAMES[post.ref.platform]
-            links.append(Link(f"original on {name}", url, external=True, css_class="original"))
-        return tuple(links)
+        if not url:
+            return ()
+        name = PLATFORM_NAMES[post.ref.platform]
+        return (Link(f"original on {name}", url, external=True, css_class="original"),)
+
+    def _header(self, post: Post, href: str | None, *, edited: bool = False) -> Header:
+        badges = []
+        if post.kind in _KIND_LABELS and post.kind is not PostKind.REPLY:
+            badges.append(_KIND_LABELS[post.kind])
+        if post.visibility in _VISIBILITY_LABELS:
+            badges.append(_VISIBILITY_LABELS[post.visibility])
+        if post.edited_at is not None or edited:
+            badges.append("edited")
+        if post.deleted:
+            badges.append("deleted on the platform")
+        ref = post.ref
+        known = self.names.find(ref.platform, ref.account)
+        who = as_handle(known.handle if known is not None and known.handle else ref.account)
+        page = known.page if known is not None else None
+        # A reblog trail item without a date of its own shows none (its created_at is only the
+        # latest it can be: the reblog's).
+        return Header(
+            who=who,
+            platform=PLATFORM_NAMES[ref.platform],
+            href=href,
+            datetime="" if post.undated else post.created_at.isoformat(),
+            when="" if post.undated else post.created_at.strftime("%Y-%m-%d %H:%M UTC"),
+            badges=tuple(badges),
+            who_href=self.prefix + page if page is not None else None,
+            avatar=self.avatar_src(known),
+        )
 
 
-def _header(post: Post, href: str | None) -> Header:
-    badges = []
-    if post.kind in _KIND_LABELS and post.kind is not PostKind.REPLY:
-        badges.append(_KIND_LABELS[post.kind])
-    if post.visibility in _VISIBILITY_LABELS:
-        badges.append(_VISIBILITY_LABELS[post.visibility])
-    if post.edited_at is not None:
-        badges.append("edited")
-    if post.deleted:
-        badges.append("deleted on the platform")
-    return Header(
-        who=_who(post.ref),
-        platform=PLATFORM_NAMES[post.ref.platform],
-        href=href,
-        datetime=post.created_at.isoformat(),
-        when=post.created_at.strftime("%Y-%m-%d %H:%M UTC"),
-        badges=tuple(badges),
-    )
-
-
-def _who(ref: PostRef) -> str:
-    account = ref.account
-    return account if account.startswith(("did:", "@")) or not account else f"@{account}"
-
-
-def _preview(card: LinkCard | None) -> LinkPreview | None:
-    if card is None:
-        return None
-    return LinkPreview(safe_url(card.url), card.title or card.url, card.description, card.url)
+def sanitised_markup(source: RichText | str, sanitise: Sanitise) -> Markup:
+    """Post text (RichText) or HTML a platform wrote (a bio, a profile field) as markup a page
+    takes in as it is: nh3 has sanitised it with the allowlist. The one Markup the viewer makes."""
+    return Markup(body_html(source, sanitise))  # sanitised by nh3 (safe.py)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from crosspost.backup.store import AccountBackup, BackupStore
+from crosspost.backup.store import AccountBackup, BackupStore, safe_name
 from crosspost.errors import DataError
-from crosspost.model import Media, Platform, Post, PostRef, SpanKind
+from crosspost.model import LinkCard, Media, MediaKind, Platform, Post, PostRef, SpanKind
 from crosspost.platforms.registry import spec
 from crosspost.progress import NoProgress, Progress
 from crosspost.view.safe import tag_key
@@ -58,6 +58,7 @@ class Archive:
     conversations: dict[str, list[tuple[Entry, int]]] = field(default_factory=dict)
     conversation_of: dict[str, str] = field(default_factory=dict)  # post key -> conversation
     real_folders: dict[Path, Path] = field(default_factory=dict)  # resolved once (media_file)
+    versions: dict[str, list[Post]] = field(default_factory=dict)  # key -> earlier, oldest first
 
     @cached_property
     def real_root(self) -> Path:
@@ -99,7 +100,35 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
     entries.sort(key=lambda e: (e.post.created_at, e.key), reverse=True)
     archive = Archive(root, entries, accounts)
     _index(archive)
+    _load_versions(archive, progress)
     return archive
+
+
+def _load_versions(archive: Archive, progress: Progress) -> None:
+    """The earlier versions of edited posts. The versions/ folder is listed once per account,
+    so a backup with no edits costs one stat per account, not one per post."""
+    edited: dict[AccountBackup, set[str]] = {}
+    for backup in archive.accounts:
+        folder = backup.folder / "versions"
+        if folder.is_dir():
+            with os.scandir(folder) as found:
+                edited[backup] = {item.name for item in found if item.is_dir()}
+    if not edited:
+        return
+    for entry in archive.entries:
+        names = edited.get(entry.backup)
+        if not names or safe_name(entry.post.ref.id) not in names:
+            continue
+        try:
+            versions = entry.backup.load_versions(entry.post.ref.id)
+        except DataError as error:
+            progress.note(f"{error}: its earlier versions are left out of the site")
+            continue
+        if versions:
+            # Kept in the order the backup met them: the version it held first, then the older
+            # ones a platform's edit history brought. The original has no edit date.
+            versions.sort(key=lambda post: post.edited_at or post.created_at)
+            archive.versions[entry.key] = versions
 
 
 def post_tags(post: Post) -> list[str]:
@@ -178,12 +207,26 @@ def _depth(archive: Archive, entry: Entry, members: Iterable[Entry]) -> int:
 
 def media_file(archive: Archive, entry: Entry, media: Media) -> Path | None:
     """The media file in the local store, when it was downloaded and stays inside the backup."""
+    return stored_file(archive, entry.backup, media)
+
+
+def thumb_file(archive: Archive, backup: AccountBackup, card: LinkCard) -> Path | None:
+    """A link card's thumbnail in the local store (never its remote address)."""
+    if not card.thumb_local_path and not card.thumb_sha256:
+        return None
+    thumb = Media(MediaKind.IMAGE, local_path=card.thumb_local_path, sha256=card.thumb_sha256)
+    return stored_file(archive, backup, thumb)
+
+
+def stored_file(archive: Archive, backup: AccountBackup, media: Media) -> Path | None:
+    """A media file of `backup` (a post's, a profile picture) in the local store, when it was
+    downloaded and stays inside the backup."""
     if media.local_path:
         found = _inside(archive, archive.root / media.local_path)
         if found is not None:
             return found
     if media.sha256 and len(media.sha256) == 64 and "/" not in media.sha256:
-        folder = entry.backup.folder / "media" / media.sha256[:2]
+        folder = backup.folder / "media" / media.sha256[:2]
         for path in sorted(folder.glob(f"{media.sha256}.*")) if folder.is_dir() else []:
             found = _inside(archive, path)
             if found is not None:

@@ -9,6 +9,7 @@ bytes and the writer can leave it alone.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from typing import TypeVar
 
 from markupsafe import Markup
 
@@ -26,6 +27,7 @@ CSP = (
 )
 
 Page = tuple[str, str]  # (path inside the site, HTML)
+T = TypeVar("T")
 
 
 def render_page(
@@ -83,10 +85,8 @@ def page_count(archive: Archive, per_page: int) -> int:
     return fixed + chunks + listed + len(archive.entries)
 
 
-def runs(
-    base: str, entries: Sequence[Entry], size: int = LIST_PAGE
-) -> list[tuple[str, list[Entry]]]:
-    """The pages of one list of posts (a month, a tag), newest first, in reading order:
+def runs(base: str, entries: Sequence[T], size: int = LIST_PAGE) -> list[tuple[str, list[T]]]:
+    """The pages of one list (a month, a tag, a collection), newest first, in reading order:
     `base.html` holds the newest `size`, then `base.N.html` hold fixed runs of `size` counted
     from the oldest (N from the highest down to 1), so a new post changes `base.html` and at
     most one run. Tag slugs and months never hold a ".", so no name can clash."""
@@ -117,7 +117,10 @@ def index_pages(archive: Archive, top: Cards, nested: Cards, per_page: int) -> I
     entries = archive.entries
     total = len(entries)
     chunks = chunk_count(total, per_page)
-    accounts = ", ".join(f"{a.account} ({PLATFORM_NAMES[a.platform]})" for a in archive.accounts)
+    accounts = ", ".join(
+        f"{top.names.label(a.platform, a.account).removeprefix('@')} ({PLATFORM_NAMES[a.platform]})"
+        for a in archive.accounts
+    )
     index = render_page(
         "posts.html.j2",
         SITE_TITLE,
@@ -185,7 +188,10 @@ def post_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
         thread = [(nested.card(member), depth, member is entry) for member, depth in members]
         card = None if thread else nested.card(entry)
         title = entry.post.title or entry.post.text.text[:60] or "Post"
-        page = render_page("post.html.j2", title, "../", thread=thread, card=card)
+        versions = nested.versions(entry) if entry.key in archive.versions else ()
+        page = render_page(
+            "post.html.j2", title, "../", thread=thread, card=card, versions=versions
+        )
         yield f"posts/{entry.slug}.html", page
 
 

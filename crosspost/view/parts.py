@@ -27,12 +27,14 @@ class Link(NamedTuple):
 
 
 class Header(NamedTuple):
-    who: str
+    who: str  # "@handle" when the account is known, else the name the post gives
     platform: str
     href: str | None  # the post's page, or its original; None: the time is not a link
     datetime: str  # ISO 8601, for <time datetime>
-    when: str  # as shown
+    when: str  # as shown; empty when the post has no date of its own (a reblog trail item)
     badges: tuple[str, ...]
+    who_href: str | None = None  # the account's page in the site, for accounts of the backup
+    avatar: str | None = None  # its stored avatar inside the site
 
 
 class ContextLine(NamedTuple):
@@ -67,6 +69,7 @@ class LinkPreview(NamedTuple):
     title: str
     description: str
     url: str  # as written, shown small under the title
+    thumb: str | None = None  # the thumbnail from the backup inside the site; never a remote one
 
 
 class Content(NamedTuple):

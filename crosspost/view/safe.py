@@ -10,6 +10,7 @@ http(s) or mailto.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from collections.abc import Callable
 from urllib.parse import quote, unquote, urlsplit
@@ -26,6 +27,7 @@ _CLASSES = {"a": {"mention", "hashtag", "u-url"}, "span": {"h-card"}}
 _SCHEMES = {"http", "https", "mailto"}
 _LINK_REL = "nofollow noopener noreferrer"
 _SLUG = re.compile(r"[^a-z0-9]+")
+_BREAKS = re.compile(r"<br\s*/?>|</p>", re.IGNORECASE)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -99,8 +101,20 @@ def sanitiser(tag_href: Callable[[str], str | None]) -> Sanitise:
     return cleaner.clean
 
 
-def body_html(rich: RichText, sanitise: Sanitise) -> str:
-    """A post's text as sanitised HTML: paragraphs, lists, quotes, links, local tag links."""
-    if not rich.text.strip():
+def plain_text(html_text: str) -> str:
+    """HTML a platform wrote, as the words it shows (for saying what changed)."""
+    if "<" not in html_text and "&" not in html_text:
+        return html_text
+    broken = _BREAKS.sub("\n", html_text)
+    return html.unescape(nh3.clean(broken, tags=set())).strip()
+
+
+def body_html(source: RichText | str, sanitise: Sanitise) -> str:
+    """A post's text as sanitised HTML: paragraphs, lists, quotes, links, local tag links. A
+    string is HTML a platform wrote (a Mastodon bio or profile field, a Tumblr description):
+    it passes the same allowlist, so its scripts, styles, images and handlers are dropped."""
+    if isinstance(source, str):
+        return sanitise(source) if source.strip() else ""
+    if not source.text.strip():
         return ""
-    return sanitise(html_from_richtext(rich, anchors=True))
+    return sanitise(html_from_richtext(source, anchors=True))

@@ -7,6 +7,7 @@ import json
 
 from crosspost.model import Post
 from crosspost.view.load import PLATFORM_NAMES, Archive, post_tags
+from crosspost.view.people import Names
 
 MAX_TEXT = 4000  # characters of a post kept for searching; posts longer than this are rare
 
@@ -21,13 +22,15 @@ def _searchable(post: Post) -> str:
     return " ".join(part for part in parts if part)[:MAX_TEXT]
 
 
-def search_index(archive: Archive) -> str:
-    """Rows of [href, date, account, platform, title, text, tags], newest first."""
+def search_index(archive: Archive, names: Names | None = None) -> str:
+    """Rows of [href, date, account, platform, title, text, tags], newest first; the account
+    by its handle where the backup knows it."""
+    names = names or Names()
     rows = [
         [
             f"posts/{entry.slug}.html",
             f"{entry.post.created_at:%Y-%m-%d}",
-            entry.post.ref.account,
+            names.label(entry.post.ref.platform, entry.post.ref.account).removeprefix("@"),
             PLATFORM_NAMES[entry.post.ref.platform],
             entry.post.title,
             _searchable(entry.post),

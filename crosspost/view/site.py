@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from crosspost.progress import NoProgress, Progress
+from crosspost.view.account import load_accounts
+from crosspost.view.account_pages import account_page_count, account_pages
 from crosspost.view.assets import SEARCH, STYLE
 from crosspost.view.cards import Cards
 from crosspost.view.load import load_archive
@@ -20,6 +22,7 @@ from crosspost.view.pages import (
     search_page,
     tag_pages,
 )
+from crosspost.view.people import build_names
 from crosspost.view.search import search_index
 from crosspost.view.write import SiteWriter
 
@@ -58,8 +61,10 @@ def render_site(
     progress = progress or NoProgress()
     out = out or default_out(root)
     archive = load_archive(root, progress)
+    accounts = load_accounts(archive.accounts, progress)
+    names = build_names(archive, accounts)
     media = SiteMedia()
-    top, nested = Cards(archive, media, ""), Cards(archive, media, "../")
+    top, nested, deep = (Cards(archive, media, prefix, names) for prefix in ("", "../", "../../"))
     writer = SiteWriter(out)
     pages: list[Iterable[Page]] = [
         [search_page()],
@@ -67,14 +72,16 @@ def render_site(
         archive_pages(archive, nested),
         tag_pages(archive, nested),
         post_pages(archive, nested),
+        account_pages(accounts, top, nested, deep),
     ]
-    progress.start("render pages", page_count(archive, per_page))
+    total = page_count(archive, per_page) + account_page_count(accounts)
+    progress.start("render pages", total)
     for relative, html in _chain(pages):
         writer.write(relative, html)
         progress.advance("render pages")
     writer.write("assets/style.css", STYLE)
     writer.write("assets/search.js", SEARCH)
-    writer.write("assets/search-index.js", search_index(archive))
+    writer.write("assets/search-index.js", search_index(archive, names))
     progress.finish("render pages")
     progress.start("copy media", len(media.files))
     copied = media.copy_into(out)
