@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crosspost.account_data import Collection, CollectionPage, Entry, Profile
@@ -173,6 +174,10 @@ class FakePlatform:
     server: Limits | None = None
     fail_on: dict[tuple[str, int], BaseException] = field(default_factory=dict)
     calls: Counter[str] = field(default_factory=Counter)
+    # Like the adapters, publishing reads each attachment: the file `local_path` names when it
+    # exists, else the download of its URL (which fails when the original is gone).
+    reads_media: bool = False
+    uploaded: list[bytes] = field(default_factory=list)
     publishes: int = field(default=0, init=False)
     accepted: int = field(default=0, init=False)
     _listed: tuple[object, list[Post]] | None = field(default=None, init=False, repr=False)
@@ -290,6 +295,8 @@ class FakePlatform:
             raise RateLimitedError("daily posting cap reached", retry_after=86400.0)
         if draft.reply_to is not None and draft.reply_to.id not in self.posts:
             raise PlatformError(f"reply parent {draft.reply_to.id} does not exist")
+        if self.reads_media:
+            self.uploaded += [self._media_bytes(m) for m in draft.media]
         self.accepted += 1
         now = datetime.fromtimestamp(self.network.clock(), UTC)
         post = mirror_post(self.account, str(next(self.network.ids)), draft, now)
@@ -299,6 +306,11 @@ class FakePlatform:
         if n in faults.timeout_after:
             raise PlatformError("timed out waiting for the answer")
         return post.ref
+
+    def _media_bytes(self, media: Media) -> bytes:
+        if media.local_path and Path(media.local_path).is_file():
+            return Path(media.local_path).read_bytes()
+        return self.fetch_media(media)
 
     def find_published(self, draft: Draft) -> PostRef | None:
         """Like Mastodon: same origin marker and same reply parent among the latest posts."""

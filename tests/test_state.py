@@ -98,6 +98,33 @@ def test_schema_1_gains_when_each_mirror_was_posted(tmp_path: Path) -> None:
     db.commit()
     db.close()
     with Ledger(path) as store:
-        assert store.version == SCHEMA_VERSION == 2
+        assert store.version == SCHEMA_VERSION
         assert store.published_since("masto", 0.0) == [(7.0, 0)]
         assert store.published_since("masto", 7.0) == []  # the window is open at its start
+
+
+def test_schema_2_keeps_a_source_for_every_rule_with_mirrors_of_it(tmp_path: Path) -> None:
+    from crosspost.state.ledger import MIGRATIONS
+
+    path = tmp_path / "state.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + ";" + MIGRATIONS[1] + "; PRAGMA user_version = 2;")
+    post = '{"not": "read here"}'
+    db.execute("INSERT INTO sources VALUES ('s', 'to-sky', ?, NULL, 3.0)", (post,))
+    for rule, target in (("to-sky", "sky"), ("to-masto", "masto")):
+        db.execute(
+            "INSERT INTO mirrors (source_key, target, chunk, rule, status, target_key, "
+            "first_intent, updated, published_at) VALUES "
+            "('s', ?, 0, ?, 'published', ?, 5.0, 7.0, 7.0)",
+            (target, rule, f"{target}:1"),
+        )
+    db.commit()
+    db.close()
+    with Ledger(path) as store:
+        assert store.version == SCHEMA_VERSION == 3
+        assert store.source_keys("to-sky") == ["s"]
+        assert store.source_keys("to-masto") == ["s"]  # it had no row of its own before
+        assert sorted(store.source_rules("s")) == ["to-masto", "to-sky"]
+        assert store.published_since("masto", 0.0) == [(7.0, 0)]
+        store.forget_source("s", "to-sky")
+        assert store.source_rules("s") == ["to-masto"]

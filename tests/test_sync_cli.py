@@ -110,7 +110,7 @@ def test_sync_mirrors_a_tagged_tumblr_post_to_mastodon_once(
 
     status = run_cli("status", "--config", str(setup))
     assert status.code == 0
-    assert "masto: 1 mirrored, 0 pending, 0 failed; next run: 0 to publish" in status.out
+    assert "masto: 1 published, 0 to publish, 0 waiting, 0 failed" in status.out
 
 
 def test_a_second_sync_exits_while_the_first_holds_the_lock(setup: Path, tmp_path: Path) -> None:
@@ -136,3 +136,54 @@ def test_migrate_copies_a_whole_blog_oldest_first(setup: Path, tumblr: TumblrSer
     assert "Originally posted on Tumblr on 2020-09-13." in new[0]
     again = run_cli("migrate", "art", "masto", "--config", str(setup))
     assert "0 published" in again.out
+
+
+def masto_backup(root: Path, count: int) -> Path:
+    """A backup of the masto account holding `count` toots a minute apart."""
+    from datetime import UTC, datetime, timedelta
+
+    from crosspost.backup.store import BackupStore
+    from crosspost.model import Post, PostRef, RichText
+
+    folder = BackupStore(root).account(Platform.MASTODON, "alice@localhost.test")
+    for n in range(count):
+        ref = PostRef(
+            Platform.MASTODON, "alice@localhost.test", str(100 + n), f"{BASE_URL}/@alice/{100 + n}"
+        )
+        when = datetime(2021, 5, 1, tzinfo=UTC) + timedelta(minutes=n)
+        folder.save_post(Post(ref, when, RichText(f"toot {n}")))
+    return root
+
+
+def test_a_daily_cap_stops_migrate_with_exit_6_and_says_what_is_left(
+    setup: Path, tumblr: TumblrServer, tmp_path: Path
+) -> None:
+    backup = masto_backup(tmp_path / "backup", 3)
+    tumblr.state.post_cap = 1
+    args = ("migrate", "masto", "art", "--config", str(setup), "--from-backup", str(backup))
+    first = run_cli(*args)
+    assert first.code == 6, first.out + first.err
+    assert "1 published, 0 failed, 2 left: run again after" in first.out
+    assert "Daily post limit reached" in first.out  # what the server said, not a made-up 250
+    assert "250" not in first.out
+    status = run_cli("status", "--config", str(setup))
+    assert status.code == 0, status.err
+    assert "migrate:masto->art: masto -> art" in status.out
+    assert "  art: 1 published, 0 to publish, 2 waiting, 0 failed" in status.out
+    assert "    2 waiting until " in status.out
+    again = run_cli(*args)  # the same day: nothing later slips past the capped post
+    assert again.code == 6
+    assert "0 published, 0 failed, 2 left" in again.out
+    assert len(tumblr.state.posts["art"]) == 1
+
+
+def test_a_rate_limit_stops_sync_with_exit_6(
+    setup: Path, tumblr: TumblrServer, mastodon_server: MockMastodon
+) -> None:
+    tumblr.state.add(
+        "art", {"timestamp": 1700000000, "content": [text_block("Hi")], "tags": ["crosspost"]}
+    )
+    mastodon_server.fault("/api/v1/statuses", status=429, count=10, headers={"Retry-After": "3600"})
+    result = run_cli("sync", "--config", str(setup))
+    assert result.code == 6, result.out + result.err
+    assert "1 left: run again after" in result.out

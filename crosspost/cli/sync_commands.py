@@ -14,6 +14,7 @@ import typer
 
 from crosspost.cli.app import AccountArg, ConfigOpt, app
 from crosspost.config import Config, load_config
+from crosspost.errors import ExitCode
 from crosspost.platforms.registry import specs
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ def _print_rule(report: RuleReport) -> None:
         typer.echo(f"  failed: {source} -> {target}: {why}")
     for line in report.stopped:
         typer.echo(f"  stopped: {line}")
-    if report.resume_at:
+    if report.resume_at and not report.left:  # else the summary says it
         when = datetime.fromtimestamp(report.resume_at, UTC).isoformat(timespec="minutes")
         typer.echo(f"  resume after {when} (run the same command again then)")
     for note in report.notes:
@@ -132,6 +133,7 @@ def sync(
     seconds = parse_interval(interval) if watch else 0.0
     store = _open_state(state, dry_run)
     failed = 0
+    capped = False
     with _stop_on_signals() as stop, store:
         engine = _engine(loaded, store, dry_run, stop)
         lock = store.lock()
@@ -142,11 +144,12 @@ def sync(
                 return
 
             def once() -> None:
-                nonlocal failed
+                nonlocal failed, capped
                 lock.beat()
                 report = engine.run(rule, adopt=adopt)
                 _print_report(report)
                 failed += report.failed
+                capped = report.capped
 
             if watch:
                 watch_loop(once, seconds, stop=stop, sleep=SLEEP)
@@ -154,8 +157,17 @@ def sync(
                 once()
         finally:
             lock.release()
-    if failed and not watch:
-        raise typer.Exit(1)
+    if not watch:
+        _exit(capped=capped, failed=bool(failed))
+
+
+def _exit(*, capped: bool, failed: bool) -> None:
+    """A cap or a rate limit that left work undone exits 6 (run again later; what failed is
+    retried then too), else a failed post exits 1."""
+    if capped:
+        raise typer.Exit(ExitCode.RATE_LIMITED)
+    if failed:
+        raise typer.Exit(ExitCode.FAILURE)
 
 
 def _rebuild(engine: SyncEngine, config: Config, rule_name: str | None) -> None:
@@ -174,25 +186,47 @@ def _rebuild(engine: SyncEngine, config: Config, rule_name: str | None) -> None:
 
 @app.command("status")
 def status(config: ConfigOpt = None, state: StateOpt = None) -> None:
-    """Per rule and target: mirrored, pending, failed (with reasons) and the next run's work."""
+    """Per rule and migration, per target, in posts: published, to publish on the next run,
+    waiting (until when, and why), failed (with reasons)."""
     from crosspost.state import Ledger
+    from crosspost.sync.plan import MIGRATION_PREFIX
 
-    loaded = load_config(config)
+    loaded = load_config(config, required=False)
     with Ledger.snapshot(state) as store:
         now = store.clock()
-        if not loaded.rules:
-            typer.echo("no sync rules in the config")
+        migrations = [(r, t) for r, t in store.rules() if r.startswith(MIGRATION_PREFIX)]
+        if not loaded.rules and not migrations:
+            typer.echo("no sync rules in the config, and no migrations in the state")
         for rule in loaded.rules:
             cursor = store.cursor(rule.name)
             typer.echo(f"{rule.name}: {rule.source} -> {', '.join(rule.targets)}")
             typer.echo(f"  read up to: {cursor or 'not run yet'}")
-            for row in store.summary(rule.name, rule.targets, now):
-                typer.echo(
-                    f"  {row.target}: {row.published} mirrored, {row.pending} pending, "
-                    f"{row.failed} failed; next run: {row.due} to publish"
-                )
-                for source, why in row.errors:
-                    typer.echo(f"    failed: {source}: {why}")
+            for target in rule.targets:
+                _print_status(store, rule.name, target, now)
+        for name, targets in migrations:
+            source, _, _ = name.removeprefix(MIGRATION_PREFIX).partition("->")
+            typer.echo(f"{name}: {source} -> {', '.join(targets)}")
+            for target in targets:
+                _print_status(store, name, target, now)
+
+
+def _print_status(store: Ledger, rule: str, target: str, now: float) -> None:
+    row = store.status(rule, target, now)
+    typer.echo(
+        f"  {target}: {row.published} published, {row.due} to publish, "
+        f"{row.waiting_posts} waiting, {len(row.failed)} failed"
+    )
+    for waiting in row.waiting:
+        typer.echo(f"    {waiting.posts} waiting until {_when(waiting.until)}: {waiting.why}")
+    for source, why, retry in row.failed[:20]:
+        after = f"tried again after {_when(retry)}" if retry and retry > now else "next run"
+        typer.echo(f"    failed: {source}: {why} ({after})")
+    if len(row.failed) > 20:
+        typer.echo(f"    ... and {len(row.failed) - 20} more failed")
+
+
+def _when(moment: float) -> str:
+    return datetime.fromtimestamp(moment, UTC).isoformat(timespec="minutes")
 
 
 @app.command("migrate")
@@ -254,8 +288,7 @@ def migrate(
         else:
             report = run_migrate(engine, source, target, options)
             _print_rule(report)
-    if report.failed:
-        raise typer.Exit(1)
+    _exit(capped=report.capped and not dry_run, failed=bool(report.failed))
 
 
 def _utc(value: datetime | date | None, *, end_of_day: bool = False) -> datetime | None:

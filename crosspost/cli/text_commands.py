@@ -44,7 +44,7 @@ def fit(
     """
     from crosspost.preview import describe_fit
 
-    body = sys.stdin.read() if text == "-" else text
+    body = _read_stdin() if text == "-" else _checked_argument(text)
     typer.echo(
         describe_fit(
             body,
@@ -85,7 +85,7 @@ def convert(
     from crosspost.preview import convert_native
     from crosspost.text.fit import FitOptions
 
-    text = sys.stdin.read() if file == "-" else _read_text(Path(file))
+    text = _read_stdin() if file == "-" else _read_text(Path(file))
     options = FitOptions(mode=mode, numbering=numbering)
     result = convert_native(text, source, target, options, datetime.now(UTC))
     for payload in result.payloads:
@@ -100,6 +100,41 @@ def _read_text(path: Path) -> str:
     from crosspost.errors import DataError
 
     try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        data = path.read_bytes()
+    except OSError as error:
         raise DataError(f"{path}: cannot read the file: {error}") from None
+    return _decoded(data, str(path))
+
+
+def _read_stdin() -> str:
+    """Standard input as UTF-8 text, read as bytes so bad bytes get a clear error."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    if buffer is None:  # a text stream with no bytes under it (already decoded)
+        return sys.stdin.read()
+    return _decoded(buffer.read(), "standard input")
+
+
+def _decoded(data: bytes, where: str) -> str:
+    from crosspost.errors import DataError
+
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{where}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); "
+            "save it as UTF-8"
+        ) from None
+
+
+def _checked_argument(text: str) -> str:
+    """The text argument; bytes that were not UTF-8 reach Python as lone surrogates."""
+    from crosspost.errors import DataError
+
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise DataError(
+            f"the text argument: not UTF-8 text (at character {error.start}); "
+            "pass UTF-8 text, or - to read it from standard input"
+        ) from None
+    return text

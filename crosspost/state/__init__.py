@@ -5,7 +5,9 @@ from crosspost.state.ledger import (
     Ledger,
     LedgerEntry,
     MirrorStatus,
+    TargetStatus,
     TargetSummary,
+    Waiting,
     default_state_path,
 )
 from crosspost.state.lock import LockHeldError, RunLock
@@ -17,6 +19,8 @@ __all__ = [
     "LockHeldError",
     "MirrorStatus",
     "RunLock",
+    "TargetStatus",
     "TargetSummary",
+    "Waiting",
     "default_state_path",
 ]

@@ -1,10 +1,12 @@
 """Ledger: the SQLite database behind sync and migrate (stdlib sqlite3, no server).
 
 Tables: `mirrors` (the ledger: source post x target account x chunk -> status and target post),
-`sources` (the source posts planned, so a retry needs no read), `cursors` (per rule), `locks`
-(the run lock, see `crosspost.state.lock`). The schema version lives in `PRAGMA user_version`;
-`MIGRATIONS[n]` takes a database from version n to n + 1. Every write commits at once, so a
-crash leaves the ledger as it was after the last completed step.
+`sources` (the source posts planned, one row per rule that selected them, so a retry needs no
+read and every rule's edits and deletes follow), `holds` (a target a cap or a rate limit stopped,
+until when and why), `cursors` (per rule), `locks` (the run lock, see `crosspost.state.lock`).
+The schema version lives in `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from
+version n to n + 1. Every write commits at once, so a crash leaves the ledger as it was after
+the last completed step.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from crosspost.errors import DataError
 from crosspost.model import Platform, Post, PostRef
 from crosspost.state.lock import RunLock
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MEMORY = ":memory:"
 
 MIGRATIONS: tuple[str, ...] = (
@@ -65,6 +67,32 @@ MIGRATIONS: tuple[str, ...] = (
     UPDATE mirrors SET published_at = updated WHERE status = 'published';
     CREATE INDEX mirrors_target_published ON mirrors (target, published_at);
     """,
+    # 3: a source post is kept once per rule that selected it (one row per post kept only the
+    # first rule, so only that rule's mirrors followed edits and deletes); every rule with
+    # mirrors of a post gets its row. Holds: targets stopped by a cap, until when and why.
+    """
+    CREATE TABLE sources_by_rule (
+        source_key TEXT NOT NULL,
+        rule       TEXT NOT NULL DEFAULT '',
+        post       TEXT NOT NULL,
+        edited     TEXT,
+        saved      REAL NOT NULL,
+        PRIMARY KEY (source_key, rule)
+    );
+    INSERT INTO sources_by_rule SELECT source_key, rule, post, edited, saved FROM sources;
+    INSERT OR IGNORE INTO sources_by_rule
+        SELECT DISTINCT m.source_key, m.rule, s.post, s.edited, s.saved
+        FROM mirrors m JOIN sources s ON s.source_key = m.source_key;
+    DROP TABLE sources;
+    ALTER TABLE sources_by_rule RENAME TO sources;
+    CREATE INDEX sources_rule_saved ON sources (rule, saved);
+    CREATE TABLE holds (
+        target  TEXT PRIMARY KEY,
+        until   REAL NOT NULL,
+        reason  TEXT NOT NULL,
+        updated REAL NOT NULL
+    );
+    """,
 )
 
 
@@ -103,6 +131,36 @@ class TargetSummary:
     failed: int
     due: int  # pending or failed entries the next run will try
     errors: tuple[tuple[str, str], ...]  # (source key, last error) of failed entries
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """Posts that wait until a time, and why (a cap, or the backoff after a failure)."""
+
+    until: float
+    why: str
+    posts: int
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStatus:
+    """Per rule and target, counted in source posts (a thread is one post): every chunk on the
+    target; tried by the next run; waiting until a time; and, of those two, the ones whose last
+    attempt failed, with the reason and when the next try is."""
+
+    rule: str
+    target: str
+    published: int
+    due: int
+    waiting: tuple[Waiting, ...]
+    failed: tuple[tuple[str, str, float | None], ...]  # (source key, last error, next try)
+
+    @property
+    def waiting_posts(self) -> int:
+        return sum(w.posts for w in self.waiting)
+
+
+BACKOFF_WHY = "backoff after a failure"
 
 
 def default_state_path() -> Path:
@@ -373,6 +431,30 @@ class Ledger:
             (error[:1000], next_retry, self.clock(), source_key, target, chunk),
         )
 
+    def record_held(self, source_key: str, target: str, chunk: int, why: str) -> None:
+        """The chunk was refused by a cap or a rate limit: nothing is wrong with it. It stays
+        pending (in its place in the order) while the target's hold lasts."""
+        self.db.execute(
+            "UPDATE mirrors SET status = 'pending', last_error = ?, next_retry = NULL, "
+            "updated = ? WHERE source_key = ? AND target = ? AND chunk = ?",
+            (why[:1000], self.clock(), source_key, target, chunk),
+        )
+
+    # --- holds: targets a cap or a rate limit stopped ---------------------------------------
+
+    def hold(self, target: str, until: float, reason: str) -> None:
+        """Nothing is published on `target` before `until` (a cap, a rate limit): later posts
+        never go before the one the cap stopped."""
+        self.db.execute(
+            "INSERT OR REPLACE INTO holds (target, until, reason, updated) VALUES (?, ?, ?, ?)",
+            (target, until, reason[:1000], self.clock()),
+        )
+
+    def holds(self, now: float) -> dict[str, tuple[float, str]]:
+        """target -> (until, reason) of the holds still in force at `now`."""
+        rows = self.db.execute("SELECT target, until, reason FROM holds WHERE until > ?", (now,))
+        return {row[0]: (float(row[1]), str(row[2])) for row in rows}
+
     def forget(self, source_key: str, target: str) -> None:
         self.db.execute(
             "DELETE FROM mirrors WHERE source_key = ? AND target = ?", (source_key, target)
@@ -387,6 +469,62 @@ class Ledger:
             (rule, now),
         )
         return [(row[0], row[1]) for row in rows]
+
+    def left(self, rule: str) -> int:
+        """How many (source post, target) pairs of the rule are not wholly published."""
+        row = self.db.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM mirrors WHERE rule = ? AND status != "
+            "'published' GROUP BY source_key, target)",
+            (rule,),
+        ).fetchone()
+        return int(row[0])
+
+    def rules(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Every rule name the ledger holds mirrors of, with its targets, by first intent."""
+        rows = self.db.execute(
+            "SELECT rule, target FROM mirrors GROUP BY rule, target ORDER BY MIN(rowid)"
+        )
+        found: dict[str, list[str]] = {}
+        for rule, target in rows:
+            found.setdefault(rule, []).append(target)
+        return [(rule, tuple(targets)) for rule, targets in found.items()]
+
+    def status(self, rule: str, target: str, now: float) -> TargetStatus:
+        """What `crosspost status` shows of one rule on one target, counted in posts."""
+        held = self.holds(now).get(target)
+        rows = self.db.execute(
+            "SELECT source_key, status, next_retry, last_error FROM mirrors "
+            "WHERE rule = ? AND target = ? ORDER BY source_key, chunk",
+            (rule, target),
+        )
+        first_open: dict[str, tuple[str, float | None, str | None]] = {}
+        seen: set[str] = set()
+        for key, state, retry, error in rows:
+            seen.add(key)
+            if state != "published" and key not in first_open:
+                first_open[key] = (state, retry, error)
+        published = len(seen) - len(first_open)
+        due = 0
+        waiting: dict[tuple[float, str], int] = {}
+        failed: list[tuple[str, str, float | None]] = []
+        for key, (state, retry, error) in first_open.items():
+            if state == "failed":
+                failed.append((key, error or "", retry))
+            if held is not None:
+                waiting[held] = waiting.get(held, 0) + 1
+            elif state == "failed" and retry is not None and retry > now:
+                slot = (retry, BACKOFF_WHY)
+                waiting[slot] = waiting.get(slot, 0) + 1
+            else:
+                due += 1
+        return TargetStatus(
+            rule,
+            target,
+            published,
+            due,
+            tuple(Waiting(until, why, n) for (until, why), n in sorted(waiting.items())),
+            tuple(failed),
+        )
 
     def summary(self, rule: str, targets: tuple[str, ...], now: float) -> list[TargetSummary]:
         result = []
@@ -433,15 +571,37 @@ class Ledger:
         )
         self.db.execute(
             "INSERT INTO sources (source_key, rule, post, edited, saved) VALUES (?, ?, ?, ?, ?) "
-            f"ON CONFLICT (source_key) {update}",
+            f"ON CONFLICT (source_key, rule) {update}",
             (post.ref.key, rule, json.dumps(post.to_json(), sort_keys=True), edited, self.clock()),
         )
 
-    def load_source(self, source_key: str) -> Post | None:
-        row = self.db.execute(
-            "SELECT post FROM sources WHERE source_key = ?", (source_key,)
-        ).fetchone()
+    def load_source(self, source_key: str, rule: str | None = None) -> Post | None:
+        """The source post as `rule` last saved it; without a rule, as any rule last saved it."""
+        if rule is None:
+            row = self.db.execute(
+                "SELECT post FROM sources WHERE source_key = ? ORDER BY saved DESC LIMIT 1",
+                (source_key,),
+            ).fetchone()
+        else:
+            row = self.db.execute(
+                "SELECT post FROM sources WHERE source_key = ? AND rule = ?", (source_key, rule)
+            ).fetchone()
         return None if row is None else Post.from_json(json.loads(row[0]))
+
+    def source_rules(self, source_key: str) -> list[str]:
+        """The rules that selected the source post."""
+        rows = self.db.execute(
+            "SELECT rule FROM sources WHERE source_key = ? ORDER BY saved", (source_key,)
+        )
+        return [row[0] for row in rows]
+
+    def source_of_mirror(self, post_key: str) -> str | None:
+        """The source post a published mirror (any chunk of it) was made of."""
+        row = self.db.execute(
+            "SELECT source_key FROM mirrors WHERE target_key = ? AND status = 'published' LIMIT 1",
+            (post_key,),
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def source_keys(self, rule: str, *, saved_after: float = 0.0) -> list[str]:
         rows = self.db.execute(
@@ -450,8 +610,14 @@ class Ledger:
         )
         return [row[0] for row in rows]
 
-    def forget_source(self, source_key: str) -> None:
-        self.db.execute("DELETE FROM sources WHERE source_key = ?", (source_key,))
+    def forget_source(self, source_key: str, rule: str | None = None) -> None:
+        """Forget the source post for `rule` (for every rule without one)."""
+        if rule is None:
+            self.db.execute("DELETE FROM sources WHERE source_key = ?", (source_key,))
+        else:
+            self.db.execute(
+                "DELETE FROM sources WHERE source_key = ? AND rule = ?", (source_key, rule)
+            )
 
     def cursor(self, rule: str) -> str | None:
         row = self.db.execute("SELECT value FROM cursors WHERE rule = ?", (rule,)).fetchone()

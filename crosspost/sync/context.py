@@ -48,10 +48,13 @@ class Backoff:
 
 @dataclass(frozen=True, slots=True)
 class Publishing:
-    """How drafts are made for a run: migration keeps dates and may add a line."""
+    """How drafts are made for a run: migration keeps dates and may add a line, after the text
+    (`date_line`) or, where the post becomes a thread, at the start of its first post
+    (`lead_line`), so the line is where a reader starts."""
 
     backdate: bool = False
     date_line: Callable[[Post, Limits], Post] | None = None
+    lead_line: Callable[[Post, Limits], Post] | None = None
 
 
 DEFAULT_BACKOFF = Backoff()
@@ -123,6 +126,9 @@ class SyncContext:
             limits = self.limits(target)
             dated = publishing.date_line(post, limits) if publishing.date_line else post
             planned = plan_target(dated, rule, target, limits, backdate=publishing.backdate)
+            if len(planned.drafts) > 1 and publishing.lead_line is not None:
+                led = publishing.lead_line(post, limits)
+                planned = plan_target(led, rule, target, limits, backdate=publishing.backdate)
             self._plans[cache] = planned
             self._sources[post.ref.key] = post
         if first_intent is None:

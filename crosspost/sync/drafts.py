@@ -43,6 +43,7 @@ LEFT_BEHIND = {
     "unsupported": "reported as notes; the target cannot take it either",
     "deleted": "deleted posts are never selected",
     "raw": "the source platform's payload, kept in backups only",
+    "undated": "marks a trail item with no date of its own; a mirrored post has its date",
 }
 
 

@@ -8,8 +8,12 @@ The publish loop, per source post and target, chunk by chunk in thread order:
 3. the attempt is recorded, the chunk is published (replying to the previous chunk, the first
    chunk being the thread root), and its ref recorded at once;
 4. a failure is recorded with its reason and a retry time (exponential backoff); the post's later
-   chunks wait for it, other posts go on. A rate limit or a daily cap stops that target for this
-   run and says when to resume.
+   chunks wait for it, other posts go on. A rate limit or a daily cap stops that target and says
+   when to resume: the ledger holds the target until then (`Ledger.hold`), so no later post goes
+   before the one the cap stopped, in this run or the next.
+
+A reply is mirrored when its parent is: a post the rule selected, or a mirror crosspost made of a
+post on the target itself (two-way rules: the reply goes back as a reply to the original).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from crosspost.sync.context import (
     StopSignal,
     SyncContext,
 )
-from crosspost.sync.plan import TargetPlan, describe, link_draft, placeholder_ref
+from crosspost.sync.plan import MIGRATION_PREFIX, TargetPlan, describe, link_draft, placeholder_ref
 from crosspost.sync.propagate import propagate
 from crosspost.sync.recover import adopt_existing
 from crosspost.sync.report import RuleReport, SyncReport
@@ -188,7 +192,11 @@ class SyncEngine:
     def _parent_known(self, post: Post, selected: set[str]) -> bool:
         assert post.reply_to is not None
         key = post.reply_to.key
-        return key in selected or self.state.load_source(key) is not None
+        return (
+            key in selected
+            or self.state.load_source(key) is not None
+            or self.state.source_of_mirror(key) is not None
+        )
 
     def _queue_target(
         self, rule: SyncRule, post: Post, target: str, report: RuleReport, publishing: Publishing
@@ -219,20 +227,33 @@ class SyncEngine:
         """Publish every unfinished (due) entry of the rule, oldest intent first."""
         now = self.clock()
         self._blocked = {target: when for target, when in self._blocked.items() if when > now}
+        held = self.state.holds(now)
+        for target, (until, _) in held.items():
+            self._blocked[target] = max(until, self._blocked.get(target, 0.0))
         work = self.state.due(rule.name, now)
+        waited: set[str] = set()  # targets with work left that a cap or a rate limit holds
+        blocked_before = dict(self._blocked)
         self.progress.start(f"sync {rule.name}", len(work))
         for source_key, target in work:
             if self.stop.requested:
                 break
             if target in self._blocked:
+                if target in held and target not in waited and not report_has(report, target):
+                    when = _time(self._blocked[target])
+                    report.stopped.append(f"{target}: {held[target][1]}; waiting until {when}")
+                waited.add(target)
                 continue
             self.publish_pair(rule, source_key, target, report, publishing)
             self.progress.advance(f"sync {rule.name}")
         self.progress.finish(f"sync {rule.name}")
         self.state.record_many_published(self._dry_published)
         self._dry_published.clear()
-        if self._blocked:
-            report.resume_at = min(self._blocked.values())
+        waited |= {t for t, when in self._blocked.items() if blocked_before.get(t) != when}
+        stopped = {t: when for t, when in self._blocked.items() if t in waited}
+        if stopped:
+            report.resume_at = min(stopped.values())
+        if not self.dry_run:
+            report.left = self.state.left(rule.name)
 
     def publish_pair(
         self,
@@ -298,7 +319,8 @@ class SyncEngine:
             wait = error.retry_after if error.retry_after is not None else self.backoff.base
             resume = self.clock() + wait
             self._blocked[entry.target] = resume
-            self.state.record_failed(*key, str(error), resume)
+            self.state.hold(entry.target, resume, f"{entry.target}: {error}")
+            self.state.record_held(*key, str(error))
             report.stopped.append(f"{entry.target}: {error}")
             return None
         except Exception as error:  # one bad post never blocks the rest: record, go on
@@ -318,10 +340,10 @@ class SyncEngine:
             return False
         cap, resume = reached
         self._blocked[target] = resume
-        when = datetime.fromtimestamp(resume, UTC).isoformat(timespec="minutes")
+        self.state.hold(target, resume, f"{target}: {cap.limit} {cap.what} reached")
         report.stopped.append(
             f"{target}: {cap.limit} {cap.what} reached (counted from the ledger); "
-            f"it takes posts again after {when}"
+            f"it takes posts again after {_time(resume)}"
         )
         return True
 
@@ -349,16 +371,46 @@ class SyncEngine:
         self, post: Post, target: str
     ) -> tuple[PostRef | None, PostRef | None] | str:
         """(reply_to, thread_root) for the first chunk: the mirrors of the source's parent and
-        root on this target; a message when the parent is not mirrored there (yet)."""
+        root on this target, or the originals where those are mirrors of posts on the target;
+        a message when the parent is not there (yet)."""
         if post.reply_to is None:
             return None, None
-        parent = [e for e in self.state.entries(post.reply_to.key, target) if e.target_ref]
-        if not parent or parent[-1].status is not MirrorStatus.PUBLISHED:
+        parent = self._on_target(post.reply_to.key, target, last=True)
+        if parent is None:
             return f"waiting for the post it replies to ({post.reply_to.key}) on {target}"
         root_key = (post.thread_root or post.reply_to).key
-        roots = [e for e in self.state.entries(root_key, target) if e.chunk == 0 and e.target_ref]
-        root = roots[0].target_ref if roots else parent[0].target_ref
-        return parent[-1].target_ref, root
+        root = self._on_target(root_key, target, last=False, root=True)
+        return parent, root or self._on_target(post.reply_to.key, target, last=False)
+
+    def _on_target(
+        self, key: str, target: str, *, last: bool, root: bool = False
+    ) -> PostRef | None:
+        """What stands for the post `key` on `target`: its published mirror there (the last
+        chunk to reply to, the first as a thread root), or, when `key` is itself a mirror of a
+        post on `target`, that original post (as a root: the original's own thread root)."""
+        entries = self.state.entries(key, target)
+        if entries and all(e.status is MirrorStatus.PUBLISHED for e in entries):
+            return (entries[-1] if last else entries[0]).target_ref
+        if entries:
+            return None
+        original_key = self.state.source_of_mirror(key)
+        original = self.context.source(original_key) if original_key else None
+        if original is None:
+            return None
+        if self._posted_on(original, target):
+            return (original.thread_root or original.ref) if root else original.ref
+        return self._on_target(original.ref.key, target, last=last, root=root)
+
+    def _posted_on(self, post: Post, target: str) -> bool:
+        """Whether a source post was read from the `target` account: a rule or migration
+        reading `target` selected it."""
+        for name in self.state.source_rules(post.ref.key):
+            rule = next((r for r in self.config.rules if r.name == name), None)
+            if rule is not None and rule.source == target:
+                return True
+            if name.startswith(f"{MIGRATION_PREFIX}{target}->"):
+                return True
+        return False
 
     def _dry_run(
         self,
@@ -386,6 +438,15 @@ class SyncEngine:
                     (entry.identity, ref, entry.rule, entry.chunks, len(draft.media))
                 )
                 report.published += 1
+
+
+def report_has(report: RuleReport, target: str) -> bool:
+    """Whether the report already says why `target` stopped."""
+    return any(line.startswith(f"{target}: ") for line in report.stopped)
+
+
+def _time(when: float) -> str:
+    return datetime.fromtimestamp(when, UTC).isoformat(timespec="minutes")
 
 
 def _advance(

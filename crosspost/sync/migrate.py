@@ -8,10 +8,12 @@ when and where the original appeared (`date_line`, "" for none).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crosspost.backup.locate import find_accounts
 from crosspost.config import SyncRule, TargetOptions
@@ -20,9 +22,12 @@ from crosspost.model import Limits, Platform, Post, PostKind, Visibility
 from crosspost.platforms.base import Sleeper
 from crosspost.platforms.registry import spec
 from crosspost.sync.engine import Publishing, SyncEngine
-from crosspost.sync.plan import with_paragraph
+from crosspost.sync.plan import MIGRATION_PREFIX, with_lead_paragraph, with_paragraph
 from crosspost.sync.recover import all_posts
 from crosspost.sync.report import RuleReport
+
+if TYPE_CHECKING:
+    from crosspost.backup.store import AccountBackup
 
 WAIT_STEP = 5.0  # seconds between checks of the stop signal while waiting out a cap
 DEFAULT_DATE_LINE = "Originally posted on {platform} on {date:%Y-%m-%d}."
@@ -41,7 +46,7 @@ class MigrateOptions:
 
 def migration_rule(source: str, target: str, options: MigrateOptions) -> SyncRule:
     return SyncRule(
-        name=f"migrate:{source}->{target}",
+        name=f"{MIGRATION_PREFIX}{source}->{target}",
         source=source,
         targets=(target,),
         kinds=MIGRATED_KINDS,
@@ -63,11 +68,11 @@ def migrate(
     posts.sort(key=lambda p: (p.created_at, p.ref.id))
     report.seen = len(posts)
     platform = engine.config.account(target).platform
+    dated = not spec(platform).backdating or not options.keep_dates
     publishing = Publishing(
         backdate=options.keep_dates and spec(platform).backdating,
-        date_line=_date_line(options)
-        if not spec(platform).backdating or not options.keep_dates
-        else None,
+        date_line=_date_line(options, lead=False) if dated else None,
+        lead_line=_date_line(options, lead=True) if dated else None,
     )
     engine.queue(rule, posts, report, publishing=publishing)
     engine.process(rule, report, publishing)
@@ -128,12 +133,28 @@ def _backup_folder(root: Path, platform: Platform, *names: str) -> Path:
 
 
 def folder_posts(folder: Path, platform: Platform, account: str) -> list[Post]:
+    """The backup's posts, their media pointing at the backup's own files (the adapters upload
+    a `local_path` that is a file, else download the original URL, which may be gone)."""
     from crosspost.backup.store import AccountBackup
 
-    return [p for p in AccountBackup(folder, platform, account).iter_posts() if not p.deleted]
+    backup = AccountBackup(folder, platform, account)
+    return [_with_backup_files(backup, p) for p in backup.iter_posts() if not p.deleted]
 
 
-def _date_line(options: MigrateOptions) -> Callable[[Post, Limits], Post] | None:
+def _with_backup_files(backup: AccountBackup, post: Post) -> Post:
+    from crosspost.backup.store import media_file
+
+    media = []
+    for item in post.media:
+        path = media_file(backup, item.local_path)
+        kept = path is not None and path.is_file()
+        media.append(dataclasses.replace(item, local_path=str(path) if kept else None))
+    return post.with_changes(media=tuple(media)) if post.media else post
+
+
+def _date_line(options: MigrateOptions, *, lead: bool) -> Callable[[Post, Limits], Post] | None:
+    """The dated line added to a post: after its text, or (`lead`) before it, which is what a
+    post that becomes a thread gets, so the line is in its first post."""
     if not options.date_line:
         return None
     template = options.date_line
@@ -141,6 +162,6 @@ def _date_line(options: MigrateOptions) -> Callable[[Post, Limits], Post] | None
     def add(post: Post, limits: Limits) -> Post:
         name = spec(post.ref.platform).display_name
         line = template.format(platform=name, date=post.created_at)
-        return with_paragraph(post, line)
+        return with_lead_paragraph(post, line) if lead else with_paragraph(post, line)
 
     return add

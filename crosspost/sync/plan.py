@@ -21,6 +21,7 @@ from crosspost.sync.select import strip_selecting_tags
 from crosspost.text.fit import FitOptions, FitPlan, plan_fit
 
 LINK_BACK_PREFIX = "Original: "
+MIGRATION_PREFIX = "migrate:"  # a migration's rule name in the ledger: migrate:SOURCE->TARGET
 _HAS_KEY_TIME = any(f.name == "key_time" for f in dataclasses.fields(Draft))
 
 
@@ -75,6 +76,22 @@ def with_paragraph(post: Post, text: str, url: str | None = None) -> Post:
         spans.append(Span(start + len(text), start + len(line), SpanKind.LINK, url))
     joined = f"{body}\n\n{line}" if body else line
     return post.with_changes(text=RichText(joined, tuple(s for s in spans if s.end <= len(joined))))
+
+
+def with_lead_paragraph(post: Post, text: str) -> Post:
+    """The post with one more paragraph at the start: `text` (its spans move along)."""
+    if not text:
+        return post
+    body = post.text.text.lstrip()
+    cut = len(post.text.text) - len(body)
+    shift = len(text) + 2 - cut if body else len(text) - cut
+    spans = tuple(
+        Span(s.start + shift, s.end + shift, s.kind, s.value)
+        for s in post.text.spans
+        if s.start >= cut
+    )
+    joined = f"{text}\n\n{body}" if body else text
+    return post.with_changes(text=RichText(joined, spans))
 
 
 def plan_target(

@@ -1,12 +1,13 @@
 """Edits and deletes of recently mirrored posts, carried to their mirrors when a rule asks.
 
-A mirrored post is rechecked for `RECHECK_DAYS` after it was stored (one read per post and run).
-Deleted at the source: every mirror is deleted and the ledger forgets them. Edited at the source:
-mirrors on a target whose client can edit (`CanEdit`; Mastodon's statuses/:id PUT keeps replies,
-boosts and the URL) are edited in place when the edit keeps the same number of chunks. Others are
-left as they are and the run notes it: the Bluesky adapter does not edit, as an edit would be a
-new record under the same key, which breaks the CID that replies and quotes point at, and the
-Tumblr adapter has no edit call (it would need NPF PUT,
+A mirrored post is rechecked for `RECHECK_DAYS` after it was stored (one read per post, rule and
+run). The ledger keeps the source post once per rule, so each rule's mirrors follow on their own.
+Deleted at the source: every mirror the rule made is deleted and the ledger forgets them.
+Edited at the source: mirrors on a target whose client can edit (`CanEdit`; Mastodon's
+statuses/:id PUT keeps replies, boosts and the URL) are edited in place when the edit keeps the
+same number of chunks. Others are left as they are and the run notes it: the Bluesky adapter
+does not edit, as an edit would be a new record under the same key, which breaks the CID that
+replies and quotes point at, and the Tumblr adapter has no edit call (it would need NPF PUT,
 https://www.tumblr.com/docs/en/api/v2#postsid---editing-a-post-neue-post-format).
 """
 
@@ -29,7 +30,7 @@ def propagate(context: SyncContext, rule: SyncRule, report: RuleReport) -> None:
     horizon = context.clock() - timedelta(days=RECHECK_DAYS).total_seconds()
     source = context.client(rule.source)
     for key in context.state.source_keys(rule.name, saved_after=horizon):
-        stored = context.state.load_source(key)
+        stored = context.state.load_source(key, rule.name)
         if stored is None or context.stop.requested:
             continue
         current = source.fetch_post(stored.ref)
@@ -62,7 +63,7 @@ def _delete_mirrors(context: SyncContext, rule: SyncRule, post: Post, report: Ru
                 client.delete(entry.target_ref)
                 report.deleted += 1
         context.state.forget(post.ref.key, target)
-    context.state.forget_source(post.ref.key)
+    context.state.forget_source(post.ref.key, rule.name)
 
 
 def _edit_mirrors(context: SyncContext, rule: SyncRule, post: Post, report: RuleReport) -> None:

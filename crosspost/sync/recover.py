@@ -4,7 +4,9 @@ the user cross-posted by hand before crosspost ran.
 Markers (see each adapter): Bluesky records carry a `dev.crosspost.origin` field (with the
 idempotency key, so the chunk is known exactly); Tumblr mirrors name their source in
 `source_url`; Mastodon mirrors end with "Crossposted from <URL>". Where the chunk number is not
-written, it follows from the reply chain: the first chunk replies to nothing of the group.
+written, it follows from the reply chain: the first chunk replies to nothing of the group. A
+thread found unfinished (fewer chunks than its source needs now) gets the missing chunks as
+intents, which the next sync publishes in order.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from crosspost.config import SyncRule
+from crosspost.errors import CrosspostError
 from crosspost.model import Platform, Post, PostRef, SpanKind
 from crosspost.platforms.base import PlatformClient
 from crosspost.platforms.registry import spec
@@ -71,6 +74,7 @@ def rebuild_ledger(context: SyncContext, rule: SyncRule, report: RuleReport) -> 
             if source is not None:
                 context.state.save_source(source, rule.name)
             ordered = order_chunks(mirrors)
+            chunks = max(_chunks_now(context, rule, source, target), len(ordered))
             for chunk, mirror in ordered:
                 context.state.record_published(
                     key,
@@ -78,11 +82,26 @@ def rebuild_ledger(context: SyncContext, rule: SyncRule, report: RuleReport) -> 
                     chunk,
                     mirror.ref,
                     rule=rule.name,
-                    chunks=len(ordered),
+                    chunks=chunks,
                     media=len(mirror.media),
                     published_at=mirror.created_at.timestamp(),
                 )
                 report.reconciled += 1
+            if chunks > len(ordered):
+                # An unfinished thread (a chunk refused, a run stopped): the chunks not found
+                # are intents, so the next run publishes them in order, after the last found.
+                context.state.record_intents(key, target, chunks, rule.name)
+
+
+def _chunks_now(context: SyncContext, rule: SyncRule, source: Post | None, target: str) -> int:
+    """How many chunks the source post needs on `target` now (0 when it cannot be planned: the
+    mirrors found are then taken as the whole)."""
+    if source is None:
+        return 0
+    try:
+        return len(context.plan(rule, source, target).drafts)
+    except CrosspostError:
+        return 0
 
 
 def order_chunks(mirrors: list[Post]) -> list[tuple[int, Post]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 
 @dataclass
@@ -22,6 +23,7 @@ class RuleReport:
     dry_run: list[str] = field(default_factory=list)  # the dry run's printout, in order
     notes: list[str] = field(default_factory=list)
     resume_at: float | None = None  # earliest time a capped target takes posts again
+    left: int = 0  # posts (per target) not wholly published when the run ended
     dry: bool = False  # a dry run: "published" counts what would be
 
     def skip(self, reason: str) -> None:
@@ -39,7 +41,15 @@ class RuleReport:
         if self.edited or self.deleted:
             parts.append(f"{self.edited} edited, {self.deleted} deleted")
         parts.append(f"{len(self.failed)} failed")
+        if self.left:
+            after = f": run again after {_time(self.resume_at)}" if self.resume_at else ""
+            parts.append(f"{self.left} left{after}")
         return ", ".join(parts)
+
+    @property
+    def capped(self) -> bool:
+        """A cap or a rate limit stopped a target before the work was done."""
+        return self.resume_at is not None or bool(self.stopped)
 
 
 @dataclass
@@ -54,3 +64,11 @@ class SyncReport:
     @property
     def published(self) -> int:
         return sum(rule.published for rule in self.rules)
+
+    @property
+    def capped(self) -> bool:
+        return any(rule.capped for rule in self.rules)
+
+
+def _time(when: float) -> str:
+    return datetime.fromtimestamp(when, UTC).isoformat(timespec="minutes")

@@ -38,11 +38,12 @@ from crosspost.platforms.retry import OutcomeUnknownError as OutcomeUnknownError
 API_URL = "https://api.tumblr.com"
 USER_AGENT = "crosspost/0.1 (+https://github.com/crosspost-dev/crosspost)"
 WINDOWS = ("perhour", "perday")
-# Daily caps (api.md "Rate Limits" and the NPF create errors): code -> what ran out.
+# Daily caps (api.md "Rate Limits" and the NPF create errors): code -> what ran out. The numbers
+# are the server's to say (its error's title or detail is quoted), not ours to assume.
 DAILY_CAPS = {
-    8023: "the blog's daily posting limit (250 posts a day)",
-    8004: "the daily image upload limit (250 images a day)",
-    8011: "the daily video upload limit (20 videos a day)",
+    8023: "the blog's daily posting limit",
+    8004: "the daily image upload limit",
+    8011: "the daily video upload limit",
 }
 
 
@@ -197,8 +198,11 @@ class TumblrHttp:
             if code in codes:
                 resume = next_tumblr_midnight(self.retry.clock())
                 when = datetime.fromtimestamp(resume, UTC).strftime("%Y-%m-%d %H:%M UTC")
+                error = next(e for e in errors if isinstance(e, Mapping) and e.get("code") == code)
+                said = str(error.get("detail") or error.get("title") or "").strip()
+                said = f": {said}" if said else ""
                 return RateLimitedError(
-                    f"{what}: {cap} is reached (Tumblr error {code}); run again after {when}",
+                    f"{what}: {cap} is reached (Tumblr error {code}{said}); run again after {when}",
                     retry_after=self.retry.seconds_until(resume),
                 )
         titles = "; ".join(
