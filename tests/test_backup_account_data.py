@@ -25,12 +25,14 @@ from tests.fake_platform import START, FakeWholeAccount, png
 NOW = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def backup(fake: FakeWholeAccount, root: Path, **options: object) -> BackupResult:
+def backup(
+    fake: FakeWholeAccount, root: Path, at: datetime = NOW, **options: object
+) -> BackupResult:
     return run_backup(
         fake,
         BackupStore(root),
-        BackupOptions(**options),
-        now=lambda: NOW,  # type: ignore[arg-type]
+        BackupOptions(**options),  # type: ignore[arg-type]
+        now=lambda: at,
     )
 
 
@@ -146,12 +148,18 @@ def test_follows_are_read_whole_and_an_unfollow_is_seen(tmp_path: Path) -> None:
     fake.collections_held[Collection.FOLLOWING] = [followed(n) for n in range(25)]
     backup(fake, tmp_path)
     fake.collections_held[Collection.FOLLOWING] = [followed(n) for n in range(1, 25)]
-    result = backup(fake, tmp_path)
+    calls = fake.calls["fetch_collection:following"]
+    soon = backup(fake, tmp_path, at=NOW + timedelta(hours=1))  # read an hour ago: not again
+    assert fake.calls["fetch_collection:following"] == calls
+    assert soon.account_data.collections["following"] == {"entries": 25, "not_reread": 1}
+    result = backup(fake, tmp_path, at=NOW + timedelta(days=1))
     assert result.account_data.collections["following"]["removed"] == 1
     saved = load_collection(folder(tmp_path, fake), Collection.FOLLOWING)
-    assert [e.person.handle for e in saved if e.person] == [
-        f"p{n}@fake.example" for n in range(1, 25)
-    ]
+    handles = [e.person.handle for e in saved if e.person]
+    assert handles == [f"p{n}@fake.example" for n in range(1, 25)]
+    fake.collections_held[Collection.FOLLOWING] = [followed(n) for n in range(2, 25)]
+    full = backup(fake, tmp_path, at=NOW + timedelta(days=1, hours=1), full=True)
+    assert full.account_data.collections["following"]["removed"] == 1  # --full reads them now
 
 
 def test_what_the_reader_cannot_see_is_said(tmp_path: Path) -> None:

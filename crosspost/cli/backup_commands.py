@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -278,7 +279,7 @@ def describe_backup(result: BackupResult, account: str) -> str:
         f"  media: {counts['media_downloaded']} downloaded ({_size(counts['media_bytes'])}), "
         f"{counts['media_missing']} missing",
         f"  API calls: {counts['list_calls']} list, {counts['post_calls']} post, "
-        f"{counts['media_calls']} media",
+        f"{counts['media_calls']} media" + _account_calls(counts),
     ]
     lines += _account_data_lines(result)
     if counts["versions_kept"]:
@@ -294,18 +295,27 @@ def describe_backup(result: BackupResult, account: str) -> str:
     return "\n".join(lines)
 
 
+def _account_calls(counts: Counter[str]) -> str:
+    named = (("profile_calls", "profile"), ("collection_calls", "collections"),
+             ("history_calls", "edit history"))  # fmt: skip
+    return "".join(f", {counts[key]} {label}" for key, label in named if counts[key])
+
+
 def _account_data_lines(result: BackupResult) -> list[str]:
     """The profile and each collection: one line each, and what could not be read, and why."""
     data = result.account_data
     lines = []
     if data.profile is not None:
-        missing = "; ".join(f"{m} (not stored)" for m in data.profile_media_missing)
-        lines.append(f"  profile: {data.profile}" + (f"; {missing}" if missing else ""))
+        names = [m.split(":", 1)[0] for m in data.profile_media_missing]
+        missing = f"; {' and '.join(names)} not stored (the next run tries again)" if names else ""
+        lines.append(f"  profile: {data.profile}{missing}")
     for kind, counts in data.collections.items():
+        kept, new = counts.get("entries", 0), counts.get("new", 0)
+        if counts.get("not_reread"):
+            lines.append(f"  {kind}: {kept} kept (read in the last day; --full reads them now)")
+            continue
         removed = f", {counts['removed']} removed" if counts.get("removed") else ""
-        lines.append(
-            f"  {kind}: {counts.get('entries', 0)} kept, {counts.get('new', 0)} new{removed}"
-        )
+        lines.append(f"  {kind}: {kept} kept, {new} new{removed}")
     for kind, reason in data.unavailable.items():
         lines.append(f"  {kind}: not backed up: {reason}")
     for kind, reason in data.failed.items():
