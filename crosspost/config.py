@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from crosspost.accounts import Account, check_service_url
 from crosspost.errors import AccountSpecError, ConfigError
-from crosspost.model import FitMode, PostKind, TagStyle, Visibility
+from crosspost.model import ContentWarningStyle, FitMode, PostKind, TagStyle, Visibility
 from crosspost.platforms.registry import (
     normalize_identity,
     parse_account_spec,
@@ -52,6 +52,8 @@ class TargetOptions:
     link_back: LinkBack = LinkBack.TRUNCATED
     numbering: bool = True
     tag_style: TagStyle = TagStyle.CAMEL
+    # Where a content warning goes on a target without one of its own (Bluesky).
+    content_warning: ContentWarningStyle = ContentWarningStyle.FIRST_LINE
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +241,7 @@ def _parse_options(table: _Table, base: TargetOptions = TargetOptions()) -> Targ
         link_back=table.enum("link_back", LinkBack, base.link_back),
         numbering=table.optional("numbering", bool, base.numbering),
         tag_style=table.enum("tag_style", TagStyle, base.tag_style),
+        content_warning=table.enum("content_warning", ContentWarningStyle, base.content_warning),
     )
 
 

@@ -104,6 +104,13 @@ class TagStyle(StrEnum):
     SNAKE = "snake"  # my_art
 
 
+class ContentWarningStyle(StrEnum):
+    """Where a content warning goes on a target that has none of its own (Bluesky)."""
+
+    FIRST_LINE = "first_line"  # "CW: ..." as the first paragraph, then the content
+    FIRST_POST = "first_post"  # a first post holding the warning, the content in replies
+
+
 class MediaKind(StrEnum):
     IMAGE = "image"
     GIF = "gif"
@@ -307,6 +314,8 @@ class TextRules:
     # The runs `count_chars` weighs differently, which a cut must keep whole.
     weighted_runs: Callable[[str, int], Sequence[WeightedRun]] | None = None
     counts_content_warning: bool = False
+    # No content warning of its own: the fitter writes the warning into the text (Bluesky).
+    content_warning_in_text: bool = False
     # One post however long: the writer splits long text into blocks itself (Tumblr), so the
     # text is never cut and never counted against `max_chars`.
     one_post: bool = False

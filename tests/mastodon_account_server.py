@@ -14,7 +14,10 @@ mastodon-mock serves every endpoint the collections need, but not in Mastodon's 
   `/avatars/original/missing.png` (as the Mastodon.py cassettes recorded from a real server);
 - an edit history's last version has no media or poll;
 - update_credentials ignores `hide_collections`, and drops avatar and header uploads (it checks
-  them against FastAPI's UploadFile, a subclass of the Starlette one a form holds).
+  them against FastAPI's UploadFile, a subclass of the Starlette one a form holds);
+- a new status is counted with `len()` and its mentions and hashtags are left as plain text;
+  while `serving` runs, statuses are counted, linked and rendered as Mastodon does
+  (tests/mastodon_text.py): linked mentions of known accounts only, with their notifications.
 `extend(app)` puts routes answering in Mastodon's shapes ahead of the mock's own.
 """
 
@@ -34,6 +37,8 @@ from mastodon_mock.db.models import (
     Favourite,
     Relationship,
     Status,
+    StatusMention,
+    StatusTag,
     UserListAccount,
 )
 from mastodon_mock.deps import Config, CurrentAccount, DbSession, RequiredAccount
@@ -47,6 +52,7 @@ from sqlalchemy import Select, asc, desc, select
 from sqlalchemy.orm import InstrumentedAttribute
 from starlette.datastructures import UploadFile
 
+from tests import mastodon_text
 from tests.backup_mastodon import HOST, Mock, free_port
 
 router = APIRouter()
@@ -318,6 +324,82 @@ def _missing(kind: str) -> Callable[..., str]:
     return url
 
 
+def _validate_status(params: dict[str, Any]) -> Any:
+    """mastodon-mock's checks, with Mastodon's count in place of `len()`."""
+    from mastodon_mock.routers.helpers import validation_error
+    from mastodon_mock.serializers.instance import MAX_MEDIA_ATTACHMENTS
+
+    text = str(params.get("status") or "")
+    media = params.get("media_ids")
+    media_count = len(media) if isinstance(media, list) else (1 if media else 0)
+    if not text.strip() and not media_count and not isinstance(params.get("poll"), dict):
+        return validation_error("Validation failed: Text can't be blank")
+    if mastodon_text.length(text, str(params.get("spoiler_text") or "")) > (
+        mastodon_text.MAX_CHARACTERS
+    ):
+        return validation_error(mastodon_text.TOO_LONG)
+    if media_count > MAX_MEDIA_ATTACHMENTS:
+        return validation_error(
+            "Validation failed: Media attachments count is too high "
+            f"(maximum is {MAX_MEDIA_ATTACHMENTS})"
+        )
+    return None
+
+
+def _text_rules(base_url: str, domain: str) -> Callable[[Any, int, int, str], list[Account]]:
+    """mastodon-mock's `attach_mentions_and_tags` as Mastodon reads a status: it also writes
+    the status's `content`, and returns the accounts to notify."""
+
+    def lookup(session: Any) -> mastodon_text.Lookup:
+        def find(user: str, host: str | None) -> mastodon_text.Person | None:
+            local = host is None or host.lower() == domain.partition(":")[0]
+            query = select(Account).where(Account.username.ilike(user))
+            query = query.where(Account.domain.is_(None) if local else Account.domain == host)
+            account = session.scalar(query)
+            if account is None:
+                return None
+            acct = account.username if local else f"{account.username}@{account.domain}"
+            return mastodon_text.Person(account.id, account.username, acct, f"{base_url}/@{acct}")
+
+        return find
+
+    def attach(session: Any, status_id: int, account_id: int, text: str) -> list[Account]:
+        found = mastodon_text.entities(text, lookup(session))
+        status = session.get(Status, status_id)
+        status.content = mastodon_text.render(text, found, base_url)
+        mentioned: dict[int, Account] = {}
+        tags: list[str] = []
+        for entity in found:
+            if entity.person is not None and entity.person.id != account_id:
+                mentioned.setdefault(entity.person.id, session.get(Account, entity.person.id))
+            elif entity.kind == "hashtag" and entity.value.lower() not in tags:
+                tags.append(entity.value.lower())
+        for person in mentioned.values():
+            session.add(StatusMention(status_id=status_id, account_id=person.id))
+        for name in tags:
+            session.add(StatusTag(status_id=status_id, name=name))
+        return list(mentioned.values())
+
+    return attach
+
+
+@contextmanager
+def _text_as_mastodon(base_url: str, domain: str) -> Iterator[None]:
+    from mastodon_mock.routers import statuses
+
+    saved = {
+        name: getattr(statuses, name)
+        for name in ("_validate_status_params", "attach_mentions_and_tags")
+    }
+    statuses._validate_status_params = _validate_status  # type: ignore[attr-defined]
+    statuses.attach_mentions_and_tags = _text_rules(base_url, domain)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        for name, original in saved.items():
+            setattr(statuses, name, original)
+
+
 @contextmanager
 def serving(media_dir: Path, port: int | None = None) -> Iterator[Mock]:
     """mastodon-mock extended by `extend`, on `port` (a free one by default)."""
@@ -343,6 +425,8 @@ def serving(media_dir: Path, port: int | None = None) -> Iterator[Mock]:
     for name, kind in placeholders.items():
         setattr(account_serializer, name, _missing(kind))
     thread = threading.Thread(target=server.run, daemon=True)
+    rules = _text_as_mastodon(f"http://{HOST}:{port}", f"{HOST}:{port}")
+    rules.__enter__()
     thread.start()
     try:
         deadline = time.monotonic() + 15
@@ -354,5 +438,6 @@ def serving(media_dir: Path, port: int | None = None) -> Iterator[Mock]:
     finally:
         server.should_exit = True
         thread.join(timeout=5)
+        rules.__exit__(None, None, None)
         for name, original in saved.items():
             setattr(account_serializer, name, original)

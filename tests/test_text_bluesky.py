@@ -302,7 +302,10 @@ def test_lone_surrogates_do_not_crash() -> None:
 # --- the round trip over arbitrary text ----------------------------------------------------------
 
 dids = st.from_regex(r"did:(plc|web|key):[a-zA-Z0-9._:%-]{0,30}[a-zA-Z0-9._-]", fullmatch=True)
-uris = st.from_regex(r"(https?|at|mailto):[^\s/][^\s]{0,30}", fullmatch=True).filter(str.isascii)
+# Link facets are written for web, mail and at:// links only (never `javascript:`).
+uris = st.from_regex(
+    r"(https?://|at://)[!-.0-~][!-~]{0,30}|mailto:[a-z]{1,8}@[a-z]{1,8}\.[a-z]{2,3}", fullmatch=True
+).filter(str.isascii)
 tag_names = st.text(min_size=1, max_size=20)
 
 

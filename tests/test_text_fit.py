@@ -184,7 +184,7 @@ def test_truncate_keeps_a_post_that_fits() -> None:
     assert plan.chunks[0].text.text == "short"
 
 
-def test_cross_network_mention_becomes_a_link_without_at() -> None:
+def test_cross_network_mention_becomes_a_link_keeping_its_sign() -> None:
     text = "thanks @alice.bsky.social and @bob@mastodon.social!"
     spans = (
         Span(7, 25, SpanKind.MENTION, "did:plc:alice"),
@@ -192,14 +192,15 @@ def test_cross_network_mention_becomes_a_link_without_at() -> None:
     )
     post = make_post(RichText(text, spans))
     to_bluesky = plan_fit(post, BLUESKY_LIMITS).chunks[0].text
-    assert to_bluesky.text == "thanks @alice.bsky.social and bob@mastodon.social!"
+    assert to_bluesky.text == "thanks @alice.bsky.social and @bob@mastodon.social!"
     assert [(to_bluesky.covered(s), s.kind, s.value) for s in to_bluesky.spans] == [
         ("@alice.bsky.social", SpanKind.MENTION, "did:plc:alice"),
-        ("bob@mastodon.social", SpanKind.LINK, "https://mastodon.social/@bob"),
+        ("@bob@mastodon.social", SpanKind.LINK, "https://mastodon.social/@bob"),
     ]
     # Mastodon gets plain text: the link's URL is written out (by richtext_for_mastodon)
     to_mastodon = plan_fit(post, MASTODON_LIMITS).chunks[0].text
-    assert to_mastodon.text.startswith("thanks alice.bsky.social")
+    # The name keeps its "@", with a word joiner after it: no Mastodon server reads a mention.
+    assert to_mastodon.text.startswith("thanks @\u2060alice.bsky.social")
     assert "@alice" not in to_mastodon.text
     assert "https://bsky.app/profile/did:plc:alice" in to_mastodon.text
     assert to_mastodon.spans[-1].kind is SpanKind.MENTION
@@ -214,7 +215,7 @@ def test_tumblr_mention_is_told_apart_by_host() -> None:
     to_tumblr = plan_fit(make_post(rich), TUMBLR_LIMITS).chunks[0].text
     assert to_tumblr.spans[0].kind is SpanKind.MENTION
     to_bluesky = plan_fit(make_post(rich), BLUESKY_LIMITS).chunks[0].text
-    assert to_bluesky.text == "hi staff"
+    assert to_bluesky.text == "hi @staff"
     assert to_bluesky.spans[0].kind is SpanKind.LINK
 
 
@@ -289,7 +290,7 @@ def test_describe_prints_the_plan() -> None:
     shown = plan.describe()
     assert shown.startswith("bluesky: 2 posts")
     assert "--- 1/2:" in shown
-    assert "note: tags that cannot be" in shown
+    assert "note: tags that no Bluesky hashtag can spell as written are plain text" in shown
 
 
 # --- properties ---------------------------------------------------------------------------------

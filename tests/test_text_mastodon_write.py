@@ -318,7 +318,10 @@ def test_a_link_ending_inside_a_word_gets_its_url_after_the_word() -> None:
     assert out.text == f"supercalifragilistic ({url}), again"
     assert out.covered(out.spans[0]) == url
     # Found by the property below: the URL in the middle of "10" split the word.
-    assert richtext_for_mastodon(RichText("10", (Span(0, 1, L, "0"),))).text == "10 (0)"
+    long_label = RichText("10", (Span(0, 1, L, "https://x.org"),))
+    assert richtext_for_mastodon(long_label).text == "10 (https://x.org)"
+    # A link to no web address keeps its label only.
+    assert richtext_for_mastodon(RichText("10", (Span(0, 1, L, "0"),))).text == "10"
     # Spaces at the label's edges stay: "0000000 " linked, then "0", is still two words.
     edged = RichText("0000000 0", (Span(0, 8, L, ""),))
     assert richtext_for_mastodon(edged).text == "0000000 0"

@@ -31,10 +31,34 @@ def test_unusable_tags_are_dropped_and_reported() -> None:
     tags = ("2024", "???", "", "x" * 65, "art", "ART", "日本語 タグ")
     bluesky = render_tags(tags, spec(Platform.BLUESKY).limits.text)
     assert bluesky.names == ("art", "日本語タグ")  # "ART" is the same tag
-    assert bluesky.dropped == ("2024", "???", "", "x" * 65)
+    # Tags with words no hashtag can spell are kept as text; tags without any are left out.
+    assert bluesky.plain == ("2024", "x" * 65)
+    assert bluesky.dropped == ("???", "")
     assert bluesky.hashtags() == ("#art", "#日本語タグ")
     mastodon = render_tags(tags, spec(Platform.MASTODON).limits.text)
-    assert mastodon.dropped == ("2024", "???", "")  # Mastodon has no 64-grapheme rule
+    assert mastodon.plain == ("2024",)  # Mastodon has no 64-grapheme rule
+    assert mastodon.dropped == ("???", "")
+
+
+@pytest.mark.parametrize(
+    ("tag", "mastodon", "bluesky"),
+    [
+        ("C++", None, "C++"),  # "#C" would be another tag
+        ("a,b", None, "a,b"),  # "#AB" would join two words
+        ("rock'n'roll", None, "rock'n'roll"),
+        ("AT&T", None, "AT&T"),
+        ("wip!!", "wip", "wip"),  # punctuation at an end says nothing
+        ("star wars: the clone wars", "StarWarsTheCloneWars", "StarWarsTheCloneWars"),
+        ("my-art", "MyArt", "MyArt"),
+    ],
+)
+def test_a_tag_becomes_a_hashtag_only_when_it_says_the_same(
+    tag: str, mastodon: str | None, bluesky: str | None
+) -> None:
+    for platform, expected in ((Platform.MASTODON, mastodon), (Platform.BLUESKY, bluesky)):
+        rendered = render_tags((tag,), spec(platform).limits.text)
+        assert rendered.names == ((expected,) if expected else ())
+        assert rendered.plain == (() if expected else (tag,))
 
 
 @pytest.mark.parametrize(

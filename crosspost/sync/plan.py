@@ -37,6 +37,7 @@ def fit_options(options: TargetOptions) -> FitOptions:
         mode=options.mode,
         numbering=options.numbering,
         tag_style=options.tag_style,
+        content_warning=options.content_warning,
     )
 
 

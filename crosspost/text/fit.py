@@ -6,10 +6,12 @@ What the target counts, renders and takes comes with its `Limits` (sizes) and th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from crosspost.errors import UnfittableError
 from crosspost.model import (
+    ContentWarningStyle,
     FitMode,
     Limits,
     Media,
@@ -21,13 +23,15 @@ from crosspost.model import (
     TagStyle,
 )
 from crosspost.text.count import Measure, measure, overflow
+from crosspost.text.detect import detect_spans
 from crosspost.text.fit_mentions import MentionStyle, rewrite_mentions
 from crosspost.text.fit_render import join, render_for_target, shorten_for_display
 from crosspost.text.fit_split import Layout, Room, clip, room_for, split
-from crosspost.text.tags import render_tags
+from crosspost.text.tags import is_valid_hashtag, render_tags
 
 __all__ = [
     "Chunk",
+    "ContentWarningStyle",
     "FitMode",
     "FitOptions",
     "FitPlan",
@@ -50,6 +54,8 @@ class FitOptions:
     tags_in_text: bool = True
     mention_style: MentionStyle = MentionStyle.LINK
     link_display_chars: int = 30  # Bluesky only: links shown shortened, the facet keeps the URL
+    # Where a content warning goes on a target without one of its own.
+    content_warning: ContentWarningStyle = ContentWarningStyle.FIRST_LINE
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +99,7 @@ class _Work:
     body: RichText
     tags: list[str]
     groups: list[tuple[Media, ...]]
+    plain_tags: list[str]
     content_warning: str
     notes: list[str] = field(default_factory=list)
     tags_field: list[str] = field(default_factory=list)
@@ -103,8 +110,71 @@ def prepare_text(post: Post, limits: Limits, options: FitOptions) -> tuple[RichT
     """The post's text as the target will get it, before any cut: mentions of people on other
     networks rewritten, then rendered for the target (a plain text, or links shortened for
     display, as its text rules say)."""
-    rich, notes = rewrite_mentions(post.text, limits, options.mention_style)
+    rich, notes = rewrite_mentions(with_polls(post), limits, options.mention_style)
     return render_for_target(rich, limits, options.link_display_chars), notes
+
+
+CW_PREFIX = "CW: "
+# What the model cannot carry but a reader must still see: shown as text on every target.
+_SHOWN_AS_TEXT = frozenset({"poll"})
+
+
+def with_polls(post: Post) -> RichText:
+    """The post's text with each poll (question and options, as the reader wrote them) as a
+    paragraph of its own: no target takes a poll from crosspost."""
+    rich = post.text
+    for item in post.unsupported:
+        if item.kind in _SHOWN_AS_TEXT and item.text.strip():
+            missing = item.text.strip()
+            if missing not in rich.text:
+                rich = join(rich, RichText(missing), "\n\n" if rich.text.strip() else "")
+    return rich
+
+
+def _tags_in_text(body: RichText, tags: tuple[str, ...], limits: Limits) -> RichText:
+    """Hashtags the text already shows, given their tag spans where a post's tag names them (a
+    Tumblr tag written inline, a hashtag the source left as plain text)."""
+    wanted = {tag.casefold() for tag in tags}
+    taken = body.spans_of(SpanKind.LINK, SpanKind.MENTION, SpanKind.TAG)
+    added = [
+        Span(span.start, span.end, SpanKind.TAG, span.value)
+        for span in detect_spans(body.text).spans_of(SpanKind.TAG)
+        if span.value.casefold() in wanted
+        and is_valid_hashtag(span.value, limits.text)
+        and not any(t.start < span.end and span.start < t.end for t in taken)
+    ]
+    return RichText(body.text, body.spans + tuple(added)) if added else body
+
+
+def _not_in_text(names: tuple[str, ...], body: RichText) -> list[str]:
+    shown = {span.value.casefold() for span in body.spans_of(SpanKind.TAG)}
+    return [name for name in names if name.casefold() not in shown]
+
+
+def _warning_first(work: _Work, post: Post) -> bool:
+    """Write a content warning into the text where the target has none of its own; True when
+    it is to be a first post of its own."""
+    warning = post.content_warning.strip()
+    if not warning or not work.limits.text.content_warning_in_text:
+        return False
+    if post.ref.platform is work.limits.platform:
+        return False  # from the same network: its text already shows what its author showed
+    name = work.limits.text.name
+    alone = (
+        work.options.content_warning is ContentWarningStyle.FIRST_POST
+        and work.options.mode is FitMode.THREAD
+        and not work.limits.text.one_post
+        and bool(work.body.text.strip() or work.groups)
+    )
+    if alone:
+        work.notes.append(
+            f"content warning {warning!r}: a first post of its own, the post replying to it "
+            f"({name} has no content warnings)"
+        )
+        return True
+    work.body = join(RichText(CW_PREFIX + warning), work.body, "\n\n" if work.body.text else "")
+    work.notes.append(f"content warning {warning!r}: the first line ({name} has none)")
+    return False
 
 
 def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> FitPlan:
@@ -113,13 +183,18 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
     options = options or FitOptions()
     body, notes = prepare_text(post, limits, options)
     rendered = render_tags(post.tags, limits.text, options.tag_style)
+    names: list[str] = list(rendered.names)
+    if not limits.text.free_tags:
+        body = _tags_in_text(body, post.tags + rendered.names, limits)
+        names = _not_in_text(rendered.names, body)
     media, media_notes = _usable_media(post.media, limits)
     work = _Work(
         limits=limits,
         options=options,
         body=body,
-        tags=list(rendered.names),
+        tags=names,
         groups=spread_media(media, limits),
+        plain_tags=[tag for tag in rendered.plain if tag.casefold() not in body.text.casefold()],
         content_warning=post.content_warning if limits.text.counts_content_warning else "",
         notes=notes + media_notes,
         dropped=list(rendered.dropped),
@@ -129,6 +204,13 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
             f"tags that cannot be {limits.platform.value} hashtags were left out: "
             + ", ".join(repr(tag) for tag in rendered.dropped)
         )
+    if work.plain_tags:
+        work.notes.append(
+            f"tags that no {limits.text.name} hashtag can spell as written are plain text: "
+            + ", ".join(repr(tag) for tag in work.plain_tags)
+        )
+    alone = _warning_first(work, post)
+    body = work.body
     if limits.text.one_post:
         chunks = [_chunk(work, body, media)]
         work.tags_field = work.tags
@@ -136,6 +218,9 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
         chunks = [_truncate(work, post)]
     else:
         chunks = _thread(work)
+    if alone:
+        warning = RichText(CW_PREFIX + post.content_warning.strip())
+        chunks.insert(0, _chunk(work, warning, ()))
     return FitPlan(
         limits,
         tuple(chunks),
@@ -189,12 +274,15 @@ def _usable_media(media: tuple[Media, ...], limits: Limits) -> tuple[tuple[Media
     return tuple(kept), notes
 
 
-def _hashtags(names: list[str]) -> RichText:
+def _hashtags(names: Sequence[str], plain: Sequence[str] = ()) -> RichText:
+    """ "#a #b", then tags no hashtag can spell, as written: "#a #b · C++ · a,b"."""
     text, spans = "", []
     for name in names:
         start = len(text) + (1 if text else 0)
         text = f"{text} #{name}" if text else f"#{name}"
         spans.append(Span(start, len(text), SpanKind.TAG, name))
+    for tag in plain:
+        text = f"{text} · {tag}" if text else tag
     return RichText(text, tuple(spans))
 
 
@@ -218,14 +306,15 @@ def _thread(work: _Work) -> list[Chunk]:
     """Split the body (with the tags, where the target has no field for them) into a thread."""
     _tags_off_text(work)
     body = work.body
-    if work.tags and work.limits.max_tags is None:
-        body = join(body, _hashtags(work.tags), "\n\n" if body.text.strip() else "")
-        work.tags = []
+    if (work.tags or work.plain_tags) and work.limits.max_tags is None:
+        tags = _hashtags(work.tags, work.plain_tags)
+        body = join(body, tags, "\n\n" if body.text.strip() else "")
+        work.tags, work.plain_tags = [], []
     pieces = _split_numbered(work, body)
     total = max(len(pieces), len(work.groups), 1)
     bodies = [RichText(body.text[a:b], tuple(clip(body, a, b))) for a, b in pieces]
     bodies += [RichText()] * (total - len(bodies))
-    if work.tags:
+    if work.tags or work.plain_tags:
         bodies[-1] = _place_tags(work, bodies[-1], _suffix(work.options, total, total))
     chunks = []
     for number, rich in enumerate(bodies, 1):
@@ -283,10 +372,19 @@ def _place_tags(work: _Work, last: RichText, suffix: str) -> RichText:
         if not _fits(work, join(candidate, RichText(suffix), "")):
             break
         placed += 1
+    plain = work.plain_tags if placed == len(work.tags) else []
+    while plain:
+        candidate = join(last, _hashtags(work.tags, plain), "\n\n" if last.text else "")
+        if _fits(work, join(candidate, RichText(suffix), "")):
+            break
+        plain = plain[:-1]
     text = (
-        join(last, _hashtags(work.tags[:placed]), "\n\n" if last.text else "") if placed else last
+        join(last, _hashtags(work.tags[:placed], plain), "\n\n" if last.text else "")
+        if placed or plain
+        else last
     )
-    rest = work.tags[placed:]
+    rest = work.tags[placed:] + work.plain_tags[len(plain) :]
+    work.plain_tags = []
     room = work.limits.max_tags or 0
     work.tags_field.extend(rest[:room])
     if rest[:room]:
@@ -316,15 +414,19 @@ def _truncate(work: _Work, post: Post) -> Chunk:
         tail = _tail(work, post)
         start, end = split(Layout(body, work.limits), _room(work, tail.text))[0]
         text = join(RichText(body.text[start:end], tuple(clip(body, start, end))), tail, "")
-    if work.tags:
+    if work.tags or work.plain_tags:
         text = _place_tags(work, text, "")
     return _chunk(work, text, group)
 
 
 def _tags_off_text(work: _Work) -> None:
     """With tags_in_text off, tags go to the target's tags field, or are left out."""
-    if not work.tags or work.options.tags_in_text:
+    if not (work.tags or work.plain_tags) or work.options.tags_in_text:
         return
+    if work.plain_tags:  # no tags field takes what no hashtag can spell
+        work.dropped.extend(work.plain_tags)
+        work.notes.append("tags left out (not in the text): " + ", ".join(work.plain_tags))
+        work.plain_tags = []
     room = work.limits.max_tags or 0
     work.tags_field.extend(work.tags[:room])
     if work.tags[room:]:

@@ -1,5 +1,6 @@
-"""Mentions of people on another network: a link to their profile or their plain name, never an
-@mention that would notify someone else on the target.
+"""Mentions of people on another network: their name as written linked to their profile, or
+their plain name, never an @mention that would notify someone else on the target (the target's
+writer keeps a shown "@name" from being read as one).
 
 A mention's value names the person (a DID, a profile URL); which network it belongs to and where
 its profile is are the registry's to say, through the target's text rules.
@@ -20,7 +21,7 @@ _MENTION_SIGN = regex.compile(r"(?<![\p{L}\p{M}\p{Nd}\p{Pc}])[@＠]")
 
 
 class MentionStyle(StrEnum):
-    LINK = "link"  # the name, without "@", linked to the person's profile
+    LINK = "link"  # the name as written ("@staff"), linked to the person's profile
     NAME = "name"  # the name alone, without "@" and without a link
 
 
@@ -49,8 +50,11 @@ def rewrite_mentions(
     for span in sorted(rich.spans_of(SpanKind.MENTION), key=lambda s: s.start):
         if span.start < last_end or is_local(span.value):
             continue
-        name = _MENTION_SIGN.sub("", rich.covered(span)).strip() or span.value
         url = profile_url(span.value) if style is MentionStyle.LINK else None
+        # Linked, the name keeps its "@" (a reader sees a mention; the target's writer makes
+        # sure it notifies nobody there); alone, it loses it.
+        shown = rich.covered(span).strip() if url else _MENTION_SIGN.sub("", rich.covered(span))
+        name = shown.strip() or span.value
         link = Span(0, len(name), SpanKind.LINK, url) if url else None
         edits.append(Edit(span.start, span.end, name, link))
         last_end = span.end

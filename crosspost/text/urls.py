@@ -22,6 +22,17 @@ def is_http_url(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
 
 
+def is_link_url(url: str, *, mailto: bool = False) -> bool:
+    """Whether a URL may become a link on a target: http(s) only, and `mailto:` where the
+    target takes it. Anything else (`javascript:`, `data:`, ...) stays text."""
+    if any(char.isspace() or ord(char) < 32 for char in url):
+        return False
+    lowered = url.lower()
+    if lowered.startswith(("http://", "https://")):
+        return bool(url.split("://", 1)[1])
+    return mailto and lowered.startswith("mailto:") and "@" in url
+
+
 def _bare(url: str) -> str:
     return _SCHEME.sub("", url, count=1)
 

@@ -21,6 +21,7 @@ from crosspost.text.detect import (
     is_uri,
     is_valid_tag,
 )
+from crosspost.text.urls import is_link_url
 
 __all__ = [
     "FACET_TYPE",
@@ -152,7 +153,7 @@ def _feature_for(span: Span) -> dict[str, Any] | None:
     if span.kind not in _FEATURE_TYPES or span.start >= span.end:
         return None
     valid = {
-        SpanKind.LINK: is_uri,
+        SpanKind.LINK: _is_link,
         SpanKind.MENTION: is_did,  # a handle or profile URL would not notify anyone
         SpanKind.TAG: is_valid_tag,
     }[span.kind]
@@ -160,6 +161,13 @@ def _feature_for(span: Span) -> dict[str, Any] | None:
         return None
     type_, key = _FEATURE_TYPES[span.kind]
     return {"$type": type_, key: span.value}
+
+
+def _is_link(value: str) -> bool:
+    """A link facet for web and mail links and Bluesky's own at:// URIs only: a `javascript:`
+    URI is a valid lexicon "uri" but must never be a link."""
+    own = value.lower().startswith("at://") and len(value) > len("at://")
+    return is_uri(value) and (own or is_link_url(value, mailto=True))
 
 
 def facets_from_richtext(rich: RichText) -> list[dict[str, Any]]:

@@ -30,6 +30,7 @@ def _shorten(rich: RichText, max_chars: int) -> RichText:
 TEXT_RULES = TextRules(
     name="Bluesky",
     video_alone=True,
+    content_warning_in_text=True,  # self-labels hide media only
     takes_audio=False,
     shorten_links=_shorten,
     hashtag_ok=is_hashtag,

@@ -57,6 +57,14 @@ _END_MENTION = regex.compile(
 )
 
 
+def mention_signs(text: str) -> list[int]:
+    """Where each "@" is that Mastodon would read as the start of a mention (whether or not the
+    server knows the account: a bare "@user" names whoever is "user" on the reader's server)."""
+    if "@" not in text:
+        return []
+    return [match.start() for match in _MASTODON_MENTION.finditer(text)]
+
+
 def mastodon_entities(text: str, *, url_weight: int = 23) -> list[WeightedRun]:
     """The URLs and mentions Mastodon's validator rewrites, without overlaps, by position."""
     found: list[WeightedRun] = []

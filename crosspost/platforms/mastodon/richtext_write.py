@@ -1,6 +1,11 @@
 """RichText -> the plain text a Mastodon server takes as `status` (it links URLs, @mentions and
 #tags itself), with the link, mention and tag spans moved to where they land in that text.
 
+Only mention spans become mentions: any other "@name" the server would read as one (plain text
+from a network without @mentions in its text, a cross-network mention shown by name) gets an
+invisible word joiner after its "@", so it reads the same and notifies nobody. Only http(s)
+links are written as URLs (the server links those); a `javascript:` link keeps its label only.
+
 https://docs.joinmastodon.org/methods/statuses/#create
 """
 
@@ -9,12 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from crosspost.model import RichText, Span, SpanKind
+from crosspost.platforms.mastodon.length import mention_signs
 from crosspost.text.rewrite import Edit, Rewrite, atomic_spans, list_markers, mention_edit, tag_edit
-from crosspost.text.urls import is_http_url, is_url_display
+from crosspost.text.urls import is_http_url, is_link_url, is_url_display
 
 BULLET = "• "
 QUOTE_MARK = "> "
 INDENT = "  "
+WORD_JOINER = "\u2060"  # after an "@" that is no mention: invisible, and no mention follows
 
 
 def _link_edit(span: Span, covered: str, rest: str = "") -> Edit:
@@ -23,6 +30,8 @@ def _link_edit(span: Span, covered: str, rest: str = "") -> Edit:
     the word, never in the middle of it."""
     url = span.value
     kind = SpanKind.LINK
+    if url and not _linked(url) and not is_link_url(url, mailto=True):
+        return Edit(span.start, span.end, covered)  # the label stays, as text
     if covered == url or (is_url_display(covered, url) and "\n" not in covered):
         return Edit(span.start, span.end, url, (0, len(url), kind, url) if _linked(url) else None)
     if url and url in covered:
@@ -92,4 +101,25 @@ def richtext_for_mastodon(rich: RichText) -> RichText:
         for span, end in zip(atomic, ends, strict=True)
     ]
     rewrite = Rewrite(rich.text, edits + _block_edits(rich, atomic))
-    return RichText(rewrite.text, tuple(sorted(rewrite.atomic, key=lambda s: s.start)))
+    written = RichText(rewrite.text, tuple(sorted(rewrite.atomic, key=lambda s: s.start)))
+    return _without_stray_mentions(written)
+
+
+def _without_stray_mentions(rich: RichText) -> RichText:
+    """A word joiner after every "@" the server would take for a mention that is not one of
+    the text's mention spans; spans move along."""
+    kept = rich.spans_of(SpanKind.MENTION, SpanKind.LINK)
+    signs = [at for at in mention_signs(rich.text) if not any(s.start <= at < s.end for s in kept)]
+    if not signs:
+        return rich
+    rewrite = Rewrite(rich.text, [Edit(at + 1, at + 1, WORD_JOINER) for at in signs])
+    spans = tuple(
+        Span(
+            rewrite.position(s.start, is_end=False),
+            rewrite.position(s.end, is_end=True),
+            s.kind,
+            s.value,
+        )
+        for s in rich.spans
+    )
+    return RichText(rewrite.text, spans)

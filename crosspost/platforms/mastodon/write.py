@@ -15,6 +15,7 @@ from crosspost.platforms.mastodon.limits import LIMITS as MASTODON_LIMITS
 from crosspost.platforms.mastodon.marker import SEPARATOR, with_marker
 from crosspost.platforms.mastodon.richtext_write import richtext_for_mastodon
 from crosspost.platforms.spec import WriteContext
+from crosspost.text.urls import is_http_url
 
 VISIBILITY_OUT = {
     Visibility.PUBLIC: "public",
@@ -36,7 +37,7 @@ def status_text(draft: Draft, limits: Limits) -> str:
     carry it (and it fits), then the origin marker. Raises UnfittableError when it cannot fit."""
     rich = richtext_for_mastodon(draft.text)
     card = draft.link_card
-    if card and not _mentions_url(rich, card.url):
+    if card and is_http_url(card.url) and not _mentions_url(rich, card.url):
         with_card = RichText(f"{rich.text}{SEPARATOR}{card.url}" if rich.text else card.url)
         if _fits(_marked(with_card, draft).text, draft, limits):
             rich = with_card

@@ -17,6 +17,7 @@ from crosspost.platforms.tumblr.npf import (
     blog_from_url,
 )
 from crosspost.platforms.tumblr.richtext_split import split_paragraph
+from crosspost.text.urls import is_link_url
 
 # Which subtype wins when one paragraph carries several block spans (NPF allows one).
 _SUBTYPE_ORDER = ("heading1", "heading2", "quote", "chat", "quirky", "indented")
@@ -173,9 +174,13 @@ def _formatting(spans: list[Span], blogs: Mapping[str, Mapping[str, Any]]) -> li
             blog = blogs.get(span.value) or blog_from_url(span.value)
             if blog is not None:
                 item.update(type="mention", blog=dict(blog))
-            else:
+            elif is_link_url(span.value, mailto=True):
                 item.update(type="link", url=span.value)
+            else:
+                continue
         elif span.kind is SpanKind.LINK:
+            if not is_link_url(span.value, mailto=True):
+                continue  # a javascript: or data: URL stays text
             item.update(type="link", url=span.value)
         elif span.kind is SpanKind.COLOR:
             item.update(type="color", hex=span.value)

@@ -12,6 +12,7 @@ from crosspost.platforms.base import Draft
 from crosspost.platforms.spec import WriteContext
 from crosspost.platforms.tumblr.marker import marker_url
 from crosspost.platforms.tumblr.richtext_write import npf_from_richtext
+from crosspost.text.urls import is_link_url
 
 STATES = ("published", "queue", "draft", "private")
 # Tumblr has no followers-only or direct posts: anything narrower than public stays private.
@@ -44,17 +45,19 @@ def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
 
     `context.state` ("published", "queue", "draft", "private") overrides the one the draft's
     visibility gives. A content warning becomes the first paragraph with everything else under a
-    read-more.
+    read-more; so does a post marked sensitive without one (the API cannot set a community
+    label: https://github.com/tumblr/docs/issues/110). A link card is kept only for a web link.
     """
     state = context.state
     if state is not None and state not in STATES:
         raise ValueError(f"unknown Tumblr post state {state!r} (expected one of {STATES})")
     content: list[dict[str, Any]] = []
-    if draft.content_warning:
-        content.append({"type": "text", "text": f"Content warning: {draft.content_warning}"})
+    warning = content_warning(draft)
+    if warning:
+        content.append({"type": "text", "text": f"Content warning: {warning}"})
     content += npf_from_richtext(draft.text)
     content += [_media_block(media, index) for index, media in enumerate(draft.media)]
-    if draft.link_card is not None:
+    if draft.link_card is not None and is_link_url(draft.link_card.url):
         card = draft.link_card
         link: dict[str, Any] = {"type": "link", "url": card.url}
         link.update(
@@ -65,7 +68,7 @@ def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
         "content": content,
         "state": state or VISIBILITY_STATE[draft.visibility],
     }
-    if draft.content_warning and len(content) > 1:
+    if warning and len(content) > 1:
         rows = [{"blocks": [index]} for index in range(len(content))]
         body["layout"] = [{"type": "rows", "display": rows, "truncate_after": 0}]
     if draft.tags:
@@ -77,6 +80,19 @@ def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
     if marker is not None:
         body["source_url"] = marker
     return body
+
+
+SENSITIVE_WARNING = "sensitive content"
+
+
+def content_warning(draft: Draft) -> str:
+    """The warning to show first: the draft's own, else its labels or "sensitive content"
+    for a post marked sensitive."""
+    if draft.content_warning.strip():
+        return draft.content_warning.strip()
+    if draft.labels:
+        return ", ".join(label.replace("-", " ") for label in draft.labels)
+    return SENSITIVE_WARNING if draft.sensitive else ""
 
 
 def _media_block(media: Media, index: int) -> dict[str, Any]:
