@@ -14,7 +14,7 @@ import pytest
 from mastodon import Mastodon
 
 from crosspost.accounts import Account
-from crosspost.model import Platform, Post, PostRef, RichText, Span, SpanKind
+from crosspost.model import Limits, Platform, Post, PostRef, RichText, Span, SpanKind
 from crosspost.platforms.base import RetryPolicy
 from crosspost.platforms.mastodon.client import MastodonClient
 from crosspost.platforms.registry import spec
@@ -111,3 +111,29 @@ def test_a_long_status_counted_as_mastodon_counts_it_is_accepted(server: Mock) -
     text = "x" * 400 + " " + url
     status = publish(server, source(text, Platform.BLUESKY))
     assert url in str(status["content"])
+
+
+def test_a_syncs_limits_know_which_mentions_are_the_targets_own(tmp_path: Path) -> None:
+    """The limits a client reads from its server carry no rule for which mentions are local;
+    the sync context adds the registry's, so a mention of a neighbour stays a mention."""
+    from crosspost.config import Config
+    from crosspost.platforms.mastodon.limits import LIMITS
+    from crosspost.state import Ledger
+    from crosspost.sync.context import SyncContext
+
+    class Reader:
+        def limits(self) -> Limits:
+            return LIMITS
+
+    assert LIMITS.text.mention_is_local is None
+    account = Account("masto", Platform.MASTODON, "alice@example.social")
+    context = SyncContext(
+        config=Config(None, accounts={"masto": account}),
+        state=Ledger(tmp_path / "state.sqlite3"),
+        factory=lambda account, writing: Reader(),  # type: ignore[arg-type,return-value]
+    )
+    rules = context.limits("masto").text
+    assert rules.mention_is_local is not None
+    assert rules.mention_is_local("https://example.social/@bob")  # a mention span's value
+    assert not rules.mention_is_local("did:plc:ewvi7nxzyoun6zhxrhs64oiz")
+    assert context.server_limits("masto").text.mention_is_local is not None

@@ -54,6 +54,15 @@ def profile_url(value: str) -> str | None:
     return entry.profile_url(value) if entry is not None else None
 
 
+def with_platform_rules(limits: Limits) -> Limits:
+    """Limits as a client read them (from its server), with what only the registry knows: which
+    mentions belong to the limits' platform, and where a profile lives. Fitting a post needs
+    both, or a mention of a neighbour on the same network is written as a link."""
+    if limits.text.mention_is_local is not None and limits.text.profile_url is not None:
+        return limits
+    return _with_mentions(limits)
+
+
 def _with_mentions(limits: Limits) -> Limits:
     platform = limits.platform
 

@@ -17,6 +17,7 @@ from crosspost.accounts import Account
 from crosspost.config import Config, SyncRule
 from crosspost.model import Limits, Post
 from crosspost.platforms.base import HasServerLimits, PlatformClient
+from crosspost.platforms.registry import with_platform_rules
 from crosspost.progress import NoProgress, Progress
 from crosspost.state import Ledger
 from crosspost.sync.caps import DEFAULT_CAPS, Caps
@@ -92,7 +93,8 @@ class SyncContext:
 
     def limits(self, target: str) -> Limits:
         if target not in self._limits:
-            self._limits[target] = self.client(target, writing=True).limits()
+            limits = self.client(target, writing=True).limits()
+            self._limits[target] = with_platform_rules(limits)
         return self._limits[target]
 
     def server_limits(self, target: str) -> Limits:
@@ -101,7 +103,7 @@ class SyncContext:
         runtime-checkable protocol's isinstance costs tens of microseconds."""
         if target not in self._server_limits:
             client = self.client(target)
-            self._server_limits[target] = (
+            self._server_limits[target] = with_platform_rules(
                 client.server_limits() if isinstance(client, HasServerLimits) else client.limits()
             )
         return self._server_limits[target]
