@@ -303,6 +303,11 @@ def test_a_mastodon_backup_keeps_the_whole_account_and_edit_history(
     (folder,) = (out / "mastodon").iterdir()
     likes = json.loads((folder / "collections" / "likes.json").read_text())["entries"]
     assert [e["post"]["text"]["text"] for e in likes] == [f"bob says {n}" for n in (2, 1, 0)]
+    # The follows in the file Mastodon's own import takes (Preferences > Import and export).
+    portable = (folder / "collections" / "following_accounts.csv").read_text().splitlines()
+    assert portable[0] == "Account address,Show boosts,Notify on new posts,Languages"
+    assert [row.split("@")[0] for row in portable[1:]] == ["bob"]
+    assert portable[1].endswith(",true,false,")
     (versions,) = (folder / "versions").iterdir()
     texts = [json.loads(p.read_text())["post"]["text"]["text"] for p in sorted(versions.iterdir())]
     assert texts == ["first wording", "second wording"]

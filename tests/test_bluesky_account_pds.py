@@ -289,6 +289,8 @@ def test_crosspost_backup_keeps_the_whole_bluesky_account(
     likes = json.loads((folder / "collections" / "likes.json").read_text())["entries"]
     stored = [m for e in likes if e.get("post") for m in e["post"]["media"] if m["local_path"]]
     assert [(out / m["local_path"]).read_bytes() for m in stored] == [seeded.picture]
+    dids = (folder / "collections" / "following_dids.txt").read_text().split()
+    assert dids == [seeded.carol.did, seeded.bob.did]  # newest first, as followed
     text = run_cli("backup", "sky", "-c", str(config), "-d", str(out), "-q")
     assert "  likes: 4 kept, 0 new" in text.out
     assert "  followers: not backed up: " in text.out

@@ -4,6 +4,8 @@
 profile.json                 the profile as last read ({"profile": ..., "saved_at": ...})
 profile.versions/<n>.json    earlier profiles, oldest first: kept when what it says changed
 collections/<kind>.json      {"kind": ..., "complete": ..., "entries": [...]}, newest first
+collections/<file>           the same in the platform's own import format, where it has one
+                             (Mastodon's following_accounts.csv, ...; Bluesky's DID lists)
 ```
 Each file is written atomically, like a post's.
 """
@@ -16,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from crosspost.account_data import Collection, Entry, Profile, entries_from_json
-from crosspost.backup.store import AccountBackup, atomic_write_json, read_json
+from crosspost.backup.store import AccountBackup, atomic_write_bytes, atomic_write_json, read_json
 from crosspost.errors import DataError, InvalidPostError
+from crosspost.platforms.registry import spec
 
 PROFILE = "profile.json"
 PROFILE_VERSIONS = "profile.versions"
@@ -119,6 +122,8 @@ def save_collection(
 ) -> None:
     """Write a whole collection, newest first as given. `complete`: the listing reached its
     end (a run stopped by a rate limit writes what it read, not complete)."""
+    for name, text in spec(backup.platform).portable(kind, entries):
+        atomic_write_bytes(backup.folder / COLLECTIONS / name, text.encode("utf-8"))
     atomic_write_json(
         collection_path(backup, kind),
         {

@@ -9,12 +9,13 @@ Entry points import their modules on first call, so looking a spec up never load
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from crosspost.account_data import Collection, Entry
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError
 from crosspost.model import Limits, Media, Platform, Post, Visibility
@@ -156,6 +157,10 @@ def _no_key(raw: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _no_files(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str, str]]:
+    return ()
+
+
 def _same_limits(limits: Limits) -> Limits:
     return limits
 
@@ -188,3 +193,6 @@ class PlatformSpec:
     marker_key: Callable[[Mapping[str, Any]], str | None] = _no_key
     exports: tuple[ExportFormat, ...] = ()
     login: Callable[[Account, Prompter], dict[str, str]] | None = None  # interactive login
+    # A collection in the platform's own import format, where it has one (Mastodon's CSVs):
+    # (file name, text) pairs written beside collections/<kind>.json.
+    portable: Callable[[Collection, Sequence[Entry]], Sequence[tuple[str, str]]] = _no_files

@@ -6,9 +6,10 @@ https://blueskyweb.xyz/blog/8-28-2023-app-passwords. The client and converters l
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from crosspost.account_data import Collection, Entry
 from crosspost.errors import AccountSpecError
 from crosspost.identifiers import is_did, is_handle
 from crosspost.model import Media, Platform, Post, Visibility
@@ -82,6 +83,12 @@ def _password(raw: str) -> dict[str, str]:
     return {"app_password": raw}
 
 
+def _portable(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str, str]]:
+    from crosspost.platforms.bluesky.portable import portable_files
+
+    return portable_files(kind, entries)
+
+
 SPEC = PlatformSpec(
     platform=Platform.BLUESKY,
     display_name="Bluesky",
@@ -112,4 +119,5 @@ SPEC = PlatformSpec(
     placeholder_upload=_placeholder_blob,
     marker_key=marker_key,
     exports=(CAR_EXPORT,),
+    portable=_portable,
 )

@@ -7,9 +7,10 @@ converters load on first use.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from crosspost.account_data import Collection, Entry
 from crosspost.model import Limits, Platform, Post, Visibility
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.mastodon.export import ARCHIVE_EXPORT
@@ -59,6 +60,12 @@ def _token(raw: str) -> dict[str, str]:
     return {"access_token": raw}
 
 
+def _portable(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str, str]]:
+    from crosspost.platforms.mastodon.portable import portable_files
+
+    return portable_files(kind, entries)
+
+
 SPEC = PlatformSpec(
     platform=Platform.MASTODON,
     display_name="Mastodon",
@@ -86,4 +93,5 @@ SPEC = PlatformSpec(
     placeholder_upload=upload_placeholder,
     reserve_marker=_reserve_marker,
     exports=(ARCHIVE_EXPORT,),
+    portable=_portable,
 )
