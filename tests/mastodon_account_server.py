@@ -391,8 +391,8 @@ def _text_as_mastodon(base_url: str, domain: str) -> Iterator[None]:
         name: getattr(statuses, name)
         for name in ("_validate_status_params", "attach_mentions_and_tags")
     }
-    statuses._validate_status_params = _validate_status  # type: ignore[attr-defined]
-    statuses.attach_mentions_and_tags = _text_rules(base_url, domain)  # type: ignore[assignment]
+    setattr(statuses, "_validate_status_params", _validate_status)  # noqa: B010
+    setattr(statuses, "attach_mentions_and_tags", _text_rules(base_url, domain))  # noqa: B010
     try:
         yield
     finally:

@@ -113,9 +113,9 @@ def test_likes_are_read_until_a_known_one_and_their_media_kept(tmp_path: Path) -
     assert result.account_data.collections["likes"]["new"] == 45
     saved = load_collection(folder(tmp_path, fake), Collection.LIKES)
     assert [e.id for e in saved] == [e.id for e in likes]
-    with_media = [e for e in saved if e.post is not None and e.post.media]
+    with_media = [e.post for e in saved if e.post is not None and e.post.media]
     assert len(with_media) == 9
-    assert all(e.post.media[0].local_path for e in with_media)
+    assert all(post.media[0].local_path for post in with_media)
 
     fake.collections_held[Collection.LIKES] = [liked(fake, 46), *likes]
     fake.calls.clear()
