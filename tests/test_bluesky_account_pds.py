@@ -296,3 +296,42 @@ def test_crosspost_backup_keeps_the_whole_bluesky_account(
     assert "  followers: not backed up: " in text.out
     checked = run_cli("verify", alice.handle, "-d", str(out), "--json")
     assert checked.code == 0, checked.out
+
+
+def test_the_viewer_names_the_pds_account_by_handle_with_its_avatar(
+    seeded: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The backup of the real PDS account, rendered and opened in Chromium: the owner by
+    handle and avatar on the index and the profile page, no DID shown as words for her."""
+    from tests.browser import start_chromium
+    from tests.cli_helpers import run_cli
+
+    alice = seeded.alice
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[accounts.sky]\nplatform = "bluesky"\nhandle = "{alice.handle}"\n'
+        f'service = "{alice.url}"\n'
+    )
+    monkeypatch.setenv("CROSSPOST_SECRET_SKY", alice.password)
+    out = tmp_path / "out"
+    assert run_cli("backup", "sky", "-c", str(config), "-d", str(out), "-q").code == 0
+    shown = run_cli("view", "sky", "-c", str(config), "-d", str(out), "-q")
+    assert shown.code == 0, shown.err
+    from selenium.webdriver.common.by import By
+
+    driver = start_chromium()
+    try:
+        driver.get((out / "site" / "index.html").as_uri())
+        owner = driver.find_element(By.CSS_SELECTOR, "article.post > header a.who")
+        assert owner.text == f"@{alice.handle}"
+        avatar = driver.find_element(By.CSS_SELECTOR, "article.post > header img.avatar")
+        assert driver.execute_script("return arguments[0].naturalWidth", avatar) > 0
+        main = driver.find_element(By.TAG_NAME, "main").text
+        assert alice.did not in main
+        driver.find_element(By.LINK_TEXT, "Accounts").click()
+        driver.find_element(By.LINK_TEXT, f"@{alice.handle}").click()
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Alice A."
+        banner = driver.find_element(By.CSS_SELECTOR, "img.banner")
+        assert driver.execute_script("return arguments[0].naturalWidth", banner) == 30
+    finally:
+        driver.quit()
