@@ -74,14 +74,16 @@ def link_for(quoted: PostRef) -> QuoteOnTarget:
 
 def with_quote(post: Post, quote: QuoteOnTarget) -> Post:
     """The post as the target gets it: quoting `quote.ref`, or with a last paragraph linking
-    the quoted post and a link card describing it (where the post has no card or media)."""
+    the quoted post and a link card describing it (in place of the post's own card, as a quote
+    takes the card's place on Bluesky; a post with media keeps them instead)."""
     if quote.ref is not None:
         return post.with_changes(quote_of=quote.ref)
     if quoted_ref(post) is None:
         return post
     if quote.url is None or quote.url in post.text.text:
         return post.with_changes(quote_of=None)
-    card = post.link_card or (None if post.media else _card(post, quote.url))
+    # As a quote would, the quoted post's card takes the place of the post's own.
+    card = post.link_card if post.media else _card(post, quote.url)
     return _with_link(post, quote.url).with_changes(quote_of=None, link_card=card)
 
 
