@@ -19,6 +19,7 @@ from crosspost.model import Limits, Platform, Post, PostRef
 from crosspost.platforms.base import Draft, stable_digest
 from crosspost.platforms.registry import spec
 from crosspost.sync.drafts import drafts_from_plan, payloads_for
+from crosspost.sync.quotes import offline_quote, with_quote
 from crosspost.text.detect import detect_spans
 from crosspost.text.fit import FitMode, FitOptions, FitPlan, plan_fit
 
@@ -66,6 +67,7 @@ def convert_native(
     text: str, source: Platform, target: Platform, options: FitOptions, now: datetime
 ) -> Conversion:
     post = read_post(source, load_native(text, source))
+    post = with_quote(post, offline_quote(post, target))
     plan = plan_fit(post, target_limits(target), options)
     name = f"{target.value}:convert-{stable_digest(post.ref.key, 4)}"
     drafts = drafts_from_plan(post, plan, name)

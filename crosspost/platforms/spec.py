@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from crosspost.account_data import Collection, Entry
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError
-from crosspost.model import Limits, Media, Platform, Post, Visibility
+from crosspost.model import Limits, Media, Platform, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, PlatformClient, RetryPolicy
 from crosspost.platforms.export import Export
 
@@ -161,6 +161,10 @@ def _no_files(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str,
     return ()
 
 
+def _no_post(url: str) -> PostRef | None:
+    return None
+
+
 def _same_limits(limits: Limits) -> Limits:
     return limits
 
@@ -196,3 +200,7 @@ class PlatformSpec:
     # A collection in the platform's own import format, where it has one (Mastodon's CSVs):
     # (file name, text) pairs written beside collections/<kind>.json.
     portable: Callable[[Collection, Sequence[Entry]], Sequence[tuple[str, str]]] = _no_files
+    # The post a web URL names on this network, where one can be told from the URL alone (its
+    # own post pages, and bridges' copies of them): how a quote of a bridged post becomes a
+    # quote of the original. Its CID, where one is needed, is fetched when publishing.
+    post_ref_from_url: Callable[[str], PostRef | None] = _no_post

@@ -15,13 +15,23 @@ from datetime import UTC, datetime
 
 from crosspost.accounts import Account
 from crosspost.config import Config, SyncRule
-from crosspost.model import Limits, Post
+from crosspost.errors import CrosspostError, RateLimitedError
+from crosspost.model import Limits, Post, PostRef
 from crosspost.platforms.base import HasServerLimits, PlatformClient
 from crosspost.platforms.registry import with_platform_rules
 from crosspost.progress import NoProgress, Progress
-from crosspost.state import Ledger
+from crosspost.state import Ledger, MirrorStatus
 from crosspost.sync.caps import DEFAULT_CAPS, Caps
-from crosspost.sync.plan import TargetPlan, plan_target, with_key_time
+from crosspost.sync.plan import MIGRATION_PREFIX, TargetPlan, plan_target, with_key_time
+from crosspost.sync.quotes import (
+    NO_QUOTE,
+    QuoteOnTarget,
+    ledger_keys,
+    link_for,
+    native_ref,
+    quoted_ref,
+    with_quote,
+)
 
 ClientFactory = Callable[[Account, bool], PlatformClient]  # (account, for_writing) -> client
 
@@ -80,7 +90,10 @@ class SyncContext:
     _limits: dict[str, Limits] = field(default_factory=dict, init=False)
     _server_limits: dict[str, Limits] = field(default_factory=dict, init=False)
     # Planning is pure: a plan made when queueing is reused when publishing in the same run.
-    _plans: dict[tuple[str, str, bool], TargetPlan] = field(default_factory=dict, init=False)
+    _plans: dict[tuple[str, str, bool, QuoteOnTarget], TargetPlan] = field(
+        default_factory=dict, init=False
+    )
+    _fetched: dict[tuple[str, str], PostRef | None] = field(default_factory=dict, init=False)
     _sources: dict[str, Post] = field(default_factory=dict, init=False)
 
     def client(self, name: str, *, writing: bool = False) -> PlatformClient:
@@ -122,17 +135,78 @@ class SyncContext:
     ) -> TargetPlan:
         """The drafts of `post` on `target`; with `first_intent` (when the ledger first
         recorded it) their identities keep that time on every retry."""
-        cache = (post.ref.key, target, publishing.backdate)
+        quote = self.quote(post, target)
+        cache = (post.ref.key, target, publishing.backdate, quote)
         planned = self._plans.get(cache)
         if planned is None or self._sources.get(post.ref.key) != post:
             limits = self.limits(target)
-            dated = publishing.date_line(post, limits) if publishing.date_line else post
+            quoting = with_quote(post, quote)
+            dated = publishing.date_line(quoting, limits) if publishing.date_line else quoting
             planned = plan_target(dated, rule, target, limits, backdate=publishing.backdate)
             if len(planned.drafts) > 1 and publishing.lead_line is not None:
-                led = publishing.lead_line(post, limits)
+                led = publishing.lead_line(quoting, limits)
                 planned = plan_target(led, rule, target, limits, backdate=publishing.backdate)
             self._plans[cache] = planned
             self._sources[post.ref.key] = post
         if first_intent is None:
             return planned
         return with_key_time(planned, datetime.fromtimestamp(first_intent, UTC))
+
+    # --- quotes ------------------------------------------------------------------------------
+
+    def quote(self, post: Post, target: str) -> QuoteOnTarget:
+        """What the post `post` quotes becomes on `target` (see crosspost.sync.quotes)."""
+        quoted = quoted_ref(post)
+        if quoted is None:
+            return NO_QUOTE
+        for key in ledger_keys(quoted, post.ref):
+            found = self._quote_in_ledger(key, target)
+            if found is not None:
+                return found
+        ref, fetch = native_ref(quoted, self.config.account(target).platform)
+        if ref is not None and fetch:
+            ref = self._fetch_ref(ref, target)
+        return QuoteOnTarget(ref=ref) if ref is not None else link_for(quoted)
+
+    def _quote_in_ledger(self, key: str, target: str, depth: int = 0) -> QuoteOnTarget | None:
+        """The quoted post's mirror on `target`, or the original on `target` a mirror stands
+        for; while its mirror is still to be published, a placeholder saying so."""
+        entries = self.state.entries(key, target)
+        if entries:
+            if all(e.status is MirrorStatus.PUBLISHED and e.target_ref for e in entries):
+                return QuoteOnTarget(ref=entries[0].target_ref)
+            waiting = f"waiting for the post it quotes ({key}) on {target}"
+            placeholder = PostRef(self.config.account(target).platform, target, waiting)
+            return QuoteOnTarget(ref=placeholder, waiting=waiting)
+        original_key = self.state.source_of_mirror(key)
+        original = self.source(original_key) if original_key else None
+        if original is None or depth > 2:
+            return None
+        if self.posted_on(original, target):
+            return QuoteOnTarget(ref=original.ref)
+        return self._quote_in_ledger(original.ref.key, target, depth + 1)
+
+    def _fetch_ref(self, ref: PostRef, target: str) -> PostRef | None:
+        """The quoted post as the target reads it (its canonical ref, with its CID); None when
+        the target cannot read it, and the quote becomes a link."""
+        cache = (ref.id, target)
+        if cache not in self._fetched:
+            try:
+                found = self.client(target).fetch_post(ref)
+            except RateLimitedError:
+                raise
+            except CrosspostError:
+                found = None
+            self._fetched[cache] = found.ref if found is not None else None
+        return self._fetched[cache]
+
+    def posted_on(self, post: Post, target: str) -> bool:
+        """Whether a source post was read from the `target` account: a rule or migration
+        reading `target` selected it."""
+        for name in self.state.source_rules(post.ref.key):
+            rule = next((r for r in self.config.rules if r.name == name), None)
+            if rule is not None and rule.source == target:
+                return True
+            if name.startswith(f"{MIGRATION_PREFIX}{target}->"):
+                return True
+        return False

@@ -38,7 +38,7 @@ from crosspost.sync.context import (
     StopSignal,
     SyncContext,
 )
-from crosspost.sync.plan import MIGRATION_PREFIX, TargetPlan, describe, link_draft, placeholder_ref
+from crosspost.sync.plan import TargetPlan, describe, link_draft, placeholder_ref
 from crosspost.sync.propagate import propagate
 from crosspost.sync.recover import adopt_existing
 from crosspost.sync.report import RuleReport, SyncReport
@@ -281,6 +281,10 @@ class SyncEngine:
             self._fail(entries[0], CrosspostError(parent), report, retry_in=self.backoff.base)
             return
         previous, root = parent
+        waiting = self.context.quote(post, target).waiting
+        if waiting is not None and entries[0].status is not MirrorStatus.PUBLISHED:
+            self._fail(entries[0], CrosspostError(waiting), report, retry_in=self.backoff.base)
+            return
         client = self.client(target, writing=True)
         for entry in entries:
             if entry.status is MirrorStatus.PUBLISHED:
@@ -397,20 +401,9 @@ class SyncEngine:
         original = self.context.source(original_key) if original_key else None
         if original is None:
             return None
-        if self._posted_on(original, target):
+        if self.context.posted_on(original, target):
             return (original.thread_root or original.ref) if root else original.ref
         return self._on_target(original.ref.key, target, last=last, root=root)
-
-    def _posted_on(self, post: Post, target: str) -> bool:
-        """Whether a source post was read from the `target` account: a rule or migration
-        reading `target` selected it."""
-        for name in self.state.source_rules(post.ref.key):
-            rule = next((r for r in self.config.rules if r.name == name), None)
-            if rule is not None and rule.source == target:
-                return True
-            if name.startswith(f"{MIGRATION_PREFIX}{target}->"):
-                return True
-        return False
 
     def _dry_run(
         self,

@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from crosspost.model import Platform, PostRef
 
@@ -20,6 +20,13 @@ CDN_URL = "https://cdn.bsky.app/img/feed_fullsize/plain"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 _AT_URI = re.compile(r"^at://([^/]+)(?:/([^/]+)(?:/([^/?#]+))?)?")
+# A post page on bsky.app (or a bridge's copy of one), and an at:// post URI inside a URL, as
+# Bridgy Fed writes the ActivityPub ids of the Bluesky posts it bridges
+# (https://bsky.brid.gy/convert/ap/at://did:plc:.../app.bsky.feed.post/...; its older
+# fed.brid.gy/r/<url> redirects wrap the post's own URL).
+_APP_POST = re.compile(r"^https?://(?:www\.)?bsky\.app/profile/([^/?#]+)/post/([^/?#]+)")
+_INNER_AT = re.compile(r"at://[^/?#]+/app\.bsky\.feed\.post/[^/?#]+")
+_WRAPPED = re.compile(r"^https?://[^/]*brid\.gy/r/(https?://.+)$")
 
 # Bluesky self-labels (https://docs.bsky.app/docs/advanced-guides/moderation#self-labels), with the
 # words a reader sees for each; "nsfw" and "gore" are older spellings still found in records.
@@ -48,6 +55,25 @@ def web_url(uri: str) -> str | None:
     if collection != POST_COLLECTION or not rkey:
         return None
     return f"{APP_URL}/profile/{authority}/post/{rkey}"
+
+
+def ref_from_url(url: str) -> PostRef | None:
+    """The Bluesky post a web URL names: a bsky.app post page, or a bridge's URL wrapping one or
+    carrying its at:// URI (Bridgy Fed). Its CID is not in the URL: publishing fetches it."""
+    url = unquote(url.strip())
+    wrapped = _WRAPPED.match(url)
+    if wrapped:
+        return ref_from_url(wrapped.group(1))
+    page = _APP_POST.match(url)
+    if page:
+        uri = f"at://{page.group(1)}/{POST_COLLECTION}/{page.group(2)}"
+    else:
+        inner = _INNER_AT.search(url)
+        if inner is None:
+            return None
+        uri = inner.group(0)
+    authority = split_uri(uri)[0]
+    return PostRef(Platform.BLUESKY, authority, uri, web_url(uri))
 
 
 def ref_for(uri: str, cid: str | None, *, account: str, own: str | None) -> PostRef:

@@ -12,7 +12,7 @@ from typing import Any
 from crosspost.account_data import Collection, Entry
 from crosspost.errors import AccountSpecError
 from crosspost.identifiers import is_did, is_handle
-from crosspost.model import Media, Platform, Post, Visibility
+from crosspost.model import Media, Platform, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.bluesky.export import CAR_EXPORT
 from crosspost.platforms.bluesky.limits import CAPS, LIMITS
@@ -83,6 +83,12 @@ def _password(raw: str) -> dict[str, str]:
     return {"app_password": raw}
 
 
+def _post_ref_from_url(url: str) -> PostRef | None:
+    from crosspost.platforms.bluesky.refs import ref_from_url
+
+    return ref_from_url(url)
+
+
 def _portable(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str, str]]:
     from crosspost.platforms.bluesky.portable import portable_files
 
@@ -118,6 +124,7 @@ SPEC = PlatformSpec(
     from_draft=_from_draft,
     placeholder_upload=_placeholder_blob,
     marker_key=marker_key,
+    post_ref_from_url=_post_ref_from_url,
     exports=(CAR_EXPORT,),
     portable=_portable,
 )

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from crosspost.errors import InvalidPostError
-from crosspost.model import MediaKind, PostRef, SpanKind
+from crosspost.model import LinkCard, MediaKind, Platform, PostRef, SpanKind
 from crosspost.platforms.base import Draft
 from crosspost.platforms.bluesky.embeds import EXTERNAL, IMAGES, RECORD, RECORD_WITH_MEDIA, VIDEO
 from crosspost.platforms.bluesky.limits import LIMITS as BLUESKY_LIMITS
@@ -18,6 +18,7 @@ from crosspost.platforms.bluesky.marker import ORIGIN_FIELD, marker_for
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, SELF_LABELS, format_time
 from crosspost.platforms.bluesky.richtext import facets_from_richtext
 from crosspost.platforms.spec import WriteContext
+from crosspost.text.urls import is_http_url
 
 # Words in a content warning -> the Bluesky self-label that hides the media behind a click.
 DEFAULT_CW_LABELS: Mapping[str, str] = {
@@ -113,14 +114,14 @@ def _embed(
     draft: Draft, blobs: Sequence[Mapping[str, Any]], thumb: Mapping[str, Any] | None
 ) -> dict[str, Any] | None:
     media = _media_embed(draft, blobs)
-    if draft.quote_of is not None:
+    if draft.quote_of is not None and draft.quote_of.platform is Platform.BLUESKY:
         quote = {"$type": RECORD, "record": _strong(draft.quote_of, "quoted post")}
         if media is None:
             return quote
         return {"$type": RECORD_WITH_MEDIA, "record": quote, "media": media}
     if media is not None:
         return media
-    card = draft.link_card
+    card = draft.link_card or _foreign_quote_card(draft)
     if card is None:
         return None
     external: dict[str, Any] = {
@@ -131,6 +132,14 @@ def _embed(
     if thumb:
         external["thumb"] = dict(thumb)
     return {"$type": EXTERNAL, "external": external}
+
+
+def _foreign_quote_card(draft: Draft) -> LinkCard | None:
+    """Another network's post cannot be quoted on Bluesky: a card links it instead."""
+    quoted = draft.quote_of
+    if quoted is None or not quoted.url or not is_http_url(quoted.url):
+        return None
+    return LinkCard(url=quoted.url, title=quoted.url)
 
 
 def _tags_field(draft: Draft) -> list[str]:

@@ -36,6 +36,10 @@ def status_text(draft: Draft, limits: Limits) -> str:
     """The plain text to send: the engine's rendering, a link card's URL when the text does not
     carry it (and it fits), then the origin marker. Raises UnfittableError when it cannot fit."""
     rich = richtext_for_mastodon(draft.text)
+    quoted = draft.quote_of
+    if quoted and quoted.platform is not Platform.MASTODON and quoted.url:
+        # Another network's post cannot be quoted here: its URL is linked, where it fits.
+        rich = _with_url(rich, draft, limits, f"RE: {quoted.url}", quoted.url)
     card = draft.link_card
     if card and is_http_url(card.url) and not _mentions_url(rich, card.url):
         with_card = RichText(f"{rich.text}{SEPARATOR}{card.url}" if rich.text else card.url)
@@ -51,6 +55,13 @@ def status_text(draft: Draft, limits: Limits) -> str:
             f"this server's {limits.max_chars}; fit the post with MastodonClient.limits()"
         )
     return text
+
+
+def _with_url(rich: RichText, draft: Draft, limits: Limits, line: str, url: str) -> RichText:
+    if not is_http_url(url) or _mentions_url(rich, url):
+        return rich
+    longer = RichText(f"{rich.text}{SEPARATOR}{line}" if rich.text else line)
+    return longer if _fits(_marked(longer, draft).text, draft, limits) else rich
 
 
 def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:

@@ -57,6 +57,7 @@ def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
         content.append({"type": "text", "text": f"Content warning: {warning}"})
     content += npf_from_richtext(draft.text)
     content += [_media_block(media, index) for index, media in enumerate(draft.media)]
+    content += _quote_blocks(draft)
     if draft.link_card is not None and is_link_url(draft.link_card.url):
         card = draft.link_card
         link: dict[str, Any] = {"type": "link", "url": card.url}
@@ -80,6 +81,18 @@ def from_draft(draft: Draft, context: WriteContext) -> dict[str, Any]:
     if marker is not None:
         body["source_url"] = marker
     return body
+
+
+def _quote_blocks(draft: Draft) -> list[dict[str, Any]]:
+    """Tumblr has no quote posts (a reblog is made on Tumblr only): a quoted post, such as the
+    Tumblr mirror of the post quoted, is linked in a last paragraph."""
+    quoted = draft.quote_of
+    url = quoted.url if quoted is not None else None
+    if url is None or not is_link_url(url) or url in draft.text.text:
+        return []
+    text = f"RE: {url}"
+    link = {"type": "link", "start": 4, "end": len(text), "url": url}
+    return [{"type": "text", "text": text, "formatting": [link]}]
 
 
 SENSITIVE_WARNING = "sensitive content"
