@@ -170,6 +170,7 @@ class _StatusParser(HTMLParser):
         mentions: Sequence[Mapping[str, Any]],
         tags: Sequence[Mapping[str, Any]],
         emojis: Sequence[Mapping[str, Any]],
+        drop_class: str = "",
     ) -> None:
         super().__init__(convert_charrefs=True)
         self.out = _Builder()
@@ -184,6 +185,10 @@ class _StatusParser(HTMLParser):
         }
         self.skipping = 0
         self.pre = 0
+        # The element a server added as a fallback for what the post holds anyway (Mastodon's
+        # "RE: <link>" of a quote, class quote-inline), while inside it: its tag and depth.
+        self.drop_class = drop_class
+        self.dropping: list[str] = []
 
     # --- tags --------------------------------------------------------------------------------
 
@@ -191,9 +196,17 @@ class _StatusParser(HTMLParser):
         if tag in _SKIPPED:
             self.skipping += 1
             return
+        if self.dropping:
+            if tag == self.dropping[0] and tag not in _VOID:
+                self.dropping.append(tag)
+            return
         if self.skipping:
             return
         attributes = {name: value or "" for name, value in attrs}
+        if self.drop_class and self.drop_class in attributes.get("class", "").split():
+            if tag not in _VOID:
+                self.dropping.append(tag)
+            return
         if tag == "br":
             self.out.line_break()
         elif tag == "img":
@@ -212,6 +225,10 @@ class _StatusParser(HTMLParser):
         if tag in _SKIPPED:
             self.skipping = max(0, self.skipping - 1)
             return
+        if self.dropping:
+            if tag == self.dropping[0]:
+                self.dropping.pop()
+            return
         if self.skipping:
             return
         stack = self.out.stack
@@ -225,7 +242,7 @@ class _StatusParser(HTMLParser):
                 break
 
     def handle_data(self, data: str) -> None:
-        if self.skipping:
+        if self.skipping or self.dropping:
             return
         if self.pre:
             pre = next((e for e in reversed(self.out.stack) if e.tag == "pre"), None)
@@ -386,10 +403,13 @@ def richtext_from_html(
     mentions: Sequence[Mapping[str, Any]] = (),
     tags: Sequence[Mapping[str, Any]] = (),
     emojis: Sequence[Mapping[str, Any]] = (),
+    drop_class: str = "",
 ) -> RichText:
     """A status's `content` HTML as clean text and spans; `mentions`, `tags` and `emojis` are the
-    status's own arrays, which name what the links point at. Never raises on malformed HTML."""
-    parser = _StatusParser(mentions, tags, emojis)
+    status's own arrays, which name what the links point at. Elements of class `drop_class` are
+    left out (a fallback the server wrote for what the post carries anyway). Never raises on
+    malformed HTML."""
+    parser = _StatusParser(mentions, tags, emojis, drop_class)
     # html.parser gives up on a few broken declarations; keep what it read until then.
     with contextlib.suppress(AssertionError, ValueError):
         parser.feed(html or "")

@@ -135,11 +135,15 @@ def to_post(status: Mapping[str, Any], *, account: str) -> Post:
 
 
 def _richtext(raw: Mapping[str, Any]) -> RichText:
+    # A quote post's content ends with "RE: <link>" in an element of class quote-inline, for
+    # apps that cannot show quotes (Mastodon 4.5; Akkoma writes a span): the quote is
+    # kept as the post's quote, so the fallback is left out of its text.
     return richtext_from_html(
         str(raw.get("content") or ""),
         mentions=raw.get("mentions") or (),
         tags=raw.get("tags") or (),
         emojis=raw.get("emojis") or (),
+        drop_class="quote-inline" if raw.get("quote") else "",
     )
 
 
