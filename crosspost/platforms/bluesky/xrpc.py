@@ -121,6 +121,10 @@ class Xrpc:
             # The SDK holds no session it can refresh: the caller logs in with the password.
             message = f"{what}: the session cannot be refreshed"
             return Fatal(CallError(message, status=401, error="AuthenticationRequired"))
+        if isinstance(outcome, httpx.TransportError):
+            # A connection the server closed without answering: the SDK lets httpx's own
+            # RemoteProtocolError through (it wraps only timeouts and network errors).
+            return Transient(f"the connection failed ({type(outcome).__name__})", GAVE_UP)
         if not isinstance(outcome, RequestErrorBase):
             return Fatal(outcome)
         response = outcome.response
