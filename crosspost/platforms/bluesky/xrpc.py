@@ -25,6 +25,7 @@ from atproto_client.request import Request
 
 from crosspost.errors import PlatformError
 from crosspost.platforms.retry import (
+    REQUEST_TIMEOUT,
     Fatal,
     Ok,
     RateBudget,
@@ -71,7 +72,7 @@ class Xrpc:
         self.window = RateWindow()
         self.budget = RateBudget({WINDOW: self.window})
         hooks = {"response": [self._seen]}
-        kwargs: dict[str, Any] = {"event_hooks": hooks, "timeout": 30.0}
+        kwargs: dict[str, Any] = {"event_hooks": hooks, "timeout": REQUEST_TIMEOUT}
         if transport is not None:
             kwargs["transport"] = transport
         self.sdk = Client(base_url, request=Request(**kwargs))
