@@ -116,3 +116,13 @@ def test_a_lost_answer_to_a_create_is_not_a_second_post(
     ref = client.publish(Draft(RichText("once"), "f:2", origin=ORIGIN))
     assert [post.ref for post in client.fetch_page().posts] == [ref]
     assert [kind for kind, _ in proxy.fired] == ["lost"]
+
+
+def test_a_gateway_error_while_resolving_the_handle_is_tried_again(
+    proxy: FaultProxy, pds_account: PdsAccount
+) -> None:
+    time = FakeTime()
+    proxy.add("com.atproto.identity.resolveHandle", "502", times=2)
+    client = client_via(proxy, pds_account, time)
+    assert client.did == pds_account.did
+    assert time.slept == [1.0, 2.0]

@@ -61,8 +61,9 @@ class BlueskyClient:
         self.account = account
         self._store = credentials or NO_SECRETS
         self._now = now
-        self._identity = identity or resolve_identity(account)
-        self.xrpc = Xrpc(self._identity.pds, retry or RetryPolicy(), transport)
+        retry = retry or RetryPolicy()
+        self._identity = identity or resolve_identity(account, retry=retry)
+        self.xrpc = Xrpc(self._identity.pds, retry, transport)
         self._load_media = load_media or _load_media
         self._load_thumb = load_thumb or _download
         self._logged_in = False
