@@ -8,16 +8,25 @@ The environment variable (named by `Account.secret_env`, e.g. `CROSSPOST_SECRET_
 a JSON object with those fields, or the platform's bare spelling (a password or token; for OAuth1
 the keys joined by ":"). It wins over the keyring.
 
-Secret values never appear in `repr`, messages, logs or files crosspost writes.
+A login session a client may keep between runs (Bluesky's refreshable session, so a run every
+five minutes refreshes its tokens instead of logging in) is kept apart from the credentials: in
+the keyring under its own service name, else, where there is no keyring (credentials from the
+environment), in a file of the state directory that only the user may read (0600).
+
+Secret values never appear in `repr`, messages, logs or files crosspost writes (the session file
+is the one exception: it holds tokens, never the password, and only its owner can read it).
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crosspost.accounts import Account
@@ -30,6 +39,7 @@ if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
 
 KEYRING_SERVICE = "crosspost"
+SESSION_SERVICE = "crosspost-session"  # kept sessions: a keyring entry apart from credentials
 
 
 class Source(StrEnum):
@@ -86,9 +96,11 @@ class Secrets:
         self,
         backend: KeyringBackend | None = None,
         environ: Mapping[str, str] | None = None,
+        session_dir: Path | None = None,
     ) -> None:
         self._backend = backend
         self._environ = os.environ if environ is None else environ
+        self._session_dir = session_dir
 
     def _keyring(self) -> KeyringBackend:
         if self._backend is None:
@@ -152,11 +164,67 @@ class Secrets:
         self._require_keyring(account)
         from keyring.errors import PasswordDeleteError
 
+        self.forget_session(account)
         try:
             self._keyring().delete_password(KEYRING_SERVICE, keyring_user(account))
         except PasswordDeleteError:
             return False
         return True
+
+    # --- kept sessions ------------------------------------------------------------------------
+
+    def load_session(self, account: Account) -> str | None:
+        """The session a client kept for the account (None: none, or it cannot be read)."""
+        if not self.keyring_problem():
+            stored = self._keyring_call(
+                "read",
+                lambda: self._keyring().get_password(SESSION_SERVICE, keyring_user(account)),
+            )
+            if stored:
+                return str(stored)
+        try:
+            return self.session_path(account).read_text(encoding="utf-8").strip() or None
+        except OSError:
+            return None
+
+    def save_session(self, account: Account, session: str) -> None:
+        """Keep a session for the next run: in the keyring, else in a 0600 file of the state
+        directory (CredentialsError when neither can be written)."""
+        if not self.keyring_problem():
+            self._keyring_call(
+                "write",
+                lambda: self._keyring().set_password(
+                    SESSION_SERVICE, keyring_user(account), session
+                ),
+            )
+            return
+        try:
+            _write_private(self.session_path(account), session)
+        except OSError as error:
+            raise CredentialsError(
+                f"cannot keep the session of {account.name} ({type(error).__name__}); "
+                "the next run logs in again"
+            ) from None
+
+    def forget_session(self, account: Account) -> None:
+        if not self.keyring_problem():
+            from keyring.errors import PasswordDeleteError
+
+            with contextlib.suppress(PasswordDeleteError):
+                self._keyring().delete_password(SESSION_SERVICE, keyring_user(account))
+        with contextlib.suppress(OSError):
+            self.session_path(account).unlink()
+
+    def session_path(self, account: Account) -> Path:
+        """The file a session is kept in without a keyring: named by a hash of the account's
+        platform identity (the file name shows no handle)."""
+        folder = self._session_dir
+        if folder is None:
+            from platformdirs import user_data_path
+
+            folder = user_data_path("crosspost", appauthor=False) / "sessions"
+        digest = hashlib.sha256(keyring_user(account).encode("utf-8")).hexdigest()[:24]
+        return folder / f"{digest}.session"
 
     def _require_keyring(self, account: Account) -> None:
         problem = self.keyring_problem()
@@ -181,6 +249,23 @@ class Secrets:
             raise CredentialsError(
                 f"the OS keyring refused to {what} credentials ({type(error).__name__}: {error})"
             ) from None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write `text` so only the user can read it (0600, in a 0700 folder), atomically."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 def parse_secret_text(account: Account, raw: str) -> dict[str, str]:

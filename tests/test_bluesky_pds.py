@@ -107,9 +107,10 @@ def test_session_is_kept_and_reused(pds_account: PdsAccount) -> None:
     client = client_for(pds_account)
     client.publish(Draft(RichText("one"), "s1"))
     store = client._store
+    assert store.load_session(client.account)  # kept apart from the app password
     saved = store.load(client.account)
     assert saved is not None
-    assert saved.get("session")
+    assert not saved.get("session")
     later = BlueskyClient(client.account, credentials=store)
     later.publish(Draft(RichText("two"), "s2"))
     assert later.logins == 0
@@ -138,19 +139,20 @@ def test_reading_costs_two_calls_however_many_pages(pds_account: PdsAccount, cou
     assert +plain.xrpc.calls == {"com.atproto.repo.listRecords": 2}
 
 
-def test_mirrors_with_key_time_list_first_even_with_an_old_date(pds_account: PdsAccount) -> None:
+def test_sync_mirrors_list_above_migrated_posts(pds_account: PdsAccount) -> None:
     client = client_for(pds_account)
-    made = datetime(2026, 1, 1, tzinfo=UTC)
-    client.publish(Draft(RichText("made first"), "kt:0", key_time=made))
+    source_date = datetime(2026, 1, 1, tzinfo=UTC)
+    mirror = client.publish(Draft(RichText("mirror"), "kt:0", key_time=source_date))
     migrated = Draft(
         RichText("from 2012"),
         "kt:1",
         created_at=datetime(2012, 5, 6, tzinfo=UTC),
-        key_time=made + timedelta(minutes=1),
+        key_time=source_date + timedelta(minutes=1),
     )
     ref = client.publish(migrated)
     newest = client.fetch_page().posts
-    # listRecords answers newest key first: a backup that stops at its newest saved key sees it.
-    assert [post.text.text for post in newest] == ["from 2012", "made first"]
-    assert newest[0].ref == ref
-    assert newest[0].created_at == datetime(2012, 5, 6, tzinfo=UTC)
+    # listRecords answers newest key first: the migrated post sits at its kept date, the
+    # mirror of a recent source above it (where an incremental backup looks).
+    assert [post.text.text for post in newest] == ["mirror", "from 2012"]
+    assert (newest[0].ref, newest[1].ref) == (mirror, ref)
+    assert newest[1].created_at == datetime(2012, 5, 6, tzinfo=UTC)

@@ -86,9 +86,7 @@ def test_login_once_and_keep_the_session(recording_pds: str) -> None:
     client.publish(Draft(RichText("two"), "s2"))
     assert client.logins == 1
     assert client.xrpc.calls["com.atproto.server.createSession"] == 1
-    saved = client._store.load(client.account)
-    assert saved is not None
-    assert saved.get("session")
+    assert client._store.load_session(client.account)  # kept apart from the app password
     later = BlueskyClient(client.account, credentials=client._store, load_media=client._load_media)
     later.publish(Draft(RichText("three"), "s3"))
     assert later.logins == 0

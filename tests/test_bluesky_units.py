@@ -143,30 +143,32 @@ def offline_client() -> BlueskyClient:
     return BlueskyClient(account, identity=Identity("did:plc:me", "http://pds.invalid"))
 
 
-def test_record_key_time_comes_from_key_time_then_created_at_then_the_hash() -> None:
+def test_record_key_time_comes_from_created_at_then_key_time_then_the_hash() -> None:
     client = offline_client()
-    intent = datetime(2026, 11, 1, 12, tzinfo=UTC)
+    source_date = datetime(2026, 11, 1, 12, tzinfo=UTC)
     kept = datetime(2019, 6, 1, tzinfo=UTC)
-    both = Draft(RichText("x"), "k", created_at=kept, key_time=intent)
+    both = Draft(RichText("x"), "k", created_at=kept, key_time=source_date)
     micros, _ = decode_tid(client.rkey_for(both))
-    assert abs(micros / 1e6 - intent.timestamp()) < 2
+    assert abs(micros / 1e6 - kept.timestamp()) < 0.001  # a migration lists in date order
     assert client.rkey_for(both) == client.rkey_for(both)  # a retry finds the same key
-    micros, _ = decode_tid(client.rkey_for(Draft(RichText("x"), "k", created_at=kept)))
-    assert abs(micros / 1e6 - kept.timestamp()) < 2
+    micros, _ = decode_tid(client.rkey_for(Draft(RichText("x"), "k", key_time=source_date)))
+    assert abs(micros / 1e6 - source_date.timestamp()) < 0.001
     assert client.rkey_for(Draft(RichText("x"), "k")) == tid_from_key("k")
 
 
-def test_mirrors_keys_sort_by_when_they_were_made_not_by_the_kept_date() -> None:
+def test_sync_mirrors_keys_sort_by_their_sources_dates_above_migrated_posts() -> None:
     client = offline_client()
     earlier = Draft(RichText("new"), "a", key_time=datetime(2026, 1, 1, tzinfo=UTC))
-    later = Draft(
+    later = Draft(RichText("newer"), "b", key_time=datetime(2026, 1, 1, 0, 0, 1, tzinfo=UTC))
+    migrated = Draft(
         RichText("migrated"),
-        "b",
+        "c",
         created_at=datetime(2012, 1, 1, tzinfo=UTC),
         key_time=datetime(2026, 1, 2, tzinfo=UTC),
     )
-    # listRecords answers newest key first; a backup stopping at its newest saved key sees both.
-    assert client.rkey_for(earlier) < client.rkey_for(later)
+    # listRecords answers newest key first: a backup stopping near its newest saved post sees
+    # the mirrors of recent sources first; migrated posts sit among the old ones.
+    assert client.rkey_for(migrated) < client.rkey_for(earlier) < client.rkey_for(later)
     chunks = [Draft(RichText(str(n)), f"t:{n}", key_time=later.key_time) for n in range(3)]
     assert len({client.rkey_for(chunk) for chunk in chunks}) == 3
 
@@ -309,5 +311,7 @@ def test_a_failing_gateway_is_retried_then_reported_not_as_a_rate_limit() -> Non
     with pytest.raises(PlatformError) as caught:
         client.fetch_page()
     assert not isinstance(caught.value, RateLimitedError)
-    assert str(caught.value).startswith("list posts: Bluesky answered 502, 4 times in a row")
+    assert str(caught.value).startswith(
+        "list posts: the server answered 502 Bad Gateway 4 times; try again later"
+    )
     assert client.xrpc.total_calls == 3 + 4

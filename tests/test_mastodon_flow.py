@@ -4,6 +4,7 @@ edit, delete, 429 and 503. The same scenarios replay from cassettes in test_mast
 from __future__ import annotations
 
 import io
+from time import monotonic
 from typing import Any
 
 import pytest
@@ -14,10 +15,13 @@ from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Media, MediaKind, Platform, PostRef, RichText, Visibility
 from crosspost.platforms.base import Draft, RetryPolicy
 from crosspost.platforms.mastodon.client import MastodonClient
+from crosspost.platforms.retry import REQUEST_TIMEOUT
+from tests.backup_mastodon import TOKEN as MOCK_TOKEN
+from tests.backup_mastodon import Mock, mastodon_mock
 from tests.fake_time import FakeTime
 from tests.mastodon_server import BASE_URL, IDENTITY, TOKEN, MockMastodon, mastodon_server
 
-__all__ = ["mastodon_server"]
+__all__ = ["mastodon_mock", "mastodon_server"]
 
 ORIGIN = PostRef(Platform.TUMBLR, "staff", "123", "https://staff.tumblr.com/post/123/hello")
 
@@ -158,3 +162,24 @@ def test_public_read_of_an_unknown_account_says_so(mastodon_server: MockMastodon
     reader = MastodonClient(nobody, None, retry=RetryPolicy(sleep=FakeTime().sleep))
     with pytest.raises(PlatformError, match="no such account"):
         reader.fetch_page()
+
+
+def test_mastodon_calls_time_out_like_bluesky_calls() -> None:
+    account = Account("masto", Platform.MASTODON, IDENTITY, service=BASE_URL)
+    assert MastodonClient(account, TOKEN).api.request_timeout == REQUEST_TIMEOUT == 30.0
+
+
+def test_a_hung_server_is_given_up_on_after_the_request_timeout(mastodon_mock: Mock) -> None:
+    time = FakeTime()
+    account = Account(
+        "masto", Platform.MASTODON, mastodon_mock.identity, service=mastodon_mock.base_url
+    )
+    retry = RetryPolicy(sleep=time.sleep, clock=time.clock)
+    client = MastodonClient(account, MOCK_TOKEN, retry=retry, request_timeout=0.3)
+    client.account_id()
+    mastodon_mock.fault({"type": "latency", "delay_ms": 2000}, path_regex="/statuses", count=4)
+    started = monotonic()
+    with pytest.raises(PlatformError, match="did not answer after 4 tries"):
+        client.fetch_page()
+    assert monotonic() - started < 4 * 1.0  # four tries of 0.3 s, not four of 300 s
+    assert time.slept == [1.0, 2.0, 4.0]

@@ -41,6 +41,9 @@ Sleeper = Callable[[float], None]  # like time.sleep
 # The longest a single wait on a rate limit may last before the adapter gives up and raises
 # RateLimitedError (with retry_after) so the caller can stop cleanly and resume later.
 DEFAULT_MAX_WAIT = 300.0
+# How long any one request may wait for the server's answer, on every platform: a hung server
+# costs a run 4 tries of this, not of a library's own default (Mastodon.py waits 300 s).
+REQUEST_TIMEOUT = 30.0
 GAVE_UP = (
     "{what}: {problem}, {attempts} times in a row; try again later "
     "(run the same command again: nothing is lost)"

@@ -10,10 +10,11 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import httpx
-from atproto_client.client.session import SessionEvent, SessionResponse
+from atproto_client.client.session import Session, SessionEvent, SessionResponse
+from atproto_client.exceptions import AtProtocolError
 
 from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
@@ -23,6 +24,7 @@ from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.bluesky.account_client import AccountReader
 from crosspost.platforms.bluesky.identity import Identity, resolve_identity, resolve_pds
 from crosspost.platforms.bluesky.limits import LIMITS as BLUESKY_LIMITS
+from crosspost.platforms.bluesky.marker import marker_key
 from crosspost.platforms.bluesky.media import prepare_image, sniff_mime
 from crosspost.platforms.bluesky.read import to_post
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, split_uri
@@ -31,10 +33,12 @@ from crosspost.platforms.bluesky.repo_reader import PARAMS, RepoReader, as_mappi
 from crosspost.platforms.bluesky.tid import tid_from_key
 from crosspost.platforms.bluesky.write import from_draft
 from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
-from crosspost.platforms.spec import NO_SECRETS, SecretKeeper, WriteContext
+from crosspost.platforms.spec import NO_SECRETS, SecretFields, SecretKeeper, WriteContext
 
 THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external: thumb blob maxSize
 JSON = "application/json"
+# What a PDS answers when a session's tokens are no good: log in with the password once.
+SESSION_REFUSED = frozenset({"ExpiredToken", "InvalidToken", "AuthenticationRequired"})
 
 
 class BlueskyClient:
@@ -57,8 +61,9 @@ class BlueskyClient:
         self.account = account
         self._store = credentials or NO_SECRETS
         self._now = now
-        self._identity = identity or resolve_identity(account)
-        self.xrpc = Xrpc(self._identity.pds, retry or RetryPolicy(), transport)
+        retry = retry or RetryPolicy()
+        self._identity = identity or resolve_identity(account, retry=retry)
+        self.xrpc = Xrpc(self._identity.pds, retry, transport)
         self._load_media = load_media or _load_media
         self._load_thumb = load_thumb or _download
         self._logged_in = False
@@ -96,17 +101,30 @@ class BlueskyClient:
     # --- session ---------------------------------------------------------------------------------
 
     def _ensure_session(self) -> None:
+        """Sign in once per client: with the session an earlier run kept (its access token
+        refreshed by the SDK, refreshSession, when it has expired), else with the password."""
         if self._logged_in:
             return
         creds = self._store.require(self.account)
         sdk = self.xrpc.sdk
         sdk.on_session_change(lambda event, session: self._keep_session(event, session))
-        saved = creds.get("session")
-        if saved:
-            sdk.login(session_string=saved, fetch_bsky_profile=False)
-        else:
+        saved = self._saved_session(creds)
+        try:
+            if saved:
+                sdk.login(session_string=saved, fetch_bsky_profile=False)  # no call: an import
+        except (ValueError, TypeError, AtProtocolError):
+            saved = None  # a kept session that no longer reads: log in afresh
+        if not saved:
             self._password_login(creds["app_password"])
         self._logged_in = True
+
+    def _saved_session(self, creds: SecretFields) -> str | None:
+        if isinstance(self._store, KeepsSessions):
+            with contextlib.suppress(CredentialsError):
+                kept = self._store.load_session(self.account)
+                if kept and _session_of(kept) == self.did:
+                    return kept
+        return creds.get("session")  # where older versions kept it: beside the password
 
     def _password_login(self, password: str) -> None:
         self.logins += 1
@@ -116,15 +134,20 @@ class BlueskyClient:
         )
 
     def _keep_session(self, event: SessionEvent, session: SessionResponse) -> None:
+        """Keep a new or refreshed session for the next run, so a scheduled run (every few
+        minutes) refreshes instead of logging in: createSession has tight limits."""
         if event is SessionEvent.IMPORT:
+            return
+        text = self.xrpc.sdk.export_session_string()
+        if isinstance(self._store, KeepsSessions):
+            with contextlib.suppress(CredentialsError):  # unkept: the next run logs in
+                self._store.save_session(self.account, text)
             return
         creds = self._store.load(self.account)
         if creds is None:
             return
-        fields = {**creds.fields, "session": self.xrpc.sdk.export_session_string()}
-        # Credentials from the environment: nowhere to keep the session; log in on each run.
         with contextlib.suppress(CredentialsError):
-            self._store.save(self.account, fields)
+            self._store.save(self.account, {**creds.fields, "session": text})
 
     def can_sign_in(self) -> bool:
         """Whether credentials for the account are at hand (reading needs none)."""
@@ -135,7 +158,13 @@ class BlueskyClient:
         except CredentialsError:
             return False
 
-    def _write(self, what: str, nsid: str, data: Any) -> Mapping[str, Any]:
+    def _write(
+        self,
+        what: str,
+        nsid: str,
+        data: Any,
+        settled: Callable[[], Mapping[str, Any] | None] | None = None,
+    ) -> Mapping[str, Any]:
         """A procedure call with the session; an expired session logs in again once."""
 
         def run() -> Any:
@@ -145,21 +174,21 @@ class BlueskyClient:
                 nsid, content=content, input_encoding=JSON, output_encoding=JSON
             ).content
 
-        return as_mapping(self._signed_in(what, run))
+        return as_mapping(self._signed_in(what, run, settled))
 
-    def _signed_in(self, what: str, run: Callable[[], Any]) -> Any:
+    def _signed_in(
+        self, what: str, run: Callable[[], Any], settled: Callable[[], Any] | None = None
+    ) -> Any:
         self._ensure_session()
         try:
-            return self.xrpc.call(what, run)
+            return self.xrpc.call(what, run, settled=settled)
         except CallError as error:
-            if error.status not in (400, 401) or error.error not in (
-                "ExpiredToken",
-                "InvalidToken",
-            ):
+            if error.status not in (400, 401) or error.error not in SESSION_REFUSED:
                 raise
+        # The session was refused (its refresh token expired or revoked): log in once.
         creds = self._store.require(self.account)
         self._password_login(creds["app_password"])
-        return self.xrpc.call(what, run)
+        return self.xrpc.call(what, run, settled=settled)
 
     def query(
         self, what: str, nsid: str, params: Mapping[str, Any], *, signed_in: bool = False
@@ -173,13 +202,18 @@ class BlueskyClient:
     # --- writing ---------------------------------------------------------------------------------
 
     def rkey_for(self, draft: Draft) -> str:
-        """The draft's record key: its TID time is `key_time`, else the kept date, else drawn
-        from the key's hash (see tid.py); the same on every retry."""
-        return tid_from_key(draft.idempotency_key, draft.key_time or draft.created_at)
+        """The draft's record key, from the source post alone: a TID at the kept date (a
+        migration, so the repo lists in date order), else at `key_time` (for a sync mirror the
+        source's own date, recent, so an incremental backup still sees it), else drawn from the
+        key's hash; the clock id is the hash of the idempotency key (see tid.py). Nothing of the
+        run goes in, so the same draft has the same key on every retry and after a lost ledger."""
+        return tid_from_key(draft.idempotency_key, draft.created_at or draft.key_time)
 
     def publish(self, draft: Draft) -> PostRef:
-        """Create the record under the draft's TID key. When the key is taken (a retry after a
-        crash), the PDS answers 500: the record already there is returned, nothing is written."""
+        """Create the record under the draft's key. A key already taken (a retry after a crash,
+        a run with a lost ledger) makes the PDS refuse the create (it answers 500): the record
+        already there, when it mirrors the same draft, is returned and nothing is written; a
+        500 with no record at the key is a server error, tried again like any other."""
         rkey = self.rkey_for(draft)
         self._ensure_session()
         draft = self._with_cids(draft)
@@ -191,16 +225,32 @@ class BlueskyClient:
             ),
         )
         body = {"repo": self.did, "collection": POST_COLLECTION, "rkey": rkey, "record": record}
-        try:
-            out = self._write("publish", "com.atproto.repo.createRecord", body)
-        except CallError as error:
-            if error.status != 500:
-                raise
-            existing = self.find_published(draft)
-            if existing is not None:
-                return existing
-            out = self._write("publish (retry)", "com.atproto.repo.putRecord", body)
+
+        def settled() -> Mapping[str, Any] | None:
+            ref = self._existing(draft, rkey)
+            return None if ref is None else {"uri": ref.id, "cid": ref.cid}
+
+        out = self._write("publish", "com.atproto.repo.createRecord", body, settled)
         return self._ref(str(out["uri"]), str(out["cid"]))
+
+    def _existing(self, draft: Draft, rkey: str) -> PostRef | None:
+        """The record at the draft's key, when there is one and it mirrors this draft (its
+        origin marker names the same idempotency key; without a marker, the same text)."""
+        uri = f"at://{self.did}/{POST_COLLECTION}/{rkey}"
+        found = self._get_record(uri)
+        if found is None:
+            return None
+        value = found.get("value")
+        held = value if isinstance(value, Mapping) else {}
+        key = marker_key(held)
+        if key != (draft.idempotency_key if draft.origin is not None else None) or (
+            key is None and held.get("text") != draft.text.text
+        ):
+            raise PlatformError(
+                f"publish: the record key {rkey} already holds another post ({uri}); "
+                "nothing was written (delete that record, or report this as a bug)"
+            )
+        return self._ref(uri, str(found["cid"]))
 
     def _ref(self, uri: str, cid: str | None) -> PostRef:
         return to_post({"uri": uri, "cid": cid, "value": {}}, account=self._identity.did).ref
@@ -243,9 +293,8 @@ class BlueskyClient:
         return self._upload_blob("upload link card thumbnail", prepared.data, prepared.mime)
 
     def _upload_blob(self, what: str, data: bytes, mime: str) -> dict[str, Any]:
-        self._ensure_session()
         sdk = self.xrpc.sdk
-        out = self.xrpc.call(
+        out = self._signed_in(
             what,
             lambda: (
                 sdk.invoke_procedure(
@@ -259,9 +308,7 @@ class BlueskyClient:
         return dict(as_mapping(out)["blob"])
 
     def find_published(self, draft: Draft) -> PostRef | None:
-        uri = f"at://{self.did}/{POST_COLLECTION}/{self.rkey_for(draft)}"
-        record = self._get_record(uri)
-        return None if record is None else self._ref(uri, str(record["cid"]))
+        return self._existing(draft, self.rkey_for(draft))
 
     def delete(self, ref: PostRef) -> None:
         _, collection, rkey = split_uri(ref.id)
@@ -310,6 +357,24 @@ class BlueskyClient:
 
     def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage:
         return self._account_reader.fetch_collection(kind, cursor)
+
+
+@runtime_checkable
+class KeepsSessions(Protocol):
+    """A secrets store that keeps a login session apart from the credentials (`Secrets`): it
+    works when the credentials come from the environment, where nothing can be written back."""
+
+    def load_session(self, account: Account) -> str | None: ...
+
+    def save_session(self, account: Account, session: str) -> None: ...
+
+
+def _session_of(text: str) -> str | None:
+    """The DID a kept session string belongs to (None: it does not read)."""
+    try:
+        return str(Session.decode(text).did)
+    except (ValueError, TypeError, IndexError, AttributeError):
+        return None
 
 
 def _fields(value: Any) -> dict[str, Any]:

@@ -13,6 +13,16 @@ import httpx
 
 from crosspost.accounts import Account
 from crosspost.errors import PlatformError
+from crosspost.platforms.bluesky.xrpc import GAVE_UP, TRANSIENT_STATUSES
+from crosspost.platforms.retry import (
+    Fatal,
+    Ok,
+    RateLimited,
+    RetryPolicy,
+    Transient,
+    Verdict,
+    call_with_retry,
+)
 
 PLC_DIRECTORY = "https://plc.directory"
 Fetch = Callable[[str, Mapping[str, str]], Any]  # GET url with params -> parsed JSON
@@ -59,15 +69,30 @@ def resolve_pds(did: str, plc: str = PLC_DIRECTORY, timeout: float = 10.0) -> st
     return str(endpoint).rstrip("/") if endpoint else None
 
 
-def http_fetch(timeout: float = 10.0) -> Fetch:
+def http_fetch(timeout: float = 10.0, retry: RetryPolicy | None = None) -> Fetch:
+    """GET and parse JSON, within the shared retry policy: a 5xx or a dropped connection is
+    tried again, a 429 waited out (a run must not stop on a gateway's hiccup at sign-in)."""
+    policy = retry or RetryPolicy()
+
     def fetch(url: str, params: Mapping[str, str]) -> Any:
-        try:
-            response = httpx.get(url, params=dict(params), timeout=timeout, follow_redirects=True)
-        except httpx.HTTPError as error:
-            raise PlatformError(f"cannot reach {url}: {type(error).__name__}") from None
-        if response.status_code != 200:
-            raise PlatformError(f"{url} answered {response.status_code}")
-        return response.json()
+        def get() -> httpx.Response:
+            return httpx.get(url, params=dict(params), timeout=timeout, follow_redirects=True)
+
+        def classify(outcome: httpx.Response | Exception) -> Verdict[Any]:
+            if isinstance(outcome, httpx.TransportError):
+                return Transient(f"the connection failed ({type(outcome).__name__})", GAVE_UP)
+            if isinstance(outcome, Exception):
+                return Fatal(PlatformError(f"cannot reach {url}: {type(outcome).__name__}"))
+            if outcome.status_code == 429:
+                after = outcome.headers.get("Retry-After", "")
+                return RateLimited(float(after) if after.isdigit() else None)
+            if outcome.status_code in TRANSIENT_STATUSES:
+                return Transient(f"the server answered {outcome.status_code}", GAVE_UP)
+            if outcome.status_code != 200:
+                return Fatal(PlatformError(f"{url} answered {outcome.status_code}"))
+            return Ok(outcome.json())
+
+        return call_with_retry(get, classify, policy, what=f"read {url}", repeatable=True)
 
     return fetch
 
@@ -78,11 +103,12 @@ def resolve_identity(
     fetch: Fetch | None = None,
     resolve_handle: Callable[[str], str | None] | None = None,
     pds_of: Callable[[str], str | None] | None = None,
+    retry: RetryPolicy | None = None,
 ) -> Identity:
     """The account's DID and PDS. `account.service` wins (a self-hosted or local PDS): the handle
     is resolved by that server. Otherwise the handle resolves through DNS or HTTPS and the DID
     document names the PDS (both with the atproto SDK's resolvers)."""
-    get = fetch or http_fetch()
+    get = fetch or http_fetch(retry=retry)
     if account.service:
         base = account.service.rstrip("/")
         did = (

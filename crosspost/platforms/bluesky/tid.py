@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
@@ -17,9 +17,12 @@ TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$
 # past (2023-06-01 plus up to about 1.1 years), so a derived key never claims a future time.
 _WINDOW_START_US = int(datetime(2023, 6, 1, tzinfo=UTC).timestamp() * 1_000_000)
 _WINDOW_BITS = 45
-# With a date, the low 20 bits of its microseconds (about one second) come from the hash, so the
-# chunks of one thread, which share a date, still get distinct keys.
-_JITTER_BITS = 20
+# With a date, the timestamp keeps it to the millisecond and the microseconds below come from the
+# hash: keys sort by date (a second apart never swap), and the chunks of one thread, which share
+# a date, still get distinct keys (the clock id and the microseconds: 20 bits of the hash).
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROS = timedelta(microseconds=1)
+_SUB_MILLI = 1000
 
 
 def encode_tid(timestamp_us: int, clock_id: int) -> str:
@@ -44,10 +47,12 @@ def is_tid(value: str) -> bool:
 
 
 def tid_from_key(key: str, when: datetime | None = None) -> str:
-    """The record key for an idempotency key: the same TID for the same inputs on every run.
+    """The record key for an idempotency key: the same TID for the same inputs on every run, on
+    every machine (nothing of the run's own, such as the time now, goes in).
 
-    `when` (the date a migrated post keeps) puts the key near that time, so records sort by date
-    in the repo; without it, the timestamp comes from the key's hash (see the module notes).
+    `when` (a date of the source post: the one a migration keeps, or the source's own) puts the
+    key at that millisecond, so records sort by it in the repo; without it, the timestamp comes
+    from the key's hash (see the module notes). The clock id is always the hash's.
     """
     digest = int.from_bytes(hashlib.sha256(key.encode("utf-8")).digest()[:16], "big")
     clock_id = digest & 1023
@@ -55,7 +60,8 @@ def tid_from_key(key: str, when: datetime | None = None) -> str:
     if when is None:
         timestamp = _WINDOW_START_US + (noise % 2**_WINDOW_BITS)
     else:
-        micros = int(when.timestamp() * 1_000_000)
-        timestamp = (micros & ~(2**_JITTER_BITS - 1)) | (noise % 2**_JITTER_BITS)
+        aware = when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+        micros = (aware - _EPOCH) // _MICROS  # exact: no float rounding across runs
+        timestamp = micros - micros % _SUB_MILLI + noise % _SUB_MILLI
         timestamp = min(max(timestamp, 0), 2**53 - 1)
     return encode_tid(timestamp, clock_id)

@@ -38,6 +38,7 @@ from crosspost.platforms.mastodon.ratelimit import Limiter
 from crosspost.platforms.mastodon.rawget import get_json
 from crosspost.platforms.mastodon.read import plain_json, status_ref, to_post
 from crosspost.platforms.mastodon.write import from_draft, update_kwargs
+from crosspost.platforms.retry import REQUEST_TIMEOUT
 from crosspost.platforms.spec import WriteContext
 
 PAGE_SIZE = 40  # the most account_statuses returns
@@ -49,7 +50,8 @@ MediaSource = Callable[[Media], bytes]
 
 
 class MastodonClient:
-    """One Mastodon account. `retry` carries the injected clock and sleeper."""
+    """One Mastodon account. `retry` carries the injected clock and sleeper; `request_timeout`
+    bounds each request's wait for an answer (a hung server then costs 4 tries of 30 s)."""
 
     def __init__(
         self,
@@ -60,6 +62,7 @@ class MastodonClient:
         include_boosts: bool = False,
         media_source: MediaSource | None = None,
         session: requests.Session | None = None,
+        request_timeout: float = REQUEST_TIMEOUT,
     ) -> None:
         self.account = account
         self.include_boosts = include_boosts
@@ -76,6 +79,7 @@ class MastodonClient:
             ratelimit_method="throw",  # we wait ourselves, with the injected sleeper
             version_check_mode="none",
             user_agent="crosspost",
+            request_timeout=request_timeout,  # not Mastodon.py's 300 s: a hung server
         )
         self._server_limits: Limits | None = None
         self._me: Mapping[str, Any] | None = None
