@@ -18,11 +18,6 @@ from tests.tumblr_server import TumblrServer
 __all__ = ["local_pds", "pds_account", "tumblr"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs sync/context.py to give drafts the source's created_at as key_time (not the "
-    "ledger's first intent); remove this mark with that change",
-)
 @pytest.mark.parametrize("loss", ["deleted", "empty"])
 def test_a_lost_state_file_posts_no_duplicate(
     tmp_path: Path,

@@ -34,7 +34,8 @@ def account_of(pds_account: PdsAccount) -> Account:
 def headless(pds_account: PdsAccount, state: Path) -> Secrets:
     """A machine without a keyring: the app password in the environment, as on a server."""
     env = {account_of(pds_account).secret_env: pds_account.password}
-    return Secrets(backend=fail.Keyring(), environ=env, session_dir=state)
+    no_keyring = fail.Keyring()  # type: ignore[no-untyped-call]
+    return Secrets(backend=no_keyring, environ=env, session_dir=state)
 
 
 def run(store: Secrets, pds_account: PdsAccount, text: str) -> BlueskyClient:

@@ -106,10 +106,10 @@ class Draft:
     sends it as Idempotency-Key, Tumblr uses `origin` to look for an earlier attempt.
     `origin` is the source post; every mirror carries a marker of it. `created_at`, when set,
     asks the target to keep the original date (migration) where it can.
-    `key_time` is a stable time for the new mirror's identity, the same on every retry: e.g. when
-    the ledger first recorded the intent to publish. Targets whose post ids carry a time (Bluesky's
-    TID record keys) use it, so mirrors sort by when they were made (not by the kept date) and
-    incremental backups that stop at the newest saved post still see them.
+    `key_time` is a stable time for the new mirror's identity: a date of the source post (its own
+    `created_at`), never a time of the run, so the identity follows from the source alone and a
+    lost ledger cannot make a second copy. Targets whose post ids carry a time (Bluesky's TID
+    record keys) use it when there is no kept date.
     """
 
     text: RichText

@@ -73,6 +73,13 @@ class SecretKeeper(Protocol):
 
     def save(self, account: Account, fields: Mapping[str, str]) -> None: ...
 
+    def load_session(self, account: Account) -> str | None:
+        """A login session kept apart from the credentials (it works where the credentials
+        come from the environment and nothing can be written back)."""
+        ...
+
+    def save_session(self, account: Account, session: str) -> None: ...
+
 
 class _NoSecrets:
     """The store of a client given none: nothing stored, nothing kept."""
@@ -88,6 +95,12 @@ class _NoSecrets:
 
     def save(self, account: Account, fields: Mapping[str, str]) -> None:
         return None
+
+    def load_session(self, account: Account) -> str | None:
+        return None
+
+    def save_session(self, account: Account, session: str) -> None:
+        pass
 
 
 NO_SECRETS: SecretKeeper = _NoSecrets()

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 from crosspost.accounts import Account
 from crosspost.config import Config, SyncRule
@@ -133,8 +132,8 @@ class SyncContext:
         publishing: Publishing = DEFAULT_PUBLISHING,
         first_intent: float | None = None,
     ) -> TargetPlan:
-        """The drafts of `post` on `target`; with `first_intent` (when the ledger first
-        recorded it) their identities keep that time on every retry."""
+        """The drafts of `post` on `target`, their identities keyed by the source's own date,
+        the same on every retry and every machine (`first_intent` is no longer used for it)."""
         quote = self.quote(post, target)
         cache = (post.ref.key, target, publishing.backdate, quote)
         planned = self._plans.get(cache)
@@ -148,9 +147,9 @@ class SyncContext:
                 planned = plan_target(led, rule, target, limits, backdate=publishing.backdate)
             self._plans[cache] = planned
             self._sources[post.ref.key] = post
-        if first_intent is None:
-            return planned
-        return with_key_time(planned, datetime.fromtimestamp(first_intent, UTC))
+        # The source's own date, never a time of this run: a mirror's identity then follows from
+        # its source alone, so a lost ledger cannot make a second copy (Bluesky: the same key).
+        return with_key_time(planned, post.created_at)
 
     # --- quotes ------------------------------------------------------------------------------
 
