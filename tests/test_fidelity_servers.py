@@ -161,3 +161,38 @@ def test_a_reply_written_to_a_mirror_goes_back_as_a_reply_to_the_original(
     original = found["Written on Bluesky"]["uri"]
     assert (reply["parent"]["uri"], reply["root"]["uri"]) == (original, original)
     assert len(statuses(mastodon_mock)) == 2
+
+
+TO_SKY = """
+[[sync]]
+name = "masto-to-sky"
+from = "masto"
+to = "sky"
+"""
+
+
+def test_what_a_mastodon_post_means_lands_on_bluesky(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tumblr: TumblrServer,
+    pds_account: PdsAccount,
+    mastodon_mock: Mock,
+) -> None:
+    """A warning, an inline hashtag, text that only looks like a mention and a poll, from
+    Mastodon to the real PDS, read back as the PDS stores the record."""
+    config = configure(tmp_path, monkeypatch, tumblr, pds_account, mastodon_mock, TO_SKY)
+    api = Mastodon(
+        access_token=TOKEN, api_base_url=mastodon_mock.base_url, version_check_mode="none"
+    )
+    api.status_post("I love #cats and dogs, says @carol", spoiler_text="pet talk")
+    api.status_post("Tea or coffee?", poll=api.make_poll(["tea", "coffee"], expires_in=86400))
+    sync(config)
+    found = {r["value"]["text"].split("\n")[0]: r["value"] for r in records(pds_account)}
+    warned = found["CW: pet talk"]  # the warning is seen first, not hidden in a field
+    assert warned["text"].count("#cats") == 1
+    features = [f for facet in warned.get("facets", []) for f in facet["features"]]
+    assert not [f for f in features if f["$type"].endswith("#mention")]  # no one notified
+    assert [f["tag"] for f in features if f["$type"].endswith("#tag")] == ["cats"]
+    poll = next(v for k, v in found.items() if k.startswith("Tea or coffee?"))
+    assert "tea" in poll["text"]
+    assert "coffee" in poll["text"]
