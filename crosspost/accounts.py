@@ -20,6 +20,15 @@ HOSTNAME_RE = re.compile(
 )
 
 
+# Where a server may be: a host name (a single label such as `localhost` too), an IPv4 address or
+# a bracketed IPv6 one, with an optional port. For self-hosted and local servers.
+SERVER_RE = re.compile(
+    r"^(([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]+\])(:[0-9]{1,5})?$",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Account:
     """One account on one platform.

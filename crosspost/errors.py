@@ -22,6 +22,9 @@ class ExitCode:
     PLATFORM = 5
     RATE_LIMITED = 6
     DATA = 7
+    NOT_FOUND = 8
+    FILES = 9
+    INTERRUPTED = 130
 
 
 class CrosspostError(Exception):
@@ -82,6 +85,29 @@ class DataError(CrosspostError):
     """Stored or native data is malformed: a corrupt backup, an unreadable export, a bad post."""
 
     exit_code = ExitCode.DATA
+
+
+class NotFoundError(CrosspostError):
+    """What a command was pointed at is not there: no backup yet, a missing file or folder.
+
+    Not malformed data (that is `DataError`): the usual cause is a first run that failed, or a
+    path mistyped.
+    """
+
+    exit_code = ExitCode.NOT_FOUND
+
+
+class FilesError(CrosspostError):
+    """A file or folder could not be read or written: disk full, read-only, no permission, a
+    file where a folder should be. What was saved before is kept; the run resumes later."""
+
+    exit_code = ExitCode.FILES
+
+
+class Interrupted(CrosspostError):
+    """The user stopped the command (Ctrl-C); the message says what was kept."""
+
+    exit_code = ExitCode.INTERRUPTED
 
 
 class InvalidPostError(DataError, ValueError):

@@ -226,7 +226,7 @@ def test_a_tumblr_backup_keeps_the_whole_account(
     server.state.following["art"] = people([f"f{n}" for n in range(30)])
     server.state.followers["art"] = people([f"r{n}" for n in range(45)])
     out = tmp_path / "out"
-    first = run_cli("backup", "art", "-c", str(config), "-d", str(out), "-q")
+    first = run_cli("backup", "art", "-c", str(config), "-d", str(out))
     assert first.code == 0, first.err
     assert "  profile: new" in first.out  # (the banner, on a host out of reach here: below)
     assert "  likes: 25 kept, 25 new" in first.out

@@ -28,7 +28,7 @@ def test_a_sound_backup_has_no_problems(tmp_path: Path) -> None:
     report = verify_backup(tmp_path)
     assert report.ok
     assert (report.accounts, report.posts, report.media_files) == (1, 12, 3)
-    result = run_cli("verify", str(tmp_path), "-q")
+    result = run_cli("verify", str(tmp_path))
     assert result.code == 0
     assert "no problems found" in result.out
 

@@ -291,7 +291,7 @@ def test_crosspost_backup_keeps_the_whole_bluesky_account(
     assert [(out / m["local_path"]).read_bytes() for m in stored] == [seeded.picture]
     dids = (folder / "collections" / "following_dids.txt").read_text().split()
     assert dids == [seeded.carol.did, seeded.bob.did]  # newest first, as followed
-    text = run_cli("backup", "sky", "-c", str(config), "-d", str(out), "-q")
+    text = run_cli("backup", "sky", "-c", str(config), "-d", str(out))
     assert "  likes: 4 kept, 0 new" in text.out
     assert "  followers: not backed up: " in text.out
     checked = run_cli("verify", alice.handle, "-d", str(out), "--json")

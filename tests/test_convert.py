@@ -66,5 +66,5 @@ def test_unreadable_input_is_one_line_and_exit_code_7(tmp_path: Path) -> None:
     assert result.code == ExitCode.DATA
     assert result.err.strip().startswith("error: the tumblr post is not valid JSON")
     missing = run_cli("convert", "--from", "tumblr", "--to", "bluesky", str(tmp_path / "nope"))
-    assert missing.code == ExitCode.DATA
-    assert "cannot read the file" in missing.err
+    assert missing.code == ExitCode.NOT_FOUND  # not there is not malformed
+    assert "nope: no such file" in missing.err

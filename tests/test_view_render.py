@@ -268,7 +268,7 @@ def test_link_cards_with_odd_urls_are_not_links(tmp_path: Path) -> None:
 
 def test_the_view_command_prints_a_summary(tmp_path: Path) -> None:
     build_sample(tmp_path / "b")
-    result = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"), "--quiet")
+    result = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"))
     assert result.code == 0, result.err
     assert "rendered 8 posts from 3 accounts" in result.out
     assert "(28 written, 0 unchanged, 0 removed), 3 media files" in result.out
@@ -276,5 +276,5 @@ def test_the_view_command_prints_a_summary(tmp_path: Path) -> None:
     again = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"))
     assert "(0 written, 28 unchanged, 0 removed)" in again.out
     missing = run_cli("view", str(tmp_path / "nothing"))
-    assert missing.code == 7
-    assert "no such backup folder" in missing.err
+    assert missing.code == 8  # not there is not malformed (7)
+    assert "no backup here yet" in missing.err

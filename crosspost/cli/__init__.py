@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import Any
 
-import typer
+import typer.main
 
 from crosspost.cli import (
     accounts_commands,
@@ -20,7 +22,8 @@ from crosspost.cli import (
     view_commands,
 )
 from crosspost.cli.app import app
-from crosspost.errors import CrosspostError
+from crosspost.cli.failures import files_error, is_file_error, same_command
+from crosspost.errors import CrosspostError, ExitCode, Interrupted
 
 __all__ = [
     "accounts_commands",
@@ -35,13 +38,34 @@ __all__ = [
 
 def main() -> None:
     """Entry point: run the app, turning known errors into one line and an exit code."""
+    from crosspost.cli.readable import readable
+
+    command = readable(typer.main.get_command(app))
+    command.invoke = _interruptible(command.invoke)
     try:
-        app()
+        command.main(prog_name="crosspost")
     except CrosspostError as error:
         if os.environ.get("CROSSPOST_DEBUG") == "1":
             raise
         typer.echo(f"error: {error}", err=True)
         sys.exit(error.exit_code)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
+    except OSError as error:
+        if os.environ.get("CROSSPOST_DEBUG") == "1" or not is_file_error(error):
+            raise
+        typer.echo(f"error: {files_error(error)}", err=True)
+        sys.exit(ExitCode.FILES)
+
+
+def _interruptible(invoke: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Ctrl-C in a command that does not say more itself: what was done is kept, and how to
+    go on (typer would exit 130 without a word)."""
+
+    def guarded(ctx: Any) -> Any:
+        try:
+            return invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted(
+                f"interrupted: what was done before is kept; run `{same_command()}` again to go on"
+            ) from None
+
+    return guarded

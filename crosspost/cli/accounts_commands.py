@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shlex
 import sys
 from typing import Annotated
 
@@ -64,17 +66,24 @@ def login(
     target = load_config(config, required=False).account(account)
     store = Secrets()
     problem = store.keyring_problem()
-    if problem:
+    interactive = None if stdin or manual else spec(target.platform).login
+    if problem and interactive is None:
         raise CredentialsError(
             f"{problem}, so `login` cannot store anything; set {target.secret_env} instead "
             "(README: 'Credentials on machines without a keyring')"
         )
     if stdin:
         fields = _read_secret_stdin(target)
-    elif (interactive := spec(target.platform).login) is not None and not manual:
+    elif interactive is not None:
         fields = interactive(target, _TyperPrompter())
     else:
         fields = _prompt_secret(target)
+    if problem:
+        # A headless machine: the authorisation is done, but only the environment can keep it.
+        value = shlex.quote(json.dumps(fields, sort_keys=True))
+        typer.echo(f"{problem}: nothing was stored. Set this in the environment crosspost runs in:")
+        typer.echo(f"{target.secret_env}={value}")
+        return
     store.save(target, fields)
     typer.echo(f"stored credentials for {target.name} ({target.spec}) in the OS keyring")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 
@@ -19,7 +21,7 @@ app = typer.Typer(
     context_settings=CONTEXT,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,
 )
 config_app = typer.Typer(help="Check the config file.", context_settings=CONTEXT)
 app.add_typer(config_app, name="config")
@@ -29,6 +31,7 @@ ConfigOpt = Annotated[
     typer.Option(
         "--config",
         "-c",
+        metavar="FILE",
         help="Config file (default: CROSSPOST_CONFIG, then the user config dir).",
         show_default=False,
     ),
@@ -41,6 +44,31 @@ AccountArg = Annotated[
         show_default=False,
     ),
 ]
+
+
+E = TypeVar("E", bound=StrEnum)
+
+
+def one_of(kind: type[E], what: str) -> dict[str, Any]:
+    """typer.Option arguments for a choice among an enum's values: the values as placeholder,
+    completed by the shell, and a wrong one answered with the list (not a validator's text)."""
+    names = [member.value for member in kind]
+
+    def parse(value: str | E) -> E:
+        if isinstance(value, kind):
+            return value
+        try:
+            return kind(str(value).strip().lower())
+        except ValueError:
+            raise typer.BadParameter(
+                f"{value!r} is not a {what}; expected one of: {', '.join(names)}"
+            ) from None
+
+    def complete(incomplete: str) -> list[str]:
+        return [name for name in names if name.startswith(incomplete.lower())]
+
+    parser: Callable[[str], E] = parse
+    return {"parser": parser, "metavar": "|".join(names), "autocompletion": complete}
 
 
 def _version(value: bool) -> None:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from crosspost.cli.app import AccountArg, ConfigOpt, app
+from crosspost.cli.failures import kept_on_failure
 from crosspost.cli.progress_bars import progress_bars
 from crosspost.config import Config, load_config
-from crosspost.errors import DataError, RateLimitedError
+from crosspost.errors import DataError, FilesError, NotFoundError, RateLimitedError
 from crosspost.exports.detect import export_formats
 
 if TYPE_CHECKING:
@@ -29,7 +30,14 @@ DirOpt = Annotated[
         show_default=False,
     ),
 ]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet",
+        "-q",
+        help="Print nothing on success (errors still go to stderr; --json still prints).",
+    ),
+]
 JsonOpt = Annotated[
     bool, typer.Option("--json", help="Print a machine-readable summary (JSON) on stdout.")
 ]
@@ -51,6 +59,7 @@ def backup(
     since: Annotated[
         str | None,
         typer.Option(
+            metavar="DATE",
             help="Only posts made on or after this date (YYYY-MM-DD or ISO 8601).",
             show_default=False,
         ),
@@ -59,6 +68,7 @@ def backup(
         str | None,
         typer.Option(
             "--only",
+            metavar="PARTS",
             help="Back up only these parts, comma-separated: posts, profile, likes, bookmarks, "
             "reposts, following, followers, lists, blocks, mutes (default: all the platform "
             "has).",
@@ -90,11 +100,11 @@ def backup(
     root = backup_root(directory, loaded)
     options = BackupOptions(full=full, media=not no_media, since=parse_since(since), parts=parts)
     client = open_client(target)
-    with progress_bars(quiet) as progress:
+    with kept_on_failure(root, "everything read so far"), progress_bars(quiet) as progress:
         result = run_backup(client, BackupStore(root), options, progress=progress)
     if as_json:
         typer.echo(json.dumps(result.to_json(), sort_keys=True))
-    else:
+    elif not quiet or result.stopped:
         typer.echo(describe_backup(result, account))
     if result.stopped:
         command = _same_command(account, directory, full, no_media, since, only)
@@ -131,10 +141,14 @@ def import_(
     from crosspost.backup.store import BackupStore
 
     root = backup_root(directory, load_config(config, required=False))
-    with progress_bars(quiet) as progress:
+    if not file.exists():
+        raise NotFoundError(f"{file}: no such file or folder: give the export's path ({_EXPORTS})")
+    with kept_on_failure(root, "what was imported so far"), progress_bars(quiet) as progress:
         result = import_export(file, BackupStore(root), progress)
     if as_json:
         typer.echo(json.dumps(result.to_json(), sort_keys=True))
+        return
+    if quiet:
         return
     typer.echo(f"imported {result.kind} {file.name} into {result.folder}")
     typer.echo(f"  posts: {result.new} new, {result.kept} already in the backup (kept)")
@@ -152,6 +166,7 @@ def import_(
 BackupArg = Annotated[
     str | None,
     typer.Argument(
+        metavar="BACKUP",
         help="A backup folder (the one holding bluesky/, mastodon/, tumblr/), one account's "
         "folder in it, or an account: its name in the config, handle or DID (default: every "
         "account in the configured backup folder).",
@@ -181,7 +196,7 @@ def verify(
         report = verify_backup(chosen.root, progress, chosen.accounts if chosen.named else None)
     if as_json:
         typer.echo(json.dumps(report.to_json(), sort_keys=True))
-    else:
+    elif not quiet or report.problems:
         versions = f" ({report.versions} earlier versions)" if report.versions else ""
         typer.echo(
             f"checked {report.accounts} account(s) in {where}: {report.posts} posts{versions}, "
@@ -196,8 +211,8 @@ def verify(
         for problem in report.problems:
             typer.echo(f"  problem: {problem}")
     if report.problems:
-        raise DataError(f"{len(report.problems)} problem(s) found in {directory}")
-    if not as_json:
+        raise DataError(f"{len(report.problems)} problem(s) found in {where}")
+    if not as_json and not quiet:
         typer.echo("no problems found")
 
 
@@ -213,19 +228,10 @@ def choose_backup(target: str | None, directory: Path | None, config: Path | Non
     loaded = load_config(config, required=False)
     if target is not None and (Path(target).expanduser().exists() or "/" in target):
         path = Path(target).expanduser()
-        try:
-            return choose(path)
-        except FileNotFoundError:
-            raise DataError(
-                f"{path}: no such backup folder. Give the folder that `crosspost backup` "
-                "printed, or an account name"
-            ) from None
+        _is_backup_folder(path, "BACKUP")
+        return choose(path)
     root = backup_root(directory, loaded)
-    if not root.is_dir():
-        raise DataError(
-            f"{root}: no backup folder here yet. Run `crosspost backup ACCOUNT` first, or name "
-            "the folder (--dir)"
-        )
+    _is_backup_folder(root, "--dir")
     if target is None:
         return choose(root)
     platform, name = None, target
@@ -238,17 +244,35 @@ def choose_backup(target: str | None, directory: Path | None, config: Path | Non
     if not found and platform is not None:
         found = find_accounts(root, target)
     if not found:
-        raise DataError(
+        raise NotFoundError(
             f"no backup of {target} in {root}. Run `crosspost backup {target}` first, or give "
             "the backup's folder"
         )
     return Chosen(root, tuple(found), True)
 
 
+def _is_backup_folder(path: Path, given: str) -> None:
+    """A missing folder is not malformed data: it is a backup not made yet (often a first
+    `crosspost backup` that failed: its own error says why) or a mistyped path."""
+    if not path.exists():
+        raise NotFoundError(
+            f"{path}: no backup here yet: run `crosspost backup ACCOUNT` first (if it failed, "
+            f"its error says why), or give ({given}) the folder it printed"
+        )
+    if not path.is_dir():
+        raise NotFoundError(
+            f"{path}: a file, not a backup folder: give ({given}) the folder `crosspost backup` "
+            "printed"
+        )
+
+
 def backup_root(directory: Path | None, config: Config) -> Path:
     """--dir, else the config's backup_dir, else <user data dir>/backup."""
     if directory is not None:
-        return directory.expanduser()
+        root = directory.expanduser()
+        if root.exists() and not root.is_dir():
+            raise FilesError(f"{root}: a file, not a folder: give a folder for the backups (--dir)")
+        return root
     if config.backup_dir is not None:
         return config.backup_dir
     from platformdirs import user_data_path

@@ -26,11 +26,16 @@ StateOpt = Annotated[
     typer.Option(
         "--state",
         envvar="CROSSPOST_STATE",
+        metavar="FILE",
         help="The state database (ledger, cursors, lock); default: the user data dir.",
         show_default=False,
     ),
 ]
 SLEEP = time.sleep  # how --watch waits (tests put a fake clock's sleep here)
+JsonOpt = Annotated[
+    bool,
+    typer.Option("--json", help="Print a machine-readable summary (JSON, README) on stdout."),
+]
 DryRunOpt = Annotated[
     bool, typer.Option("--dry-run", "-n", help="Show what would be sent; write nothing.")
 ]
@@ -90,7 +95,19 @@ def _print_rule(report: RuleReport) -> None:
         typer.echo(f"  note: {note}")
 
 
-def _print_report(report: SyncReport) -> None:
+def _print_rule_json(report: RuleReport) -> None:
+    from crosspost.cli.json_out import dumps, rule_json
+
+    typer.echo(dumps(rule_json(report)))
+
+
+def _print_report(report: SyncReport, as_json: bool = False) -> None:
+    if as_json:
+        from crosspost.cli.json_out import dumps, rule_json
+
+        rules = [rule_json(rule) for rule in report.rules]
+        typer.echo(dumps({"rules": rules, "stopped_early": report.stopped_early}))
+        return
     for rule in report.rules:
         _print_rule(rule)
     if report.stopped_early:
@@ -101,7 +118,8 @@ def _print_report(report: SyncReport) -> None:
 def sync(
     config: ConfigOpt = None,
     rule: Annotated[
-        str | None, typer.Option("--rule", "-r", help="Run only this rule (default: all).")
+        str | None,
+        typer.Option("--rule", "-r", metavar="NAME", help="Run only this rule (default: all)."),
     ] = None,
     dry_run: DryRunOpt = False,
     rebuild_ledger: Annotated[
@@ -121,15 +139,25 @@ def sync(
         bool, typer.Option("--watch", help="Keep running: sync every --interval until stopped.")
     ] = False,
     interval: Annotated[
-        str, typer.Option("--interval", help="Time between runs with --watch (10m, 1h, ...).")
+        str,
+        typer.Option(
+            "--interval", metavar="DURATION", help="Time between runs with --watch (10m, 1h, ...)."
+        ),
     ] = "10m",
     state: StateOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Mirror the posts each rule selects to its targets, once and only once."""
     from crosspost.sync import parse_interval
     from crosspost.sync import watch as watch_loop
 
     loaded = load_config(config)
+    if not loaded.rules:
+        typer.echo(
+            f"no sync rules in {loaded.path}: add a [[sync]] rule there (from, to, tags; "
+            "config.example.toml shows one), then run `crosspost config check`"
+        )
+        return
     seconds = parse_interval(interval) if watch else 0.0
     store = _open_state(state, dry_run)
     failed = 0
@@ -147,7 +175,7 @@ def sync(
                 nonlocal failed, capped
                 lock.beat()
                 report = engine.run(rule, adopt=adopt)
-                _print_report(report)
+                _print_report(report, as_json)
                 failed += report.failed
                 capped = report.capped
 
@@ -185,7 +213,7 @@ def _rebuild(engine: SyncEngine, config: Config, rule_name: str | None) -> None:
 
 
 @app.command("status")
-def status(config: ConfigOpt = None, state: StateOpt = None) -> None:
+def status(config: ConfigOpt = None, state: StateOpt = None, as_json: JsonOpt = False) -> None:
     """Per rule and migration, per target, in posts: published, to publish on the next run,
     waiting (until when, and why), failed (with reasons)."""
     from crosspost.state import Ledger
@@ -195,6 +223,9 @@ def status(config: ConfigOpt = None, state: StateOpt = None) -> None:
     with Ledger.snapshot(state) as store:
         now = store.clock()
         migrations = [(r, t) for r, t in store.rules() if r.startswith(MIGRATION_PREFIX)]
+        if as_json:
+            typer.echo(_status_json(loaded, store, migrations, now))
+            return
         if not loaded.rules and not migrations:
             typer.echo("no sync rules in the config, and no migrations in the state")
         for rule in loaded.rules:
@@ -208,6 +239,36 @@ def status(config: ConfigOpt = None, state: StateOpt = None) -> None:
             typer.echo(f"{name}: {source} -> {', '.join(targets)}")
             for target in targets:
                 _print_status(store, name, target, now)
+
+
+def _status_json(
+    config: Config, store: Ledger, migrations: list[tuple[str, tuple[str, ...]]], now: float
+) -> str:
+    from crosspost.cli.json_out import dumps, target_status_json
+    from crosspost.sync.plan import MIGRATION_PREFIX
+
+    rules = [
+        {
+            "rule": rule.name,
+            "kind": "sync",
+            "source": rule.source,
+            "read_up_to": store.cursor(rule.name),
+            "targets": [target_status_json(store, rule.name, t, now) for t in rule.targets],
+        }
+        for rule in config.rules
+    ]
+    for name, targets in migrations:
+        source = name.removeprefix(MIGRATION_PREFIX).partition("->")[0]
+        rules.append(
+            {
+                "rule": name,
+                "kind": "migrate",
+                "source": source,
+                "read_up_to": None,
+                "targets": [target_status_json(store, name, t, now) for t in targets],
+            }
+        )
+    return dumps({"rules": rules})
 
 
 def _print_status(store: Ledger, rule: str, target: str, now: float) -> None:
@@ -236,13 +297,17 @@ def migrate(
     config: ConfigOpt = None,
     from_backup: Annotated[
         Path | None,
-        typer.Option("--from-backup", help="Read the posts from this backup folder instead."),
+        typer.Option(
+            "--from-backup", metavar="DIR", help="Read the posts from this backup folder instead."
+        ),
     ] = None,
     since: Annotated[
-        datetime | None, typer.Option(help="Only posts from this date on.", formats=["%Y-%m-%d"])
+        datetime | None,
+        typer.Option(metavar="DATE", help="Only posts from this date on.", formats=["%Y-%m-%d"]),
     ] = None,
     until: Annotated[
-        datetime | None, typer.Option(help="Only posts up to this date.", formats=["%Y-%m-%d"])
+        datetime | None,
+        typer.Option(metavar="DATE", help="Only posts up to this date.", formats=["%Y-%m-%d"]),
     ] = None,
     keep_dates: Annotated[
         bool,
@@ -254,6 +319,7 @@ def migrate(
     date_line: Annotated[
         str | None,
         typer.Option(
+            metavar="TEXT",
             help='The line added where dates cannot be kept; "" for none. '
             "Default: Originally posted on {platform} on {date:%Y-%m-%d}.",
             show_default=False,
@@ -264,6 +330,7 @@ def migrate(
         bool, typer.Option("--watch", help="Wait out posting caps instead of stopping.")
     ] = False,
     state: StateOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Copy a whole account (or its backup) to another, oldest first; rerun to resume."""
     from crosspost.sync import MigrateOptions
@@ -281,13 +348,12 @@ def migrate(
     store = _open_state(state, dry_run)
     with _stop_on_signals() as stop, store, store.lock():
         engine = _engine(loaded, store, dry_run, stop)
+        each = _print_rule_json if as_json else _print_rule
         if watch and not dry_run:
-            report = migrate_until_done(
-                engine, source, target, options, sleep=SLEEP, each=_print_rule
-            )
+            report = migrate_until_done(engine, source, target, options, sleep=SLEEP, each=each)
         else:
             report = run_migrate(engine, source, target, options)
-            _print_rule(report)
+            each(report)
     _exit(capped=report.capped and not dry_run, failed=bool(report.failed))
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from crosspost.cli.app import app
+from crosspost.cli.app import app, one_of
 from crosspost.model import FitMode, Platform
 
 
@@ -20,9 +20,18 @@ def fit(
             help="The post's text, or - to read it from standard input.", show_default=False
         ),
     ],
-    to: Annotated[Platform, typer.Option("--to", help="The platform to fit the post to.")],
+    to: Annotated[
+        Platform,
+        typer.Option(
+            "--to", help="The platform to fit the post to.", **one_of(Platform, "platform")
+        ),
+    ],
     mode: Annotated[
-        FitMode, typer.Option(help="thread: split into posts; truncate: cut, link back.")
+        FitMode,
+        typer.Option(
+            help="thread: split into posts; truncate: cut, link back.",
+            **one_of(FitMode, "mode"),
+        ),
     ] = FitMode.THREAD,
     numbering: Annotated[bool, typer.Option(help='Number thread posts like " (1/3)".')] = True,
     tag: Annotated[
@@ -31,11 +40,14 @@ def fit(
     ] = None,
     link_back: Annotated[
         str | None,
-        typer.Option(help="URL of the original post (truncate mode ends with it)."),
+        typer.Option(metavar="URL", help="URL of the original post (truncate mode ends with it)."),
     ] = None,
     max_chars: Annotated[
         int | None,
-        typer.Option(help="The server's character limit (Mastodon instances differ; default 500)."),
+        typer.Option(
+            metavar="N",
+            help="The server's character limit (Mastodon instances differ; default 500).",
+        ),
     ] = None,
 ) -> None:
     """Show how a post would be fitted to a platform: the chunks, their counts, tags and notes.
@@ -61,15 +73,29 @@ def fit(
 @app.command("convert")
 def convert(
     source: Annotated[
-        Platform, typer.Option("--from", help="The platform the native post comes from.")
+        Platform,
+        typer.Option(
+            "--from",
+            help="The platform the native post comes from.",
+            **one_of(Platform, "platform"),
+        ),
     ],
-    target: Annotated[Platform, typer.Option("--to", help="The platform to convert it for.")],
+    target: Annotated[
+        Platform,
+        typer.Option(
+            "--to", help="The platform to convert it for.", **one_of(Platform, "platform")
+        ),
+    ],
     file: Annotated[
         str,
         typer.Argument(help="A native post as JSON (a file, or - for standard input)."),
     ] = "-",
     mode: Annotated[
-        FitMode, typer.Option(help="thread: split into posts; truncate: cut, link back.")
+        FitMode,
+        typer.Option(
+            help="thread: split into posts; truncate: cut, link back.",
+            **one_of(FitMode, "mode"),
+        ),
     ] = FitMode.THREAD,
     numbering: Annotated[bool, typer.Option(help='Number thread posts like " (1/3)".')] = True,
 ) -> None:
@@ -97,12 +123,17 @@ def convert(
 
 
 def _read_text(path: Path) -> str:
-    from crosspost.errors import DataError
+    from crosspost.cli.failures import files_error
+    from crosspost.errors import NotFoundError
 
     try:
         data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFoundError(
+            f"{path}: no such file: give a native post as JSON (a file, or - for standard input)"
+        ) from None
     except OSError as error:
-        raise DataError(f"{path}: cannot read the file: {error}") from None
+        raise files_error(error, path) from None
     return _decoded(data, str(path))
 
 

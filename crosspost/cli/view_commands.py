@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 from crosspost.cli.app import ConfigOpt, app
-from crosspost.cli.backup_commands import BackupArg, DirOpt, choose_backup
+from crosspost.cli.backup_commands import BackupArg, DirOpt, JsonOpt, QuietOpt, choose_backup
+from crosspost.cli.failures import kept_on_failure
 from crosspost.cli.progress_bars import progress_bars
 
 
@@ -20,12 +21,14 @@ def view(
         typer.Option(
             "--out",
             "-o",
+            metavar="DIR",
             help="Where to write the site (default: site/ in the backup folder).",
             show_default=False,
         ),
     ] = None,
     directory: DirOpt = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    quiet: QuietOpt = False,
+    as_json: JsonOpt = False,
     config: ConfigOpt = None,
 ) -> None:
     """Render a backup as a static HTML site to browse offline, from file:// with no server.
@@ -37,8 +40,15 @@ def view(
 
     # An account (its folder or its name) is shown in the site of the backup holding it.
     folder = choose_backup(target, directory, config).root
-    with progress_bars(quiet) as progress:
-        report = render_site(folder, out, progress=progress)
+    with kept_on_failure(out or folder, "every page written so far"), progress_bars(quiet) as bar:
+        report = render_site(folder, out, progress=bar)
+    if as_json:
+        from crosspost.cli.json_out import dumps, site_json
+
+        typer.echo(dumps(site_json(report)))
+        return
+    if quiet:
+        return
     accounts = f"{report.accounts} account{'s' if report.accounts != 1 else ''}"
     typer.echo(
         f"rendered {report.posts:,} posts from {accounts} into {report.out}: "
