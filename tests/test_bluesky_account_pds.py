@@ -335,3 +335,20 @@ def test_the_viewer_names_the_pds_account_by_handle_with_its_avatar(
         assert driver.execute_script("return arguments[0].naturalWidth", banner) == 30
     finally:
         driver.quit()
+
+
+def test_an_unknown_handle_on_a_pds_is_named_with_what_to_check(
+    pds_account: PdsAccount, tmp_path: Path
+) -> None:
+    from tests.cli_helpers import run_cli
+
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[accounts.sky]\nplatform = "bluesky"\nhandle = "nobody-here.test"\n'
+        f'service = "{pds_account.url}"\n'
+    )
+    result = run_cli("backup", "sky", "-c", str(config), "-d", str(tmp_path / "out"))
+    assert result.code != 0
+    (line,) = result.err.strip().splitlines()
+    assert f"{pds_account.url} does not know the handle nobody-here.test" in line
+    assert "`service`" in line

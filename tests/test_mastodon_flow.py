@@ -179,7 +179,10 @@ def test_a_hung_server_is_given_up_on_after_the_request_timeout(mastodon_mock: M
     client.account_id()
     mastodon_mock.fault({"type": "latency", "delay_ms": 2000}, path_regex="/statuses", count=4)
     started = monotonic()
-    with pytest.raises(PlatformError, match="did not answer after 4 tries"):
+    with pytest.raises(PlatformError, match="did not answer after 4 tries") as raised:
         client.fetch_page()
     assert monotonic() - started < 4 * 1.0  # four tries of 0.3 s, not four of 300 s
+    host = mastodon_mock.base_url.removeprefix("http://")
+    assert f"{host} did not answer" in str(raised.value)  # names the server, and what to check
+    assert "`service`" in str(raised.value)
     assert time.slept == [1.0, 2.0, 4.0]

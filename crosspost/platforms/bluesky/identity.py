@@ -129,7 +129,16 @@ def resolve_identity(
 
 
 def _resolve_on(get: Fetch, base: str, handle: str) -> str:
-    data = get(f"{base}/xrpc/com.atproto.identity.resolveHandle", {"handle": handle})
+    try:
+        data = get(f"{base}/xrpc/com.atproto.identity.resolveHandle", {"handle": handle})
+    except PlatformError as error:
+        if "answered 400" not in str(error):
+            raise
+        raise PlatformError(
+            f"{base} does not know the handle {handle} (asked com.atproto.identity."
+            "resolveHandle): check the spelling, and that the account lives on this PDS "
+            "(`service` in the config)"
+        ) from None
     did = data.get("did") if isinstance(data, Mapping) else None
     if not isinstance(did, str):
         raise PlatformError(f"{base} could not resolve the handle {handle}")

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from mastodon import (
@@ -67,14 +68,15 @@ class MastodonClient:
         self.account = account
         self.include_boosts = include_boosts
         self.retry = retry or RetryPolicy()
-        self.limiter = Limiter(self.retry)
+        base_url = account.service or f"https://{server_domain(account)}"
+        self.limiter = Limiter(self.retry, host=urlsplit(base_url).netloc or base_url)
         self._session = session or HttpSession()
         self._session.hooks["response"].append(self._remember)
         self._media_source = media_source or self._read_media
         self._signed_in = bool(access_token)
         self.api = Mastodon(
             access_token=access_token or None,
-            api_base_url=account.service or f"https://{server_domain(account)}",
+            api_base_url=base_url,
             session=self._session,
             ratelimit_method="throw",  # we wait ourselves, with the injected sleeper
             version_check_mode="none",

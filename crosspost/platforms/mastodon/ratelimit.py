@@ -60,7 +60,10 @@ def parse_reset(value: str | None) -> float | None:
 # starts with, for an answer whose body is not JSON; rawget.py raises NotJsonError instead.
 MASTODON_PY_NOT_JSON = "Could not parse response as JSON"
 WINDOW = "the server's API call limit"
-UNANSWERED = "{what}: the server did not answer after {attempts} tries ({problem}); try again later"
+UNANSWERED = (
+    "{what}: {host} did not answer after {attempts} tries ({problem}): check that the server is "
+    "up and that its address (`service`, or the handle's server) is right, then try again"
+)
 
 
 @dataclass
@@ -88,6 +91,7 @@ class Limiter:
     """Runs calls with bounded retries on 429 and 5xx, and paces media uploads (injected time)."""
 
     retry: RetryPolicy
+    host: str = ""  # the server's host, for messages
     state: RateState = field(default_factory=RateState)
     uploads: deque[float] = field(default_factory=deque)
     calls: int = 0
@@ -117,7 +121,8 @@ class Limiter:
         if isinstance(outcome, MastodonRatelimitError):
             return RateLimited(self._retry_after())
         if isinstance(outcome, MastodonServerError | MastodonNetworkError):
-            return Transient(_describe(outcome), gave_up=UNANSWERED)
+            gave_up = UNANSWERED.replace("{host}", self.host or "the server")
+            return Transient(_describe(outcome), gave_up=gave_up)
         if isinstance(outcome, NotJsonError) or _mastodon_py_not_json(outcome):
             # A 200 whose body is not JSON (a proxy's error page): transient like a 5xx, and
             # never to be taken for an empty answer.
