@@ -29,6 +29,7 @@ from crosspost.model import (
 from crosspost.view import SiteReport, render_site
 from tests.browser import browser
 from tests.test_view_accounts import ALICE, ALICE_DID, BOB_DID, DAN_DID, build_accounts
+from tests.test_view_media import hostile_media
 from tests.test_view_sample import ALT, T0, build_sample, png, store_media
 
 if TYPE_CHECKING:
@@ -253,6 +254,44 @@ def test_no_payload_runs_on_any_page(browser: WebDriver, site: SiteReport) -> No
             browser.execute_script("arguments[0].open = true", details)
         assert_nothing_ran(browser, page)
     assert console_problems(browser) == []
+
+
+@pytest.fixture(scope="module")
+def media_site(tmp_path_factory: pytest.TempPathFactory) -> SiteReport:
+    root = tmp_path_factory.mktemp("media")
+    build_sample(root)
+    hostile_posts(root)
+    hostile_media(root)
+    return render_site(root, root.parent / "media-site")
+
+
+def local_targets(driver: WebDriver) -> list[str]:
+    """Every file:// address the page links to or embeds, without its #fragment."""
+    found: list[str] = driver.execute_script(
+        "return Array.from(document.querySelectorAll('a[href], [src]'))"
+        "  .map(e => e.href || e.src).filter(u => u.startsWith('file:'))"
+        "  .map(u => u.split('#')[0])"
+    )
+    return found
+
+
+def test_nothing_runs_when_any_link_or_image_is_opened_directly(
+    browser: WebDriver, media_site: SiteReport
+) -> None:
+    """A click on an image opens its file as a page of its own, where the site's policy does
+    not apply: no file the site links to or embeds may be a document that runs anything."""
+    pages = sorted(p.resolve().as_uri() for p in media_site.out.rglob("*.html"))
+    targets: set[str] = set()
+    for page in pages:
+        browser.get(page)
+        targets.update(local_targets(browser))
+    files = sorted(t for t in targets if not t.endswith(".html"))
+    assert any("/media/" in t for t in files)
+    for target in files:
+        browser.get(target)
+        time.sleep(0.05)  # an onload or a script in the file would have run by now
+        assert_nothing_ran(browser, target)
+    console_problems(browser)  # a media file's own decoding errors are not the site's
 
 
 def test_no_payload_runs_in_search_results(browser: WebDriver, site: SiteReport) -> None:

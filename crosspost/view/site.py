@@ -83,12 +83,13 @@ def render_site(
     writer.write("assets/search.js", SEARCH)
     writer.write("assets/search-index.js", search_index(archive, names))
     progress.finish("render pages")
-    progress.start("copy media", len(media.files))
+    files = media.paths
+    progress.start("copy media", len(files))
     copied = media.copy_into(out)
     size = writer.size
-    for relative, source in media.files.items():
+    for relative in files:
         writer.keep(relative, Path(relative).stem)
-        size += source.stat().st_size
+        size += media.size(relative)
         progress.advance("copy media")
     progress.finish("copy media")
     writer.finish()
@@ -96,11 +97,11 @@ def render_site(
         out=out,
         posts=len(archive.entries),
         accounts=len(archive.accounts),
-        pages=writer.unchanged + len(writer.written) + len(media.files),
+        pages=writer.unchanged + len(writer.written) + len(files),
         written=(*writer.written, *copied),
-        unchanged=writer.unchanged + len(media.files) - len(copied),
+        unchanged=writer.unchanged + len(files) - len(copied),
         removed=tuple(writer.removed),
-        media=len(media.files),
+        media=len(files),
         size=size,
     )
 
