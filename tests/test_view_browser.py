@@ -202,15 +202,21 @@ def test_a_post_page_shows_its_image_and_alt_text(browser: WebDriver, site: Site
     browser.get(url(site, "tags/painting.html"))
     browser.find_element(By.CSS_SELECTOR, "article a.when").click()
     assert "/posts/" in browser.current_url
-    image = browser.find_element(By.CSS_SELECTOR, "li.current > article figure img")
+    image = browser.find_element(By.CSS_SELECTOR, "main > article figure img")
     assert image.get_attribute("alt") == ALT
     assert browser.execute_script("return arguments[0].naturalWidth", image) == 64
     src = image.get_attribute("src")
     assert src is not None
     assert src.startswith("file://")
-    assert ALT in browser.find_element(By.CSS_SELECTOR, "li.current figcaption").text
+    assert ALT in browser.find_element(By.CSS_SELECTOR, "main > article figcaption").text
+    # The conversation is a page of its own, opened at this post.
+    browser.find_element(By.CSS_SELECTOR, "main > article footer a.thread").click()
+    assert "/threads/" in browser.current_url
     thread = browser.find_elements(By.CSS_SELECTOR, "#conversation li")
     assert len(thread) == 3
+    here = browser.find_element(By.CSS_SELECTOR, "#conversation li:target")
+    assert here == thread[0]
+    assert ALT in here.text
     assert console_problems(browser) == []
 
 
@@ -243,6 +249,32 @@ def test_search_finds_posts_from_the_page_and_the_header(
     header.send_keys("#cats", Keys.ENTER)
     wait_for(lambda: "search.html" in browser.current_url and len(results()) == 1)
     assert "1 post found" in browser.find_element(By.ID, "search-status").text
+
+
+def test_search_loads_its_chunks_only_when_a_search_begins(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.test_view_threads import self_thread
+
+    self_thread(tmp_path / "b", 1005)  # two chunks of the index; "猫の話" in every post
+    report = render_site(tmp_path / "b", tmp_path / "site")
+    browser.get(url(report, "search.html"))
+    status = browser.find_element(By.ID, "search-status")
+    wait_for(lambda: "1005 posts to search" in status.text)
+    loaded = "return Array.from(document.scripts).map(s => s.src)"
+    browser.find_element(By.ID, "q").send_keys("猫の話 post 1004")
+    wait_for(lambda: "1 post found" in status.text)
+    assert sum("/assets/search/" in n for n in browser.execute_script(loaded)) == 2
+    browser.get(url(report, "search.html") + "?q=" + "猫の話")
+    wait_for(lambda: "1005 posts found" in browser.find_element(By.ID, "search-status").text)
+    results = browser.find_elements(By.CSS_SELECTOR, "#results li a")
+    assert len(results) == 100
+    assert "post 1004" in browser.find_elements(By.CSS_SELECTOR, "#results .snippet")[0].text
+    results[0].click()
+    assert "post 1004 猫の話" in browser.find_element(By.TAG_NAME, "main").text
+    assert console_problems(browser) == []
 
 
 def test_no_payload_runs_on_any_page(browser: WebDriver, site: SiteReport) -> None:

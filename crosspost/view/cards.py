@@ -249,10 +249,11 @@ class Cards:
 
     def _footer(self, entry: Entry) -> tuple[Link, ...]:
         links = self._tag_links(entry.post)
-        conversation = self.archive.conversation_of.get(entry.key)
-        if conversation is not None:
-            size = len(self.archive.conversations[conversation])
-            links.append(Link(f"conversation ({size})", f"{self.post_href(entry)}#conversation"))
+        thread = self.archive.thread_href(entry)
+        if thread is not None:
+            # No count of posts: a new reply would change the card of every post of the thread
+            # and so every page showing one of them.
+            links.append(Link("the conversation", self.prefix + thread, css_class="thread"))
         return (*links, *self._original(entry.post))
 
     def _links_out(self, post: Post) -> tuple[Link, ...]:

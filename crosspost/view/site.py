@@ -21,9 +21,10 @@ from crosspost.view.pages import (
     post_pages,
     search_page,
     tag_pages,
+    thread_pages,
 )
 from crosspost.view.people import build_names
-from crosspost.view.search import search_index
+from crosspost.view.search import search_files
 from crosspost.view.write import SiteWriter
 
 PER_PAGE = 20
@@ -72,6 +73,7 @@ def render_site(
         archive_pages(archive, nested),
         tag_pages(archive, nested),
         post_pages(archive, nested),
+        thread_pages(archive, nested),
         account_pages(accounts, top, nested, deep),
     ]
     total = page_count(archive, per_page) + account_page_count(accounts)
@@ -81,7 +83,8 @@ def render_site(
         progress.advance("render pages")
     writer.write("assets/style.css", STYLE)
     writer.write("assets/search.js", SEARCH)
-    writer.write("assets/search-index.js", search_index(archive, names))
+    for relative, script in search_files(archive, names):
+        writer.write(relative, script)
     progress.finish("render pages")
     files = media.paths
     progress.start("copy media", len(files))
