@@ -146,7 +146,8 @@ def main() -> None:
         print(f"10 new posts:  {seconds:6.2f} s  {len(third.written)} files written, "
               f"{third.unchanged:,} unchanged")  # fmt: skip
         on_disk = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        search = (out / "assets" / "search-index.js").stat().st_size
+        index = [out / "assets" / "search-index.js", *(out / "assets" / "search").glob("*.js")]
+        search = sum(p.stat().st_size for p in index if p.is_file())
         print(f"site on disk:  {on_disk / 1e6:.1f} MB (search index {search / 1e6:.2f} MB)")
     finally:
         if args.keep is None:

@@ -29,6 +29,7 @@ from crosspost.model import (
 from crosspost.view import SiteReport, render_site
 from tests.browser import browser
 from tests.test_view_accounts import ALICE, ALICE_DID, BOB_DID, DAN_DID, build_accounts
+from tests.test_view_media import hostile_media
 from tests.test_view_sample import ALT, T0, build_sample, png, store_media
 
 if TYPE_CHECKING:
@@ -201,15 +202,21 @@ def test_a_post_page_shows_its_image_and_alt_text(browser: WebDriver, site: Site
     browser.get(url(site, "tags/painting.html"))
     browser.find_element(By.CSS_SELECTOR, "article a.when").click()
     assert "/posts/" in browser.current_url
-    image = browser.find_element(By.CSS_SELECTOR, "li.current > article figure img")
+    image = browser.find_element(By.CSS_SELECTOR, "main > article figure img")
     assert image.get_attribute("alt") == ALT
     assert browser.execute_script("return arguments[0].naturalWidth", image) == 64
     src = image.get_attribute("src")
     assert src is not None
     assert src.startswith("file://")
-    assert ALT in browser.find_element(By.CSS_SELECTOR, "li.current figcaption").text
+    assert ALT in browser.find_element(By.CSS_SELECTOR, "main > article figcaption").text
+    # The conversation is a page of its own, opened at this post.
+    browser.find_element(By.CSS_SELECTOR, "main > article footer a.thread").click()
+    assert "/threads/" in browser.current_url
     thread = browser.find_elements(By.CSS_SELECTOR, "#conversation li")
     assert len(thread) == 3
+    here = browser.find_element(By.CSS_SELECTOR, "#conversation li:target")
+    assert here == thread[0]
+    assert ALT in here.text
     assert console_problems(browser) == []
 
 
@@ -244,6 +251,32 @@ def test_search_finds_posts_from_the_page_and_the_header(
     assert "1 post found" in browser.find_element(By.ID, "search-status").text
 
 
+def test_search_loads_its_chunks_only_when_a_search_begins(
+    browser: WebDriver, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    from tests.test_view_threads import self_thread
+
+    self_thread(tmp_path / "b", 1005)  # two chunks of the index; "猫の話" in every post
+    report = render_site(tmp_path / "b", tmp_path / "site")
+    browser.get(url(report, "search.html"))
+    status = browser.find_element(By.ID, "search-status")
+    wait_for(lambda: "1005 posts to search" in status.text)
+    loaded = "return Array.from(document.scripts).map(s => s.src)"
+    browser.find_element(By.ID, "q").send_keys("猫の話 post 1004")
+    wait_for(lambda: "1 post found" in status.text)
+    assert sum("/assets/search/" in n for n in browser.execute_script(loaded)) == 2
+    browser.get(url(report, "search.html") + "?q=" + "猫の話")
+    wait_for(lambda: "1005 posts found" in browser.find_element(By.ID, "search-status").text)
+    results = browser.find_elements(By.CSS_SELECTOR, "#results li a")
+    assert len(results) == 100
+    assert "post 1004" in browser.find_elements(By.CSS_SELECTOR, "#results .snippet")[0].text
+    results[0].click()
+    assert "post 1004 猫の話" in browser.find_element(By.TAG_NAME, "main").text
+    assert console_problems(browser) == []
+
+
 def test_no_payload_runs_on_any_page(browser: WebDriver, site: SiteReport) -> None:
     pages = sorted(p.relative_to(site.out).as_posix() for p in site.out.rglob("*.html"))
     assert len(pages) > 40
@@ -253,6 +286,44 @@ def test_no_payload_runs_on_any_page(browser: WebDriver, site: SiteReport) -> No
             browser.execute_script("arguments[0].open = true", details)
         assert_nothing_ran(browser, page)
     assert console_problems(browser) == []
+
+
+@pytest.fixture(scope="module")
+def media_site(tmp_path_factory: pytest.TempPathFactory) -> SiteReport:
+    root = tmp_path_factory.mktemp("media")
+    build_sample(root)
+    hostile_posts(root)
+    hostile_media(root)
+    return render_site(root, root.parent / "media-site")
+
+
+def local_targets(driver: WebDriver) -> list[str]:
+    """Every file:// address the page links to or embeds, without its #fragment."""
+    found: list[str] = driver.execute_script(
+        "return Array.from(document.querySelectorAll('a[href], [src]'))"
+        "  .map(e => e.href || e.src).filter(u => u.startsWith('file:'))"
+        "  .map(u => u.split('#')[0])"
+    )
+    return found
+
+
+def test_nothing_runs_when_any_link_or_image_is_opened_directly(
+    browser: WebDriver, media_site: SiteReport
+) -> None:
+    """A click on an image opens its file as a page of its own, where the site's policy does
+    not apply: no file the site links to or embeds may be a document that runs anything."""
+    pages = sorted(p.resolve().as_uri() for p in media_site.out.rglob("*.html"))
+    targets: set[str] = set()
+    for page in pages:
+        browser.get(page)
+        targets.update(local_targets(browser))
+    files = sorted(t for t in targets if not t.endswith(".html"))
+    assert any("/media/" in t for t in files)
+    for target in files:
+        browser.get(target)
+        time.sleep(0.05)  # an onload or a script in the file would have run by now
+        assert_nothing_ran(browser, target)
+    console_problems(browser)  # a media file's own decoding errors are not the site's
 
 
 def test_no_payload_runs_in_search_results(browser: WebDriver, site: SiteReport) -> None:

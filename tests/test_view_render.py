@@ -93,8 +93,10 @@ def test_reblog_trails_come_before_the_comment(site: Path) -> None:
 def test_a_reply_links_to_its_parent_and_shows_the_conversation(site: Path) -> None:
     html = post_page(site, "Last one in the thread.")
     assert '↩ in reply to <a href="../posts/bluesky-' in html
-    assert html.count('<li class="depth-') == 3
-    assert '<li class="depth-2 current">' in html
+    (thread, anchor) = re.findall(r'href="\.\./(threads/[0-9a-f]+\.html)#(p-[^"]+)"', html)[0]
+    conversation = page(site, thread)
+    assert conversation.count('<li id="p-') == 3
+    assert f'<li id="{anchor}" class="depth-2">' in conversation
 
 
 def test_tag_links_in_text_lead_to_the_local_tag_page(site: Path) -> None:
@@ -208,7 +210,8 @@ def test_a_second_render_rewrites_only_the_pages_that_changed(tmp_path: Path) ->
             "tags.html",
             "tags/films.html",
             new_page,
-            "assets/search-index.js",
+            "assets/search-index.js",  # the number of posts
+            "assets/search/1.js",  # the newest chunk of the index
         ]
     )
     untouched = [p for p in times if p.relative_to(out).as_posix() not in third.written]
@@ -271,10 +274,10 @@ def test_the_view_command_prints_a_summary(tmp_path: Path) -> None:
     result = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"))
     assert result.code == 0, result.err
     assert "rendered 8 posts from 3 accounts" in result.out
-    assert "(28 written, 0 unchanged, 0 removed), 3 media files" in result.out
+    assert "(30 written, 0 unchanged, 0 removed), 3 media files" in result.out
     assert f"open {(tmp_path / 's' / 'index.html').as_uri()}" in result.out
     again = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "s"))
-    assert "(0 written, 28 unchanged, 0 removed)" in again.out
+    assert "(0 written, 30 unchanged, 0 removed)" in again.out
     missing = run_cli("view", str(tmp_path / "nothing"))
     assert missing.code == 8  # not there is not malformed (7)
     assert "no backup here yet" in missing.err

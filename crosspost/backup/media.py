@@ -28,7 +28,13 @@ EXTENSIONS = {
     "image/avif": "avif",
     "image/heic": "heic",
     "image/bmp": "bmp",
-    "image/svg+xml": "svg",
+    # Markup is active content (an SVG or an HTML page runs script when opened): whatever its
+    # name or claimed type, it is kept as text, never under a name a browser opens as a document.
+    "image/svg+xml": "txt",
+    "text/html": "txt",
+    "application/xhtml+xml": "txt",
+    "application/xml": "txt",
+    "text/xml": "txt",
     "video/mp4": "mp4",
     "video/quicktime": "mov",
     "video/webm": "webm",
@@ -48,6 +54,9 @@ _MAGIC = (
     (b"fLaC", "audio/flac"),
     (b"\x1aE\xdf\xa3", "video/webm"),
 )
+MARKUP = frozenset({"image/svg+xml", "text/html", "application/xhtml+xml", "application/xml",
+                    "text/xml"})  # fmt: skip
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 # A Bluesky blob CID (CIDv1, raw codec, sha2-256) names the SHA-256 of the bytes: check it.
 _BLOB_CID = re.compile(r"\bbafkrei[a-z2-7]{52}\b")
 _GONE = re.compile(r"\b(404|410)\b|\bgone\b|not ?found", re.IGNORECASE)
@@ -98,13 +107,32 @@ def sniff_mime(data: bytes) -> str | None:
         if brand == b"qt  ":
             return "video/quicktime"
         return "audio/mp4" if brand == b"M4A " else "video/mp4"
-    return None
+    return _markup(data)
+
+
+def _markup(data: bytes) -> str | None:
+    """SVG, HTML or XML: text whose first sign (after a byte-order mark and white space, in
+    UTF-8 or UTF-16) is "<". No image, video or audio format starts so; sixteen bytes are
+    enough to tell markup, if not always which (an XML prolog hides the root element)."""
+    head = data[:1024]
+    for bom in _BOMS:
+        head = head.removeprefix(bom)
+    head = head.replace(b"\x00", b"").lstrip().lower()
+    if not head.startswith(b"<"):
+        return None
+    if b"<svg" in head:
+        return "image/svg+xml"
+    if head.startswith(b"<?xml") and b"<html" not in head:
+        return "application/xml"
+    return "text/html"
 
 
 def extension_for(mime: str | None, data: bytes) -> tuple[str, str | None]:
     """(extension, MIME type): the bytes win over what the server claimed; "bin" if unknown."""
     sniffed = sniff_mime(data)
     claimed = (mime or "").split(";")[0].strip().lower()
+    if sniffed == "application/xml" and claimed == "image/svg+xml":
+        sniffed = claimed  # the prolog hid the root element; the claim names it
     chosen = sniffed or (claimed if claimed in EXTENSIONS else None)
     return (EXTENSIONS[chosen], chosen) if chosen else ("bin", claimed or None)
 

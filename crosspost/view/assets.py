@@ -55,7 +55,7 @@ details.cw > summary { cursor: pointer; font-weight: 600; }
 article.post > footer { font-size: .85rem; color: var(--muted); margin-top: .5rem; }
 nav.pages { display: flex; justify-content: space-between; margin: 1rem 0 2rem; }
 ol.thread { list-style: none; padding: 0; }
-ol.thread li.current > article { border-color: var(--accent); }
+ol.thread li.current > article, ol.thread li:target > article { border-color: var(--accent); }
 ol.thread li.depth-1 { margin-left: 1.25rem; }
 ol.thread li.depth-2 { margin-left: 2.5rem; }
 ol.thread li.depth-3 { margin-left: 3.75rem; }
@@ -89,20 +89,45 @@ ol.versions, ol.changes { padding-left: 1.2rem; }
 """
 
 SEARCH = """\
-// Client-side search over assets/search-index.js (a script, so it works from file://).
-// Results are built with textContent only: no post text is ever parsed as HTML.
+// Client-side search over the index in assets/search/N.js, listed in assets/search-index.js.
+// The chunks are scripts (a page opened from file:// may not fetch a file), added to the page
+// when a search begins, so opening the page loads none of them. Results are built with
+// textContent only: no post text is ever parsed as HTML.
 (function () {
   "use strict";
-  var rows = window.CROSSPOST_SEARCH || [];
+  var listing = window.CROSSPOST_SEARCH || {posts: 0, chunks: []};
   var input = document.getElementById("q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("results");
   var LIMIT = 100;
-  var haystacks = null;
+  var chunks = {};  // number -> {people, rows, haystacks}
+  var loading = null;
+  var ready = listing.chunks.length === 0;
+  var failed = false;
 
-  function haystack(row) {
-    var tags = row[6] ? row[6].split(" ").map(function (t) { return "#" + t; }).join(" ") : "";
-    return [row[2], row[3], row[4], row[5], tags].join(" ").toLowerCase();
+  window.CROSSPOST_SEARCH_ADD = function (number, people, rows) {
+    chunks[number] = {people: people, rows: rows, haystacks: null};
+  };
+
+  function load() {
+    if (loading !== null) { return; }
+    loading = 0;
+    listing.chunks.forEach(function (src) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = function () {
+        loading += 1;
+        if (loading === listing.chunks.length) { ready = true; run(); }
+      };
+      script.onerror = function () { failed = true; run(); };
+      document.body.appendChild(script);
+    });
+  }
+
+  function haystack(row, people) {
+    var who = people[row[2]] || ["", ""];
+    var tags = row[5] ? row[5].split(" ").map(function (t) { return "#" + t; }).join(" ") : "";
+    return [who[0], who[1], row[3], row[4], tags].join(" ").toLowerCase();
   }
 
   function snippet(text, word) {
@@ -112,15 +137,15 @@ SEARCH = """\
     return (start > 0 ? "…" : "") + cut + (start + 200 < text.length ? "…" : "");
   }
 
-  function show(index, words) {
-    var row = rows[index];
+  function show(hit, words) {
+    var row = hit.row, who = hit.people[row[2]] || ["", ""];
     var item = document.createElement("li");
     var link = document.createElement("a");
-    link.href = row[0];
-    link.textContent = row[1] + " · " + row[2] + " on " + row[3] + (row[4] ? " · " + row[4] : "");
+    link.href = "posts/" + row[0] + ".html";
+    link.textContent = row[1] + " · " + who[0] + " on " + who[1] + (row[3] ? " · " + row[3] : "");
     var text = document.createElement("p");
     text.className = "snippet";
-    text.textContent = snippet(row[5], words[0]);
+    text.textContent = snippet(row[4], words[0]);
     item.appendChild(link);
     item.appendChild(text);
     list.appendChild(item);
@@ -129,22 +154,40 @@ SEARCH = """\
   function run() {
     var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
     list.textContent = "";
-    if (!words.length) {
-      status.textContent = rows.length + " posts to search.";
+    if (failed) {
+      status.textContent = "Part of the search index is missing: render the site again.";
       return;
     }
-    if (haystacks === null) { haystacks = rows.map(haystack); }
-    var hits = [];
-    for (var i = 0; i < rows.length; i++) {
-      var text = haystacks[i];
-      if (words.every(function (w) { return text.indexOf(w) !== -1; })) { hits.push(i); }
+    if (!words.length) {
+      status.textContent = listing.posts + " posts to search.";
+      return;
     }
-    status.textContent = hits.length + (hits.length === 1 ? " post" : " posts") + " found" +
-      (hits.length > LIMIT ? ", the newest " + LIMIT + " shown." : ".");
-    hits.slice(0, LIMIT).forEach(function (i) { show(i, words); });
+    if (!ready) {
+      status.textContent = "Loading the search index…";
+      load();
+      return;
+    }
+    var hits = [], count = 0;
+    Object.keys(chunks).map(Number).sort(function (a, b) { return b - a; }).forEach(function (n) {
+      var chunk = chunks[n];
+      if (chunk.haystacks === null) {
+        chunk.haystacks = chunk.rows.map(function (row) { return haystack(row, chunk.people); });
+      }
+      for (var i = 0; i < chunk.rows.length; i++) {
+        var text = chunk.haystacks[i];
+        if (words.every(function (w) { return text.indexOf(w) !== -1; })) {
+          count += 1;
+          if (hits.length < LIMIT) { hits.push({row: chunk.rows[i], people: chunk.people}); }
+        }
+      }
+    });
+    status.textContent = count + (count === 1 ? " post" : " posts") + " found" +
+      (count > LIMIT ? ", the newest " + LIMIT + " shown." : ".");
+    hits.forEach(function (hit) { show(hit, words); });
   }
 
   var timer = null;
+  input.addEventListener("focus", load);
   input.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(run, 120);

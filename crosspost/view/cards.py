@@ -34,7 +34,7 @@ from crosspost.view.load import (
     stored_file,
     thumb_file,
 )
-from crosspost.view.media import SiteMedia
+from crosspost.view.media import Shown, SiteMedia
 from crosspost.view.parts import (
     Card,
     Content,
@@ -173,14 +173,16 @@ class Cards:
     def avatar_src(self, known: Known | None) -> str | None:
         if known is None or known.avatar is None:
             return None
-        return self.prefix + self.media.site_path(known.avatar)
+        path = self.media.image(known.avatar)
+        return self.prefix + path if path is not None else None
 
     def image_src(self, backup: AccountBackup, media: Media | None) -> str | None:
         """A profile picture (or any stored image) inside the site, when the backup has it."""
         if media is None:
             return None
         source = stored_file(self.archive, backup, media)
-        return self.prefix + self.media.site_path(source) if source is not None else None
+        path = self.media.image(source) if source is not None else None
+        return self.prefix + path if path is not None else None
 
     def _context(self, post: Post) -> tuple[ContextLine, ...]:
         lines = []
@@ -218,15 +220,20 @@ class Cards:
         if source is None:
             where = safe_url(media.url)
             return Figure(FigureKind.MISSING, media.alt, missing=media.kind.value, original=where)
-        src = self.prefix + self.media.site_path(source)
+        # Shown as what its bytes are, whatever the post calls it (media.py).
+        placed = self.media.place(source)
+        if placed.path is None:
+            kind = media.kind.value
+            return Figure(FigureKind.NOT_SHOWN, media.alt, missing=kind, refused=placed.refused)
+        src = self.prefix + placed.path
         width, height = (
             value if isinstance(value, int) and value > 0 else None
             for value in (media.width, media.height)
         )
-        gif = media.kind is MediaKind.GIF
-        if media.kind is MediaKind.VIDEO or (gif and (media.mime or "").startswith("video/")):
-            return Figure(FigureKind.VIDEO, media.alt, src, width, height, loop=gif)
-        if media.kind is MediaKind.AUDIO:
+        if placed.kind is Shown.VIDEO:
+            loop = media.kind is MediaKind.GIF
+            return Figure(FigureKind.VIDEO, media.alt, src, width, height, loop=loop)
+        if placed.kind is Shown.AUDIO:
             return Figure(FigureKind.AUDIO, media.alt, src)
         return Figure(FigureKind.IMAGE, media.alt, src, width, height)
 
@@ -234,17 +241,19 @@ class Cards:
         if card is None:
             return None
         thumb = thumb_file(self.archive, backup, card)
-        src = self.prefix + self.media.site_path(thumb) if thumb is not None else None
+        path = self.media.image(thumb) if thumb is not None else None
+        src = self.prefix + path if path is not None else None
         return LinkPreview(
             safe_url(card.url), card.title or card.url, card.description, card.url, src
         )
 
     def _footer(self, entry: Entry) -> tuple[Link, ...]:
         links = self._tag_links(entry.post)
-        conversation = self.archive.conversation_of.get(entry.key)
-        if conversation is not None:
-            size = len(self.archive.conversations[conversation])
-            links.append(Link(f"conversation ({size})", f"{self.post_href(entry)}#conversation"))
+        thread = self.archive.thread_href(entry)
+        if thread is not None:
+            # No count of posts: a new reply would change the card of every post of the thread
+            # and so every page showing one of them.
+            links.append(Link("the conversation", self.prefix + thread, css_class="thread"))
         return (*links, *self._original(entry.post))
 
     def _links_out(self, post: Post) -> tuple[Link, ...]:

@@ -10,7 +10,6 @@ import hashlib
 import os
 import stat
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +23,7 @@ from crosspost.view.safe import tag_key
 
 PLATFORM_NAMES = {platform: spec(platform).display_name for platform in Platform}
 _MAX_DEPTH = 6  # replies deeper than this are drawn at this indentation
+THREAD_PAGE = 100  # posts on one page of a conversation
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,7 @@ class Archive:
     months: dict[str, list[Entry]] = field(default_factory=dict)
     conversations: dict[str, list[tuple[Entry, int]]] = field(default_factory=dict)
     conversation_of: dict[str, str] = field(default_factory=dict)  # post key -> conversation
+    place: dict[str, int] = field(default_factory=dict)  # post key -> its place in it, from 0
     real_folders: dict[Path, Path] = field(default_factory=dict)  # resolved once (media_file)
     versions: dict[str, list[Post]] = field(default_factory=dict)  # key -> earlier, oldest first
 
@@ -66,11 +67,26 @@ class Archive:
         once per media file (a resolve is a stat of every folder on the way)."""
         return self.root.resolve()
 
+    def thread_href(self, entry: Entry) -> str | None:
+        """Where the post is shown in its conversation ("threads/<id>.N.html#p-<slug>"), from
+        the site's root; None when it is in none."""
+        conversation = self.conversation_of.get(entry.key)
+        if conversation is None:
+            return None
+        return f"{thread_page(conversation, self.place[entry.key] // THREAD_PAGE)}#p-{entry.slug}"
+
     def find(self, ref: PostRef | None) -> Entry | None:
         """The entry a reference points to, when the backup holds it."""
         if ref is None:
             return None
         return self.by_key.get(ref.key) or self.by_key.get(f"{ref.platform.value}::{ref.id}")
+
+
+def thread_page(conversation: str, number: int) -> str:
+    """The path of page `number` (from 0) of a conversation: its first page is
+    threads/<id>.html, the next threads/<id>.2.html, ... in reading order, oldest first."""
+    base = "threads/" + hashlib.sha256(conversation.encode()).hexdigest()[:16]
+    return f"{base}.html" if number == 0 else f"{base}.{number + 1}.html"
 
 
 def post_slug(post: Post) -> str:
@@ -189,13 +205,14 @@ def _group_conversations(archive: Archive) -> None:
         if len(members) < 2:
             continue
         members.sort(key=lambda e: (e.post.created_at, e.key))
-        archive.conversations[key] = [(e, _depth(archive, e, members)) for e in members]
-        for entry in members:
+        inside = {member.key for member in members}  # once: a thread may be 10,000 long
+        archive.conversations[key] = [(e, _depth(archive, e, inside)) for e in members]
+        for place, entry in enumerate(members):
             archive.conversation_of[entry.key] = key
+            archive.place[entry.key] = place
 
 
-def _depth(archive: Archive, entry: Entry, members: Iterable[Entry]) -> int:
-    inside = {member.key for member in members}
+def _depth(archive: Archive, entry: Entry, inside: set[str]) -> int:
     depth, current = 0, entry
     while depth < _MAX_DEPTH:
         parent = archive.find(current.post.reply_to)

@@ -14,7 +14,7 @@ from typing import TypeVar
 from markupsafe import Markup
 
 from crosspost.view.cards import Cards
-from crosspost.view.load import PLATFORM_NAMES, Archive, Entry
+from crosspost.view.load import PLATFORM_NAMES, THREAD_PAGE, Archive, Entry, thread_page
 from crosspost.view.render import render
 from crosspost.view.safe import tag_slug
 
@@ -82,7 +82,8 @@ def page_count(archive: Archive, per_page: int) -> int:
     chunks = chunk_count(len(archive.entries), per_page)
     lists = [*archive.months.values(), *archive.tags.values()]
     listed = sum(1 + chunk_count(len(entries), LIST_PAGE) for entries in lists)
-    return fixed + chunks + listed + len(archive.entries)
+    threads = sum(thread_page_count(len(m)) for m in archive.conversations.values())
+    return fixed + chunks + listed + len(archive.entries) + threads
 
 
 def runs(base: str, entries: Sequence[T], size: int = LIST_PAGE) -> list[tuple[str, list[T]]]:
@@ -181,18 +182,46 @@ def tag_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
 
 
 def post_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
-    """One page per post; a post in a conversation is shown in place in the whole thread."""
+    """One page per post, its card alone: a post in a conversation links to its place on the
+    conversation's pages (`thread_pages`), so a thread is written once, not once per post."""
     for entry in archive.entries:
-        conversation = archive.conversation_of.get(entry.key)
-        members = archive.conversations[conversation] if conversation is not None else []
-        thread = [(nested.card(member), depth, member is entry) for member, depth in members]
-        card = None if thread else nested.card(entry)
         title = entry.post.title or entry.post.text.text[:60] or "Post"
         versions = nested.versions(entry) if entry.key in archive.versions else ()
-        page = render_page(
-            "post.html.j2", title, "../", thread=thread, card=card, versions=versions
-        )
+        page = render_page("post.html.j2", title, "../", card=nested.card(entry), versions=versions)
         yield f"posts/{entry.slug}.html", page
+
+
+def thread_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
+    """Each conversation, oldest first, on pages of THREAD_PAGE posts that link to each other;
+    each post has an anchor ("p-<slug>") its own page links to."""
+    for key, members in archive.conversations.items():
+        count = thread_page_count(len(members))
+        first = members[0][0].post
+        title = first.title or first.text.text[:60] or "Conversation"
+        for number in range(count):
+            run = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
+            thread = [(e.slug, nested.card(e), depth) for e, depth in run]
+            path = thread_page(key, number)
+            earlier = _name(thread_page(key, number - 1)) if number > 0 else None
+            later = _name(thread_page(key, number + 1)) if number + 1 < count else None
+            start = number * THREAD_PAGE + 1
+            lede = f"{len(members):,} posts, oldest first"
+            if count > 1:
+                lede += f"; posts {start:,}–{start + len(run) - 1:,} here"
+            page = render_page(
+                "thread.html.j2",
+                f"Conversation: {title}",
+                "../",
+                lede=lede,
+                thread=thread,
+                earlier=earlier,
+                later=later,
+            )
+            yield path, page
+
+
+def thread_page_count(members: int) -> int:
+    return (members + THREAD_PAGE - 1) // THREAD_PAGE
 
 
 def search_page() -> Page:

@@ -49,6 +49,7 @@ class FigureKind(StrEnum):
     VIDEO = "video"
     AUDIO = "audio"
     MISSING = "missing"  # not in the backup: only a link to where it was
+    NOT_SHOWN = "not-shown"  # in the backup but not shown, nor linked (an SVG, HTML, ...)
 
 
 class Figure(NamedTuple):
@@ -60,6 +61,7 @@ class Figure(NamedTuple):
     loop: bool = False  # a GIF stored as video plays on a muted loop
     missing: str = ""  # what is missing ("image", "video", ...)
     original: str | None = None  # where a missing file was, when it is http(s)
+    refused: str = ""  # why a stored file is not shown ("a vector image (SVG), ...")
 
 
 class LinkPreview(NamedTuple):

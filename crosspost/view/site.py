@@ -21,9 +21,10 @@ from crosspost.view.pages import (
     post_pages,
     search_page,
     tag_pages,
+    thread_pages,
 )
 from crosspost.view.people import build_names
-from crosspost.view.search import search_index
+from crosspost.view.search import search_files
 from crosspost.view.write import SiteWriter
 
 PER_PAGE = 20
@@ -72,6 +73,7 @@ def render_site(
         archive_pages(archive, nested),
         tag_pages(archive, nested),
         post_pages(archive, nested),
+        thread_pages(archive, nested),
         account_pages(accounts, top, nested, deep),
     ]
     total = page_count(archive, per_page) + account_page_count(accounts)
@@ -81,14 +83,16 @@ def render_site(
         progress.advance("render pages")
     writer.write("assets/style.css", STYLE)
     writer.write("assets/search.js", SEARCH)
-    writer.write("assets/search-index.js", search_index(archive, names))
+    for relative, script in search_files(archive, names):
+        writer.write(relative, script)
     progress.finish("render pages")
-    progress.start("copy media", len(media.files))
+    files = media.paths
+    progress.start("copy media", len(files))
     copied = media.copy_into(out)
     size = writer.size
-    for relative, source in media.files.items():
+    for relative in files:
         writer.keep(relative, Path(relative).stem)
-        size += source.stat().st_size
+        size += media.size(relative)
         progress.advance("copy media")
     progress.finish("copy media")
     writer.finish()
@@ -96,11 +100,11 @@ def render_site(
         out=out,
         posts=len(archive.entries),
         accounts=len(archive.accounts),
-        pages=writer.unchanged + len(writer.written) + len(media.files),
+        pages=writer.unchanged + len(writer.written) + len(files),
         written=(*writer.written, *copied),
-        unchanged=writer.unchanged + len(media.files) - len(copied),
+        unchanged=writer.unchanged + len(files) - len(copied),
         removed=tuple(writer.removed),
-        media=len(media.files),
+        media=len(files),
         size=size,
     )
 

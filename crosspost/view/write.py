@@ -1,5 +1,7 @@
 """Write the site, touching only what changed: each page's content hash is kept in a manifest,
-and a page whose new content hashes the same is left alone (its mtime too)."""
+and a page whose new content hashes the same is left alone (its mtime too). The manifest is also
+the mark of a site the viewer wrote: a folder holding files but no manifest is someone else's,
+and is refused rather than written over."""
 
 from __future__ import annotations
 
@@ -33,7 +35,17 @@ class SiteWriter:
         if not self.out.exists():
             self.out.parent.mkdir(parents=True, exist_ok=True)
             self.out.mkdir(mode=0o700)
-        self._old = _read_manifest(self.out / MANIFEST)
+        manifest = self.out / MANIFEST
+        if not manifest.is_file():
+            if any(self.out.iterdir()):
+                raise DataError(
+                    f"{self.out}: not empty and not a site crosspost made (no {MANIFEST}); "
+                    "choose an empty or new folder for --out"
+                )
+            # The marker comes before any page: a render stopped halfway leaves a folder that
+            # is still known to be the viewer's, and the next render finishes it.
+            self._save({})
+        self._old = _read_manifest(manifest)
 
     def write(self, relative: str, text: str) -> bool:
         """Write one page unless it already holds this content; True when written."""
@@ -68,7 +80,10 @@ class SiteWriter:
                 self.removed.append(relative)
         if self._new == self._old and not self.written:
             return
-        manifest = {"format": FORMAT, "pages": dict(sorted(self._new.items()))}
+        self._save(self._new)
+
+    def _save(self, pages: dict[str, str]) -> None:
+        manifest = {"format": FORMAT, "pages": dict(sorted(pages.items()))}
         temp = self.out / f".{MANIFEST}.tmp"
         temp.write_text(json.dumps(manifest, indent=0, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(temp, self.out / MANIFEST)

@@ -1,0 +1,67 @@
+"""`view --out DIR` writes only into a folder that is empty or holds a site the viewer wrote:
+it keeps a manifest of its files, and refuses any other folder with one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from crosspost.errors import DataError
+from crosspost.view import render_site
+from crosspost.view.write import MANIFEST, SiteWriter
+from tests.cli_helpers import run_cli
+from tests.test_view_sample import build_sample
+
+
+def test_a_folder_of_someone_elses_files_is_refused_and_left_alone(tmp_path: Path) -> None:
+    build_sample(tmp_path / "b")
+    out = tmp_path / "www"
+    out.mkdir()
+    (out / "index.html").write_text("my own home page")
+    with pytest.raises(DataError, match="not a site crosspost made") as raised:
+        render_site(tmp_path / "b", out)
+    assert "\n" not in str(raised.value)
+    assert (out / "index.html").read_text() == "my own home page"
+    assert sorted(p.name for p in out.iterdir()) == ["index.html"]
+
+
+def test_the_command_says_so_in_one_line(tmp_path: Path) -> None:
+    build_sample(tmp_path / "b")
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "notes.txt").write_text("mine")
+    result = run_cli("view", str(tmp_path / "b"), "--out", str(tmp_path / "www"), "--quiet")
+    assert result.code == 7
+    assert len(result.err.strip().splitlines()) == 1, result.err
+    assert "not a site crosspost made" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_an_empty_folder_and_the_viewers_own_site_are_written(tmp_path: Path) -> None:
+    build_sample(tmp_path / "b")
+    (tmp_path / "empty").mkdir()
+    first = render_site(tmp_path / "b", tmp_path / "empty")
+    assert (tmp_path / "empty" / MANIFEST).is_file()
+    assert first.written
+    again = render_site(tmp_path / "b", tmp_path / "empty")
+    assert again.written == ()
+    (tmp_path / "empty" / "notes.txt").write_text("added by hand to the site")
+    render_site(tmp_path / "b", tmp_path / "empty")  # still the viewer's site
+
+
+def test_a_render_that_stopped_before_its_first_manifest_can_be_run_again(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "site"
+    writer = SiteWriter(out)  # the marker is written before any page
+    writer.write("index.html", "<p>half a site</p>")
+    del writer  # killed here: no finish()
+    build_sample(tmp_path / "b")
+    report = render_site(tmp_path / "b", out)
+    assert "index.html" in report.written
+
+
+def test_a_file_where_the_folder_should_be_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "site").write_text("x")
+    with pytest.raises(DataError, match="not a folder"):
+        SiteWriter(tmp_path / "site")
