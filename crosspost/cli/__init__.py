@@ -15,6 +15,7 @@ import typer
 from crosspost.cli import (
     accounts_commands,
     backup_commands,
+    repair_commands,
     sync_commands,
     text_commands,
     view_commands,
@@ -27,6 +28,7 @@ __all__ = [
     "app",
     "backup_commands",
     "main",
+    "repair_commands",
     "sync_commands",
     "text_commands",
     "view_commands",
