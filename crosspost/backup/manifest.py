@@ -82,6 +82,10 @@ class Manifest:
     stable_id: str | None = None  # the account's permanent id (a DID), when it has one
     handle: str | None = None  # the handle it had at the last run
     account_data: dict[str, Any] = field(default_factory=dict)  # profile and collection counts
+    # The visibilities the last complete run could read (Visibility values); None: not known.
+    sees: list[str] | None = None
+    # Posts whose saved file was damaged and moved to quarantine/: fetched again by the next run.
+    refetch: list[str] = field(default_factory=list)
 
     @property
     def newest(self) -> datetime | None:
@@ -102,7 +106,9 @@ class Manifest:
             "counts": {
                 "posts": self.posts,
                 "deleted": self.deleted,
-                "media_missing": sum(len(v) for v in self.missing_media.values()),
+                "media_missing": sum(
+                    1 for v in self.missing_media.values() for m in v if not m.get("skipped")
+                ),
             },
             "last_run": self.last_run,
             "missing_media": self.missing_media,
@@ -110,6 +116,8 @@ class Manifest:
             "stable_id": self.stable_id,
             "handle": self.handle,
             "account_data": self.account_data,
+            "sees": self.sees,
+            "refetch": self.refetch,
         }
 
 
@@ -137,6 +145,9 @@ def load_manifest(backup: AccountBackup) -> Manifest:
         manifest.stable_id = data.get("stable_id") or None
         manifest.handle = data.get("handle") or None
         manifest.account_data = dict(data.get("account_data") or {})
+        sees = data.get("sees")
+        manifest.sees = [str(v) for v in sees] if isinstance(sees, list) else None
+        manifest.refetch = [str(v) for v in data.get("refetch") or []]
     except (AttributeError, TypeError, ValueError) as error:
         raise DataError(
             f"{backup.manifest_path}: not a manifest this version wrote ({error})"

@@ -70,15 +70,19 @@ class MediaCheckError(CrosspostError):
 
 @dataclass(frozen=True, slots=True)
 class Missing:
-    """A media item that could not be stored, and why. `gone`: the server says it no longer
-    exists, so later runs do not ask again (only --full does)."""
+    """A media item that is not stored, and why. `gone`: the server says it no longer exists,
+    so later runs do not ask again (only --full does); `skipped`: left out on purpose."""
 
     url: str
     reason: str
     gone: bool
+    skipped: bool = False  # not asked for on purpose (--no-media): the next run fetches it
 
     def to_json(self) -> dict[str, object]:
-        return {"url": self.url, "reason": self.reason, "gone": self.gone}
+        data: dict[str, object] = {"url": self.url, "reason": self.reason, "gone": self.gone}
+        if self.skipped:
+            data["skipped"] = True
+        return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,8 +47,9 @@ class BackupResult:
 
     def to_json(self) -> dict[str, Any]:
         keys = (
-            "listed", "new", "updated", "unchanged", "deleted", "not_checked", "older_than_since",
-            "media_downloaded", "media_bytes", "media_missing",
+            "listed", "new", "updated", "unchanged", "deleted", "restored", "not_checked",
+            "older_than_since", "media_downloaded", "media_bytes", "media_missing",
+            "media_skipped",
             "list_calls", "post_calls", "media_calls", "history_calls", "versions_kept",
             "profile_calls", "collection_calls",
         )  # fmt: skip

@@ -14,9 +14,11 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from crosspost.backup.account_run import POSTS as POSTS_PART
 from crosspost.backup.account_run import AccountDataStep
+from crosspost.backup.lock import AccountLock
 from crosspost.backup.manifest import Journal, Manifest, RunState, load_manifest, save_manifest
 from crosspost.backup.media import (
     MediaResult,
@@ -24,6 +26,7 @@ from crosspost.backup.media import (
     Missing,
     PendingMedia,
     all_media,
+    is_stored,
     with_saved_media,
 )
 from crosspost.backup.reader import PageReader, ReadPage, StopRule
@@ -36,11 +39,12 @@ from crosspost.backup.store import (
     AccountBackup,
     BackupStore,
     post_document,
+    quarantine,
     remove_temp_files,
     sync_folder,
 )
-from crosspost.errors import PlatformError, RateLimitedError
-from crosspost.model import Media, Post
+from crosspost.errors import DataError, PlatformError, RateLimitedError
+from crosspost.model import Media, Post, PostRef, Visibility
 from crosspost.platforms.base import HasEditHistory, HasStableId, Page, PlatformClient
 from crosspost.progress import NoProgress, Progress
 
@@ -63,20 +67,39 @@ def run_backup(
     now: Now = lambda: datetime.now(UTC),
 ) -> BackupResult:
     """Back up one account into `store`. When a rate limit or daily cap ends the run early, the
-    result says so (`stopped`, `retry_after`) after a checkpoint: the same call resumes it."""
+    result says so (`stopped`, `retry_after`) after a checkpoint: the same call resumes it.
+    One run per account folder at a time (BackupLockedError); a first run that fails before
+    saving anything leaves no folder behind."""
     options = options or BackupOptions()
     stable = client.stable_id() if isinstance(client, HasStableId) else None
     backup = store.locate(client.account.platform, client.account.identity, stable)
-    run = _Run(client, backup, options, progress or NoProgress(), now)
+    created = _new_folders(store.root, backup.folder)
+    try:
+        with AccountLock(backup.folder):
+            result = _run_all(client, backup, options, progress or NoProgress(), now)
+    except BaseException:
+        _remove_if_empty(backup, created)
+        raise
+    if not result.complete:
+        _remove_if_empty(backup, created)
+    return result
+
+
+def _run_all(
+    client: PlatformClient, backup: AccountBackup, options: BackupOptions, progress: Progress,
+    now: Now,
+) -> BackupResult:  # fmt: skip
+    run = _Run(client, backup, options, progress, now)
     result = run.execute()
     if result.resumed and result.complete:
         # Posts made while the run was interrupted sit above where it resumed: one more pass.
         posts_only = replace(options, full=False, parts=frozenset({POSTS_PART}))
         again = _Run(client, backup, posts_only, run.progress, now)
         extra = again.execute()
-        missing = extra.counts["media_missing"]
-        result.counts.update(extra.counts)
-        result.counts["media_missing"] = missing
+        last = {key: extra.counts[key] for key in ("media_missing", "media_skipped")}
+        result.counts.update(extra.counts)  # adds: both runs' work
+        for key, value in last.items():  # what is left is what the last pass saw
+            result.counts[key] = value
         result.complete, result.stopped = extra.complete, extra.stopped
     return result
 
@@ -113,6 +136,9 @@ class _Run:
         self.media: MediaStore | None = None
         self.listed_this_run: set[str] = set()
         self.rate_limit: RateLimitedError | None = None
+        self.restoring: set[str] = set(self.manifest.refetch)  # damaged copies, fetched again
+        self.whole_listing = False  # this run lists every post (a progress total makes sense)
+        self.total_given = False
 
     # --- the run ---------------------------------------------------------------------------------
 
@@ -125,6 +151,8 @@ class _Run:
         try:
             if state is not None and not state.listed:
                 self._list(state)
+            if state is not None and self.rate_limit is None:
+                self._refetch()
             if state is not None and self.rate_limit is None:
                 self._retry_media()
             if state is not None and self.rate_limit is None and self.options.full:
@@ -159,8 +187,10 @@ class _Run:
         self.journal.clear()
         newest = self.manifest.newest
         boundary = None
-        if not self.options.full and newest is not None:
+        if not self.options.full and newest is not None and not self._sees_more():
             boundary = (newest - self.options.edit_window).isoformat()
+        if self.options.media and "imported" in self.manifest.last_run:
+            self._note_absent_media()
         state = RunState(
             self.options.mode, self.now().isoformat(), boundary=boundary, since=since,
             media=self.options.media,
@@ -170,10 +200,55 @@ class _Run:
         save_manifest(self.backup, self.manifest)
         return state
 
+    def _sees_more(self) -> bool:
+        """Whether this run can read posts the last one could not (credentials were added):
+        then it lists every post once, as an incremental run would not go back to old ones."""
+        if self.manifest.sees is None:
+            return False
+        wider = [v for v in Visibility if self.client.sees(v) and v.value not in self.manifest.sees]
+        if wider:
+            names = ", ".join(_VISIBILITY_NAMES.get(v, v.value) for v in wider)
+            self.progress.note(
+                f"this run can see {names} posts the last run could not: listing every post "
+                "once to find them"
+            )
+        return bool(wider)
+
+    def _note_absent_media(self) -> None:
+        """After an import (an export without some or all of the media, as a repo CAR has
+        none): every file its posts name that is not stored is fetched by this run, not only
+        those of the posts an incremental run lists again."""
+        for post_id in list(self.backup.iter_post_ids()):
+            if post_id in self.manifest.missing_media:
+                continue
+            post = self._load_saved(post_id)
+            absent = [
+                Missing(m.url, "not in the imported export", False)
+                for m in (all_media(post) if post is not None else ())
+                if m.url and not is_stored(self.backup, m)
+            ]
+            if absent:
+                self.manifest.missing_media[post_id] = [m.to_json() for m in absent]
+
+    def _load_saved(self, post_id: str) -> Post | None:
+        """The saved copy of a post; a damaged one is moved to quarantine/ (never deleted) and
+        the post is fetched again."""
+        try:
+            return self.backup.load_post(post_id)
+        except DataError as error:
+            moved = quarantine(self.backup, self.backup.post_path(post_id))
+            self.progress.note(f"{error}: moved to {moved}; the post is fetched again")
+            with self._lock:
+                self.restoring.add(post_id)
+                if post_id not in self.manifest.refetch:
+                    self.manifest.refetch.append(post_id)
+            return None
+
     def _list(self, state: RunState) -> None:
         self.progress.start(POSTS)
         boundary = datetime.fromisoformat(state.boundary) if state.boundary else None
         rule = StopRule(self.backup, self.options.since, boundary, set(self.listed_this_run))
+        self.whole_listing = rule.reads_to_end
         reader = PageReader(self._fetch_page, rule, state.cursor, self._submit)
         try:
             for pending in reader:
@@ -189,7 +264,11 @@ class _Run:
 
     def _fetch_page(self, cursor: str | None) -> Page:
         self._count("list_calls")
-        return self.client.fetch_page(cursor)
+        page = self.client.fetch_page(cursor)
+        if page.total is not None and self.whole_listing and not self.total_given:
+            self.total_given = True  # posts listed before an interruption are not counted again
+            self.progress.start(POSTS, max(page.total - len(self.listed_this_run), 0))
+        return page
 
     def _fetch_media(self, media: Media) -> bytes:
         self._count("media_calls")
@@ -209,7 +288,7 @@ class _Run:
             if since is not None and post.created_at < since:
                 self._count("older_than_since")
                 continue
-            saved = self.backup.load_post(post.ref.id)
+            saved = self._load_saved(post.ref.id)
             items.append((saved, self._download(with_saved_media(post, saved))))
         self._count("listed", len(read.page.posts))
         self.progress.advance(POSTS, len(read.page.posts))
@@ -251,7 +330,7 @@ class _Run:
             self._media_done(media.post, media)
             return media.post
         if self.media is None and (files := all_media(item)):
-            self._record_missing(item, [_skipped(m) for m in files if not m.local_path])
+            self._record_missing(item, [_skipped(m) for m in files if not m.local_path and m.url])
         return item
 
     def _save(self, saved: Post | None, item: PendingMedia | Post, *, count: bool = True) -> None:
@@ -264,7 +343,12 @@ class _Run:
 
     def _counted(self, saved: Post | None, post: Post, changed: bool) -> None:
         self.manifest.note_newest(post.ref.id, post.created_at)
-        if saved is None:
+        if post.ref.id in self.restoring:
+            self.restoring.discard(post.ref.id)
+            if post.ref.id in self.manifest.refetch:
+                self.manifest.refetch.remove(post.ref.id)
+            self.counts["restored"] += 1
+        elif saved is None:
             self.counts["new"] += 1
         elif changed:
             self.counts["updated"] += 1
@@ -341,7 +425,7 @@ class _Run:
             and (self.options.full or any(not m.get("gone") for m in missing))
         ]
         for post_id in todo:
-            post = self.backup.load_post(post_id)
+            post = self._load_saved(post_id)
             if post is None:
                 self.manifest.missing_media.pop(post_id, None)
                 continue
@@ -350,6 +434,31 @@ class _Run:
                 break
         if todo:
             save_manifest(self.backup, self.manifest)
+
+    def _refetch(self) -> None:
+        """Posts whose saved copy was damaged (moved to quarantine/ by `crosspost repair` or by
+        this run) and that the listing did not return: asked for one by one."""
+        for post_id in [i for i in self.manifest.refetch if i not in self.listed_this_run]:
+            self._count("post_calls")
+            ref = PostRef(self.backup.platform, self.client.account.identity, post_id)
+            try:
+                current = self.client.fetch_post(ref)
+            except RateLimitedError:
+                raise
+            except PlatformError as error:
+                self.progress.note(f"could not fetch {post_id} again: {error}; the next run tries")
+                continue
+            if current is None:
+                self.manifest.refetch.remove(post_id)
+                self.restoring.discard(post_id)
+                self.progress.note(
+                    f"{post_id} is no longer on the platform: its damaged copy stays in "
+                    f"{self.backup.folder / 'quarantine'}"
+                )
+                continue
+            self._save(None, self._download(current))
+            self.listed_this_run.add(post_id)
+        save_manifest(self.backup, self.manifest)
 
     def _mark_deleted(self, state: RunState) -> None:
         """Saved posts the full listing did not return: asked for one by one (a listing can
@@ -361,7 +470,7 @@ class _Run:
         for post_id in list(self.backup.iter_post_ids()):
             if post_id in self.listed_this_run:
                 continue
-            saved = self.backup.load_post(post_id)
+            saved = self._load_saved(post_id)
             if saved is None or saved.deleted or (since is not None and saved.created_at < since):
                 continue
             if not self.client.sees(saved.visibility):
@@ -412,6 +521,7 @@ class _Run:
             self.manifest.run = None
             self.manifest.complete = True
             self.journal.clear()
+            self.manifest.sees = [v.value for v in Visibility if self.client.sees(v)]
         self.manifest.posts = self.backup.count_posts()
         if self.options.full or self.counts["deleted"]:
             self.manifest.deleted = sum(1 for p in self.backup.iter_posts() if p.deleted)
@@ -420,10 +530,54 @@ class _Run:
             "finished_at": self.now().isoformat(),
             **{k: v for k, v in self.counts.items() if v},
         }
-        self.counts["media_missing"] = sum(len(v) for v in self.manifest.missing_media.values())
+        recorded = [m for v in self.manifest.missing_media.values() for m in v]
+        self.counts["media_skipped"] = sum(1 for m in recorded if m.get("skipped"))
+        self.counts["media_missing"] = len(recorded) - self.counts["media_skipped"]
         save_manifest(self.backup, self.manifest)
         self.result.complete = True
 
 
+_VISIBILITY_NAMES = {
+    Visibility.FOLLOWERS: "followers-only",
+    Visibility.DIRECT: "direct",
+    Visibility.PRIVATE: "private (drafts, queued)",
+}
+
+
 def _skipped(media: Media) -> Missing:
-    return Missing(media.url or "", "not downloaded (--no-media)", False)
+    return Missing(media.url or "", "not downloaded (--no-media)", False, skipped=True)
+
+
+def _new_folders(root: Path, folder: Path) -> list[Path]:
+    """The folders from `root` down to `folder` that do not exist yet, deepest first."""
+    missing = []
+    for path in (folder, *folder.parents):
+        if path.exists():
+            break
+        missing.append(path)
+        if path == root:
+            break
+    return missing
+
+
+def _remove_if_empty(backup: AccountBackup, created: list[Path]) -> None:
+    """Remove an account folder this run made and saved nothing into (only its manifest and
+    run state), with the parents it made; anything else in it is kept."""
+    folder = backup.folder
+    if folder not in created or not folder.is_dir():
+        return
+    state = folder / ".state"
+    if any(p.name not in (".state", "manifest.json") for p in folder.iterdir()):
+        return
+    if state.is_dir() and any(p.is_dir() for p in state.iterdir()):
+        return
+    try:
+        if state.is_dir():
+            for path in state.iterdir():
+                path.unlink()
+            state.rmdir()
+        (folder / "manifest.json").unlink(missing_ok=True)
+        for path in created:  # deepest first; stop at one that holds something
+            path.rmdir()
+    except OSError:
+        return

@@ -8,6 +8,7 @@
   media/<ab>/<sha256>.<ext> content-addressed; the extension comes from the MIME type
   profile.json              the account's profile (profile.versions/<n>.json: earlier ones)
   collections/<kind>.json   likes, bookmarks, reposts, following, ...: plain lists of entries
+  quarantine/               damaged files moved aside by `crosspost repair` (never deleted)
 ```
 Every file is written atomically (temp file in the same folder, fsync, rename, fsync of the
 folder), so an interruption leaves either the old file or the new one, never half of one. Names
@@ -346,20 +347,21 @@ class AccountBackup:
         if isinstance(change, dict):
             self.add_version(post.ref.id, change)
         atomic_write_json(path, document, sync_dir=sync_dir)
-        return change is not _RAW_ONLY
+        return change is _NEW or isinstance(change, dict)
 
     def save_posts(self, posts: Sequence[Post]) -> list[bool]:
         """Write a page of posts as one batch (`atomic_write_many`); for each, whether what the
         post says changed. A file whose post was edited keeps its earlier version under
-        versions/ first; one where only counters in the native payload moved (a like count) is
-        rewritten without a version and does not count as changed. The folder is not synced:
+        versions/ first; one where only counters in the native payload moved (a like count), or
+        only what crosspost records about it (its media stored, the deleted flag), is rewritten
+        without a version and does not count as changed. The folder is not synced:
         `sync_folder(posts_dir)` before the checkpoint."""
         changed: list[bool] = []
         files: list[tuple[Path, bytes]] = []
         for post in posts:
             path, document = self._post_document(post)
             change = self._change(path, document)
-            changed.append(change is not _SAME and change is not _RAW_ONLY)
+            changed.append(change is _NEW or isinstance(change, dict))
             if isinstance(change, dict):
                 self.add_version(post.ref.id, change)
             if change is not _SAME:
@@ -531,6 +533,28 @@ def remove_temp_files(folder: Path) -> int:
         path.unlink(missing_ok=True)
         removed += 1
     return removed
+
+
+QUARANTINE = "quarantine"
+
+
+def quarantine(backup: AccountBackup, path: Path) -> Path:
+    """Move a damaged file of an account's folder to `quarantine/` in it (never deleted):
+    posts/<id>.json to quarantine/posts/, a media file to quarantine/media/<its name>; a name
+    already taken there gets a number. The file's own place is then free for a fresh copy."""
+    relative = path.relative_to(backup.folder)
+    if relative.parts[0] == "media":
+        relative = Path("media", relative.name)
+    target = backup.folder / QUARANTINE / relative
+    make_private_dirs(target.parent)
+    number = 0
+    while target.exists():
+        number += 1
+        target = target.with_name(f"{relative.name}.{number}")
+    os.replace(path, target)
+    _fsync_dir(target.parent)
+    _fsync_dir(path.parent)
+    return target
 
 
 def media_file(backup: AccountBackup, media_local_path: str | None) -> Path | None:

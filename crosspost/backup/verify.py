@@ -3,7 +3,9 @@
 Problems (exit code 7) are what makes the backup wrong: a post, earlier version, profile or
 collection file that does not parse, a media file whose bytes no longer match its hash, a post
 (or profile, or liked post) naming a media file that is absent. Notes are worth knowing but not
-damage: media the server no longer had, files nothing names, collections a run left unfinished.
+damage: media not downloaded yet (skipped with --no-media, absent from an imported export, or
+failed) or gone from the server, files nothing names, collections a run left unfinished,
+damaged files `crosspost repair` moved to quarantine/.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from crosspost.backup.account_files import (
 )
 from crosspost.backup.media import all_media
 from crosspost.backup.store import (
+    QUARANTINE,
     TEMP_SUFFIX,
     AccountBackup,
     BackupStore,
@@ -49,6 +52,10 @@ class VerifyReport:
     media_files: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Of the account being checked: media a later backup fetches (recorded in the manifest, or
+    # moved to quarantine/ as damaged): absent, but not damage.
+    pending_urls: set[str] = field(default_factory=set, repr=False)
+    pending_hashes: set[str] = field(default_factory=set, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -99,11 +106,23 @@ def _verify_account(backup: AccountBackup, report: VerifyReport, progress: Progr
         report.notes.append(f"{where}: no manifest")
     elif manifest.get("run"):
         report.notes.append(f"{where}: a backup run was interrupted; run it again to finish")
-    missing = manifest.get("missing_media") or {}
-    if missing:
-        count = sum(len(v) for v in missing.values())
-        report.notes.append(f"{where}: {count} media files could not be downloaded (manifest)")
-    referenced = _verify_posts(backup, report, progress)
+    recorded = [m for v in (manifest.get("missing_media") or {}).values() for m in v]
+    _note_recorded_media(where, recorded, report)
+    known = {str(m.get("url")) for m in recorded if isinstance(m, dict)}
+    report.pending_urls = known
+    report.pending_hashes = _quarantined_hashes(backup)
+    absent: set[str] = set()
+    referenced = _verify_posts(backup, report, progress, absent)
+    if absent := absent - known:
+        report.notes.append(
+            f"{where}: {_files(len(absent))} named by posts {_is(len(absent))} not in the backup "
+            "yet; the next backup fetches them"
+        )
+    if refetch := manifest.get("refetch"):
+        report.notes.append(
+            f"{where}: {_files(len(refetch), 'damaged post')} moved to quarantine/; the next "
+            "backup fetches them again"
+        )
     referenced |= _verify_versions(backup, report)
     referenced |= _verify_account_data(backup, report)
     _verify_media(backup, report, referenced, progress)
@@ -111,7 +130,46 @@ def _verify_account(backup: AccountBackup, report: VerifyReport, progress: Progr
         report.notes.append(f"{leftover}: left by an interrupted write; the next backup removes it")
 
 
-def _verify_posts(backup: AccountBackup, report: VerifyReport, progress: Progress) -> set[Path]:
+def _note_recorded_media(where: Path, recorded: list[object], report: VerifyReport) -> None:
+    """What the manifest records of media not stored: left out on purpose (--no-media), gone
+    from the server, or not downloaded (an error, a rate limit): notes, not damage."""
+    entries = [m for m in recorded if isinstance(m, dict)]
+    skipped = sum(1 for m in entries if m.get("skipped"))
+    gone = sum(1 for m in entries if m.get("gone") and not m.get("skipped"))
+    failed = len(entries) - skipped - gone
+    if skipped:
+        report.notes.append(
+            f"{where}: {_files(skipped)} not downloaded on purpose (--no-media); a backup "
+            "without --no-media fetches them"
+        )
+    if failed:
+        report.notes.append(
+            f"{where}: {_files(failed)} could not be downloaded yet; the next backup tries again"
+        )
+    if gone:
+        report.notes.append(
+            f"{where}: {_files(gone)} no longer on the server (`backup --full` asks again)"
+        )
+
+
+def _quarantined_hashes(backup: AccountBackup) -> set[str]:
+    folder = backup.folder / QUARANTINE / "media"
+    if not folder.is_dir():
+        return set()
+    return {m.group(1) for p in folder.iterdir() if (m := _MEDIA_NAME.match(p.name))}
+
+
+def _files(count: int, what: str = "media file") -> str:
+    return f"{count} {what}{'' if count == 1 else 's'}"
+
+
+def _is(count: int) -> str:
+    return "is" if count == 1 else "are"
+
+
+def _verify_posts(
+    backup: AccountBackup, report: VerifyReport, progress: Progress, absent: set[str]
+) -> set[Path]:
     referenced: set[Path] = set()
     paths = sorted(backup.posts_dir.glob("*.json")) if backup.posts_dir.is_dir() else []
     progress.start("posts", len(paths))
@@ -128,6 +186,7 @@ def _verify_posts(backup: AccountBackup, report: VerifyReport, progress: Progres
                 f"{path}: holds post {post.ref.id!r}, not the one it is named for"
             )
         referenced |= _check_media_refs(backup, post, path, report)
+        absent.update(m.url for m in all_media(post) if m.url and not m.local_path)
     progress.finish("posts")
     return referenced
 
@@ -199,7 +258,8 @@ def _check_files(
             report.problems.append(f"{path}: media path {item.local_path!r} leaves the backup")
             continue
         if not target.is_file():
-            report.problems.append(f"{path}: media file {item.local_path} is missing")
+            if item.url not in report.pending_urls and item.sha256 not in report.pending_hashes:
+                report.problems.append(f"{path}: media file {item.local_path} is missing")
             continue
         found.add(target)
         match = _MEDIA_NAME.match(target.name)

@@ -17,6 +17,7 @@ import typer.main
 from crosspost.cli import (
     accounts_commands,
     backup_commands,
+    repair_commands,
     sync_commands,
     text_commands,
     view_commands,
@@ -30,6 +31,7 @@ __all__ = [
     "app",
     "backup_commands",
     "main",
+    "repair_commands",
     "sync_commands",
     "text_commands",
     "view_commands",

@@ -91,10 +91,13 @@ class LazyPosts(Sequence[Post]):
 class Page:
     """One page of an account's posts, newest first; `cursor` fetches the next (older) page.
 
-    `posts` is a tuple or a `LazyPosts` (converted on first use, off the paging path)."""
+    `posts` is a tuple or a `LazyPosts` (converted on first use, off the paging path);
+    `total` is how many posts the whole listing holds, when the platform says (a progress bar's
+    end; never trusted to decide where the listing stops)."""
 
     posts: Sequence[Post]
     cursor: str | None = None
+    total: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

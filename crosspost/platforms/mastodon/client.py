@@ -169,7 +169,14 @@ class MastodonClient:
         params["limit"] = PAGE_SIZE
         statuses, after = self._call("read statuses", lambda: self._get(endpoint, params))
         posts = LazyPosts(_statuses(statuses), partial(to_post, account=self.account.identity))
-        return Page(posts, after if posts else None)
+        return Page(posts, after if posts else None, self._statuses_count())
+
+    def _statuses_count(self) -> int | None:
+        """About how many statuses the listing holds: the account's `statuses_count`. It counts
+        every visibility, so it is given only signed in (as the public, followers-only statuses
+        are not listed); it counts boosts too, so without them the listing may end short."""
+        count = self._account().get("statuses_count")
+        return count if self._signed_in and isinstance(count, int) else None
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:
