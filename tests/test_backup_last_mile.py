@@ -77,6 +77,8 @@ def test_no_media_counts_skipped_media_as_skipped_and_the_next_run_updates_nothi
     out = tmp_path / "out"
     first = summary(backup(out, "--no-media"))
     assert (first["new"], first["media_skipped"], first["media_missing"]) == (30, 30, 0)
+    said = run_cli("backup", ACCOUNT, "-d", str(tmp_path / "text"), "--no-media").out
+    assert "0 missing, 30 skipped (--no-media)" in said
     checked = run_cli("verify", str(out))
     assert checked.code == 0, checked.out
     assert "30 media files not downloaded on purpose (--no-media)" in checked.out

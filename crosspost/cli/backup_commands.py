@@ -301,13 +301,16 @@ def describe_backup(result: BackupResult, account: str) -> str:
         f"  posts: {counts['listed']} listed, {counts['new']} new, {counts['updated']} updated, "
         f"{counts['unchanged']} unchanged, {counts['deleted']} marked deleted",
         f"  media: {counts['media_downloaded']} downloaded ({_size(counts['media_bytes'])}), "
-        f"{counts['media_missing']} missing",
+        f"{counts['media_missing']} missing"
+        + (f", {counts['media_skipped']} skipped (--no-media)" if counts["media_skipped"] else ""),
         f"  API calls: {counts['list_calls']} list, {counts['post_calls']} post, "
         f"{counts['media_calls']} media" + _account_calls(counts),
     ]
     lines += _account_data_lines(result)
     if counts["versions_kept"]:
         lines.insert(2, f"  earlier versions kept: {counts['versions_kept']} (edited posts)")
+    if counts["restored"]:
+        lines.insert(2, f"  restored: {counts['restored']} posts set aside by `crosspost repair`")
     if counts["older_than_since"]:
         lines.insert(2, f"  skipped {counts['older_than_since']} posts older than --since")
     if hidden := counts["not_checked"]:
