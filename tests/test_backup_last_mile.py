@@ -324,3 +324,34 @@ def test_mastodon_pages_carry_the_accounts_statuses_count(mastodon_mock: Mock) -
         client.publish(Draft(RichText(f"status {number}"), f"k{number}"))
     reader = MastodonClient(account, TOKEN)
     assert reader.fetch_page().total == 3
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ['{"newest": "no", "counts": [1]', '{"newest": {"created_at": 5}, "counts": {"posts": "x"}}'],
+    ids=["garbled", "wrong types"],
+)
+def test_a_damaged_manifest_is_found_by_verify_and_repaired_without_loss(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """verify and backup apply one validation; the message offers the repair; repair sets the
+    manifest aside and the next backup rebuilds it from the posts beside it."""
+    client = FakePlatform()
+    client.add_many(12)
+    use(monkeypatch, client)
+    out = tmp_path / "out"
+    assert backup(out).code == 0
+    folder = folder_of(out).folder
+    (folder / "manifest.json").write_text(damage)
+    checked = run_cli("verify", str(out))
+    assert checked.code == 7
+    assert "manifest.json" in checked.out
+    refused = run_cli("backup", ACCOUNT, "--dir", str(out))
+    assert refused.code == 7
+    assert f"`crosspost repair {folder}`" in refused.err
+    assert len(refused.err.strip().splitlines()) == 1
+    assert run_cli("repair", str(folder)).code == 0
+    assert list((folder / "quarantine").rglob("manifest.json"))
+    again = summary(backup(out))
+    assert (again["new"], again["unchanged"]) == (0, 12)
+    assert run_cli("verify", str(out)).code == 0

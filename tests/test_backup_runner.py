@@ -286,7 +286,8 @@ def test_hostile_media_urls_mimes_and_ids_stay_inside(tmp_path: Path) -> None:
     assert outside == []
     names = sorted(p.name for p in root.rglob("*") if p.parent.parent.name == "media")
     assert names
-    assert all(n.endswith(".bin") and len(n) == 68 for n in names)
+    # HTML under an image's name is stored as text: never a file a browser would run.
+    assert all(n.endswith(".txt") and len(n) == 68 for n in names)
     saved = account(root, fake)
     assert sorted(saved.iter_post_ids()) == sorted(post_id for post_id, _ in hostile)
 

@@ -121,8 +121,26 @@ class Manifest:
         }
 
 
+def damaged_manifest(backup: AccountBackup, what: str) -> DataError:
+    """The error for a manifest that cannot be used, with the repair: it only indexes the files
+    beside it, so setting it aside loses nothing and the next backup rebuilds it."""
+    return DataError(
+        f"{backup.manifest_path}: {what}. The manifest only indexes the files beside it: "
+        f"`crosspost repair {backup.folder}` sets it aside, and the next backup rebuilds it"
+    )
+
+
 def load_manifest(backup: AccountBackup) -> Manifest:
-    data = backup.read_manifest()
+    """The account's manifest (an empty one where there is none yet). One validation for every
+    reader: backup, import, verify and repair refuse or report the same damage."""
+    try:
+        data = backup.read_manifest()
+    except DataError as error:
+        if "newer crosspost" in str(error):
+            raise
+        raise damaged_manifest(backup, "cannot be read (its JSON is damaged)") from None
+    if not isinstance(data, dict):
+        raise damaged_manifest(backup, "not a manifest")
     manifest = Manifest(backup.platform.value, backup.account)
     if not data:
         return manifest
@@ -149,9 +167,7 @@ def load_manifest(backup: AccountBackup) -> Manifest:
         manifest.sees = [str(v) for v in sees] if isinstance(sees, list) else None
         manifest.refetch = [str(v) for v in data.get("refetch") or []]
     except (AttributeError, TypeError, ValueError) as error:
-        raise DataError(
-            f"{backup.manifest_path}: not a manifest this version wrote ({error})"
-        ) from None
+        raise damaged_manifest(backup, f"not a manifest this version wrote ({error})") from None
     return manifest
 
 

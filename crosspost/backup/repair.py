@@ -71,7 +71,12 @@ def repair_backup(root: Path, accounts: Sequence[AccountBackup] | None = None) -
 
 
 def _repair_account(backup: AccountBackup, report: RepairReport) -> None:
-    manifest = load_manifest(backup)  # a damaged manifest: DataError, nothing is moved
+    try:
+        manifest = load_manifest(backup)
+    except DataError:
+        # The manifest only indexes the files beside it: set aside, the next backup rebuilds it.
+        report.moved.append(quarantine(backup, backup.manifest_path))
+        manifest = load_manifest(backup)
     damaged_media = _damaged_media(backup, report)
     report.media += len(damaged_media)
     for path in sorted(backup.posts_dir.glob("*.json")) if backup.posts_dir.is_dir() else []:

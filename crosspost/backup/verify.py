@@ -24,6 +24,7 @@ from crosspost.backup.account_files import (
     profile_path,
     saved_collections,
 )
+from crosspost.backup.manifest import load_manifest
 from crosspost.backup.media import all_media
 from crosspost.backup.store import (
     QUARANTINE,
@@ -98,6 +99,7 @@ def verify_backup(
 def _verify_account(backup: AccountBackup, report: VerifyReport, progress: Progress) -> None:
     where = backup.folder.relative_to(report.root)
     try:
+        load_manifest(backup)  # the one validation a backup applies too
         manifest = backup.read_manifest()
     except DataError as error:
         report.problems.append(str(error))
