@@ -79,7 +79,8 @@ def test_a_dag_of_shared_subtrees_is_refused_quickly(tmp_path: Path) -> None:
     run = run_cli("import", str(path), "--dir", str(tmp_path / "out"))
     assert run.code == 7, run
     lines = [line for line in run.err.splitlines() if line.strip()]
-    assert len(lines) == 1 and "repo.car" in lines[0], run.err
+    assert len(lines) == 1, run.err
+    assert "repo.car" in lines[0]
 
 
 def test_a_tampered_record_is_refused(tmp_path: Path) -> None:
@@ -134,7 +135,8 @@ MALFORMED: list[Any] = [
 def test_a_malformed_tree_node_is_one_clear_error(shape: dict[str, Any], tmp_path: Path) -> None:
     repo = RepoBuilder()
     record = repo.add(post("x"))
-    for item in shape.get("e") if isinstance(shape.get("e"), list) else []:
+    entries = shape.get("e")
+    for item in entries if isinstance(entries, list) else []:
         if isinstance(item, dict):
             item.setdefault("v", Link(record))
             item["v"] = item["v"] or Link(record)

@@ -35,6 +35,7 @@ from crosspost.progress import NoProgress, Progress
 
 BATCH = 200  # posts written (and synced) together
 MEDIA_UNREADABLE = "media files that are not what the post says (left out)"
+UNSTORABLE = "posts whose id cannot name a file (left out)"
 
 
 @dataclass
@@ -156,7 +157,12 @@ def _import_posts(
     try:
         for post in export.posts:
             progress.advance("posts")
-            if post.ref.id in seen or backup.has_post(post.ref.id):
+            try:
+                known = post.ref.id in seen or backup.has_post(post.ref.id)
+            except DataError as error:  # an id no file can be named by: this post alone
+                target.skipped.note(UNSTORABLE, str(error)[:120])
+                continue
+            if known:
                 result.kept += 1
                 continue
             seen.add(post.ref.id)

@@ -148,7 +148,7 @@ def _varint(data: memoryview, offset: int) -> tuple[int, int]:
 
 def _cid_end(data: memoryview, offset: int, end: int) -> int:
     """Where the CIDv1 at `offset` ends: version, codec, then the multihash code and size."""
-    if data[offset : offset + 2] == b"\x12\x20":  # CIDv0: a bare sha2-256 multihash
+    if bytes(data[offset : offset + 2]) == b"\x12\x20":  # CIDv0: a bare sha2-256 multihash
         return offset + 34
     position = offset
     for _ in range(3):  # version, codec, hash code
@@ -165,7 +165,7 @@ def _check_digest(cid: bytes, block: bytes) -> None:
     code = hashed.get("code") if isinstance(hashed, Mapping) else None
     if code != SHA2_256:
         raise DataError(f"a block's CID uses a hash crosspost cannot check (code {code})")
-    if hashlib.sha256(block).digest() != hashed.get("digest"):
+    if not isinstance(hashed, Mapping) or hashlib.sha256(block).digest() != hashed.get("digest"):
         name = str(_cid_from_bytes(cid))
         raise DataError(f"block {name} does not match its CID: the file is damaged or was altered")
 
@@ -248,9 +248,9 @@ def walk_mst(car: CAR, root: CID) -> Iterator[tuple[str, CID]]:
             if key <= last:
                 raise DataError(f"the repository tree is damaged: key {key[:80]!r} out of order")
             last = key
-            yield item  # type: ignore[misc]
+            yield item
             continue
-        cid, depth = item  # type: ignore[misc]
+        cid, depth = item
         if cid in visited:
             raise DataError(f"the repository tree names node {cid} more than once (a cycle?)")
         visited.add(cid)
