@@ -40,6 +40,8 @@ def encode(value: Any) -> bytes:
         return b"\xf6"
     if value is True or value is False:
         return b"\xf5" if value else b"\xf4"
+    if isinstance(value, float):
+        return b"\xfb" + struct.pack(">d", value)
     if isinstance(value, int):
         return _head(0, value) if value >= 0 else _head(1, -1 - value)
     if isinstance(value, bytes):
