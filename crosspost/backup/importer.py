@@ -35,6 +35,7 @@ from crosspost.progress import NoProgress, Progress
 
 BATCH = 200  # posts written (and synced) together
 MEDIA_UNREADABLE = "media files that are not what the post says (left out)"
+UNSTORABLE = "posts whose id cannot name a file (left out)"
 
 
 @dataclass
@@ -87,19 +88,22 @@ def import_export(
     now: Callable[[], datetime] = _now,
 ) -> ImportResult:
     progress = progress or NoProgress()
-    kind, export = read_export(path)
+    try:
+        kind, export = read_export(path)
+    except DataError as error:
+        raise _naming(path, error) from None
     with Spool(store.root) as spool:
         try:
             export = _read_files(export, spool.put, progress)
         except DataError as error:
-            said = str(error)
-            raise DataError(said if said.startswith(str(path)) else f"{path}: {said}") from None
+            raise _naming(path, error) from None
         backup = store.locate(export.platform, export.handle or export.account, export.stable_id)
         result = ImportResult(kind, export.platform.value, export.account, backup.folder)
-        result.skipped = list(export.skipped)
-        result.skipped_counts = dict(export.skipped_counts)
         target = Target(backup, load_manifest(backup), spool)
         _import_posts(path, target, export, result, progress)
+        # What the export left out is all counted once its posts have been read.
+        result.skipped = list(export.skipped)
+        result.skipped_counts = dict(export.skipped_counts)
         profile = export.profile()
         if profile is not None:
             profile = replace(
@@ -113,6 +117,11 @@ def import_export(
         result.add_skipped(target.skipped)
     _save_manifest(backup, target.manifest, kind, path, result, export)
     return result
+
+
+def _naming(path: Path, error: DataError) -> DataError:
+    said = str(error)
+    return DataError(said if said.startswith(str(path)) else f"{path}: {said}")
 
 
 def _read_files(export: Export, sink: FileSink, progress: Progress) -> Export:
@@ -148,7 +157,12 @@ def _import_posts(
     try:
         for post in export.posts:
             progress.advance("posts")
-            if post.ref.id in seen or backup.has_post(post.ref.id):
+            try:
+                known = post.ref.id in seen or backup.has_post(post.ref.id)
+            except DataError as error:  # an id no file can be named by: this post alone
+                target.skipped.note(UNSTORABLE, str(error)[:120])
+                continue
+            if known:
                 result.kept += 1
                 continue
             seen.add(post.ref.id)

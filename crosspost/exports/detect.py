@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import tarfile
 import zipfile
+import zlib
 from pathlib import Path
 
 from crosspost.errors import DataError
@@ -28,6 +29,8 @@ def detect_export(path: Path) -> ExportFormat:
     """The format of an export file or unpacked folder; DataError when it is none we know."""
     if not path.exists():
         raise DataError(f"{path}: no such file or folder")
+    if not path.is_dir() and not path.is_file():  # a FIFO or a device: reading it may never end
+        raise DataError(f"{path}: not a regular file or folder; give the export file itself")
     if path.is_dir():
         return _by_names([p.relative_to(path).as_posix() for p in path.rglob("*")], path)
     head = _head(path)
@@ -40,8 +43,11 @@ def detect_export(path: Path) -> ExportFormat:
                 return _by_names(archive.namelist(), path)
         if tarfile.is_tarfile(path):
             return _by_names(_tar_names(path), path)
-    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError) as error:
-        raise DataError(f"{path}: cannot read the archive ({error})") from None
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: a member's name is not the UTF-8 the zip says it is") from None
+    except (OSError, EOFError, zipfile.BadZipFile, tarfile.TarError, zlib.error) as error:
+        said = f"truncated: {error}" if isinstance(error, EOFError) else str(error)
+        raise DataError(f"{path}: cannot read the archive ({said})") from None
     readable = [form.label for form in export_formats() if form.label]
     raise DataError(f"{path} is not an export crosspost reads ({', or '.join(readable)})")
 

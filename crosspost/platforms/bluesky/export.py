@@ -11,14 +11,14 @@ content of other people's posts that were liked or reposted (their repos hold it
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crosspost.account_data import Collection, Entry, Profile
-from crosspost.model import Platform
-from crosspost.platforms.export import Export
+from crosspost.model import Platform, Post
+from crosspost.platforms.export import Export, Skipped
 from crosspost.platforms.spec import ExportFormat
 
 if TYPE_CHECKING:
@@ -36,15 +36,25 @@ def read_export(path: Path) -> Export:
         return RepoSnapshot(load_car(path))
 
     did = snapshot().did
+    skipped = Skipped()
+    lines: list[str] = []  # the Export's own, filled once its posts have been read
+    counts: dict[str, int] = {}
+
+    def posts() -> Iterator[Post]:
+        yield from read_car(path, account=did, skipped=skipped)
+        lines[:] = skipped.lines()
+        counts.update(skipped.counts)
+
     return Export(
         platform=Platform.BLUESKY,
         account=did,
         stable_id=did,
-        posts=read_car(path, account=did),
-        skipped=[],
+        posts=posts(),
+        skipped=lines,
         media_bytes=lambda media: None,
         profile=lambda: export_profile(snapshot()),
         collections=lambda: export_collections(snapshot()),
+        skipped_counts=counts,
     )
 
 

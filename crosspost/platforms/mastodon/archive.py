@@ -16,7 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -26,6 +27,7 @@ from crosspost.account_data import Collection, Entry, Profile
 from crosspost.errors import DataError
 from crosspost.model import Media, Post, PostKind
 from crosspost.platforms.export import FileSink, Skipped
+from crosspost.platforms.mastodon import archive_files
 from crosspost.platforms.mastodon.archive_account import (
     profile_from_actor,
     status_entries,
@@ -33,11 +35,14 @@ from crosspost.platforms.mastodon.archive_account import (
 )
 from crosspost.platforms.mastodon.archive_files import (
     UNREADABLE,
+    Member,
     MemberNames,
+    bounded,
     document_name,
     iter_members,
     wanted_by,
 )
+from crosspost.platforms.mastodon.archive_json import BadItem, JsonStreamError, iter_items
 from crosspost.platforms.mastodon.archive_notes import (
     POST_TYPES,
     attachment_paths,
@@ -65,132 +70,252 @@ class Archive:
 
 
 def read_archive(path: str | Path, sink: FileSink | None = None) -> Archive:
-    """Posts, profile and collections of an account archive, what was skipped counted by kind;
-    each media file handed to `sink` (when given) on the one pass. Never raises on the content
-    of the archive; DataError only when the file is no archive at all."""
+    """Posts, profile and collections of an account archive, all in memory (see open_archive
+    for a stream of its posts)."""
+    reading = open_archive(path, sink)
+    posts = list(reading.posts())
+    return Archive(reading.account, posts, reading.profile, reading.collections(), reading.skipped)
+
+
+class ArchiveReading:
+    """An archive after its one pass: account, profile and skips known, the outbox's items
+    kept on disk (one JSON line each), made into posts one at a time by `posts()`."""
+
+    def __init__(self, account: str, outbox: IO[bytes] | None, names: MemberNames) -> None:
+        self.account = account
+        self.profile: Profile | None = None
+        self.skipped = Skipped()
+        self._outbox = outbox
+        self._names = names
+        self._reposts: list[Entry] = []
+        self._collections: dict[Collection, list[Entry]] = {}
+
+    def posts(self) -> Iterator[Post]:
+        """Each post of the outbox, oldest first; its boosts kept as repost entries. Once."""
+        if self._outbox is None:
+            return
+        outbox, self._outbox = self._outbox, None
+        with outbox:
+            outbox.seek(0)
+            for number, line in enumerate(outbox):
+                post = self._post(number, json.loads(line))
+                if post is not None:
+                    yield post
+
+    def _post(self, number: int, activity: Mapping[str, Any]) -> Post | None:
+        try:
+            post = _activity_post(activity, self.account, self._names, self.skipped)
+        except (DataError, ValueError, TypeError, KeyError, AttributeError) as error:
+            example = f"item {number} ({str(activity.get('id', '?'))[:80]}): {str(error)[:120]}"
+            self.skipped.note("outbox items not readable", example)
+            return None
+        if post is not None and post.kind is PostKind.REPOST and post.repost_of is not None:
+            self._reposts.append(_repost_entry(post, activity))
+        return post
+
+    def collections(self) -> dict[Collection, list[Entry]]:
+        """Reposts (complete once `posts()` has been read), likes and bookmarks."""
+        found = dict(self._collections)
+        if self._reposts or Collection.REPOSTS in found:
+            found[Collection.REPOSTS] = self._reposts[::-1]  # the outbox is oldest first
+        return found
+
+
+def open_archive(path: str | Path, sink: FileSink | None = None) -> ArchiveReading:
+    """The archive after its one pass, each media file handed to `sink` (when given) on the
+    way. Never raises on the content of the archive; DataError when the file is no archive at
+    all, is damaged, or holds neither a readable outbox.json nor actor.json."""
+    path = Path(path)
     skipped = Skipped()
-    documents, names = _read_pass(Path(path), sink, skipped)
-    actor = documents.get("actor.json")
-    actor = actor if isinstance(actor, Mapping) else {}
-    archive = Archive(_handle(actor), skipped=skipped)
-    outbox = documents.get("outbox.json")
-    if isinstance(outbox, Mapping):
-        reposts = _read_outbox(outbox, archive, names)
-        archive.collections[Collection.REPOSTS] = reposts[::-1]  # the outbox is oldest first
-    else:
-        skipped.note("outbox.json missing or not an object: no posts read")
-    for kind, name in ((Collection.LIKES, "likes.json"), (Collection.BOOKMARKS, "bookmarks.json")):
-        if name in documents:
-            archive.collections[kind] = status_entries(documents[name], name, skipped)
-    if actor:
-        archive.profile = profile_from_actor(actor, archive.account, names, skipped)
-    return archive
-
-
-def _read_pass(
-    path: Path, sink: FileSink | None, skipped: Skipped
-) -> tuple[dict[str, Any], MemberNames]:
-    documents: dict[str, Any] = {}
-    names = MemberNames()
+    pass_ = _Pass(sink, skipped)
     try:
-        _each_member(path, sink, skipped, documents, names)
+        pass_.run(path)
     except UNREADABLE as error:  # met while a member is read: a truncated or damaged file
+        pass_.close()
         raise DataError(f"{path}: not a readable Mastodon archive ({error})") from None
-    return documents, names
+    except BaseException:
+        pass_.close()
+        raise
+    actor = pass_.documents.get("actor.json")
+    actor = actor if isinstance(actor, Mapping) else {}
+    if pass_.outbox is None and not actor:
+        raise DataError(
+            f"{path}: no readable outbox.json nor actor.json in it: not a usable Mastodon "
+            "archive (download a new one under Preferences > Import and export)"
+        )
+    reading = ArchiveReading(_handle(actor), pass_.outbox, pass_.names)
+    reading.skipped = skipped
+    if pass_.outbox is None:
+        skipped.note("outbox.json missing or not an object: no posts read")
+    else:
+        reading._collections[Collection.REPOSTS] = []
+    for kind, name in ((Collection.LIKES, "likes.json"), (Collection.BOOKMARKS, "bookmarks.json")):
+        if name in pass_.documents:
+            reading._collections[kind] = status_entries(pass_.documents[name], name, skipped)
+    if actor:
+        reading.profile = profile_from_actor(actor, reading.account, pass_.names, skipped)
+    return reading
 
 
-def _each_member(
-    path: Path,
-    sink: FileSink | None,
-    skipped: Skipped,
-    documents: dict[str, Any],
-    names: MemberNames,
-) -> None:
-    wanted = None
-    for member in iter_members(path):
-        document = document_name(member.name)
-        if document is not None:
-            if document in documents:
-                skipped.note("documents found twice (the first one read)", member.name)
+class _Pass:
+    """The one pass over the members: documents read, media handed to the sink."""
+
+    def __init__(self, sink: FileSink | None, skipped: Skipped) -> None:
+        self.sink = sink
+        self.skipped = skipped
+        self.documents: dict[str, Any] = {}
+        self.names = MemberNames()
+        self.outbox: IO[bytes] | None = None  # the outbox's items, one JSON line each
+        self.paths: set[str] = set()  # the media files the outbox names
+        self._wanted: Callable[[str], bool] | None = None
+
+    def close(self) -> None:
+        if self.outbox is not None:
+            self.outbox.close()
+            self.outbox = None
+
+    def run(self, path: Path) -> None:
+        for member in iter_members(path):
+            document = document_name(member.name)
+            if document is not None:
+                self._document(document, member)
                 continue
-            with member.open() as stream:
-                documents[document] = _parse(document, stream, skipped)
-            continue
-        if wanted is None and isinstance(documents.get("outbox.json"), Mapping):
-            # Met after the outbox (a zip, a folder, a repacked tar): only what it names.
-            wanted = wanted_by(_named_paths(documents))
-        names.add(member.name, member.size)
-        if sink is not None and (wanted is None or wanted(member.name)):
-            with member.open() as stream:
-                sink(member.name, stream)
+            if self._wanted is None and self.outbox is not None:
+                # Met after the outbox (a zip, a folder, a repacked tar): only what it names.
+                self._wanted = wanted_by(self._named_paths())
+            self.names.add(member.name, member.size)
+            if self.sink is None or (self._wanted is not None and not self._wanted(member.name)):
+                continue
+            if member.size > archive_files.MAX_MEMBER:
+                limit = archive_files.MAX_MEMBER >> 20
+                self.skipped.note(f"media files larger than {limit} MB (left out)", member.name)
+                continue
+            with bounded(member) as stream:
+                self.sink(member.name, stream)  # type: ignore[arg-type]
+
+    def _document(self, document: str, member: Member) -> None:
+        if document in self.documents or (document == "outbox.json" and self.outbox):
+            self.skipped.note("documents found twice (the first one read)", member.name)
+            return
+        with bounded(member) as stream:
+            if document == "outbox.json":
+                self.documents[document] = None
+                self.outbox = _spool_outbox(stream, self.skipped, self.paths)  # type: ignore[arg-type]
+            elif document == "actor.json":
+                self.documents[document] = _parse(document, stream, self.skipped)  # type: ignore[arg-type]
+            else:
+                self.documents[document] = _collection(document, stream, self.skipped)  # type: ignore[arg-type]
+
+    def _named_paths(self) -> list[str]:
+        found = list(self.paths)
+        actor = self.documents.get("actor.json")
+        if not isinstance(actor, Mapping):  # still to come: its avatar and header come before it
+            return found + [f"{image}.{ext}" for image in ("avatar", "header") for ext in _IMAGES]
+        for key in ("icon", "image"):
+            image = actor.get(key)
+            if isinstance(image, Mapping) and (path := media_path(image.get("url"))):
+                found.append(path)
+        return found
 
 
-def _named_paths(documents: Mapping[str, Any]) -> list[str]:
-    items = documents["outbox.json"].get("orderedItems")
-    found = [
-        path
-        for item in (items if isinstance(items, list) else [])
-        if isinstance(item, Mapping) and isinstance(item.get("object"), Mapping)
-        for path in attachment_paths(item["object"])
-    ]
-    actor = documents.get("actor.json")
-    if not isinstance(actor, Mapping):  # still to come: its avatar and header come before it
-        return found + [f"{image}.{ext}" for image in ("avatar", "header") for ext in _IMAGES]
-    for key in ("icon", "image"):
-        image = actor.get(key)
-        if isinstance(image, Mapping) and (path := media_path(image.get("url"))):
-            found.append(path)
-    return found
+class _Duplicates:
+    """A pairs hook noting keys given twice (the last one wins, as in JSON.parse)."""
 
+    def __init__(self) -> None:
+        self.keys: set[str] = set()
 
-def _parse(name: str, stream: IO[bytes], skipped: Skipped) -> Any:
-    duplicates: list[str] = []
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    def __call__(self, items: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: dict[str, Any] = {}
         for key, value in items:
             if key in seen:
-                duplicates.append(key)
-            seen[key] = value  # the last one wins, as in JSON.parse
+                self.keys.add(key)
+            seen[key] = value
         return seen
 
+    def report(self, name: str, skipped: Skipped) -> None:
+        if self.keys:
+            keys = ", ".join(sorted(self.keys))[:200]
+            skipped.note("documents with keys given twice, the last value kept", f"{name}: {keys}")
+
+
+def _spool_outbox(stream: IO[bytes], skipped: Skipped, paths: set[str]) -> IO[bytes] | None:
+    """The outbox's activities, one JSON line each, into a temporary file (None when it is no
+    readable object); the media paths they name into `paths`."""
+    duplicates = _Duplicates()
+    top: set[str] = set()
+    spooled = tempfile.TemporaryFile()  # noqa: SIM115 (returned open, closed by its reader)
+
+    def key(name: str, value: Any) -> None:
+        if name in top:
+            duplicates.keys.add(name)
+        top.add(name)
+
     try:
-        data = json.loads(stream.read().decode("utf-8"), object_pairs_hook=pairs)
-    except (ValueError, UnicodeDecodeError) as error:
+        limit = archive_files.MAX_ITEM
+        for number, item in enumerate(
+            iter_items(stream, max_item=limit, hook=duplicates, keys=key)
+        ):
+            if isinstance(item, BadItem):
+                why = item.reason.replace("the limit", f"{limit >> 20} MB")
+                skipped.note(f"outbox items {why.split(' (')[0]} (left out)", f"item {number}")
+                continue
+            if not isinstance(item, Mapping):
+                skipped.note("outbox items that are not activities", f"item {number}")
+                continue
+            note = item.get("object")
+            if isinstance(note, Mapping):
+                paths.update(attachment_paths(note))
+            spooled.write(json.dumps(item).encode() + b"\n")
+    except (JsonStreamError, RecursionError) as error:
+        skipped.note("documents that are not readable JSON", f"outbox.json: {error}")
+        if not top:
+            spooled.close()
+            return None
+    duplicates.report("outbox.json", skipped)
+    if "orderedItems" not in top:
+        spooled.close()
+        return None
+    return spooled
+
+
+def _collection(name: str, stream: IO[bytes], skipped: Skipped) -> Any:
+    """likes.json or bookmarks.json as {"orderedItems": [...]}, read item by item."""
+    items: list[Any] = []
+    found = False
+
+    def key(key_name: str, value: Any) -> None:
+        nonlocal found
+        found = found or key_name == "orderedItems"
+
+    try:
+        for item in iter_items(stream, max_item=archive_files.MAX_ITEM, keys=key):
+            if not isinstance(item, BadItem):
+                items.append(item)
+    except (JsonStreamError, RecursionError) as error:
         skipped.note("documents that are not readable JSON", f"{name}: {error}")
         return None
-    if duplicates:
-        keys = ", ".join(sorted(set(duplicates)))
-        skipped.note("documents with keys given twice, the last value kept", f"{name}: {keys}")
-    return data
+    return {"orderedItems": items} if found else {}
+
+
+def _parse(name: str, stream: IO[bytes], skipped: Skipped) -> Any:
+    data = stream.read(archive_files.MAX_ITEM + 1)
+    if len(data) > archive_files.MAX_ITEM:
+        skipped.note("documents larger than the limit (left out)", name)
+        return None
+    duplicates = _Duplicates()
+    try:
+        parsed = json.loads(data.decode("utf-8"), object_pairs_hook=duplicates)
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        skipped.note("documents that are not readable JSON", f"{name}: {str(error)[:120]}")
+        return None
+    duplicates.report(name, skipped)
+    return parsed
 
 
 def _handle(actor: Mapping[str, Any]) -> str:
     user = str(actor.get("preferredUsername") or "unknown")
     host = urlsplit(str(actor.get("id") or actor.get("url") or "")).hostname
     return f"{user}@{host}" if host else user
-
-
-def _read_outbox(outbox: Mapping[str, Any], archive: Archive, names: MemberNames) -> list[Entry]:
-    """The outbox's posts into `archive`; its boosts as repost entries, oldest first."""
-    reposts: list[Entry] = []
-    items = outbox.get("orderedItems")
-    for number, activity in enumerate(items if isinstance(items, list) else []):
-        if not isinstance(activity, Mapping):
-            archive.skipped.note("outbox items that are not activities", f"item {number}")
-            continue
-        try:
-            post = _activity_post(activity, archive.account, names, archive.skipped)
-        except (DataError, ValueError, TypeError, KeyError) as error:
-            example = f"item {number} ({activity.get('id', '?')}): {error}"
-            archive.skipped.note("outbox items not readable", example)
-            continue
-        if post is None:
-            continue
-        archive.posts.append(post)
-        if post.kind is PostKind.REPOST and post.repost_of is not None:
-            reposts.append(_repost_entry(post, activity))
-    return reposts
 
 
 def _activity_post(

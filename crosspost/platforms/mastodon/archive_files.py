@@ -7,7 +7,11 @@ one member costs a rescan from the start, and per media file that made a 69 MB a
 8 minutes. A zip and a folder can be read in any order: their JSON documents come first.
 
 Member names are normalised ("./a" and "/a" are "a"); they never become paths on disk. In a
-folder, links are not followed, so nothing outside it is read.
+folder, links are not followed, so nothing outside it is read. Nothing is read whole: a member
+is a stream checked against the size it declares (a zip bomb, a file growing while read), and
+a member declaring more than MAX_MEMBER is left out unread. A damaged container (a bad CRC, a
+truncated or corrupt gzip or deflate stream, an encrypted member, an unknown compression
+method, a name that is not the UTF-8 it says) is a DataError naming the file.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ from crosspost.errors import DataError
 DOCUMENTS = ("outbox.json", "actor.json", "likes.json", "bookmarks.json")
 # What a truncated or damaged archive raises, also while one of its members is being read.
 UNREADABLE = (tarfile.TarError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, EOFError)
+# Mastodon's largest attachment is 99 MB by default (MediaAttachment::VIDEO_LIMIT, raised by
+# some servers); a member declaring more than this is no media file of an account.
+MAX_MEMBER = 4 << 30
+MAX_ITEM = 16 << 20  # one outbox item, actor.json: far beyond a post with its attachments
+CHUNK = 1 << 20
+_GZIP_MAGIC = b"\x1f\x8b"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,14 +73,55 @@ def _documents_first(names: Iterable[str]) -> list[str]:
     return sorted(names, key=lambda name: document_name(normalise(name)) is None)
 
 
+class Bounded:
+    """A member's stream that ends in DataError when it gives more or fewer bytes than its
+    member declared."""
+
+    def __init__(self, name: str, stream: IO[bytes], size: int) -> None:
+        self.name, self._stream, self._left = name, stream, size
+
+    def read(self, size: int = -1) -> bytes:
+        want = CHUNK if size is None or size < 0 else size
+        data = self._stream.read(min(want, self._left + 1))
+        self._left -= len(data)
+        if self._left < 0:
+            raise DataError(f"{self.name}: more bytes than the archive says it has")
+        if not data and self._left > 0 and want > 0:
+            raise DataError(f"{self.name}: {self._left} bytes fewer than the archive says")
+        return data
+
+    def __enter__(self) -> Bounded:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stream.close()
+
+
+def bounded(member: Member) -> Bounded:
+    return Bounded(member.name, member.open(), member.size)
+
+
 def _tar(path: Path) -> Iterator[Member]:
     try:
-        with tarfile.open(path, mode="r|*") as archive:
-            for info in archive:
-                if info.isfile():
-                    yield Member(normalise(info.name), info.size, _tar_opener(archive, info))
+        with path.open("rb") as raw:
+            gzipped = raw.read(2) == _GZIP_MAGIC
+            raw.seek(0)
+            # tarfile's own gzip reader ignores the gzip trailer: GzipFile checks its CRC.
+            source: IO[bytes] = gzip.GzipFile(fileobj=raw) if gzipped else raw  # type: ignore[assignment]
+            with tarfile.open(fileobj=source, mode="r|" if gzipped else "r|*") as archive:
+                for info in archive:
+                    if info.isfile():
+                        yield Member(normalise(info.name), info.size, _tar_opener(archive, info))
+                while source.read(CHUNK):  # to the end, where the trailer is checked
+                    pass
     except (*UNREADABLE, OSError) as error:
-        raise DataError(f"{path}: not a readable Mastodon archive ({error})") from None
+        raise DataError(f"{path}: not a readable Mastodon archive ({_said(error)})") from None
+
+
+def _said(error: BaseException) -> str:
+    if isinstance(error, EOFError):
+        return f"truncated: {error}"
+    return str(error) or type(error).__name__
 
 
 def _tar_opener(archive: tarfile.TarFile, info: tarfile.TarInfo) -> Callable[[], IO[bytes]]:
@@ -89,13 +140,34 @@ def _zip(path: Path) -> Iterator[Member]:
             infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
             for name in _documents_first(infos):
                 info = infos[name]
-                yield Member(normalise(name), info.file_size, _zip_opener(archive, info))
+                yield Member(normalise(name), info.file_size, _zip_opener(path, archive, info))
+    except UnicodeDecodeError:
+        raise DataError(f"{path}: a member's name is not the UTF-8 the zip says it is") from None
     except (*UNREADABLE, OSError) as error:
-        raise DataError(f"{path}: not a readable Mastodon archive ({error})") from None
+        raise DataError(f"{path}: not a readable Mastodon archive ({_said(error)})") from None
 
 
-def _zip_opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], IO[bytes]]:
-    return lambda: archive.open(info)
+def _zip_opener(
+    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo
+) -> Callable[[], IO[bytes]]:
+    def opened() -> IO[bytes]:
+        try:
+            return archive.open(info)
+        except NotImplementedError:
+            method = info.compress_type
+            raise DataError(
+                f"{path}: {info.filename} uses a compression method crosspost cannot read "
+                f"({method}); unpack the archive with another tool and import the folder"
+            ) from None
+        except RuntimeError as error:  # zipfile's "File ... is encrypted, password required"
+            if "encrypted" not in str(error):
+                raise
+            raise DataError(
+                f"{path}: {info.filename} is encrypted; unpack the archive with its password "
+                "and import the folder"
+            ) from None
+
+    return opened
 
 
 def _folder(root: Path) -> Iterator[Member]:

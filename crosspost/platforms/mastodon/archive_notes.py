@@ -23,19 +23,19 @@ _PUBLIC_ALIASES = {PUBLIC, "as:Public", "Public"}
 
 def status_from_note(note: Mapping[str, Any], handle: str) -> dict[str, Any]:
     """The Note in the shape of a Mastodon API status, so one converter reads both."""
-    tags = [t for t in note.get("tag") or [] if isinstance(t, Mapping)]
+    tags = [t for t in _list(note.get("tag")) if isinstance(t, Mapping)]
     content_map = note.get("contentMap")
     language = next(iter(content_map), None) if isinstance(content_map, Mapping) else None
     poll = None
     if note.get("type") == "Question":
-        options = note.get("oneOf") or note.get("anyOf") or []
+        options = _list(note.get("oneOf") or note.get("anyOf"))
         poll = {
             "multiple": "anyOf" in note,
             "expires_at": note.get("endTime"),
             "options": [
                 {
                     "title": o.get("name", ""),
-                    "votes_count": (o.get("replies") or {}).get("totalItems"),
+                    "votes_count": _map(o.get("replies")).get("totalItems"),
                 }
                 for o in options
                 if isinstance(o, Mapping)
@@ -64,9 +64,20 @@ def status_from_note(note: Mapping[str, Any], handle: str) -> dict[str, Any]:
             if t.get("type") == "Hashtag"
         ],
         "emojis": [],
-        "media_attachments": [_attachment(a) for a in note.get("attachment") or []],
+        "media_attachments": [_attachment(a) for a in _list(note.get("attachment"))],
         "poll": poll,
     }
+
+
+def _list(value: object) -> list[Any]:
+    """A JSON-LD property as a list: one value alone may come unwrapped; anything else none."""
+    if isinstance(value, list):
+        return value
+    return [value] if isinstance(value, Mapping) else []
+
+
+def _map(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _attachment(item: Any) -> dict[str, Any]:

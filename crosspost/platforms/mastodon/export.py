@@ -21,28 +21,36 @@ def read_export(path: Path) -> Export:
     """The archive, to be read by `read_files(sink)`; its `posts` alone read it without media."""
 
     def read_files(sink: FileSink) -> Export:
-        from crosspost.platforms.mastodon.archive import read_archive
+        from crosspost.platforms.mastodon.archive import open_archive
 
-        archive = read_archive(path, sink)
+        reading = open_archive(path, sink)
+        lines = reading.skipped.lines()  # the Export's own, completed once its posts are read
+        counts = dict(reading.skipped.counts)
+
+        def posts() -> Iterator[Post]:  # one at a time from the spooled outbox
+            yield from reading.posts()
+            lines[:] = reading.skipped.lines()
+            counts.update(reading.skipped.counts)
+
         return Export(
             Platform.MASTODON,
-            archive.account,
-            archive.posts,
-            archive.skipped.lines(),
+            reading.account,
+            posts(),
+            lines,
             _no_bytes,
-            profile=lambda: archive.profile,
-            collections=lambda: archive.collections,
-            handle=archive.account,
-            skipped_counts=dict(archive.skipped.counts),
+            profile=lambda: reading.profile,
+            collections=reading.collections,
+            handle=reading.account,
+            skipped_counts=counts,
         )
 
     return Export(Platform.MASTODON, "", _posts(path), [], _no_bytes, read_files=read_files)
 
 
 def _posts(path: Path) -> Iterator[Post]:
-    from crosspost.platforms.mastodon.archive import read_archive
+    from crosspost.platforms.mastodon.archive import open_archive
 
-    yield from read_archive(path).posts
+    yield from open_archive(path).posts()
 
 
 def _no_bytes(media: Media) -> bytes | None:
