@@ -198,11 +198,13 @@ def test_a_listing_resumed_after_deletes_reads_every_remaining_post(
         page = first.fetch_page(cursor)
         ids += [post.ref.id for post in page.posts]
         cursor = page.cursor
-    assert cursor is not None and len(ids) == 140
+    assert cursor is not None
+    assert len(ids) == 140
     del server.state.posts["art"][:10]  # ten of those read are deleted meanwhile
     resumed = client_for(server.url, signed=False, page_size=PAGE)  # a new run
     rest, _ = read_from(resumed, cursor)
-    assert len(rest) == len(set(rest)) and not set(rest) & set(ids)
+    assert len(rest) == len(set(rest))
+    assert not set(rest) & set(ids)
     assert set(original_ids(server)) <= set(ids) | set(rest), "no remaining post left unread"
     assert len(rest) == 160
 

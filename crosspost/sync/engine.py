@@ -10,7 +10,8 @@ The publish loop, per source post and target, chunk by chunk in thread order:
 4. a failure is recorded with its reason and a retry time (exponential backoff); the post's later
    chunks wait for it, other posts go on. A rate limit or a daily cap stops that target and says
    when to resume: the ledger holds the target until then (`Ledger.hold`), so no later post goes
-   before the one the cap stopped, in this run or the next.
+   before the one the cap stopped, in this run or the next. A ledger that cannot be written (a
+   full disk) ends the run at once, with one line: what step 2 needs is already in it.
 
 A reply is mirrored when its parent is: a post the rule selected, or a mirror crosspost made of a
 post on the target itself (two-way rules: the reply goes back as a reply to the original).
@@ -27,7 +28,7 @@ from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.model import Limits, Post, PostRef
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.progress import NoProgress, Progress
-from crosspost.state import Ledger, LedgerEntry, MirrorStatus
+from crosspost.state import Ledger, LedgerEntry, LedgerError, MirrorStatus
 from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
 from crosspost.sync.context import (
     DEFAULT_BACKOFF,
@@ -327,6 +328,8 @@ class SyncEngine:
             self.state.record_held(*key, str(error))
             report.stopped.append(f"{entry.target}: {error}")
             return None
+        except LedgerError:  # the state cannot be written: stop here, the intent is kept
+            raise
         except Exception as error:  # one bad post never blocks the rest: record, go on
             self._fail(entry, error, report, attempts=entry.attempts + 1)
             return None
