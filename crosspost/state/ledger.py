@@ -440,6 +440,14 @@ class Ledger:
         ).fetchone()
         return row is not None
 
+    def knows(self, rule: str, target: str) -> bool:
+        """Whether the ledger holds any mirror of the rule on the target (a new, lost or emptied
+        ledger holds none: the engine checks the target for markers before posting there)."""
+        row = self.db.execute(
+            "SELECT 1 FROM mirrors WHERE rule = ? AND target = ? LIMIT 1", (rule, target)
+        ).fetchone()
+        return row is not None
+
     def record_intent(
         self, source_key: str, target: str, chunk: int, chunks: int, rule: str
     ) -> LedgerEntry:
