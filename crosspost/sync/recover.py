@@ -102,8 +102,8 @@ def reconcile_target(
     _record_found(context, rule, target, groups, found)
     report.checked.append((target, read, len(groups)))
     report.notes.append(
-        f"{target}: the ledger had no record of this rule there, so {read} of its latest posts "
-        f"were checked for crosspost's markers before posting: {len(groups)} already mirrored"
+        f"{target}: new to the ledger for this rule, so its {read} latest posts were read for "
+        f"crosspost's markers first: {len(groups)} already mirrored"
     )
 
 
