@@ -236,7 +236,10 @@ class _Guarded(sqlite3.Connection):
 
 
 def _connect(path: str) -> _Guarded:
-    db = sqlite3.connect(path, isolation_level=None, timeout=10.0, factory=_Guarded)
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=10.0, factory=_Guarded)
+    except sqlite3.Error as error:
+        raise state_error(path, error) from None
     assert isinstance(db, _Guarded)
     db.where = path
     return db
