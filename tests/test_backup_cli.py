@@ -71,8 +71,9 @@ def test_tumblr_backup_incremental_and_verify(
     summary = json.loads(first.out)
     assert summary["new"] == 125
     assert summary["media_downloaded"] == 6  # five images and the blog's avatar
-    # 125 posts in pages of 50, then (signed) the drafts and the queue: one call each.
-    assert summary["list_calls"] == 5
+    # 125 posts in pages of 50 and the empty page that says there is nothing older, then
+    # (signed) the drafts and the queue: one call each.
+    assert summary["list_calls"] == 6
     assert summary["complete"] is True
 
     server.state.log.clear()

@@ -128,3 +128,106 @@ def test_schema_2_keeps_a_source_for_every_rule_with_mirrors_of_it(tmp_path: Pat
         assert store.published_since("masto", 0.0) == [(7.0, 0)]
         store.forget_source("s", "to-sky")
         assert store.source_rules("s") == ["to-masto"]
+
+
+# --- a damaged, exposed or full state file ---------------------------------------------------
+
+
+def filled_ledger(path: Path, posts: int = 2000) -> None:
+    with Ledger(path) as store:
+        for n in range(posts):
+            ref = PostRef(Platform.MASTODON, "a@b.test", str(n), f"https://b.test/@a/{n}")
+            store.record_intents(f"tumblr:art:{n}", "masto", 1, "rule")
+            store.record_published(f"tumblr:art:{n}", "masto", 0, ref, rule="rule")
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def garble(path: Path, size: int = 4096) -> None:
+    """4 KB of noise over a page in the middle of the file."""
+    data = bytearray(path.read_bytes())
+    middle = (len(data) // 2) // 4096 * 4096
+    noise = bytes((n * 151 + 17) % 256 for n in range(size))
+    data[middle : middle + size] = noise
+    path.write_bytes(bytes(data))
+
+
+def test_a_garbled_page_is_refused_at_open_with_the_repair(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    filled_ledger(path)
+    assert path.stat().st_size > 5 * 4096
+    garble(path)
+    for open_ in (Ledger, Ledger.snapshot):  # sync; status and dry runs
+        with pytest.raises(DataError) as caught:
+            open_(path)
+        message = str(caught.value)
+        assert "\n" not in message
+        assert "damaged" in message
+        assert "crosspost sync --rebuild-ledger" in message
+        assert str(path) in message
+
+
+def test_a_sound_ledger_opens_after_its_check(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    filled_ledger(path, 50)
+    with Ledger(path) as store:
+        assert len(store.all_entries()) == 50
+
+
+def test_the_ledger_is_private_new_and_old(tmp_path: Path) -> None:
+    import os
+
+    made = tmp_path / "new" / "state.sqlite3"
+    with Ledger(made) as store:
+        store.set_cursor("rule", "x")
+    assert made.stat().st_mode & 0o777 == 0o600
+    assert made.parent.stat().st_mode & 0o777 == 0o700
+    for extra in (made.with_name(made.name + "-wal"), made.with_name(made.name + "-shm")):
+        assert not extra.exists() or extra.stat().st_mode & 0o777 == 0o600
+
+    old = tmp_path / "old" / "state.sqlite3"
+    old.parent.mkdir(mode=0o755)
+    os.chmod(old.parent, 0o755)
+    sqlite3.connect(old).close()
+    os.chmod(old, 0o644)
+    Ledger(old).close()
+    assert old.stat().st_mode & 0o777 == 0o600
+
+
+def test_the_default_folder_is_made_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    from crosspost.state import default_state_path
+
+    folder = default_state_path().parent
+    folder.mkdir(parents=True)
+    os.chmod(folder, 0o755)
+    Ledger().close()
+    assert folder.stat().st_mode & 0o777 == 0o700
+    assert default_state_path().stat().st_mode & 0o777 == 0o600
+
+
+def test_a_full_disk_is_one_line_and_the_intent_stays(tmp_path: Path) -> None:
+    path = tmp_path / "state.sqlite3"
+    store = Ledger(path)
+    store.record_intents("src", "masto", 1, "rule")
+    store.record_attempt("src", "masto", 0)
+    pages = store.db.execute("PRAGMA page_count").fetchone()[0]
+    store.db.execute(f"PRAGMA max_page_count = {pages}")  # the disk has no room left
+
+    def fill() -> None:
+        for n in range(500):
+            store.record_intents(f"src{n}", "masto", 3, "rule")
+
+    with pytest.raises(DataError) as caught:
+        fill()
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "full" in message
+    assert "run the same command again" in message
+    store.close()
+    with Ledger(path) as again:  # what was written before the disk filled is all there
+        (entry,) = again.entries("src", "masto")
+        assert entry.attempts == 1

@@ -187,3 +187,72 @@ def test_a_rate_limit_stops_sync_with_exit_6(
     result = run_cli("sync", "--config", str(setup))
     assert result.code == 6, result.out + result.err
     assert "1 left: run again after" in result.out
+
+
+def tagged_posts(tumblr: TumblrServer, count: int, start: int = 1700000000) -> None:
+    for n in range(count):
+        tumblr.state.add(
+            "art",
+            {
+                "timestamp": start + n * 60,
+                "content": [text_block(f"tagged post {n}")],
+                "tags": ["crosspost"],
+            },
+        )
+
+
+def test_a_garbled_ledger_stops_sync_and_status_with_the_repair(
+    setup: Path, tumblr: TumblrServer, tmp_path: Path
+) -> None:
+    from tests.test_state import filled_ledger, garble
+
+    state = tmp_path / "state.sqlite3"
+    filled_ledger(state)
+    garble(state)
+    before = masto_texts()
+    tagged_posts(tumblr, 2)
+    for command in ("sync", "status"):
+        result = run_cli(command, "--config", str(setup))
+        assert result.code == 7, (command, result.out, result.err)
+        (line,) = result.err.splitlines()
+        assert "damaged" in line
+        assert "crosspost sync --rebuild-ledger" in line
+        assert "Traceback" not in result.out + result.err
+    assert masto_texts() == before
+
+
+def test_the_state_disk_filling_mid_sync_is_one_line_and_loses_nothing(
+    setup: Path, tumblr: TumblrServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disk fills after the third post is on Mastodon: that post's record cannot be
+    written. The run ends with one line (exit 7); the next finds the post by its marker."""
+    from crosspost.state import Ledger
+
+    tagged_posts(tumblr, 6)
+    before = masto_texts()
+    published = Ledger.record_published
+    done = [0]
+
+    def fill_then_record(self: Ledger, *args: object, **kwargs: object) -> None:
+        done[0] += 1
+        if done[0] == 3:  # no room for one more page: this and every later write fails
+            pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+            self.db.execute(f"PRAGMA max_page_count = {pages}")
+            self.db.execute("CREATE TABLE filler (x)")
+        published(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ledger, "record_published", fill_then_record)
+    full = run_cli("sync", "--config", str(setup))
+    assert full.code == 7, full.out + full.err
+    assert "Traceback" not in full.out + full.err
+    (line,) = full.err.splitlines()
+    assert "could not be written" in line
+    assert "run the same command again" in line
+    assert len([t for t in masto_texts() if t not in before]) == 3
+
+    monkeypatch.setattr(Ledger, "record_published", published)  # room again
+    again = run_cli("sync", "--config", str(setup))
+    assert again.code == 0, again.out + again.err
+    assert "1 found already published" in again.out
+    mirrored = [t for t in masto_texts() if t not in before]
+    assert sorted(mirrored) == sorted(f"tagged post {n}" for n in range(6))

@@ -202,3 +202,40 @@ def _post_by_hand(account: PdsAccount, text: str) -> None:
             },
         )
         made.raise_for_status()
+
+
+@pytest.mark.parametrize("how", ["deleted", "emptied", "garbled"])
+def test_a_lost_emptied_or_garbled_ledger_posts_nothing_twice_on_bluesky(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tumblr: TumblrServer,
+    pds_account: PdsAccount,
+    how: str,
+) -> None:
+    """A short post and a thread of 3 mirrored, then the ledger lost (or emptied, or garbled and
+    set aside as the refusal says): the next sync finds all four records by their markers."""
+    config = configure(tmp_path, monkeypatch, tumblr, pds_account)
+    seed(tumblr)
+    first = run_cli("sync", "--config", str(config))
+    assert first.code == 0, first.out + first.err
+    check_mirrors(pds_account)
+    state = tmp_path / "state.sqlite3"
+    if how == "deleted":
+        state.unlink()
+    elif how == "emptied":
+        state.write_bytes(b"")
+    else:
+        from tests.test_state import garble
+
+        data = state.read_bytes()
+        state.write_bytes(data + bytes(8192))  # room for a page of noise past the header
+        garble(state)
+        refused = run_cli("sync", "--config", str(config))
+        assert refused.code == 7, refused.out + refused.err
+        assert "crosspost sync --rebuild-ledger" in refused.err
+        state.rename(state.with_name("state.sqlite3.damaged"))
+    again = run_cli("sync", "--config", str(config))
+    assert again.code == 0, again.out + again.err
+    assert "0 published" in again.out
+    assert "2 already mirrored, found by their markers" in again.out
+    check_mirrors(pds_account)  # still one short post and one thread of 3: no duplicate

@@ -5,9 +5,10 @@ from __future__ import annotations
 import itertools
 
 from crosspost.config import SyncRule
+from crosspost.errors import PlatformError
 from crosspost.state import Ledger
 from crosspost.sync import RuleReport, StopSignal, SyncEngine, parse_interval, rebuild_ledger, watch
-from tests.fake_platform import FakeClock, World, make_config
+from tests.fake_platform import ACCOUNTS, FakeClock, World, make_config
 
 RULE = SyncRule(name="xp", source="art", targets=("masto", "sky"), include_tags=("crosspost",))
 THREAD = " ".join(f"word{n}" for n in range(270))
@@ -82,3 +83,40 @@ def test_watch_runs_until_stopped_with_jitter_and_no_real_sleep() -> None:
 
     assert watch(once, parse_interval("10m"), stop=stop, sleep=clock.sleep, rng=lambda: 1.0) == 3
     assert [b - a for a, b in itertools.pairwise(runs)] == [660.0, 660.0]
+
+
+def test_a_lost_ledger_is_reconciled_from_markers_before_posting() -> None:
+    """A thread and a short post on both targets, the ledger lost, one new post since: the new
+    one is posted, the others found by their markers (the thread chunk by chunk)."""
+    world = World()
+    world.add("art", "short", tags=("crosspost",))
+    world.add("art", THREAD, tags=("crosspost",), minutes=1)
+    engine(world).run()
+    on = {t: len(world.network.of(t)) for t in ("masto", "sky")}
+    before = world.store.dump()
+    world.state = Ledger(":memory:", clock=world.network.clock)
+    world.add("art", "new since", tags=("crosspost",), minutes=2)
+    report = engine(world).run().rules[0]
+    assert report.published == 2  # the new post, once on each target
+    assert report.checked == [("masto", on["masto"], 2), ("sky", on["sky"], 2)]
+    assert "4 already mirrored, found by their markers" in report.summary()
+    assert {t: len(world.network.of(t)) for t in ("masto", "sky")} == {
+        t: n + 1 for t, n in on.items()
+    }
+    assert set(before) <= set(world.store.dump())
+    assert engine(world).run().rules[0].checked == []  # the ledger knows both targets now
+
+
+def test_a_target_that_cannot_be_checked_gets_nothing_this_run() -> None:
+    world = World()
+    world.add("art", "short", tags=("crosspost",))
+    world.client(ACCOUNTS["masto"]).fail_on[("fetch_page", 1)] = PlatformError("503 upstream")
+    report = engine(world).run().rules[0]
+    assert world.network.of("masto") == []
+    assert len(world.network.of("sky")) == 1
+    (failed,) = report.failed
+    assert failed[1] == "masto"
+    assert "not checked for mirrors first (503 upstream)" in failed[2]
+    again = engine(world).run().rules[0]
+    assert again.published == 1
+    assert len(world.network.of("masto")) == 1

@@ -1,5 +1,6 @@
 """Paging a blog's published posts (crosspost/platforms/tumblr/paging.py) against the Tumblr-shaped
-loopback server: by offset while the blog holds still (ties cost nothing, ceil(N / page) calls),
+loopback server: by offset while the blog holds still (ties cost nothing, ceil(N / page) calls and
+the empty page that says there is nothing older),
 by `before` once it changes under the listing, a cursor is resumed elsewhere, or the server stops
 honouring `offset`. Every case ends with each post read exactly once."""
 
@@ -58,7 +59,7 @@ def test_a_still_blog_costs_one_call_a_page_even_with_ties(server: TumblrServer)
     ids, _ = read(client)
     assert sorted(ids) == sorted(original_ids(server))
     assert len(ids) == len(set(ids)) == 200
-    assert client.http.calls == math.ceil(200 / PAGE) == 10
+    assert client.http.calls == math.ceil(200 / PAGE) + 1 == 11  # the last one: nothing older
     assert not any("before=" in q for q in list_queries(server))
 
 
@@ -179,3 +180,38 @@ def test_cursors_round_trip_and_old_ones_still_read() -> None:
     assert written_before.params(20) == {"npf": "true", "limit": 20, "before": 1600000001}
     with pytest.raises(DataError, match="not one this version wrote"):
         Cursor.parse("offset:x")
+
+
+@pytest.mark.parametrize("older_only", [False, True], ids=["total-shrinks", "total-of-before"])
+def test_a_listing_resumed_after_deletes_reads_every_remaining_post(
+    server: TumblrServer, older_only: bool
+) -> None:
+    """Killed after page 7 of 300, 10 posts deleted before the resume: the resumed listing ends
+    when the blog has nothing older, not when the posts counted reach a total that shrank (or
+    that, for a `before` query, counts only the older posts)."""
+    server.state.add_posts("art", 300)
+    server.state.total_counts_before = older_only
+    first = client_for(server.url, signed=False, page_size=PAGE)
+    ids: list[str] = []
+    cursor: str | None = None
+    for _ in range(7):
+        page = first.fetch_page(cursor)
+        ids += [post.ref.id for post in page.posts]
+        cursor = page.cursor
+    assert cursor is not None
+    assert len(ids) == 140
+    del server.state.posts["art"][:10]  # ten of those read are deleted meanwhile
+    resumed = client_for(server.url, signed=False, page_size=PAGE)  # a new run
+    rest, _ = read_from(resumed, cursor)
+    assert len(rest) == len(set(rest))
+    assert not set(rest) & set(ids)
+    assert set(original_ids(server)) <= set(ids) | set(rest), "no remaining post left unread"
+    assert len(rest) == 160
+
+
+def test_the_blogs_own_total_is_kept_from_a_listing_by_offset(server: TumblrServer) -> None:
+    server.state.add_posts("art", 45)
+    client = client_for(server.url, signed=False, page_size=PAGE)
+    assert client.total_posts is None
+    read(client)
+    assert client.total_posts == 45

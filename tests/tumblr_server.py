@@ -49,6 +49,11 @@ class State:
     log: list[tuple[str, str, bool]] = field(default_factory=list)  # method, path+query, signed
     temp_tokens: dict[str, str] = field(default_factory=dict)  # token -> verifier
     ignore_offset: bool = False  # answer /posts as if `offset` were not a parameter
+    max_limit: int = 50  # the most posts a /posts page holds, whatever `limit` asks
+    total_counts_before: bool = False  # total_posts of a `before` query counts only older posts
+    hold_list: int | None = None  # the n-th /posts list call waits until `release` is set
+    release: threading.Event = field(default_factory=threading.Event)
+    held: threading.Event = field(default_factory=threading.Event)  # set while one is held
     blogs: dict[str, dict[str, Any]] = field(default_factory=dict)  # /info fields beyond posts
     likes: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # liked posts
     following: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -254,11 +259,18 @@ class Handler(BaseHTTPRequestHandler):
             visible = [p for p in visible if p["id_string"] == query["id"]]
         if "before" in query:
             visible = [p for p in visible if p["timestamp"] < int(query["before"])]
+            if self.server.state.total_counts_before:
+                total = len(visible)
         if "before_id" in query:
             visible = [p for p in visible if p["id"] < int(query["before_id"])]
         offset = 0 if self.server.state.ignore_offset else int(query.get("offset", 0))
-        limit = min(int(query.get("limit", 20)), 50)
+        limit = min(int(query.get("limit", 20)), self.server.state.max_limit)
         page = visible[offset : offset + limit]
+        state = self.server.state
+        lists = sum(1 for method, path, _ in state.log if method == "GET" and "/posts" in path)
+        if state.hold_list is not None and lists == state.hold_list:
+            state.held.set()  # the test kills its client now; the answer goes nowhere
+            state.release.wait(30)
         response = {"blog": {"name": blog}, "posts": page, "total_posts": total}
         self._send(200, envelope(200, "OK", response))
 

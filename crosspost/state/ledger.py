@@ -7,11 +7,18 @@ until when and why), `cursors` (per rule), `locks` (the run lock, see `crosspost
 The schema version lives in `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from
 version n to n + 1. Every write commits at once, so a crash leaves the ledger as it was after
 the last completed step.
+
+The file is the user's alone (0600, its folder 0700) and checked when opened (`PRAGMA
+quick_check`): a damaged one is refused with the repair, never read as a ledger that knows less.
+A write the disk refuses (full, read-only, an I/O error) ends the run with one line; the intent
+written before each publish stays, so the next run checks the target before posting again.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable
@@ -163,6 +170,104 @@ class TargetStatus:
 BACKOFF_WHY = "backoff after a failure"
 
 
+REPAIR = "crosspost sync --rebuild-ledger"
+_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+class LedgerError(DataError):
+    """The state database cannot be used or written: one line saying why and what to do."""
+
+
+def damaged(path: str, why: object) -> LedgerError:
+    said = " ".join(str(why).replace("*** in database main ***", "").split())
+    return LedgerError(
+        f"{path}: the state database is damaged ({said}); rename it (keep it, do not mend it) "
+        f"and run `{REPAIR}` to rebuild it from the markers the mirrors carry"
+    )
+
+
+def state_error(path: str, error: sqlite3.Error) -> LedgerError:
+    """One line for an error SQLite raised on the state file."""
+    name = getattr(error, "sqlite_errorname", "") or ""
+    if name.startswith(_DAMAGED) or "malformed" in str(error) or "not a database" in str(error):
+        return damaged(path, error)
+    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "disk" in str(error):
+        return LedgerError(
+            f"{path}: the state database could not be written ({error}); what was recorded "
+            "before is kept: free space on its disk and run the same command again"
+        )
+    if name.startswith("SQLITE_BUSY") or "locked" in str(error):
+        return LedgerError(
+            f"{path}: the state database is held by another program ({error}); "
+            "run the same command again when it is done"
+        )
+    return LedgerError(f"{path}: the state database cannot be used ({error})")
+
+
+class _Guarded(sqlite3.Connection):
+    """A connection whose errors are `LedgerError`s naming the file (no traceback reaches the
+    user; a run stops at the first write the disk refuses)."""
+
+    where: str = MEMORY
+
+    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        try:
+            return super().execute(sql, parameters)
+        except sqlite3.Error as error:
+            raise state_error(self.where, error) from None
+
+    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        try:
+            return super().executemany(sql, parameters)
+        except sqlite3.Error as error:
+            raise state_error(self.where, error) from None
+
+    def executescript(self, script: str, /) -> sqlite3.Cursor:
+        try:
+            return super().executescript(script)
+        except sqlite3.Error as error:
+            raise state_error(self.where, error) from None
+
+    def rollback_if_open(self) -> None:
+        """ROLLBACK when a transaction is still open (SQLite may have ended it already)."""
+        if self.in_transaction:
+            with contextlib.suppress(sqlite3.Error):
+                super().execute("ROLLBACK")
+
+
+def _connect(path: str) -> _Guarded:
+    try:
+        db = sqlite3.connect(path, isolation_level=None, timeout=10.0, factory=_Guarded)
+    except sqlite3.Error as error:
+        raise state_error(path, error) from None
+    assert isinstance(db, _Guarded)
+    db.where = path
+    return db
+
+
+def check(db: _Guarded) -> None:
+    """Refuse a damaged database: SQLite's quick check (every page and index entry read once)."""
+    rows = db.execute("PRAGMA quick_check(1)").fetchall()
+    if rows and rows[0][0] != "ok":
+        raise damaged(db.where, rows[0][0])
+
+
+def make_private(path: Path, *, own_folder: bool) -> None:
+    """The state file (and its WAL files) 0600; its folder 0700 when made here, or when it is
+    crosspost's own folder (a folder the user chose is left as it is)."""
+    folder = path.parent
+    if not folder.exists():
+        folder.mkdir(parents=True, mode=0o700)
+        own_folder = True
+    if own_folder:
+        os.chmod(folder, 0o700)
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists() and file.stat().st_mode & 0o077:
+            os.chmod(file, 0o600)
+
+
 def default_state_path() -> Path:
     from platformdirs import user_data_path
 
@@ -217,17 +322,22 @@ class Ledger:
     def __init__(self, path: Path | str | None = None, *, clock: Callable[[], float] = time.time):
         self.clock = clock
         target = default_state_path() if path is None else path
-        if str(target) != MEMORY:
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
         self.path = str(target)
+        if self.path != MEMORY:
+            try:
+                make_private(Path(target), own_folder=path is None)
+            except OSError as error:
+                raise LedgerError(f"{self.path}: the state file cannot be made: {error}") from None
+        self.db = _connect(self.path)
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10.0)
             if self.path != MEMORY:
+                check(self.db)
                 self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = FULL")
             self._migrate()
-        except sqlite3.DatabaseError as error:
-            raise DataError(f"{self.path}: the state database cannot be used: {error}") from None
+        except BaseException:
+            self.db.close()
+            raise
 
     @classmethod
     def snapshot(cls, path: Path | str | None = None, **options: Any) -> Ledger:
@@ -242,9 +352,16 @@ class Ledger:
                     disk.backup(store.db)
                 finally:
                     disk.close()
-            except sqlite3.DatabaseError as error:
-                raise DataError(f"{source}: the state database cannot be read: {error}") from None
-            store._migrate()
+            except sqlite3.Error as error:
+                store.close()
+                raise state_error(str(source), error) from None
+            store.db.where = str(source)
+            try:
+                check(store.db)
+                store._migrate()
+            except BaseException:
+                store.close()
+                raise
         return store
 
     def copy(self) -> Ledger:
@@ -283,8 +400,7 @@ class Ledger:
             try:
                 self.db.executescript(script)
             except BaseException:
-                if self.db.in_transaction:
-                    self.db.execute("ROLLBACK")
+                self.db.rollback_if_open()
                 raise
 
     def lock(self, name: str = "sync", **options: Any) -> RunLock:
@@ -327,6 +443,14 @@ class Ledger:
         ).fetchone()
         return row is not None
 
+    def knows(self, rule: str, target: str) -> bool:
+        """Whether the ledger holds any mirror of the rule on the target (a new, lost or emptied
+        ledger holds none: the engine checks the target for markers before posting there)."""
+        row = self.db.execute(
+            "SELECT 1 FROM mirrors WHERE rule = ? AND target = ? LIMIT 1", (rule, target)
+        ).fetchone()
+        return row is not None
+
     def record_intent(
         self, source_key: str, target: str, chunk: int, chunks: int, rule: str
     ) -> LedgerEntry:
@@ -349,7 +473,7 @@ class Ledger:
             self.db.executemany(_INSERT_INTENT, rows)
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.rollback_if_open()
             raise
 
     def record_attempt(self, source_key: str, target: str, chunk: int) -> None:
@@ -396,7 +520,7 @@ class Ledger:
             self.db.executemany(_PUBLISHED, params)
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self.db.rollback_if_open()
             raise
 
     def _published_row(

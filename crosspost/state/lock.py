@@ -76,7 +76,8 @@ class RunLock:
             )
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction:  # SQLite may have ended it (a full disk, say)
+                self.db.execute("ROLLBACK")
             raise
         self.held = True
 

@@ -4,13 +4,16 @@ The publish loop, per source post and target, chunk by chunk in thread order:
 
 1. the intent is in the ledger (pending, no attempt) before anything is sent;
 2. an entry that was attempted before (a crash, a timeout, a 5xx) is first looked for on the
-   target (`find_published`) and recorded if found, never sent blindly again;
+   target (`find_published`) and recorded if found, never sent blindly again; a target the
+   ledger has no record of for the rule (a first run, a lost or emptied ledger) is read for the
+   markers its mirrors carry before anything is queued for it (`recover.reconcile_target`);
 3. the attempt is recorded, the chunk is published (replying to the previous chunk, the first
    chunk being the thread root), and its ref recorded at once;
 4. a failure is recorded with its reason and a retry time (exponential backoff); the post's later
    chunks wait for it, other posts go on. A rate limit or a daily cap stops that target and says
    when to resume: the ledger holds the target until then (`Ledger.hold`), so no later post goes
-   before the one the cap stopped, in this run or the next.
+   before the one the cap stopped, in this run or the next. A ledger that cannot be written (a
+   full disk) ends the run at once, with one line: what step 2 needs is already in it.
 
 A reply is mirrored when its parent is: a post the rule selected, or a mirror crosspost made of a
 post on the target itself (two-way rules: the reply goes back as a reply to the original).
@@ -27,7 +30,7 @@ from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.model import Limits, Post, PostRef
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.progress import NoProgress, Progress
-from crosspost.state import Ledger, LedgerEntry, MirrorStatus
+from crosspost.state import Ledger, LedgerEntry, LedgerError, MirrorStatus
 from crosspost.sync.caps import DEFAULT_CAPS, Caps, cap_reached
 from crosspost.sync.context import (
     DEFAULT_BACKOFF,
@@ -40,7 +43,7 @@ from crosspost.sync.context import (
 )
 from crosspost.sync.plan import TargetPlan, describe, link_draft, placeholder_ref
 from crosspost.sync.propagate import propagate
-from crosspost.sync.recover import adopt_existing
+from crosspost.sync.recover import adopt_existing, reconcile_target
 from crosspost.sync.report import RuleReport, SyncReport
 from crosspost.sync.select import skip_reason, visible_on
 
@@ -184,10 +187,32 @@ class SyncEngine:
         report.selected += len(selected)
         if adopt and selected:
             adopt_existing(self.context, rule, selected, report)
+        targets = [t for t in rule.targets if self._checked(rule, t, selected, report)]
         for post in selected:
             self.state.save_source(post, rule.name, replace=False)
-            for target in rule.targets:
+            for target in targets:
                 self._queue_target(rule, post, target, report, publishing)
+
+    def _checked(
+        self, rule: SyncRule, target: str, selected: list[Post], report: RuleReport
+    ) -> bool:
+        """Whether posts may be queued for `target`: the ledger knows the rule there, or the
+        target was just read for the markers of mirrors it already has (a first run, or a
+        ledger lost or emptied). When that read fails, nothing is queued there this run."""
+        if not selected or self.state.knows(rule.name, target):
+            return True
+        try:
+            reconcile_target(self.context, rule, target, selected, report)
+        except LedgerError:
+            raise
+        except CrosspostError as error:
+            why = f"not checked for mirrors first ({error}); nothing was posted there"
+            if isinstance(error, RateLimitedError):  # exit 6: run again later
+                report.stopped.append(f"{target}: {why}")
+            else:
+                report.failed.append((f"{len(selected)} posts", target, why))
+            return False
+        return True
 
     def _parent_known(self, post: Post, selected: set[str]) -> bool:
         assert post.reply_to is not None
@@ -327,6 +352,8 @@ class SyncEngine:
             self.state.record_held(*key, str(error))
             report.stopped.append(f"{entry.target}: {error}")
             return None
+        except LedgerError:  # the state cannot be written: stop here, the intent is kept
+            raise
         except Exception as error:  # one bad post never blocks the rest: record, go on
             self._fail(entry, error, report, attempts=entry.attempts + 1)
             return None

@@ -1,5 +1,6 @@
-"""Recovery from outside the ledger: rebuild it from the markers mirrors carry, and adopt posts
-the user cross-posted by hand before crosspost ran.
+"""Recovery from outside the ledger: rebuild it from the markers mirrors carry, check a target
+the ledger has no record of before the first post there (a new, lost, emptied ledger), and adopt
+posts the user cross-posted by hand before crosspost ran.
 
 Markers (see each adapter): Bluesky records carry a `dev.crosspost.origin` field (with the
 idempotency key, so the chunk is known exactly); Tumblr mirrors name their source in
@@ -12,7 +13,7 @@ intents, which the next sync publishes in order.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,9 @@ from crosspost.sync.context import SyncContext
 from crosspost.sync.report import RuleReport
 
 ADOPT_WINDOW = timedelta(days=2)  # how far apart a hand-made cross-post and its source may be
+# How much older than its source a mirror may look (clocks disagree; a backdated mirror carries
+# its source's date): a target is read for markers down to the oldest source less this.
+MIRROR_SLACK = timedelta(days=1)
 _CHUNK = re.compile(r"#(\d+)$")
 _NUMBERING = re.compile(r"\s*\(\d+/\d+\)\s*$")
 _SPACE = re.compile(r"\s+")
@@ -69,28 +73,72 @@ def rebuild_ledger(context: SyncContext, rule: SyncRule, report: RuleReport) -> 
             key = source.ref.key if source else mirror.origin.key
             groups.setdefault(key, []).append(mirror)
             found[key] = source
-        for key, mirrors in groups.items():
-            source = found[key]
-            if source is not None:
-                context.state.save_source(source, rule.name)
-            ordered = order_chunks(mirrors)
-            chunks = max(_chunks_now(context, rule, source, target), len(ordered))
-            for chunk, mirror in ordered:
-                context.state.record_published(
-                    key,
-                    target,
-                    chunk,
-                    mirror.ref,
-                    rule=rule.name,
-                    chunks=chunks,
-                    media=len(mirror.media),
-                    published_at=mirror.created_at.timestamp(),
-                )
-                report.reconciled += 1
-            if chunks > len(ordered):
-                # An unfinished thread (a chunk refused, a run stopped): the chunks not found
-                # are intents, so the next run publishes them in order, after the last found.
-                context.state.record_intents(key, target, chunks, rule.name)
+        report.reconciled += _record_found(context, rule, target, groups, found)
+
+
+def reconcile_target(
+    context: SyncContext, rule: SyncRule, target: str, selected: Sequence[Post], report: RuleReport
+) -> None:
+    """Before the first publish of `rule` to a target the ledger has no record of (a first run,
+    or a ledger lost, emptied or replaced): read the target's posts down to the oldest selected
+    source, and record as published every mirror whose marker names one of them, so nothing is
+    posted twice. Says in the report what it read and found."""
+    if not selected:
+        return
+    sources = {key: post for post in selected for key in match_keys(post.ref)}
+    oldest = min(post.created_at for post in selected) - MIRROR_SLACK
+    groups: dict[str, list[Post]] = {}
+    found: dict[str, Post | None] = {}
+    read = 0
+    for mirror in all_posts(context.client(target), oldest):
+        read += 1
+        if mirror.origin is None:
+            continue
+        source = next((sources[k] for k in match_keys(mirror.origin) if k in sources), None)
+        if source is None:  # a mirror of a post this run does not publish: not ours to record
+            continue
+        groups.setdefault(source.ref.key, []).append(mirror)
+        found[source.ref.key] = source
+    _record_found(context, rule, target, groups, found)
+    report.checked.append((target, read, len(groups)))
+    report.notes.append(
+        f"{target}: new to the ledger for this rule, so its {read} latest posts were read for "
+        f"crosspost's markers first: {len(groups)} already mirrored"
+    )
+
+
+def _record_found(
+    context: SyncContext,
+    rule: SyncRule,
+    target: str,
+    groups: Mapping[str, list[Post]],
+    found: Mapping[str, Post | None],
+) -> int:
+    """Record the mirrors found on `target`, grouped by source key, as published: how many."""
+    recorded = 0
+    for key, mirrors in groups.items():
+        source = found[key]
+        if source is not None:
+            context.state.save_source(source, rule.name)
+        ordered = order_chunks(mirrors)
+        chunks = max(_chunks_now(context, rule, source, target), len(ordered))
+        for chunk, mirror in ordered:
+            context.state.record_published(
+                key,
+                target,
+                chunk,
+                mirror.ref,
+                rule=rule.name,
+                chunks=chunks,
+                media=len(mirror.media),
+                published_at=mirror.created_at.timestamp(),
+            )
+            recorded += 1
+        if chunks > len(ordered):
+            # An unfinished thread (a chunk refused, a run stopped): the chunks not found
+            # are intents, so the next run publishes them in order, after the last found.
+            context.state.record_intents(key, target, chunks, rule.name)
+    return recorded
 
 
 def _chunks_now(context: SyncContext, rule: SyncRule, source: Post | None, target: str) -> int:

@@ -22,6 +22,9 @@ class RuleReport:
     deleted: int = 0
     dry_run: list[str] = field(default_factory=list)  # the dry run's printout, in order
     notes: list[str] = field(default_factory=list)
+    # Targets the ledger had no record of for this rule, checked for markers before posting:
+    # (target, posts read there, source posts found already mirrored).
+    checked: list[tuple[str, int, int]] = field(default_factory=list)
     resume_at: float | None = None  # earliest time a capped target takes posts again
     left: int = 0  # posts (per target) not wholly published when the run ended
     dry: bool = False  # a dry run: "published" counts what would be
@@ -38,6 +41,8 @@ class RuleReport:
             parts.append(f"{self.reconciled} found already published")
         if self.adopted:
             parts.append(f"{self.adopted} adopted")
+        if found := sum(n for _, _, n in self.checked):
+            parts.append(f"{found} already mirrored, found by their markers")
         if self.edited or self.deleted:
             parts.append(f"{self.edited} edited, {self.deleted} deleted")
         parts.append(f"{len(self.failed)} failed")

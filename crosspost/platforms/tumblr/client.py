@@ -62,6 +62,10 @@ class TumblrClient:
         self.state = state
         self._load_media = media_loader or self._default_loader
         self._issued: str | None = None  # the cursor fetch_page last returned
+        # The blog's own count of its published (and, signed, private) posts, from the last
+        # /posts answer that counted them all (a query without `before`): what a kept backup
+        # can be compared with. None until such an answer came.
+        self.total_posts: int | None = None
         self._account = BlogAccount(self.http, self.blog, signed=self.signed)
 
     @classmethod
@@ -116,7 +120,10 @@ class TumblrClient:
         )
         response = result.response if isinstance(result.response, Mapping) else {}
         raw_posts = [p for p in response.get("posts", []) if isinstance(p, Mapping)]
-        kept, after = next_page(where, raw_posts, response.get("total_posts"), self.signed)
+        total = response.get("total_posts")
+        if where.phase == "offset" and isinstance(total, int) and not isinstance(total, bool):
+            self.total_posts = total
+        kept, after = next_page(where, raw_posts, total, self.signed)
         self._issued = after.dump() if after is not None else None
         return Page(LazyPosts(kept, partial(to_post, account=self.blog)), self._issued)
 

@@ -18,8 +18,10 @@ page gave, and the page must begin right after the previous one (no post newer t
 read so far, none read already). When a check fails the page is set aside and the listing goes
 on by `before = last + 1` from the oldest post read, carrying the ids seen in that second so they
 are not counted twice; it also does so when it continues a cursor this client did not issue (a
-run resumed later, when anything may have changed). A full listing of N posts therefore costs
-ceil(N / page) calls while the blog holds still, and never loses a post when it does not.
+run resumed later, when anything may have changed). The listing ends only when the blog has
+nothing older: an empty page (at an offset with `total_posts` unchanged, or by time), never
+because the posts counted reached `total_posts`. A full listing of N posts therefore costs
+ceil(N / page) + 1 calls while the blog holds still, and never loses a post when it does not.
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ def next_page(
 ) -> tuple[list[Raw], Cursor | None]:
     """The posts of this answer to keep, and where the next page starts (None: all is read)."""
     if where.phase == "offset":
+        if where.count and not raw and isinstance(total, int) and total == where.total:
+            return [], _end(signed)  # nothing at this offset, and nothing moved: all is read
         if where.count and not _continues(where, raw, total):
             return [], where.by_time()  # the blog changed under the listing: go on by time
         return list(raw), _after(where, raw, list(raw), total, signed)
@@ -131,11 +135,14 @@ def _after(
 ) -> Cursor | None:
     count = where.count + len(fresh)
     last = _timestamp(raw[-1]) if raw else None
-    end = not fresh or (isinstance(total, int) and count >= total)
+    # The end is where the blog has nothing older: never a count reaching `total_posts`, which
+    # shrinks when posts are deleted between two runs (and may count, for a `before` query, only
+    # the older posts), so such arithmetic ends a resumed listing short.
+    end = not fresh
     if where.phase == "posts":
         end = end or last is None
     if end:
-        return Cursor("draft") if signed else None
+        return _end(signed)
     if last is None:  # offset paging without timestamps: nothing to fall back on
         return replace(where, count=count, total=total if isinstance(total, int) else None)
     in_last_second = [_id(p) for p in raw if _timestamp(p) == last]
@@ -143,6 +150,11 @@ def _after(
     ids = tuple(dict.fromkeys((*carried, *in_last_second)))
     kept_total = total if isinstance(total, int) else None
     return Cursor(where.phase, last, ids, count, kept_total if where.phase == "offset" else None)
+
+
+def _end(signed: bool) -> Cursor | None:
+    """After the published posts: drafts and the queue when signed, else the end."""
+    return Cursor("draft") if signed else None
 
 
 def _timestamp(post: Raw) -> int | None:
