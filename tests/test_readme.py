@@ -161,6 +161,14 @@ def _imported_car(sandbox: Sandbox) -> None:
     assert code == 0, output
 
 
+def _imported_car_one_post_garbled(sandbox: Sandbox) -> None:
+    """The import, then the first post file (by name) garbled, as a failing disk leaves it."""
+    _imported_car(sandbox)
+    posts = sandbox.home / ".local" / "share" / "crosspost" / "backup" / "bluesky"
+    first = sorted(posts.glob("*/posts/*.json"))[0]
+    first.write_text("{garbled", encoding="utf-8")
+
+
 # The README's post.json: the mentions-and-links record of Bluesky's docs
 # (docs/advanced-guides/posts.md), written out here so the example runs without the fixtures.
 POST_JSON = {
@@ -207,6 +215,7 @@ RUN: dict[str, Offline] = {
     "crosspost logout sky": Offline(),
     "crosspost import fakermaker.repo.car": Offline(_repo_car),
     "crosspost verify did:plc:dpg45vsnuir2vqqqadsn6afg": Offline(_imported_car),
+    "crosspost repair": Offline(_imported_car_one_post_garbled),
     "crosspost fit --to bluesky ...": Offline(),
     "crosspost convert --from bluesky --to mastodon post.json": Offline(_post_json),
 }
