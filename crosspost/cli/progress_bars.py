@@ -15,18 +15,23 @@ if TYPE_CHECKING:
     from rich.progress import Progress as RichBar
     from rich.progress import Task
 
+    from crosspost.platforms.retry import WaitNotice
+
 # How a step's name reads next to its bar, where the name alone would be unclear.
 _LABELS = {"posts": "posts", "media": "media files"}
 
 
 @contextmanager
 def progress_bars(quiet: bool) -> Iterator[Progress]:
-    """Rich bars on stderr (transient: gone when the step ends), or nothing with --quiet."""
+    """Rich bars on stderr (transient: gone when the step ends), or nothing with --quiet. A
+    rate-limit wait is said in a line and counted down in a bar of its own while it lasts."""
+    from crosspost.platforms.retry import waits_told_to
+
     if quiet:
         yield NoProgress()
         return
     bars = RichProgress()
-    with bars.bar:
+    with bars.bar, waits_told_to(bars.waiting):
         yield bars
 
 
@@ -73,6 +78,24 @@ class RichProgress:
 
     def note(self, message: str) -> None:
         self.bar.console.print(message, markup=False, highlight=False)
+
+    def waiting(self, notice: WaitNotice) -> None:
+        """A rate-limit wait: one line saying who asked and for how long, then a bar counting
+        the seconds down on a timer thread (the waiting thread sleeps meanwhile)."""
+        import threading
+        import time
+
+        self.note(notice.message)
+        task = self.bar.add_task("waiting", total=notice.seconds)
+        started = time.monotonic()
+
+        def count() -> None:
+            while (elapsed := time.monotonic() - started) < notice.seconds:
+                self.bar.update(task, completed=elapsed)
+                time.sleep(0.5)
+            self.bar.update(task, completed=notice.seconds, visible=False)
+
+        threading.Thread(target=count, name="wait-countdown", daemon=True).start()
 
 
 def _rate_column() -> Any:

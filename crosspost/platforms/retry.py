@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Generic, TypeAlias, TypeVar
 
@@ -50,6 +51,47 @@ GAVE_UP = (
 )
 
 
+@dataclass(frozen=True, slots=True)
+class WaitNotice:
+    """A wait a person should hear about: a rate limit being waited out before a retry."""
+
+    what: str  # the call ("list posts")
+    host: str  # the server that asked for it, where known
+    seconds: float
+    attempt: int  # the attempt that follows the wait, from 1
+    attempts: int
+
+    @property
+    def message(self) -> str:
+        by = f" by {self.host}" if self.host else ""
+        return (
+            f"{self.what}: rate limited{by}: waiting {self.seconds:.0f} s "
+            f"(attempt {self.attempt} of {self.attempts})"
+        )
+
+
+WaitListener = Callable[[WaitNotice], None]
+_LISTENERS: list[WaitListener] = []
+NOTICE_AFTER = 2.0  # waits shorter than this pass without a word
+
+
+@contextmanager
+def waits_told_to(listener: WaitListener) -> Iterator[None]:
+    """While inside, every rate-limit wait of NOTICE_AFTER seconds or more is told to `listener`
+    before it starts (the CLI shows it with a countdown), so a long wait never looks like a hang."""
+    _LISTENERS.append(listener)
+    try:
+        yield
+    finally:
+        _LISTENERS.remove(listener)
+
+
+def _tell(notice: WaitNotice) -> None:
+    if notice.seconds >= NOTICE_AFTER:
+        for listener in list(_LISTENERS):
+            listener(notice)
+
+
 class OutcomeUnknownError(PlatformError):
     """A write may or may not have happened (timeout, connection lost, 5xx after sending)."""
 
@@ -67,15 +109,19 @@ class RetryPolicy:
         """The wait after failed attempt `attempt` (from 0) when the server named none."""
         return min(2.0**attempt, 60.0)
 
-    def wait_or_raise(self, what: str, retry_after: float | None, attempt: int) -> None:
+    def wait_or_raise(
+        self, what: str, retry_after: float | None, attempt: int, host: str = ""
+    ) -> None:
         """Sleep before attempt `attempt + 1`, or raise RateLimitedError when waiting is no use."""
         delay = retry_after if retry_after is not None else self.backoff(attempt)
         if attempt + 1 >= self.max_attempts or delay > self.max_wait:
+            by = f" by {host}" if host else ""
             raise RateLimitedError(
-                f"{what}: rate limited; try again in {max(delay, 1):.0f} s "
+                f"{what}: rate limited{by}; try again in {max(delay, 1):.0f} s "
                 "(run the same command again then)",
                 retry_after=delay,
             )
+        _tell(WaitNotice(what, host, max(delay, 0.0), attempt + 2, self.max_attempts))
         self.sleep(max(delay, 0.0))
 
     def wait_or_fail(self, what: str, problem: str, attempt: int, gave_up: str = GAVE_UP) -> None:
@@ -141,7 +187,7 @@ class RateBudget:
 
     windows: dict[str, RateWindow] = field(default_factory=dict)
 
-    def wait(self, what: str, policy: RetryPolicy) -> None:
+    def wait(self, what: str, policy: RetryPolicy, host: str = "") -> None:
         """Before a call: wait out each spent window until its reset, or raise RateLimitedError
         when that is further off than `max_wait` (the window stays spent: no request is sent)."""
         for name, window in self.windows.items():
@@ -156,6 +202,7 @@ class RateBudget:
                     retry_after=delay,
                 )
             if delay > 0:
+                _tell(WaitNotice(f"{what} ({name})", host, delay, 1, policy.max_attempts))
                 policy.sleep(delay)
             window.remaining = None
 
@@ -173,20 +220,21 @@ def call_with_retry(
     *,
     what: str,
     repeatable: bool,
+    host: str = "",
 ) -> R:
     """Call `fn` until `classify` (given what it returned, or the exception it raised) says Ok,
     within `policy`'s bounds; `what` starts every error message. `repeatable`: whether the call
     may be sent again after a transient failure that may have reached the server."""
     for attempt in itertools.count():
         if budget is not None:
-            budget.wait(what, policy)
+            budget.wait(what, policy, host)
         verdict = classify(_outcome(fn))
         if isinstance(verdict, Ok):
             return verdict.value
         if isinstance(verdict, Fatal):
             raise verdict.error
         if isinstance(verdict, RateLimited):
-            policy.wait_or_raise(what, verdict.retry_after, attempt)
+            policy.wait_or_raise(what, verdict.retry_after, attempt, host)
             if budget is not None:
                 budget.renew()
         elif not repeatable:

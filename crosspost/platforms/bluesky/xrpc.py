@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import httpx
 from atproto_client import Client
@@ -68,6 +69,7 @@ class Xrpc:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.retry = retry
+        self.host = urlsplit(base_url).netloc  # for messages
         self.calls: Counter[str] = Counter()
         self.window = RateWindow()
         self.budget = RateBudget({WINDOW: self.window})
@@ -108,7 +110,9 @@ class Xrpc:
                     return Ok(done)
             return verdict
 
-        return call_with_retry(fn, classify, self.retry, self.budget, what=what, repeatable=True)
+        return call_with_retry(
+            fn, classify, self.retry, self.budget, what=what, repeatable=True, host=self.host
+        )
 
     def _classify(self, outcome: T | Exception, what: str) -> Verdict[T]:
         if not isinstance(outcome, Exception):

@@ -113,6 +113,7 @@ class Limiter:
             budget,
             what=what,
             repeatable=True,
+            host=self.host,
         )
 
     def _classify(self, outcome: T | Exception, what: str) -> Verdict[T]:

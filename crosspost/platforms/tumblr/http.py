@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 from requests_oauthlib import OAuth1
@@ -168,6 +169,7 @@ class TumblrHttp:
             # Posting has no idempotency key: a repeat could post twice, so only reads are
             # repeated (TumblrClient.publish looks for the post's marker instead).
             repeatable=method == "GET",
+            host=urlsplit(self.base_url).netloc,
         )
 
     def _classify(self, outcome: requests.Response | Exception, what: str) -> Verdict[ApiResponse]:
