@@ -80,7 +80,7 @@ def test_a_rate_limit_waits_as_the_server_says(proxy: FaultProxy, pds_account: P
     assert client.fetch_page().posts == ()
     assert time.slept == [7.0, pytest.approx(33.0, abs=1)]
     proxy.add(LIST, "429", times=4, headers={"Retry-After": "3600"})
-    with pytest.raises(RateLimitedError, match="rate limited by .*; try again in 3600 s"):
+    with pytest.raises(RateLimitedError, match=r"rate limited by .*; try again in 3600 s"):
         client.fetch_page()
 
 

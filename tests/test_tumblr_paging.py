@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -215,3 +216,17 @@ def test_the_blogs_own_total_is_kept_from_a_listing_by_offset(server: TumblrServ
     assert client.total_posts is None
     read(client)
     assert client.total_posts == 45
+
+
+def test_a_first_backup_gives_the_progress_the_blogs_own_total(tmp_path: Path) -> None:
+    from crosspost.backup.runner import BackupOptions, run_backup
+    from crosspost.backup.store import BackupStore
+    from crosspost.progress import RecordingProgress
+    with running() as server:
+        server.state.add_posts("art", 130, start=1690000000)
+        progress = RecordingProgress()
+        client = client_for(server.url, signed=False)
+        run_backup(client, BackupStore(tmp_path), BackupOptions(parts=frozenset({"posts"})),
+                   progress=progress)  # fmt: skip
+    totals = [total for kind, task, total in progress.events if kind == "start" and task == "posts"]
+    assert 130 in totals

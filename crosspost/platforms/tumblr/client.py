@@ -125,7 +125,10 @@ class TumblrClient:
             self.total_posts = total
         kept, after = next_page(where, raw_posts, total, self.signed)
         self._issued = after.dump() if after is not None else None
-        return Page(LazyPosts(kept, partial(to_post, account=self.blog)), self._issued)
+        posts = LazyPosts(kept, partial(to_post, account=self.blog))
+        # The blog's own count, for a progress bar: only while paging by offset is it the whole.
+        shown = self.total_posts if where.phase == "offset" else None
+        return Page(posts, self._issued, total=shown)
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:
