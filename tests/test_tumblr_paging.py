@@ -222,6 +222,7 @@ def test_a_first_backup_gives_the_progress_the_blogs_own_total(tmp_path: Path) -
     from crosspost.backup.runner import BackupOptions, run_backup
     from crosspost.backup.store import BackupStore
     from crosspost.progress import RecordingProgress
+
     with running() as server:
         server.state.add_posts("art", 130, start=1690000000)
         progress = RecordingProgress()
