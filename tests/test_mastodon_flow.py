@@ -186,3 +186,24 @@ def test_a_hung_server_is_given_up_on_after_the_request_timeout(mastodon_mock: M
     assert f"{host} did not answer" in str(raised.value)  # names the server, and what to check
     assert "`service`" in str(raised.value)
     assert time.slept == [1.0, 2.0, 4.0]
+
+
+def test_a_server_nobody_answers_at_is_said_at_once_with_what_to_check() -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port with nothing listening on it
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    account = Account(
+        "masto", Platform.MASTODON, "alice@127.0.0.1", service=f"http://127.0.0.1:{port}"
+    )
+    slept: list[float] = []
+    client = MastodonClient(account, "token", retry=RetryPolicy(sleep=slept.append))
+    started = monotonic()
+    with pytest.raises(PlatformError) as raised:
+        client.fetch_page()
+    assert monotonic() - started < 2
+    assert slept == []  # no retries: nothing listens there
+    message = str(raised.value)
+    assert f"cannot reach 127.0.0.1:{port} (connection refused)" in message
+    assert "`service`" in message

@@ -22,7 +22,7 @@ from mastodon import (
     MastodonServerError,
 )
 
-from crosspost.errors import RateLimitedError
+from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.platforms.mastodon.rawget import NotJsonError
 from crosspost.platforms.retry import (
     Fatal,
@@ -121,6 +121,15 @@ class Limiter:
             return Ok(outcome)
         if isinstance(outcome, MastodonRatelimitError):
             return RateLimited(self._retry_after())
+        if isinstance(outcome, MastodonNetworkError) and (why := _unreachable(outcome)):
+            # Nothing listens there, or the name names no machine: another try in a second
+            # will not change that, so say it now rather than after four.
+            return Fatal(
+                PlatformError(
+                    f"{what}: cannot reach {self.host or 'the server'} ({why}): check the "
+                    "address (`service`, or the handle's server) and the network connection"
+                )
+            )
         if isinstance(outcome, MastodonServerError | MastodonNetworkError):
             gave_up = UNANSWERED.replace("{host}", self.host or "the server")
             return Transient(_describe(outcome), gave_up=gave_up)
@@ -163,6 +172,22 @@ def _mastodon_py_not_json(error: Exception) -> bool:
         and isinstance(first, str)
         and first.startswith(MASTODON_PY_NOT_JSON)
     )
+
+
+_UNREACHABLE = (
+    ("Connection refused", "connection refused"),
+    ("Name or service not known", "no such host"),
+    ("nodename nor servname", "no such host"),
+    ("Failed to resolve", "no such host"),
+    ("getaddrinfo failed", "no such host"),
+)
+
+
+def _unreachable(error: Exception) -> str:
+    """Why a network error means the server is not there at all ("" when it may come back):
+    Mastodon.py wraps requests' error, whose text is all that is left of the cause."""
+    text = " ".join(str(a) for a in error.args)
+    return next((why for words, why in _UNREACHABLE if words in text), "")
 
 
 def _describe(error: Exception) -> str:
