@@ -371,3 +371,18 @@ def test_not_an_archive(tmp_path: Path) -> None:
     path.write_text("hello")
     with pytest.raises(DataError, match="not a readable Mastodon archive"):
         read_archive(path)
+
+
+@BUILDS
+def test_an_import_gives_the_progress_the_outboxs_item_count(build: Any, tmp_path: Path) -> None:
+    from crosspost.backup.importer import import_export
+    from crosspost.backup.store import BackupStore
+    from crosspost.progress import RecordingProgress
+
+    archive = build(tmp_path / "archive")
+    progress = RecordingProgress()
+    result = import_export(archive, BackupStore(tmp_path / "out"), progress)
+    (total,) = [n for kind, task, n in progress.events if kind == "start" and task == "posts"]
+    assert total is not None
+    assert total >= result.new  # every outbox item, of which some are not posts
+    assert progress.total_advanced("posts") <= total

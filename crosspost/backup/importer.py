@@ -153,7 +153,7 @@ def _import_posts(
     backup = target.backup
     seen: set[str] = set()  # an id given twice in the export: the first one kept
     batch: list[Post] = []
-    progress.start("posts")
+    progress.start("posts", export.total_posts())
     try:
         for post in export.posts:
             progress.advance("posts")

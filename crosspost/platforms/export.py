@@ -35,6 +35,7 @@ class Export:
     collections: Callable[[], Mapping[Collection, Sequence[Entry]]] = dict
     handle: str = ""  # the handle, where the export says it (names the backup's folder)
     stable_id: str | None = None  # the permanent id (a DID): finds the account's folder
+    total_posts: Callable[[], int | None] = lambda: None  # at most this many posts, if known
     skipped_counts: dict[str, int] = field(default_factory=dict)  # kind of thing -> how many
     # None: this Export is all there is (a repo CAR holds no files). Else the one pass over
     # the file, each file held handed to the sink; it returns the export as read.

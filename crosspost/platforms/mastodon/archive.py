@@ -90,6 +90,15 @@ class ArchiveReading:
         self._reposts: list[Entry] = []
         self._collections: dict[Collection, list[Entry]] = {}
 
+    def item_count(self) -> int | None:
+        """How many items the outbox holds (a progress bar's end), before `posts()` is read."""
+        if self._outbox is None:
+            return None
+        self._outbox.seek(0)
+        count = sum(1 for _ in self._outbox)
+        self._outbox.seek(0)
+        return count
+
     def posts(self) -> Iterator[Post]:
         """Each post of the outbox, oldest first; its boosts kept as repost entries. Once."""
         if self._outbox is None:

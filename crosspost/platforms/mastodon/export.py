@@ -42,6 +42,7 @@ def read_export(path: Path) -> Export:
             collections=reading.collections,
             handle=reading.account,
             skipped_counts=counts,
+            total_posts=reading.item_count,
         )
 
     return Export(Platform.MASTODON, "", _posts(path), [], _no_bytes, read_files=read_files)
