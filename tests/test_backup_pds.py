@@ -163,3 +163,18 @@ def test_backup_call_counts_with_and_without_the_repo_snapshot(
         "getBlob": 5,
     }
     assert backup_calls(pds_account, before, snapshots=False) == {"listRecords": 3, "getBlob": 5}
+
+
+def test_a_full_backup_gives_the_progress_the_repos_count_of_posts(
+    pds_account: PdsAccount, tmp_path: Path
+) -> None:
+    from crosspost.progress import RecordingProgress
+
+    fill(pds_account, 250, 0)
+    account = Account("sky", Platform.BLUESKY, pds_account.handle, service=pds_account.url)
+    progress = RecordingProgress()
+    options = BackupOptions(parts=frozenset({"posts"}))
+    run_backup(BlueskyClient(account), BackupStore(tmp_path), options, progress=progress)
+    totals = [n for kind, task, n in progress.events if kind == "start" and task == "posts"]
+    assert totals[-1] == 250  # known once the repo snapshot is at hand (the second page)
+    assert progress.total_advanced("posts") == 250

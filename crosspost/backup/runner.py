@@ -139,6 +139,7 @@ class _Run:
         self.restoring: set[str] = set(self.manifest.refetch)  # damaged copies, fetched again
         self.whole_listing = False  # this run lists every post (a progress total makes sense)
         self.total_given = False
+        self.listed_before = 0  # posts a resumed listing read before this process began
 
     # --- the run ---------------------------------------------------------------------------------
 
@@ -245,6 +246,7 @@ class _Run:
             return None
 
     def _list(self, state: RunState) -> None:
+        self.listed_before = len(self.listed_this_run)
         self.progress.start(POSTS)
         boundary = datetime.fromisoformat(state.boundary) if state.boundary else None
         rule = StopRule(self.backup, self.options.since, boundary, set(self.listed_this_run))
@@ -267,7 +269,7 @@ class _Run:
         page = self.client.fetch_page(cursor)
         if page.total is not None and self.whole_listing and not self.total_given:
             self.total_given = True  # posts listed before an interruption are not counted again
-            self.progress.start(POSTS, max(page.total - len(self.listed_this_run), 0))
+            self.progress.start(POSTS, max(page.total - self.listed_before, 0))
         return page
 
     def _fetch_media(self, media: Media) -> bytes:

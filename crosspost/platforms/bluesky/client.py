@@ -326,7 +326,10 @@ class BlueskyClient:
         """One page (100 records, newest key first) of the account's own repo: the first from
         listRecords, the later ones from one getRepo snapshot (see RepoReader.list_records)."""
         items, next_cursor = self.repo.list_records(collection, cursor, fresh=True)
-        return Page(LazyPosts(items, self._to_post), next_cursor)
+        # Once the whole repo is at hand (a listing past its first page), its count of posts
+        # ends the progress bar; the first page costs no call for it.
+        total = self.repo.snapshot_count(collection)
+        return Page(LazyPosts(items, self._to_post), next_cursor, total=total)
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         record = self._get_record(ref.id)

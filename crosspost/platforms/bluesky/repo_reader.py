@@ -114,6 +114,11 @@ class RepoReader:
     def snapshot_loaded(self) -> bool:
         return self._kept_snapshot() is not None
 
+    def snapshot_count(self, collection: str) -> int | None:
+        """How many records of `collection` the kept snapshot holds (None without one)."""
+        snapshot = self._kept_snapshot()
+        return None if snapshot is None else snapshot.count(collection)
+
     def _kept_snapshot(self) -> RepoSnapshot | None:
         taken = self._snapshot_at
         if taken is None or self._now() - taken > SNAPSHOT_MAX_AGE:
