@@ -280,8 +280,8 @@ def test_the_quick_start_view_before_any_backup(
         assert result.code == ExitCode.NOT_FOUND, result.err
         assert _one_line(result.err) == (
             f"error: {default}: no backup here yet: run `crosspost backup ACCOUNT` first (if it "
-            f"failed, its error says why), or give ({'BACKUP' if len(args) > 1 else '--dir'}) "
-            "the folder it printed"
+            "failed, its error says why), or give the folder it printed "
+            f"{'as BACKUP' if len(args) > 1 else 'with --dir'}"
         )
     missing = run_cli("import", str(tmp_path / "nope.car"))
     assert missing.code == ExitCode.NOT_FOUND

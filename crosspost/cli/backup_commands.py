@@ -228,10 +228,10 @@ def choose_backup(target: str | None, directory: Path | None, config: Path | Non
     loaded = load_config(config, required=False)
     if target is not None and (Path(target).expanduser().exists() or "/" in target):
         path = Path(target).expanduser()
-        _is_backup_folder(path, "BACKUP")
+        _is_backup_folder(path, "as BACKUP")
         return choose(path)
     root = backup_root(directory, loaded)
-    _is_backup_folder(root, "--dir")
+    _is_backup_folder(root, "with --dir")
     if target is None:
         return choose(root)
     platform, name = None, target
@@ -257,7 +257,7 @@ def _is_backup_folder(path: Path, given: str) -> None:
     if not path.exists():
         raise NotFoundError(
             f"{path}: no backup here yet: run `crosspost backup ACCOUNT` first (if it failed, "
-            f"its error says why), or give ({given}) the folder it printed"
+            f"its error says why), or give the folder it printed {given}"
         )
     if not path.is_dir():
         raise NotFoundError(
