@@ -133,11 +133,17 @@ def load_config(option: str | Path | None = None, *, required: bool = True) -> C
                 path=str(path),
             )
         return Config(path=None)
+    if not path.is_file():  # a FIFO or a device would be read forever
+        raise ConfigError("not a regular file; give the path of the config file", path=str(path))
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(
             f"not valid TOML: {error}; fix the syntax there", path=str(path)
+        ) from None
+    except RecursionError:
+        raise ConfigError(
+            "nested too deeply to be a config file; fix it there", path=str(path)
         ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(f"cannot read the file: {error}", path=str(path)) from None

@@ -38,6 +38,8 @@ def load_native(text: str, source: Platform) -> Mapping[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise DataError(f"the {source.value} post is not valid JSON: {error}") from None
+    except RecursionError:
+        raise DataError(f"the {source.value} post is nested too deeply to be a post") from None
     if isinstance(data, Mapping) and isinstance(data.get("response"), Mapping):
         data = _unwrap_response(data["response"])  # a whole API answer: take its one post
     if not isinstance(data, Mapping):
