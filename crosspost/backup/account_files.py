@@ -83,14 +83,7 @@ def save_profile(backup: AccountBackup, profile: Profile, saved_at: datetime) ->
 
 
 def load_collection(backup: AccountBackup, kind: Collection) -> list[Entry]:
-    path = collection_path(backup, kind)
-    if not path.exists():
-        return []
-    document = read_json(path)
-    try:
-        return entries_from_json(document.get("entries"), str(path))
-    except (AttributeError, InvalidPostError) as error:
-        raise DataError(f"{path}: not a collection this version wrote ({error})") from None
+    return read_collection(backup, kind)[1]
 
 
 def collection_info(backup: AccountBackup, kind: Collection) -> dict[str, Any]:
@@ -98,7 +91,24 @@ def collection_info(backup: AccountBackup, kind: Collection) -> dict[str, Any]:
     path = collection_path(backup, kind)
     if not path.exists():
         return {}
+    return _header(kind, read_json(path), path)
+
+
+def read_collection(backup: AccountBackup, kind: Collection) -> tuple[dict[str, Any], list[Entry]]:
+    """The saved collection's header and entries, from one read of its file ({} and [] when
+    there is none); DataError when it is damaged."""
+    path = collection_path(backup, kind)
+    if not path.exists():
+        return {}, []
     document = read_json(path)
+    header = _header(kind, document, path)
+    try:
+        return header, entries_from_json(document.get("entries"), str(path))
+    except (AttributeError, InvalidPostError) as error:
+        raise DataError(f"{path}: not a collection this version wrote ({error})") from None
+
+
+def _header(kind: Collection, document: Any, path: Path) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise DataError(f"{path}: not a collection")
     entries = document.get("entries")

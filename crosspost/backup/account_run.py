@@ -11,16 +11,16 @@ A rate limit stops the step after writing what it read: the next run continues.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from crosspost.account_data import Collection, Entry, Profile
 from crosspost.backup.account_files import (
-    collection_info,
-    load_collection,
     load_profile,
     merge_newest_first,
+    read_collection,
     save_collection,
     save_profile,
 )
@@ -160,14 +160,14 @@ class AccountDataStep:
     def _collection(self, client: HasCollections, kind: Collection) -> None:
         counts = self.result.collections.setdefault(kind.value, Counter())
         try:
-            saved = load_collection(self.backup, kind)
-            # Stopping at a saved entry is right only when the saved list reached the end.
-            whole = bool(collection_info(self.backup, kind).get("complete"))
+            header, saved = read_collection(self.backup, kind)
         except DataError as error:
             self.progress.note(f"{error}: read again from the platform")
-            saved, whole = [], False
+            header, saved = {}, []
+        # Stopping at a saved entry is right only when the saved list reached the end.
+        whole = bool(header.get("complete"))
         known = {entry.id for entry in saved} if whole else set()
-        if not kind.of_posts and whole and not self.full and self._fresh(kind):
+        if not kind.of_posts and whole and not self.full and self._fresh(header):
             counts["entries"] = len(saved)
             counts["not_reread"] = 1
             return
@@ -198,8 +198,8 @@ class AccountDataStep:
             self.progress.finish(kind.value)
         self._save(kind, read, saved, complete=complete, counts=counts)
 
-    def _fresh(self, kind: Collection) -> bool:
-        saved_at = collection_info(self.backup, kind).get("saved_at")
+    def _fresh(self, header: Mapping[str, Any]) -> bool:
+        saved_at = header.get("saved_at")
         try:
             when = datetime.fromisoformat(str(saved_at))
         except ValueError:

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crosspost.backup.account_files import (
-    collection_info,
     collection_path,
-    load_collection,
     load_profile,
     profile_path,
+    read_collection,
     saved_collections,
 )
 from crosspost.backup.manifest import load_manifest
@@ -225,8 +224,7 @@ def _verify_account_data(backup: AccountBackup, report: VerifyReport) -> set[Pat
     for kind in saved_collections(backup):
         path = collection_path(backup, kind)
         try:
-            entries = load_collection(backup, kind)
-            info = collection_info(backup, kind)
+            info, entries = read_collection(backup, kind)
         except DataError as error:
             report.problems.append(str(error))
             continue
