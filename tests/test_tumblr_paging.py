@@ -2,7 +2,9 @@
 loopback server: by offset while the blog holds still (ties cost nothing, ceil(N / page) calls and
 the empty page that says there is nothing older),
 by `before` once it changes under the listing, a cursor is resumed elsewhere, or the server stops
-honouring `offset`. Every case ends with each post read exactly once."""
+honouring `offset`. Every case ends with each post read exactly once. A blog changed between two
+pages is read here one page at a time, so the change lands at a known page; the same changes
+with pages fetched ahead are in test_tumblr_prefetch.py."""
 
 from __future__ import annotations
 
@@ -93,7 +95,7 @@ def read_from(client: TumblrClient, cursor: str) -> tuple[list[str], int]:
 def test_a_post_published_while_listing_is_not_read_twice(server: TumblrServer) -> None:
     server.state.add_posts("art", 100)
     before = original_ids(server)
-    client = client_for(server.url, signed=False, page_size=PAGE)
+    client = client_for(server.url, signed=False, page_size=PAGE, pages_ahead=1)
 
     def publish(page: int) -> None:
         if page == 2:  # newest of all: every older post moves one place down
@@ -110,7 +112,7 @@ def test_a_post_published_while_listing_is_not_read_twice(server: TumblrServer) 
 
 def test_a_post_deleted_while_listing_leaves_none_unread(server: TumblrServer) -> None:
     server.state.add_posts("art", 100)
-    client = client_for(server.url, signed=False, page_size=PAGE)
+    client = client_for(server.url, signed=False, page_size=PAGE, pages_ahead=1)
     removed: list[str] = []
 
     def delete(page: int) -> None:
@@ -127,7 +129,7 @@ def test_a_post_deleted_while_listing_leaves_none_unread(server: TumblrServer) -
 def test_posts_published_and_deleted_while_listing_with_ties(server: TumblrServer) -> None:
     for n in range(150):
         server.state.add("art", {"timestamp": 1600000000 - (n // 5) * 60, "content": []})
-    client = client_for(server.url, signed=False, page_size=PAGE)
+    client = client_for(server.url, signed=False, page_size=PAGE, pages_ahead=1)
     removed: list[str] = []
 
     def churn(page: int) -> None:

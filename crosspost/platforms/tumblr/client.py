@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -29,6 +30,7 @@ from crosspost.platforms.tumblr.http import (
 from crosspost.platforms.tumblr.limits import LIMITS as TUMBLR_LIMITS
 from crosspost.platforms.tumblr.marker import marker_url
 from crosspost.platforms.tumblr.paging import Cursor, next_page
+from crosspost.platforms.tumblr.prefetch import DEPTH, PagePrefetcher
 from crosspost.platforms.tumblr.read import to_post
 from crosspost.platforms.tumblr.write import from_draft, media_identifier, media_mime
 
@@ -49,6 +51,7 @@ class TumblrClient:
         http: TumblrHttp | None = None,
         retry: RetryPolicy | None = None,
         page_size: int = PAGE_SIZE,
+        pages_ahead: int = DEPTH,
         state: str | None = None,
         media_loader: MediaLoader | None = None,
     ) -> None:
@@ -67,6 +70,8 @@ class TumblrClient:
         # can be compared with. None until such an answer came.
         self.total_posts: int | None = None
         self._account = BlogAccount(self.http, self.blog, signed=self.signed)
+        self._pages = PagePrefetcher(self._read_posts, pages_ahead)
+        self._offset_pages = 0  # offset pages served in a row by this listing
 
     @classmethod
     def from_credentials(cls, account: Account, credentials: SecretFields, **options: Any) -> Any:
@@ -111,24 +116,52 @@ class TumblrClient:
         where = Cursor.parse(cursor)
         if where.phase == "offset" and cursor != self._issued:
             where = where.by_time()  # a listing resumed later: the blog may have changed since
+        self._offset_pages = self._offset_pages + 1 if where.phase == "offset" and cursor else 1
         published = where.phase in ("offset", "posts")
         if not published and not self.signed:
             return Page(())
-        path = f"/v2/blog/{self.blog}/posts" + ("" if published else f"/{where.phase}")
-        result = self.http.request(
-            "GET", path, params=where.params(self.page_size), signed=self.signed, what="posts"
-        )
-        response = result.response if isinstance(result.response, Mapping) else {}
+        params = {**where.params(self.page_size), "_phase": where.phase}
+        response = self._pages.take(params)
         raw_posts = [p for p in response.get("posts", []) if isinstance(p, Mapping)]
         total = response.get("total_posts")
         if where.phase == "offset" and isinstance(total, int) and not isinstance(total, bool):
             self.total_posts = total
         kept, after = next_page(where, raw_posts, total, self.signed)
         self._issued = after.dump() if after is not None else None
+        self._send_ahead(after)
         posts = LazyPosts(kept, partial(to_post, account=self.blog))
         # The blog's own count, for a progress bar: only while paging by offset is it the whole.
         shown = self.total_posts if where.phase == "offset" else None
         return Page(posts, self._issued, total=shown)
+
+    def _read_posts(self, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        """One /posts answer (published, or the phase's own listing) as a mapping."""
+        query = dict(params)
+        phase = query.pop("_phase")
+        published = phase in ("offset", "posts")
+        path = f"/v2/blog/{self.blog}/posts" + ("" if published else f"/{phase}")
+        result = self.http.request("GET", path, params=query, signed=self.signed, what="posts")
+        return result.response if isinstance(result.response, Mapping) else {}
+
+    def _send_ahead(self, after: Cursor | None) -> None:
+        """While paging by offset with the blog's total known, the next pages up to the first
+        at or past the total are sent at once (prefetch.py); otherwise nothing is ahead.
+
+        The number sent ahead grows with the pages asked for in a row (none after the first,
+        one after the second, ...), so an incremental run, which stops at the first saved post
+        (usually on the first page), costs no call more than it reads."""
+        total = self.total_posts
+        if after is None or after.phase != "offset" or total is None:
+            self._pages.drop()
+            return
+        count = min(self._pages.depth, self._offset_pages - 1)
+        offsets = range(after.count, total + self.page_size, self.page_size)[:count]
+        self._pages.ahead(
+            [
+                {**replace(after, count=offset).params(self.page_size), "_phase": "offset"}
+                for offset in offsets
+            ]
+        )
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:

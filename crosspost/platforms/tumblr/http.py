@@ -10,6 +10,7 @@ NPF create call, and it turns a non-JSON 429 into a made-up 500. This module sig
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -121,6 +122,7 @@ class TumblrHttp:
         self.session.headers["User-Agent"] = USER_AGENT
         self.timeout = timeout
         self.calls = 0
+        self._count_lock = threading.Lock()
         self.budget = RateBudget()  # the hourly and daily windows, as the last answer said
         self._oauth = OAuth1(
             keys.consumer_key,
@@ -156,8 +158,9 @@ class TumblrHttp:
                 timeout=self.timeout,
                 allow_redirects=False,
             )
-            self.calls += 1
-            self._note_limits(raw.headers)
+            with self._count_lock:  # listings send pages ahead from a small pool (prefetch.py)
+                self.calls += 1
+                self._note_limits(raw.headers)
             return raw
 
         return call_with_retry(
