@@ -31,7 +31,8 @@ def test_a_wrong_app_password_is_reported_not_passed_over(
     store.save(account, {"app_password": "aaaa-bbbb-cccc-dddd"})
     client = BlueskyClient(account, credentials=store)
     result = run_backup(client, BackupStore(tmp_path))
-    assert result.complete and result.counts["new"] == 3  # what the public reads is kept
+    assert result.complete
+    assert result.counts["new"] == 3  # what the public reads is kept
     unavailable = result.account_data.unavailable
     assert set(unavailable) == {"followers", "mutes", "bookmarks"}
     reason = unavailable["mutes"]
