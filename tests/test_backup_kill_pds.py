@@ -28,9 +28,11 @@ def repo_posts(account: PdsAccount) -> set[str]:
     cursor = None
     with httpx.Client(base_url=f"{account.url}/xrpc", timeout=30) as http:
         while True:
-            params = {"repo": account.did, "collection": "app.bsky.feed.post", "limit": 100}
-            page = http.get("com.atproto.repo.listRecords", params={**params, "cursor": cursor}
-                            if cursor else params).json()  # fmt: skip
+            params: dict[str, str | int] = {"repo": account.did, "limit": 100}
+            params["collection"] = "app.bsky.feed.post"
+            if cursor:
+                params["cursor"] = cursor
+            page = http.get("com.atproto.repo.listRecords", params=params).json()
             found |= {r["uri"] for r in page["records"]}
             cursor = page.get("cursor")
             if not page["records"] or not cursor:
