@@ -38,6 +38,7 @@ from crosspost.platforms.bluesky.account_read import (
     view_entry,
 )
 from crosspost.platforms.bluesky.read import to_post
+from crosspost.platforms.bluesky.read_session import LoginFailedError
 from crosspost.platforms.bluesky.refs import mapping, split_uri
 from crosspost.platforms.bluesky.repo_reader import RepoReader
 from crosspost.platforms.bluesky.xrpc import CallError
@@ -46,6 +47,8 @@ PAGE_SIZE = 100
 POSTS_PER_CALL = 25  # app.bsky.feed.getPosts: uris maxLength
 GET_POSTS = "app.bsky.feed.getPosts"
 NO_SERVICE = "No service configured"
+# What only the signed-in account may read (the App View's calls; followers go with them).
+PRIVATE = "mutes, bookmarks and followers (read signed in)"
 
 
 class Source(Protocol):
@@ -130,6 +133,8 @@ class AccountReader:
             answer = client.query("list followers", nsid, params, signed_in=signed_in)
             self._first_followers = mapping(answer)
             return {}
+        except LoginFailedError as error:
+            reason = f"{PRIVATE} were not kept because the login failed: {error}"
         except CallError as error:
             reason = _app_view_reason(str(error), client.pds, signed_in, client.account.name)
         return dict.fromkeys(APP_VIEW_CALLS, reason)

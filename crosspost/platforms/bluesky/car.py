@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 import libipld
-from atproto_core.car import CAR
-from atproto_core.cid import CID
 
 from crosspost.errors import DataError
 from crosspost.model import Post
+from crosspost.platforms.bluesky.cid import Car, Cid
 from crosspost.platforms.bluesky.read import to_post
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, REPOST_COLLECTION
 from crosspost.platforms.export import Skipped
@@ -95,7 +94,7 @@ def read_rev(path: str | Path) -> str | None:
     return rev if isinstance(rev, str) else None
 
 
-def load_car(path: Path) -> CAR:
+def load_car(path: Path) -> Car:
     """The CAR at `path`, every block checked against its CID; DataError naming the file when
     it is unreadable, no CAR, or damaged."""
     try:
@@ -108,7 +107,7 @@ def load_car(path: Path) -> CAR:
         raise DataError(f"{path}: {error}") from None
 
 
-def parse_car(data: bytes) -> CAR:
+def parse_car(data: bytes) -> Car:
     view = memoryview(data)
     length, offset = _varint(view, 0)
     try:
@@ -119,7 +118,7 @@ def parse_car(data: bytes) -> CAR:
     if not isinstance(roots, list) or not roots or not isinstance(roots[0], bytes):
         raise DataError("not a CAR file (its header names no root)")
     root = _cid_from_bytes(roots[0])
-    blocks: dict[CID, Any] = {}
+    blocks: dict[Cid, Any] = {}
     offset += length
     while offset < len(view):
         length, offset = _varint(view, offset)
@@ -132,7 +131,7 @@ def parse_car(data: bytes) -> CAR:
         _check_digest(cid_bytes, block)
         blocks.setdefault(_cid_from_bytes(cid_bytes), _decoded(block))
         offset = end
-    return CAR(root=root, blocks=blocks)
+    return Car(root=root, blocks=blocks)
 
 
 def _varint(data: memoryview, offset: int) -> tuple[int, int]:
@@ -177,11 +176,9 @@ def _decode_cid(cid: bytes) -> Any:
         raise DataError(f"the CAR file is damaged (a block's CID: {error})") from None
 
 
-def _cid_from_bytes(cid: bytes) -> CID:
-    try:
-        return CID.from_decoded_bytes(cid)
-    except Exception as error:
-        raise DataError(f"the CAR file is damaged (a CID: {error})") from None
+def _cid_from_bytes(cid: bytes) -> Cid:
+    _decode_cid(cid)  # a CID libipld reads, or DataError
+    return Cid(cid)
 
 
 def _decoded(block: bytes) -> Any:
@@ -209,7 +206,7 @@ def _shallow(value: Any) -> bool:
     return True
 
 
-def commit_of(car: CAR) -> tuple[str, CID]:
+def commit_of(car: Car) -> tuple[str, Cid]:
     """The repo DID and the MST root CID from the CAR's root commit block."""
     commit = car.blocks.get(car.root)
     if not isinstance(commit, Mapping) or "data" not in commit or "did" not in commit:
@@ -217,20 +214,20 @@ def commit_of(car: CAR) -> tuple[str, CID]:
     return str(commit["did"]), _cid(commit["data"])
 
 
-def _cid(link: object) -> CID:
-    if isinstance(link, CID):
+def _cid(link: object) -> Cid:
+    if isinstance(link, Cid):
         return link
     if isinstance(link, bytes):
         return _cid_from_bytes(link)
     if isinstance(link, str):
         try:
-            return CID.decode(link)
+            return Cid.decode(link)
         except Exception:
             raise DataError(f"not a CID link: {link[:60]!r}") from None
     raise DataError(f"expected a CID link, found {type(link).__name__}")
 
 
-def walk_mst(car: CAR, root: CID) -> Iterator[tuple[str, CID]]:
+def walk_mst(car: Car, root: Cid) -> Iterator[tuple[str, Cid]]:
     """(record key, record CID) of every entry under an MST node, in key order.
 
     Each node is `{l: left subtree, e: [{p: shared prefix length, k: key suffix, v: value,
@@ -238,9 +235,9 @@ def walk_mst(car: CAR, root: CID) -> Iterator[tuple[str, CID]]:
     A node is read once: one named twice, a tree deeper than MAX_TREE_DEPTH, a malformed
     node or keys out of order raise DataError.
     """
-    visited: set[CID] = set()
+    visited: set[Cid] = set()
     last = ""
-    stack: list[tuple[CID, int] | tuple[str, CID]] = [(root, 0)]
+    stack: list[tuple[Cid, int] | tuple[str, Cid]] = [(root, 0)]
     while stack:
         item = stack.pop()
         if isinstance(item[0], str):
@@ -266,8 +263,8 @@ def walk_mst(car: CAR, root: CID) -> Iterator[tuple[str, CID]]:
         stack.extend(reversed(items))
 
 
-def _node_items(node: Mapping[str, Any], depth: int) -> list[tuple[CID, int] | tuple[str, CID]]:
-    items: list[tuple[CID, int] | tuple[str, CID]] = []
+def _node_items(node: Mapping[str, Any], depth: int) -> list[tuple[Cid, int] | tuple[str, Cid]]:
+    items: list[tuple[Cid, int] | tuple[str, Cid]] = []
     if node.get("l") is not None:
         items.append((_cid(node["l"]), depth))
     entries = node.get("e")
@@ -301,7 +298,7 @@ def to_json(value: Any) -> Any:
         return {str(key): to_json(item) for key, item in value.items()}
     if isinstance(value, list):
         return [to_json(item) for item in value]
-    if isinstance(value, CID):
+    if isinstance(value, Cid):
         return {"$link": str(value)}
     if isinstance(value, bytes):
         link = _as_link(value)
@@ -317,6 +314,9 @@ def _as_link(value: bytes) -> str | None:
     if not value.startswith(b"\x01") or len(value) < 34:
         return None
     try:
-        return str(CID.from_decoded_bytes(value))
+        parts = libipld.decode_cid(value)
     except Exception:
         return None
+    if parts.get("version") != 1:
+        return None
+    return str(Cid(value))

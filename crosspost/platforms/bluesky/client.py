@@ -1,4 +1,5 @@
-"""BlueskyClient: the PlatformClient for one Bluesky account, on its own PDS through the SDK.
+"""BlueskyClient: the PlatformClient for one Bluesky account, on its own PDS: reads as plain
+HTTP (xrpc.py, read_session.py), writes through the atproto SDK, which only they load.
 
 https://docs.bsky.app/docs/api/at-protocol-xrpc-api (com.atproto.repo.*, com.atproto.sync.*)
 """
@@ -10,11 +11,9 @@ import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import httpx
-from atproto_client.client.session import Session, SessionEvent, SessionResponse
-from atproto_client.exceptions import AtProtocolError
 
 from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
@@ -27,13 +26,17 @@ from crosspost.platforms.bluesky.limits import LIMITS as BLUESKY_LIMITS
 from crosspost.platforms.bluesky.marker import marker_key
 from crosspost.platforms.bluesky.media import prepare_image, sniff_mime
 from crosspost.platforms.bluesky.read import to_post
+from crosspost.platforms.bluesky.read_session import LOGIN, REFRESH, LoginFailedError, Tokens
 from crosspost.platforms.bluesky.refs import POST_COLLECTION, split_uri
 from crosspost.platforms.bluesky.repo_reader import PAGE_SIZE as PAGE_SIZE
-from crosspost.platforms.bluesky.repo_reader import PARAMS, RepoReader, as_mapping
+from crosspost.platforms.bluesky.repo_reader import RepoReader, as_mapping
 from crosspost.platforms.bluesky.tid import tid_from_key
 from crosspost.platforms.bluesky.write import from_draft
 from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
 from crosspost.platforms.spec import NO_SECRETS, SecretFields, SecretKeeper, WriteContext
+
+if TYPE_CHECKING:
+    from atproto_client.client.session import SessionEvent, SessionResponse
 
 THUMB_MAX_BYTES = 1_000_000  # app.bsky.embed.external: thumb blob maxSize
 JSON = "application/json"
@@ -67,6 +70,8 @@ class BlueskyClient:
         self._load_media = load_media or _load_media
         self._load_thumb = load_thumb or _download
         self._logged_in = False
+        self._tokens: Tokens | None = None  # the session signed-in reads use (no SDK)
+        self.login_failure: str | None = None  # why logging in failed, once it has
         self.logins = 0
         self.repo = RepoReader(
             self.xrpc,
@@ -105,10 +110,12 @@ class BlueskyClient:
         refreshed by the SDK, refreshSession, when it has expired), else with the password."""
         if self._logged_in:
             return
+        from atproto_client.exceptions import AtProtocolError
+
         creds = self._store.require(self.account)
         sdk = self.xrpc.sdk
         sdk.on_session_change(lambda event, session: self._keep_session(event, session))
-        saved = self._saved_session(creds)
+        saved = self._tokens.encode() if self._tokens else self._saved_session(creds)
         try:
             if saved:
                 sdk.login(session_string=saved, fetch_bsky_profile=False)  # no call: an import
@@ -129,16 +136,40 @@ class BlueskyClient:
     def _password_login(self, password: str) -> None:
         self.logins += 1
         login = self.account.identity
-        self.xrpc.call(
-            "log in", lambda: self.xrpc.sdk.login(login, password, fetch_bsky_profile=False)
+        try:
+            _sdk_call(
+                self.xrpc,
+                "log in",
+                lambda: self.xrpc.sdk.login(login, password, fetch_bsky_profile=False),
+            )
+        except CallError as error:
+            raise self._login_failed(error) from None
+
+    def _login_failed(self, error: CallError) -> CallError:
+        """A refused password says so, with what to do; other failures pass as they are."""
+        if error.status not in (400, 401) or error.error not in SESSION_REFUSED | {None}:
+            return error
+        self.login_failure = (
+            f"logging in to {self.xrpc.host} as {self.account.identity} failed ({error}); "
+            f"store a new app password with `crosspost login {self.account.name}`"
         )
+        return LoginFailedError(self.login_failure, status=error.status, error=error.error)
+
+    def login_problem(self) -> str | None:
+        """Why this client could not sign in, once a read or write tried (None: it could, or
+        has not tried): a backup then kept only what the public can read."""
+        return self.login_failure
 
     def _keep_session(self, event: SessionEvent, session: SessionResponse) -> None:
         """Keep a new or refreshed session for the next run, so a scheduled run (every few
         minutes) refreshes instead of logging in: createSession has tight limits."""
+        from atproto_client.client.session import SessionEvent
+
         if event is SessionEvent.IMPORT:
             return
-        text = self.xrpc.sdk.export_session_string()
+        self._save_session_text(self.xrpc.sdk.export_session_string())
+
+    def _save_session_text(self, text: str) -> None:
         if isinstance(self._store, KeepsSessions):
             with contextlib.suppress(CredentialsError):  # unkept: the next run logs in
                 self._store.save_session(self.account, text)
@@ -181,14 +212,14 @@ class BlueskyClient:
     ) -> Any:
         self._ensure_session()
         try:
-            return self.xrpc.call(what, run, settled=settled)
+            return _sdk_call(self.xrpc, what, run, settled)
         except CallError as error:
             if error.status not in (400, 401) or error.error not in SESSION_REFUSED:
                 raise
         # The session was refused (its refresh token expired or revoked): log in once.
         creds = self._store.require(self.account)
         self._password_login(creds["app_password"])
-        return self.xrpc.call(what, run, settled=settled)
+        return _sdk_call(self.xrpc, what, run, settled)
 
     def query(
         self, what: str, nsid: str, params: Mapping[str, Any], *, signed_in: bool = False
@@ -196,8 +227,60 @@ class BlueskyClient:
         """A query on the account's PDS; `signed_in` sends the session (App View calls)."""
         if not signed_in:
             return self.repo.query(what, nsid, params)
-        model = PARAMS[nsid](**params)
-        return self._signed_in(what, lambda: self.xrpc.sdk.invoke_query(nsid, params=model).content)
+        tokens = self._read_tokens()
+        try:
+            return self.xrpc.get(what, nsid, params, headers=tokens.bearer())
+        except CallError as error:
+            if error.status not in (400, 401) or error.error not in SESSION_REFUSED:
+                raise
+        tokens = self._renew_tokens(tokens)  # the access token expired: refresh it, once
+        return self.xrpc.get(what, nsid, params, headers=tokens.bearer())
+
+    # --- the session of signed-in reads (plain HTTP, read_session.py) ----------------------------
+
+    def _read_tokens(self) -> Tokens:
+        """The session for a signed-in read: this client's, the writes' (when the SDK signed
+        in), the one an earlier run kept, else a new one from the password."""
+        if self._tokens is not None:
+            return self._tokens
+        if self.login_failure is not None:  # one refused password is enough for a run
+            raise LoginFailedError(self.login_failure, status=401, error="AuthenticationRequired")
+        creds = self._store.require(self.account)
+        if self._logged_in:
+            kept: str | None = self.xrpc.sdk.export_session_string()
+        else:
+            kept = self._saved_session(creds)
+        tokens = Tokens.decode(kept) if kept else None
+        if tokens is None or tokens.did != self.did:
+            tokens = self._plain_login(creds["app_password"])
+        self._tokens = tokens
+        return tokens
+
+    def _plain_login(self, password: str) -> Tokens:
+        self.logins += 1
+        body = {"identifier": self.account.identity, "password": password}
+        try:
+            answer = self.xrpc.post("log in", LOGIN, body)
+        except CallError as error:
+            raise self._login_failed(error) from None
+        return self._took(Tokens.from_answer(as_mapping(answer), self.pds))
+
+    def _renew_tokens(self, tokens: Tokens) -> Tokens:
+        """New tokens from the refresh token, else (it expired or was revoked) the password."""
+        try:
+            refresh = tokens.bearer(refresh=True)
+            answer = self.xrpc.post("refresh the session", REFRESH, None, refresh)
+            renewed = self._took(Tokens.from_answer(as_mapping(answer), self.pds))
+        except CallError as error:
+            if error.status not in (400, 401):
+                raise
+            renewed = self._plain_login(self._store.require(self.account)["app_password"])
+        self._tokens = renewed
+        return renewed
+
+    def _took(self, tokens: Tokens) -> Tokens:
+        self._save_session_text(tokens.encode())  # the next run refreshes instead of logging in
+        return tokens
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -372,12 +455,18 @@ class KeepsSessions(Protocol):
     def save_session(self, account: Account, session: str) -> None: ...
 
 
+def _sdk_call(
+    xrpc: Xrpc, what: str, fn: Callable[[], Any], settled: Callable[[], Any] | None = None
+) -> Any:
+    from crosspost.platforms.bluesky.sdk_calls import sdk_call
+
+    return sdk_call(xrpc, what, fn, settled)
+
+
 def _session_of(text: str) -> str | None:
     """The DID a kept session string belongs to (None: it does not read)."""
-    try:
-        return str(Session.decode(text).did)
-    except (ValueError, TypeError, IndexError, AttributeError):
-        return None
+    tokens = Tokens.decode(text)
+    return tokens.did if tokens is not None else None
 
 
 def _fields(value: Any) -> dict[str, Any]:

@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
-from atproto_client import models
 
 from crosspost.errors import DataError, PlatformError, RateLimitedError
 from crosspost.model import Media
@@ -31,17 +30,6 @@ PAGE_SIZE = 100
 SNAPSHOT_MAX_AGE = timedelta(minutes=5)
 _BLOB_IN_URL = re.compile(r"(did:[a-z]+:[A-Za-z0-9._:%-]+)[/&?].*?\b(baf[a-z2-7]{20,})")
 GET_BLOB_PATH = "/xrpc/com.atproto.sync.getBlob"
-PARAMS: dict[str, Any] = {
-    "app.bsky.bookmark.getBookmarks": models.AppBskyBookmarkGetBookmarks.Params,
-    "app.bsky.feed.getPosts": models.AppBskyFeedGetPosts.Params,
-    "app.bsky.graph.getFollowers": models.AppBskyGraphGetFollowers.Params,
-    "app.bsky.graph.getMutes": models.AppBskyGraphGetMutes.Params,
-    "com.atproto.repo.describeRepo": models.ComAtprotoRepoDescribeRepo.Params,
-    "com.atproto.repo.getRecord": models.ComAtprotoRepoGetRecord.Params,
-    "com.atproto.repo.listRecords": models.ComAtprotoRepoListRecords.Params,
-    "com.atproto.sync.getBlob": models.ComAtprotoSyncGetBlob.Params,
-    "com.atproto.sync.getRepo": models.ComAtprotoSyncGetRepo.Params,
-}
 
 
 class RepoReader:
@@ -72,10 +60,7 @@ class RepoReader:
     def query(
         self, what: str, nsid: str, params: Mapping[str, Any], xrpc: Xrpc | None = None
     ) -> Any:
-        # The SDK takes query parameters only as its models (it dumps them by alias).
-        model = PARAMS[nsid](**params)
-        on = xrpc or self.xrpc
-        return on.call(what, lambda: on.sdk.invoke_query(nsid, params=model).content)
+        return (xrpc or self.xrpc).get(what, nsid, params)
 
     def get_record(self, uri: str, xrpc: Xrpc | None = None) -> Mapping[str, Any] | None:
         authority, collection, rkey = split_uri(uri)
@@ -219,6 +204,8 @@ def _blob_host(url: str) -> str | None:
 def as_mapping(value: Any) -> Mapping[str, Any]:
     if isinstance(value, Mapping):
         return value
-    if isinstance(value, models.base.ModelBase):
-        return dict(models.get_model_as_dict(value))
+    if hasattr(value, "model_dump"):  # an SDK model (a write's answer): its JSON form
+        dumped = value.model_dump(by_alias=True, exclude_none=True)
+        if isinstance(dumped, Mapping):
+            return dumped
     raise PlatformError("Bluesky answered with something other than a JSON object")

@@ -16,24 +16,22 @@ import bisect
 from collections.abc import Mapping
 from typing import Any
 
-from atproto_core.car import CAR
-from atproto_core.cid import CID
-
 from crosspost.errors import DataError
-from crosspost.platforms.bluesky.car import commit_of, to_json, walk_mst
+from crosspost.platforms.bluesky.car import commit_of, parse_car, to_json, walk_mst
+from crosspost.platforms.bluesky.cid import Car, Cid
 from crosspost.platforms.bluesky.refs import split_uri
 
 Item = Mapping[str, Any]
 
 
 class RepoSnapshot:
-    def __init__(self, car: CAR) -> None:
+    def __init__(self, car: Car) -> None:
         self.did, root = commit_of(car)
-        rev = car.blocks.get(car.root).get("rev")
+        rev = car.blocks[car.root].get("rev")  # commit_of found the commit there
         self.rev: str | None = rev if isinstance(rev, str) else None
         self._blocks = car.blocks
         self._keys: dict[str, list[str]] = {}  # collection -> record keys, ascending
-        self._cids: dict[str, CID] = {}  # "collection/rkey" -> record CID
+        self._cids: dict[str, Cid] = {}  # "collection/rkey" -> record CID
         for path, cid in walk_mst(car, root):
             collection, _, rkey = path.partition("/")
             self._keys.setdefault(collection, []).append(rkey)
@@ -44,9 +42,9 @@ class RepoSnapshot:
     @classmethod
     def from_bytes(cls, data: bytes) -> RepoSnapshot:
         try:
-            car = CAR.from_bytes(data)
-        except Exception as error:  # libipld raises plain ValueError/TypeError subclasses
-            raise DataError(f"the repo download is not a CAR file ({error})") from None
+            car = parse_car(data)
+        except DataError as error:
+            raise DataError(f"the repo download is not a readable CAR file ({error})") from None
         return cls(car)
 
     def count(self, collection: str) -> int:

@@ -1,28 +1,25 @@
-"""Calls through the atproto SDK with bounded waiting on rate limits, and a count of every call.
+"""XRPC calls to one PDS with bounded waiting on rate limits, and a count of every call: queries
+as plain HTTP GETs, procedures (writes, logging in) through the atproto SDK, loaded on the first.
 
+https://atproto.com/specs/xrpc (GET /xrpc/<nsid>?params; errors {"error", "message"}) and
 https://docs.bsky.app/docs/advanced-guides/rate-limits (ratelimit-* headers, 429)
 
-The waiting and retrying are the shared loop's (platforms/retry.py); this module reads the
-ratelimit-* headers into its budget and sorts the SDK's exceptions into its verdicts.
+Importing the SDK takes 1.5-3.5 s on this machine (its generated models), most of what an
+incremental backup with nothing new costs; a read needs none of it, so a backup and a sync's
+reading of its source never load it. The waiting and retrying are the shared loop's
+(platforms/retry.py); this module reads the ratelimit-* headers into its budget and sorts the
+answers into its verdicts (sdk_calls.py sorts the SDK's exceptions, for client.py).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from http import HTTPStatus
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
-from atproto_client import Client
-from atproto_client.exceptions import (
-    LoginRequiredError,
-    NetworkError,
-    RateLimitExceededError,
-    RequestErrorBase,
-)
-from atproto_client.request import Request
 
 from crosspost.errors import PlatformError
 from crosspost.platforms.retry import (
@@ -38,6 +35,9 @@ from crosspost.platforms.retry import (
     call_with_retry,
 )
 
+if TYPE_CHECKING:
+    from atproto_client import Client
+
 T = TypeVar("T")
 WINDOW = "Bluesky's API call limit"
 # A server error, or a gateway between us and the PDS that failed or is restarting: tried again
@@ -48,6 +48,7 @@ GAVE_UP = (
     "{what}: {problem} {attempts} times; try again later "
     "(run the same command again: nothing is lost)"
 )
+Classify = Callable[[Any, str], Verdict[Any]]
 
 
 class CallError(PlatformError):
@@ -60,7 +61,8 @@ class CallError(PlatformError):
 
 
 class Xrpc:
-    """One PDS: an SDK client whose HTTP responses are counted and watched for rate limits."""
+    """One PDS: an HTTP client (and, for writes, an SDK client) whose responses are counted and
+    watched for rate limits."""
 
     def __init__(
         self,
@@ -69,15 +71,36 @@ class Xrpc:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.retry = retry
+        self.base_url = base_url.rstrip("/")
         self.host = urlsplit(base_url).netloc  # for messages
         self.calls: Counter[str] = Counter()
         self.window = RateWindow()
         self.budget = RateBudget({WINDOW: self.window})
-        hooks = {"response": [self._seen]}
-        kwargs: dict[str, Any] = {"event_hooks": hooks, "timeout": REQUEST_TIMEOUT}
-        if transport is not None:
-            kwargs["transport"] = transport
-        self.sdk = Client(base_url, request=Request(**kwargs))
+        self._transport = transport
+        self._sdk: Client | None = None
+        kwargs = self._http_options()
+        self.http = httpx.Client(base_url=f"{self.base_url}/xrpc/", **kwargs)
+
+    def _http_options(self) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"event_hooks": {"response": [self._seen]}}
+        kwargs["timeout"] = REQUEST_TIMEOUT
+        if self._transport is not None:
+            kwargs["transport"] = self._transport
+        return kwargs
+
+    @property
+    def sdk(self) -> Client:
+        """The SDK client, made (and the SDK imported) on first use: for writes and logging in."""
+        if self._sdk is None:
+            from atproto_client import Client
+            from atproto_client.request import Request
+
+            self._sdk = Client(self.base_url, request=Request(**self._http_options()))
+        return self._sdk
+
+    @property
+    def sdk_loaded(self) -> bool:
+        return self._sdk is not None
 
     def _seen(self, response: httpx.Response) -> None:
         self.calls[response.request.url.path.rpartition("/")[2]] += 1
@@ -88,8 +111,43 @@ class Xrpc:
         if reset is not None and reset.isdigit():
             self.window.reset = float(reset)
 
+    def get(
+        self,
+        what: str,
+        nsid: str,
+        params: Mapping[str, Any],
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """A query: its JSON answer (a dict), or its bytes when it is not JSON (a CAR, a blob)."""
+        query = {key: value for key, value in params.items() if value is not None}
+
+        def run() -> httpx.Response:
+            return self.http.get(nsid, params=query, headers=headers)
+
+        return self.call(what, run, classify=self._classify_response)
+
+    def post(
+        self,
+        what: str,
+        nsid: str,
+        body: Mapping[str, Any] | None,
+        headers: Mapping[str, str] | None = None,
+    ) -> Any:
+        """A procedure with a JSON body (or none), as plain HTTP: logging in and refreshing a
+        session for reads. Writes of records go through the SDK (BlueskyClient._write)."""
+
+        def run() -> httpx.Response:
+            return self.http.post(nsid, json=body, headers=headers)
+
+        return self.call(what, run, classify=self._classify_response)
+
     def call(
-        self, what: str, fn: Callable[[], T], *, settled: Callable[[], T | None] | None = None
+        self,
+        what: str,
+        fn: Callable[[], T],
+        *,
+        settled: Callable[[], T | None] | None = None,
+        classify: Classify,
     ) -> T:
         """Run one call within the shared retry policy (platforms/retry.py): a 429 is waited out
         as its Retry-After or ratelimit-reset says, a spent budget before the call; a 5xx or a
@@ -100,10 +158,14 @@ class Xrpc:
         whose key is taken fails instead of writing twice; putRecord and deleteRecord repeat
         harmlessly), blobs are stored by their hash, and logging in twice is two sessions.
         `settled`, for a write, says after a failed try whether the write happened anyway (its
-        answer, else None to try again): a taken key, an answer lost on the way."""
+        answer, else None to try again): a taken key, an answer lost on the way. `classify`
+        sorts an outcome (an HTTP answer here; the SDK's in sdk_calls.py)."""
+        sort = classify
 
-        def classify(outcome: T | Exception) -> Verdict[T]:
-            verdict = self._classify(outcome, what)
+        def verdict_of(outcome: T | Exception) -> Verdict[T]:
+            verdict = sort(outcome, what) if not isinstance(outcome, Exception) else None
+            if verdict is None:
+                verdict = self._classify_error(outcome, what, sort)
             if isinstance(verdict, Transient) and settled is not None:
                 done = settled()
                 if done is not None:
@@ -111,55 +173,69 @@ class Xrpc:
             return verdict
 
         return call_with_retry(
-            fn, classify, self.retry, self.budget, what=what, repeatable=True, host=self.host
+            fn, verdict_of, self.retry, self.budget, what=what, repeatable=True, host=self.host
         )
 
-    def _classify(self, outcome: T | Exception, what: str) -> Verdict[T]:
-        if not isinstance(outcome, Exception):
-            return Ok(outcome)
-        if isinstance(outcome, RateLimitExceededError):
-            delay = outcome.retry_after
-            if delay is None and outcome.reset_at is not None:
-                delay = self.retry.seconds_until(outcome.reset_at.timestamp())
-            return RateLimited(delay)
-        if isinstance(outcome, LoginRequiredError):
-            # The SDK holds no session it can refresh: the caller logs in with the password.
-            message = f"{what}: the session cannot be refreshed"
-            return Fatal(CallError(message, status=401, error="AuthenticationRequired"))
+    def _classify_error(self, outcome: Any, what: str, sort: Classify) -> Verdict[Any]:
         if isinstance(outcome, httpx.TransportError):
-            # A connection the server closed without answering: the SDK lets httpx's own
-            # RemoteProtocolError through (it wraps only timeouts and network errors).
+            # A connection the server closed without answering, a timeout, a refused connect.
             return Transient(f"the connection failed ({type(outcome).__name__})", GAVE_UP)
-        if not isinstance(outcome, RequestErrorBase):
-            return Fatal(outcome)
-        response = outcome.response
-        if response is None and isinstance(outcome, NetworkError):
-            cause = outcome.__cause__ or outcome
-            return Transient(f"the connection failed ({type(cause).__name__})", GAVE_UP)
-        if response is not None and response.status_code in TRANSIENT_STATUSES:
-            return Transient(f"the server answered {_status_line(response.status_code)}", GAVE_UP)
-        return Fatal(as_call_error(what, outcome))
+        return sort(outcome, what)
+
+    def _classify_response(self, outcome: Any, what: str) -> Verdict[Any]:
+        if not isinstance(outcome, httpx.Response):
+            return Fatal(outcome) if isinstance(outcome, Exception) else Ok(outcome)
+        status = outcome.status_code
+        if status == 429:
+            return RateLimited(self._retry_after(outcome))
+        if status in TRANSIENT_STATUSES:
+            return Transient(f"the server answered {status_line(status)}", GAVE_UP)
+        body = _json_of(outcome)
+        if status >= 400:
+            error = body.get("error") if isinstance(body, Mapping) else None
+            message = body.get("message") if isinstance(body, Mapping) else None
+            return Fatal(call_error(what, status, error, message))
+        return Ok(body if body is not None else outcome.content)
+
+    def _retry_after(self, response: httpx.Response) -> float | None:
+        after = response.headers.get("retry-after")
+        if after is not None and after.strip().isdigit():
+            return float(after)
+        reset = response.headers.get("ratelimit-reset")
+        if reset is not None and reset.isdigit():
+            return self.retry.seconds_until(float(reset))
+        return None
 
     @property
     def total_calls(self) -> int:
         return sum(self.calls.values())
 
+    def close(self) -> None:
+        self.http.close()
 
-def _status_line(status: int) -> str:
+
+def _json_of(response: httpx.Response) -> Any:
+    """The answer's JSON, or None when it is not JSON (bytes, or an error page)."""
+    if "json" not in response.headers.get("content-type", ""):
+        return None
+    try:
+        return response.json()
+    except ValueError:
+        return None
+
+
+def status_line(status: int) -> str:
     try:
         return f"{status} {HTTPStatus(status).phrase}"
     except ValueError:
         return str(status)
 
 
-def as_call_error(what: str, error: RequestErrorBase) -> CallError:
-    response = error.response
-    status = response.status_code if response is not None else None
-    content = response.content if response is not None else None
-    code = getattr(content, "error", None)
-    message = getattr(content, "message", None)
+def call_error(what: str, status: int | None, code: object, message: object) -> CallError:
     detail = ": ".join(str(part) for part in (code, message) if part)
     text = f"{what}: Bluesky answered {status}" + (f" ({detail})" if detail else "")
     return CallError(
-        text if status else f"{what}: {type(error).__name__}", status=status, error=code
+        text if status else f"{what}: no answer",
+        status=status,
+        error=code if isinstance(code, str) else None,
     )
