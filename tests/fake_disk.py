@@ -223,7 +223,8 @@ class DiskPlatform:
 
 
 def sync_on_disk(folder: Path, *, ready: bool = False, latency: float = 0.0) -> None:
-    """One `crosspost sync` of the world in `folder`, holding the run lock like the CLI."""
+    """One `crosspost sync` of the world in `folder`, taking the run lock as the CLI does: at
+    the run's first write (`Ledger.guard`)."""
     config = Config(path=None, accounts=DISK_ACCOUNTS, rules=(DISK_RULE,))
     with closing(connect(folder)) as db, Ledger(folder / STATE) as state:
 
@@ -235,8 +236,12 @@ def sync_on_disk(folder: Path, *, ready: bool = False, latency: float = 0.0) -> 
         engine = SyncEngine(config, state, clients, caps={})
         if ready:
             print("ready", flush=True)
-        with state.lock():
+        lock = state.lock()
+        state.guard(lock.acquire)
+        try:
             engine.run()
+        finally:
+            lock.release()
 
 
 def ledger(folder: Path) -> Iterator[tuple[str, str, int, str, str | None]]:

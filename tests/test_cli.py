@@ -122,9 +122,9 @@ def test_help_placeholders_say_what_to_give(monkeypatch: pytest.MonkeyPatch) -> 
     assert "Usage: crosspost verify [OPTIONS] [BACKUP]" in _help(["verify"], monkeypatch)
     migrate = _help(["migrate"], monkeypatch)
     assert re.search(r"--since +DATE ", migrate)
-    assert re.search(r"--keep-dates +--no-keep-dates +Keep", migrate)  # a flag: no placeholder
+    assert re.search(r"--keep-dates / --no-keep-dates +Keep", migrate)  # a flag: no placeholder
     fit = _help(["fit"], monkeypatch)
-    assert re.search(r"--tag +-t +TAG ", fit)
+    assert re.search(r"-t, --tag TAG ", fit)
     assert re.search(r"--to +bluesky\|mastodon\|tumblr ", fit)
 
 
@@ -133,11 +133,12 @@ def test_each_command_summary_is_whole_on_its_row(monkeypatch: pytest.MonkeyPatc
 
     import typer.main
 
-    rows = _help([], monkeypatch).splitlines()
+    # A row and the lines that continue it (help is at most 120 columns wide: long ones wrap).
+    rows = re.split(r"\n(?=  \S)", _help([], monkeypatch))
     for name, command in typer.main.get_command(app).commands.items():  # type: ignore[attr-defined]
         first = " ".join(inspect.cleandoc(command.help or "").split("\n\n")[0].split())
         (row,) = [r for r in rows if re.match(rf"\W*{name} ", r)]
-        assert first in row, f"{name}: the summary is cut or wrapped"
+        assert first in " ".join(row.split()), f"{name}: the summary is cut"
 
 
 def test_shell_completion_for_bash_zsh_and_fish(monkeypatch: pytest.MonkeyPatch) -> None:

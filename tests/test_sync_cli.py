@@ -113,14 +113,25 @@ def test_sync_mirrors_a_tagged_tumblr_post_to_mastodon_once(
     assert "masto: 1 published, 0 to publish, 0 waiting, 0 failed" in status.out
 
 
-def test_a_second_sync_exits_while_the_first_holds_the_lock(setup: Path, tmp_path: Path) -> None:
+def test_a_second_sync_exits_while_the_first_holds_the_lock(
+    setup: Path, tmp_path: Path, tumblr: TumblrServer
+) -> None:
+    """The lock is taken at a run's first write: with nothing to do the run ends quietly; with
+    work, it stops there, before anything is posted."""
     from crosspost.state import Ledger
 
+    before = masto_texts()
     with Ledger(tmp_path / "state.sqlite3").lock(pid=1, alive=lambda pid: True) as lock:
         assert lock.held
+        idle = run_cli("sync", "--config", str(setup))
+        assert idle.code == 0, idle.err
+        tumblr.state.add(
+            "art", {"timestamp": 1700000000, "content": [text_block("New")], "tags": ["crosspost"]}
+        )
         result = run_cli("sync", "--config", str(setup))
     assert result.code == 1
     assert "another crosspost sync is running (pid 1" in result.err
+    assert masto_texts() == before
 
 
 def test_migrate_copies_a_whole_blog_oldest_first(setup: Path, tumblr: TumblrServer) -> None:

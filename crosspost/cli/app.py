@@ -13,8 +13,12 @@ from crosspost import __version__
 from crosspost.model import Platform
 from crosspost.platforms.registry import spec
 
-CONTEXT = {"help_option_names": ["-h", "--help"]}
+# Help fills the terminal up to 120 columns (click's default stops at 80).
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 120}
 
+# Plain help, as click writes it: typer's rich panels import rich, markdown-it and pygments
+# (about half of `crosspost --help`: 0.30 s against 0.16 s) to draw boxes around the same text.
+# Progress bars still use rich, imported by the commands that show them.
 app = typer.Typer(
     name="crosspost",
     help="Back up, cross-post and migrate your writing between Tumblr, Bluesky and Mastodon.",
@@ -22,8 +26,11 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=True,
+    rich_markup_mode=None,
 )
-config_app = typer.Typer(help="Check the config file.", context_settings=CONTEXT)
+config_app = typer.Typer(
+    help="Check the config file.", context_settings=CONTEXT, rich_markup_mode=None
+)
 app.add_typer(config_app, name="config")
 
 ConfigOpt = Annotated[

@@ -165,7 +165,10 @@ def sync(
     with _stop_on_signals() as stop, store:
         engine = _engine(loaded, store, dry_run, stop)
         lock = store.lock()
-        lock.acquire()
+        if watch or rebuild_ledger:
+            lock.acquire()
+        else:  # at the first write: a run with nothing to do writes nothing at all
+            store.guard(lock.acquire)
         try:
             if rebuild_ledger:
                 _rebuild(engine, loaded, rule)
@@ -217,7 +220,7 @@ def status(config: ConfigOpt = None, state: StateOpt = None, as_json: JsonOpt = 
     """Per rule and migration, per target, in posts: published, to publish on the next run,
     waiting (until when, and why), failed (with reasons)."""
     from crosspost.state import Ledger
-    from crosspost.sync.plan import MIGRATION_PREFIX
+    from crosspost.state.ledger import MIGRATION_PREFIX
 
     loaded = load_config(config, required=False)
     with Ledger.snapshot(state) as store:
@@ -245,7 +248,7 @@ def _status_json(
     config: Config, store: Ledger, migrations: list[tuple[str, tuple[str, ...]]], now: float
 ) -> str:
     from crosspost.cli.json_out import dumps, target_status_json
-    from crosspost.sync.plan import MIGRATION_PREFIX
+    from crosspost.state.ledger import MIGRATION_PREFIX
 
     rules = [
         {

@@ -29,10 +29,13 @@ from typing import Any
 
 from crosspost.errors import DataError
 from crosspost.model import Platform, Post, PostRef
+from crosspost.state.errors import LedgerError as LedgerError
 from crosspost.state.lock import RunLock
 
 SCHEMA_VERSION = 3
 MEMORY = ":memory:"
+# A migration's rule name in the ledger: migrate:SOURCE->TARGET (sync rules have their own).
+MIGRATION_PREFIX = "migrate:"
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -174,10 +177,6 @@ REPAIR = "crosspost sync --rebuild-ledger"
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 
-class LedgerError(DataError):
-    """The state database cannot be used or written: one line saying why and what to do."""
-
-
 def damaged(path: str, why: object) -> LedgerError:
     said = " ".join(str(why).replace("*** in database main ***", "").split())
     return LedgerError(
@@ -204,25 +203,50 @@ def state_error(path: str, error: sqlite3.Error) -> LedgerError:
     return LedgerError(f"{path}: the state database cannot be used ({error})")
 
 
+# The first word of every statement that writes (or opens a write transaction).
+_WRITING = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN", "CREATE", "DROP", "ALTER"})
+
+
+def _writes(sql: str) -> bool:
+    first = sql.lstrip()[:8].split(None, 1)
+    return bool(first) and first[0].upper() in _WRITING
+
+
 class _Guarded(sqlite3.Connection):
     """A connection whose errors are `LedgerError`s naming the file (no traceback reaches the
-    user; a run stops at the first write the disk refuses)."""
+    user; a run stops at the first write the disk refuses). `before_write`, when set, runs once
+    before the first statement that writes (the run lock is taken there: see `Ledger.guard`)."""
 
     where: str = MEMORY
+    before_write: Callable[[], None] | None = None
+
+    def _first_write(self, sql: str) -> None:
+        hook = self.before_write
+        if hook is None or not _writes(sql):
+            return
+        self.before_write = None  # the hook's own statements (the lock's) pass unguarded
+        try:
+            hook()
+        except BaseException:
+            self.before_write = hook
+            raise
 
     def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
+        self._first_write(sql)
         try:
             return super().execute(sql, parameters)
         except sqlite3.Error as error:
             raise state_error(self.where, error) from None
 
     def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
+        self._first_write(sql)
         try:
             return super().executemany(sql, parameters)
         except sqlite3.Error as error:
             raise state_error(self.where, error) from None
 
     def executescript(self, script: str, /) -> sqlite3.Cursor:
+        self._first_write(script)
         try:
             return super().executescript(script)
         except sqlite3.Error as error:
@@ -405,6 +429,14 @@ class Ledger:
 
     def lock(self, name: str = "sync", **options: Any) -> RunLock:
         return RunLock(self.db, self.clock, name=name, **options)
+
+    def guard(self, before_write: Callable[[], None]) -> None:
+        """Run `before_write` once, just before the first statement that would write: a run
+        that finds nothing to do (cron, every few minutes) takes no lock and writes nothing,
+        the file keeps its mtime. What it read before is safe to act on: every write the
+        engine makes first is an idempotent insert, and a run that held the lock meanwhile has
+        committed all it wrote (a lock still held stops this run at its first write)."""
+        self.db.before_write = before_write
 
     # --- ledger --------------------------------------------------------------------------------
 
@@ -687,6 +719,8 @@ class Ledger:
 
     def save_source(self, post: Post, rule: str, *, replace: bool = True) -> None:
         """Keep the source post a ledger entry mirrors (a retry plans from it, not a read)."""
+        if not replace and self.has_saved_source(post.ref.key, rule):
+            return  # read first: a post seen again (at the cursor) costs no write
         edited = post.edited_at.isoformat() if post.edited_at else None
         update = (
             "DO UPDATE SET post = excluded.post, edited = excluded.edited, saved = excluded.saved"
@@ -711,6 +745,12 @@ class Ledger:
                 "SELECT post FROM sources WHERE source_key = ? AND rule = ?", (source_key, rule)
             ).fetchone()
         return None if row is None else Post.from_json(json.loads(row[0]))
+
+    def has_saved_source(self, source_key: str, rule: str) -> bool:
+        row = self.db.execute(
+            "SELECT 1 FROM sources WHERE source_key = ? AND rule = ?", (source_key, rule)
+        ).fetchone()
+        return row is not None
 
     def source_rules(self, source_key: str) -> list[str]:
         """The rules that selected the source post."""
@@ -748,6 +788,9 @@ class Ledger:
         return None if row is None else str(row[0])
 
     def set_cursor(self, rule: str, value: str) -> None:
+        """Keep how far the rule has read; the same value again writes nothing."""
+        if self.cursor(rule) == value:
+            return
         self.db.execute(
             "INSERT OR REPLACE INTO cursors (rule, value, updated) VALUES (?, ?, ?)",
             (rule, value, self.clock()),

@@ -3,6 +3,8 @@
 The lock is a row in the state database naming the holder (host, pid) and its last heartbeat.
 A row left by a process that died (same host, pid gone) or that stopped beating for longer than
 `stale_after` is stale and taken over, so a crash never leaves the tool locked out.
+`crosspost sync` takes it at its first write (`Ledger.guard`): a run with nothing to do, every
+few minutes from cron, takes no lock and leaves the file untouched.
 """
 
 from __future__ import annotations
@@ -13,15 +15,11 @@ import sqlite3
 from collections.abc import Callable
 from types import TracebackType
 
-from crosspost.errors import CrosspostError, ExitCode
+from crosspost.state.errors import LockHeldError
+
+__all__ = ["STALE_AFTER", "LockHeldError", "RunLock", "pid_alive"]
 
 STALE_AFTER = 3600.0  # seconds without a heartbeat before another host's lock counts as stale
-
-
-class LockHeldError(CrosspostError):
-    """Another crosspost run holds the lock."""
-
-    exit_code = ExitCode.FAILURE
 
 
 def pid_alive(pid: int) -> bool:

@@ -16,12 +16,12 @@ from crosspost.config import LinkBack, SyncRule, TargetOptions
 from crosspost.model import Limits, Platform, Post, PostRef, RichText, Span, SpanKind
 from crosspost.platforms.base import Draft
 from crosspost.platforms.registry import spec
+from crosspost.state.ledger import MIGRATION_PREFIX as MIGRATION_PREFIX
 from crosspost.sync.drafts import drafts_from_plan, payloads_for
 from crosspost.sync.select import strip_selecting_tags
 from crosspost.text.fit import FitOptions, FitPlan, plan_fit
 
 LINK_BACK_PREFIX = "Original: "
-MIGRATION_PREFIX = "migrate:"  # a migration's rule name in the ledger: migrate:SOURCE->TARGET
 _HAS_KEY_TIME = any(f.name == "key_time" for f in dataclasses.fields(Draft))
 
 
