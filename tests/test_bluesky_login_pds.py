@@ -15,6 +15,7 @@ from crosspost.backup.store import BackupStore
 from crosspost.credentials import Secrets
 from crosspost.model import Platform
 from crosspost.platforms.bluesky.client import BlueskyClient
+from tests.backup_world import cli_env, crosspost, run
 from tests.bluesky_pds import PdsAccount, local_pds, pds_account
 from tests.bluesky_seed import fill
 from tests.fixtures import PROJECT_ROOT
@@ -72,3 +73,30 @@ print(json.dumps([result.complete, result.counts["new"], client.logins, loaded])
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == [True, 3, 1, []]
+
+
+def test_the_backup_command_exits_4_and_says_what_was_not_kept(
+    pds_account: PdsAccount, tmp_path: Path
+) -> None:
+    """Cron and systemd see a backup that kept only the public parts as a failure, with the fix."""
+    fill(pds_account, 3, 0)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[accounts.sky]\nplatform = "bluesky"\nhandle = "{pds_account.handle}"\n'
+        f'service = "{pds_account.url}"\n'
+    )
+    env = cli_env(tmp_path, {"sky": "aaaa-bbbb-cccc-dddd"})
+    out = tmp_path / "out"
+    done = run(crosspost("backup", "sky", "-c", str(config), "-d", str(out)), env)
+    assert done.returncode == 4, done.stderr
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, done.stderr  # one line, no traceback
+    assert "Invalid identifier or password" in lines[0]
+    assert "crosspost login sky" in lines[0]
+    assert "Only what the public can read was kept" in lines[0]
+    assert "3 new" in done.stdout or '"new": 3' in done.stdout, done.stdout
+    right = run(
+        crosspost("backup", "sky", "-c", str(config), "-d", str(out)),
+        cli_env(tmp_path, {"sky": pds_account.password}),
+    )
+    assert right.returncode == 0, right.stderr

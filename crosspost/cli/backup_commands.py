@@ -14,7 +14,13 @@ from crosspost.cli.app import AccountArg, ConfigOpt, app
 from crosspost.cli.failures import kept_on_failure
 from crosspost.cli.progress_bars import progress_bars
 from crosspost.config import Config, load_config
-from crosspost.errors import DataError, FilesError, NotFoundError, RateLimitedError
+from crosspost.errors import (
+    CredentialsError,
+    DataError,
+    FilesError,
+    NotFoundError,
+    RateLimitedError,
+)
 from crosspost.exports.detect import export_formats
 
 if TYPE_CHECKING:
@@ -90,6 +96,7 @@ def backup(
     from crosspost.backup.runner import BackupOptions, run_backup
     from crosspost.backup.store import BackupStore
     from crosspost.clients import open_client
+    from crosspost.platforms.base import ReportsLoginProblem
 
     try:
         parts = parse_parts(only) if only is not None else None
@@ -106,6 +113,12 @@ def backup(
         typer.echo(json.dumps(result.to_json(), sort_keys=True))
     elif not quiet or result.stopped:
         typer.echo(describe_backup(result, account))
+    problem = client.login_problem() if isinstance(client, ReportsLoginProblem) else None
+    if problem:
+        raise CredentialsError(
+            f"{problem}. Only what the public can read was kept; the rest (listed above as "
+            "not kept) needs the login"
+        )
     if result.stopped:
         command = _same_command(account, directory, full, no_media, since, only)
         raise RateLimitedError(

@@ -209,6 +209,15 @@ class HasStableId(Protocol):
 
 
 @runtime_checkable
+class ReportsLoginProblem(Protocol):
+    """Reads what the public can read even when signing in fails (a Bluesky PDS serves a repo
+    to anyone), and says why signing in failed once it tried, so a backup that kept only the
+    public parts is not taken for a whole one (None: it signed in, or has not tried)."""
+
+    def login_problem(self) -> str | None: ...
+
+
+@runtime_checkable
 class HasProfile(Protocol):
     """Reads the account's profile: handle, display name, bio, fields, avatar and banner."""
 
