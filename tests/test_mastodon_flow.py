@@ -114,7 +114,9 @@ def scenario_pagination(server: MockMastodon) -> None:
         cursor = page.cursor
     assert len(seen) == len(set(seen)) == 45
     assert seen == sorted(seen, key=int, reverse=True)
-    assert client.calls == pages + 1  # one verify_credentials for the account id
+    assert pages == 3  # 40, 5, and the empty page that ends the listing
+    # verify_credentials for the account id, and again at the end for its statuses_count
+    assert client.calls == pages + 2
 
 
 def scenario_rate_limit_and_unavailable(server: MockMastodon) -> None:

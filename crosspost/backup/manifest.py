@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from crosspost import __version__
+from crosspost.backup.platform_count import PlatformCount
 from crosspost.backup.store import AccountBackup, make_private_dirs
 from crosspost.errors import DataError
 
@@ -86,6 +87,9 @@ class Manifest:
     sees: list[str] | None = None
     # Posts whose saved file was damaged and moved to quarantine/: fetched again by the next run.
     refetch: list[str] = field(default_factory=list)
+    # How many posts the platform counted at the end of the last complete run (None: it did
+    # not say, or the manifest is older than this field).
+    platform_count: PlatformCount | None = None
 
     @property
     def newest(self) -> datetime | None:
@@ -118,6 +122,7 @@ class Manifest:
             "account_data": self.account_data,
             "sees": self.sees,
             "refetch": self.refetch,
+            "platform_count": self.platform_count.to_json() if self.platform_count else None,
         }
 
 
@@ -166,7 +171,8 @@ def load_manifest(backup: AccountBackup) -> Manifest:
         sees = data.get("sees")
         manifest.sees = [str(v) for v in sees] if isinstance(sees, list) else None
         manifest.refetch = [str(v) for v in data.get("refetch") or []]
-    except (AttributeError, TypeError, ValueError) as error:
+        manifest.platform_count = PlatformCount.from_json(data.get("platform_count"))
+    except (AttributeError, TypeError, ValueError, DataError) as error:
         raise damaged_manifest(backup, f"not a manifest this version wrote ({error})") from None
     return manifest
 

@@ -29,6 +29,7 @@ from crosspost.backup.media import (
     is_stored,
     with_saved_media,
 )
+from crosspost.backup.platform_count import describe_count
 from crosspost.backup.reader import PageReader, ReadPage, StopRule
 from crosspost.backup.result import (
     DEFAULT_EDIT_WINDOW,
@@ -89,12 +90,12 @@ def _run_all(
     client: PlatformClient, backup: AccountBackup, options: BackupOptions, progress: Progress,
     now: Now,
 ) -> BackupResult:  # fmt: skip
-    run = _Run(client, backup, options, progress, now)
+    run = _Run(client, backup, options, progress, now, hand_over=True)
     result = run.execute()
     if result.resumed and result.complete:
-        # Posts made while the run was interrupted sit above where it resumed: one more pass.
-        posts_only = replace(options, full=False, parts=frozenset({POSTS_PART}))
-        again = _Run(client, backup, posts_only, run.progress, now)
+        # Posts made while the run was interrupted sit above where it resumed: one more pass,
+        # which the first left in the manifest as a run to resume (not yet complete).
+        again = _Run(client, backup, _top_up(options), run.progress, now)
         extra = again.execute()
         last = {key: extra.counts[key] for key in ("media_missing", "media_skipped")}
         result.counts.update(extra.counts)  # adds: both runs' work
@@ -119,8 +120,11 @@ class _Run:
         options: BackupOptions,
         progress: Progress,
         now: Now,
+        *,
+        hand_over: bool = False,
     ) -> None:
         self.client, self.backup, self.options = client, backup, options
+        self.hand_over = hand_over  # a resumed run leaves the pass over newer posts to resume
         self.progress, self.now = progress, now
         self.journal = Journal(backup)
         self.manifest: Manifest = load_manifest(backup)
@@ -140,6 +144,7 @@ class _Run:
         self.whole_listing = False  # this run lists every post (a progress total makes sense)
         self.total_given = False
         self.listed_before = 0  # posts a resumed listing read before this process began
+        self.counted: int | None = None  # the platform's count of posts, from the last page
 
     # --- the run ---------------------------------------------------------------------------------
 
@@ -181,25 +186,31 @@ class _Run:
         ):
             self.result.resumed = True
             self.listed_this_run = self.journal.read()
-            self.progress.note(
-                f"resuming the interrupted {state.mode} backup after {state.pages} pages"
-            )
+            if state.pages:  # (none: the pass over posts made while a run was interrupted)
+                self.progress.note(
+                    f"resuming the interrupted {state.mode} backup after {state.pages} pages"
+                )
             return state
         self.journal.clear()
-        newest = self.manifest.newest
-        boundary = None
-        if not self.options.full and newest is not None and not self._sees_more():
-            boundary = (newest - self.options.edit_window).isoformat()
+        state = self._new_state(self.options)
         if self.options.media and "imported" in self.manifest.last_run:
             self._note_absent_media()
-        state = RunState(
-            self.options.mode, self.now().isoformat(), boundary=boundary, since=since,
-            media=self.options.media,
-        )  # fmt: skip
         self.manifest.run = state
         self.manifest.complete = False
         save_manifest(self.backup, self.manifest)
         return state
+
+    def _new_state(self, options: BackupOptions) -> RunState:
+        """A run from the newest post: incremental ones stop where older posts are all known."""
+        newest = self.manifest.newest
+        boundary = None
+        if not options.full and newest is not None and not self._sees_more():
+            boundary = (newest - options.edit_window).isoformat()
+        since = options.since.isoformat() if options.since else None
+        return RunState(
+            options.mode, self.now().isoformat(), boundary=boundary, since=since,
+            media=options.media,
+        )  # fmt: skip
 
     def _sees_more(self) -> bool:
         """Whether this run can read posts the last one could not (credentials were added):
@@ -267,6 +278,8 @@ class _Run:
     def _fetch_page(self, cursor: str | None) -> Page:
         self._count("list_calls")
         page = self.client.fetch_page(cursor)
+        if page.total is not None:
+            self.counted = page.total
         if page.total is not None and self.whole_listing and not self.total_given:
             self.total_given = True  # posts listed before an interruption are not counted again
             self.progress.start(POSTS, max(page.total - self.listed_before, 0))
@@ -413,6 +426,26 @@ class _Run:
                 "unavailable": step.result.unavailable,
             }
 
+    def _posts_done(self) -> None:
+        """The listing and what follows it are done: the backup is complete, or (a resumed run)
+        the pass over posts made while it was interrupted is what is left to do."""
+        self.journal.clear()
+        self.manifest.sees = [v.value for v in Visibility if self.client.sees(v)]
+        if self.counted is not None:
+            self.manifest.platform_count = describe_count(
+                self.client, self.counted, self.now().isoformat(), self._count_since()
+            )
+        resumed = self.hand_over and self.result.resumed
+        self.manifest.run = self._new_state(_top_up(self.options)) if resumed else None
+        self.manifest.complete = not resumed
+
+    def _count_since(self) -> str | None:
+        """Where the posts kept begin, when a --since run left the older ones out."""
+        if self.options.since is not None:
+            return self.options.since.isoformat()
+        earlier = self.manifest.platform_count
+        return earlier.since if earlier is not None and not self.options.full else None
+
     # --- after the listing -----------------------------------------------------------------------
 
     def _retry_media(self) -> None:
@@ -520,10 +553,7 @@ class _Run:
         if self.rate_limit is not None:
             return
         if self.options.wants(POSTS_PART):  # else an interrupted listing stays to resume
-            self.manifest.run = None
-            self.manifest.complete = True
-            self.journal.clear()
-            self.manifest.sees = [v.value for v in Visibility if self.client.sees(v)]
+            self._posts_done()
         self.manifest.posts = self.backup.count_posts()
         if self.options.full or self.counts["deleted"]:
             self.manifest.deleted = sum(1 for p in self.backup.iter_posts() if p.deleted)
@@ -544,6 +574,11 @@ _VISIBILITY_NAMES = {
     Visibility.DIRECT: "direct",
     Visibility.PRIVATE: "private (drafts, queued)",
 }
+
+
+def _top_up(options: BackupOptions) -> BackupOptions:
+    """The pass after a resumed run: posts only, incremental, from the newest."""
+    return replace(options, full=False, parts=frozenset({POSTS_PART}))
 
 
 def _skipped(media: Media) -> Missing:

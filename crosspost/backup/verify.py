@@ -2,10 +2,12 @@
 
 Problems (exit code 7) are what makes the backup wrong: a post, earlier version, profile or
 collection file that does not parse, a media file whose bytes no longer match its hash, a post
-(or profile, or liked post) naming a media file that is absent. Notes are worth knowing but not
-damage: media not downloaded yet (skipped with --no-media, absent from an imported export, or
-failed) or gone from the server, files nothing names, collections a run left unfinished,
-damaged files `crosspost repair` moved to quarantine/.
+(or profile, or liked post) naming a media file that is absent, fewer posts kept than a platform
+whose count is exact counted at the end of the last complete run. Notes are worth knowing but not
+damage: fewer posts kept than a platform's approximate count (platform_count.py), media not
+downloaded yet (skipped with --no-media, absent from an imported export, or failed) or gone from
+the server, files nothing names, collections a run left unfinished, damaged files `crosspost
+repair` moved to quarantine/.
 """
 
 from __future__ import annotations
@@ -23,8 +25,9 @@ from crosspost.backup.account_files import (
     read_collection,
     saved_collections,
 )
-from crosspost.backup.manifest import load_manifest
+from crosspost.backup.manifest import Manifest, load_manifest
 from crosspost.backup.media import all_media
+from crosspost.backup.platform_count import compare
 from crosspost.backup.store import (
     QUARANTINE,
     TEMP_SUFFIX,
@@ -52,10 +55,13 @@ class VerifyReport:
     media_files: int = 0
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Per account that has one: the posts kept beside the platform's own count of them.
+    counts: list[dict[str, object]] = field(default_factory=list)
     # Of the account being checked: media a later backup fetches (recorded in the manifest, or
     # moved to quarantine/ as damaged): absent, but not damage.
     pending_urls: set[str] = field(default_factory=set, repr=False)
     pending_hashes: set[str] = field(default_factory=set, repr=False)
+    live_posts: int = field(default=0, repr=False)  # posts not marked deleted, all accounts
 
     @property
     def ok(self) -> bool:
@@ -73,6 +79,7 @@ class VerifyReport:
             "ok": self.ok,
             "problems": self.problems,
             "notes": self.notes,
+            "counts": self.counts,
         }
 
 
@@ -97,8 +104,9 @@ def verify_backup(
 
 def _verify_account(backup: AccountBackup, report: VerifyReport, progress: Progress) -> None:
     where = backup.folder.relative_to(report.root)
+    loaded: Manifest | None = None
     try:
-        load_manifest(backup)  # the one validation a backup applies too
+        loaded = load_manifest(backup)  # the one validation a backup applies too
         manifest = backup.read_manifest()
     except DataError as error:
         report.problems.append(str(error))
@@ -113,7 +121,10 @@ def _verify_account(backup: AccountBackup, report: VerifyReport, progress: Progr
     report.pending_urls = known
     report.pending_hashes = _quarantined_hashes(backup)
     absent: set[str] = set()
+    kept_before = report.live_posts
     referenced = _verify_posts(backup, report, progress, absent)
+    if loaded is not None:
+        _compare_count(loaded, report.live_posts - kept_before, where, report)
     if absent := absent - known:
         report.notes.append(
             f"{where}: {_files(len(absent))} named by posts {_is(len(absent))} not in the backup "
@@ -129,6 +140,23 @@ def _verify_account(backup: AccountBackup, report: VerifyReport, progress: Progr
     _verify_media(backup, report, referenced, progress)
     for leftover in backup.folder.rglob(f".w*{TEMP_SUFFIX}"):
         report.notes.append(f"{leftover}: left by an interrupted write; the next backup removes it")
+
+
+def _compare_count(manifest: Manifest, kept: int, where: Path, report: VerifyReport) -> None:
+    """The posts kept (not marked deleted) beside the platform's count at the last complete
+    run; fewer is a problem where the count is exact, else a note saying what to run."""
+    count = manifest.platform_count
+    if count is None:
+        return
+    report.counts.append(
+        {"account": str(where), "kept": kept, "counted": count.posts, "exact": count.exact,
+         "counted_at": count.counted_at}
+    )  # fmt: skip
+    identity = manifest.handle or manifest.account
+    command = f"crosspost backup {manifest.platform}:{identity} --full --dir {report.root}"
+    shortfall = compare(count, kept, str(where), command)
+    if shortfall is not None:
+        (report.problems if shortfall.problem else report.notes).append(shortfall.message)
 
 
 def _note_recorded_media(where: Path, recorded: list[object], report: VerifyReport) -> None:
@@ -182,6 +210,7 @@ def _verify_posts(
             report.problems.append(str(error))
             continue
         report.posts += 1
+        report.live_posts += not post.deleted
         if post.ref.id != unsafe_name(path.stem):
             report.problems.append(
                 f"{path}: holds post {post.ref.id!r}, not the one it is named for"

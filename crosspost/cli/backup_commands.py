@@ -219,6 +219,12 @@ def verify(
         if report.profiles or kept:
             profiles = f"{report.profiles} profile{'s' if report.profiles != 1 else ''}"
             typer.echo(f"  also: {', '.join([profiles, *kept])}")
+        for count in report.counts:
+            kind = "its exact count" if count["exact"] else "an approximate count"
+            typer.echo(
+                f"  {count['account']}: kept {count['kept']} of the {count['counted']} posts the "
+                f"platform counted ({kind}, {str(count['counted_at'])[:10]})"
+            )
         for note in report.notes:
             typer.echo(f"  note: {note}")
         for problem in report.problems:

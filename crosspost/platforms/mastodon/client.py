@@ -159,7 +159,23 @@ class MastodonClient:
             ) from None
 
     def fetch_page(self, cursor: str | None = None) -> Page:
-        """One page of up to 40 statuses, newest first; the cursor is the Link header's max_id."""
+        """One page of up to 40 statuses, newest first; the cursor is the max_id of the next.
+
+        The listing ends on an empty page only. Mastodon links a next page only when this one
+        is full (`records_continue?`: as many statuses as asked for), and a page can come short
+        with older statuses left: one deleted between the server's query for the page's ids and
+        its loading of them is dropped from the page (`cache_collection`). So a page without
+        a next link is followed from its oldest status; a whole listing costs one call more,
+        and one to read the account's statuses_count again at its end."""
+        statuses, linked = self._statuses_page(cursor)
+        if not statuses and self._signed_in:
+            self._me = None  # the end: the count as it is now, not as the listing began
+        after = linked or (str(statuses[-1].get("id")) if statuses else None)
+        posts = LazyPosts(statuses, partial(to_post, account=self.account.identity))
+        return Page(posts, after if posts else None, self._statuses_count())
+
+    def _statuses_page(self, cursor: str | None) -> tuple[list[Mapping[str, Any]], str | None]:
+        """The statuses of one page, and the max_id its Link header names (None: no link)."""
         endpoint = f"/api/v1/accounts/{self.account_id()}/statuses"
         params: dict[str, Any] = {}  # in the order Mastodon.py sends them
         if not self.include_boosts:
@@ -168,8 +184,7 @@ class MastodonClient:
             params["max_id"] = cursor
         params["limit"] = PAGE_SIZE
         statuses, after = self._call("read statuses", lambda: self._get(endpoint, params))
-        posts = LazyPosts(_statuses(statuses), partial(to_post, account=self.account.identity))
-        return Page(posts, after if posts else None, self._statuses_count())
+        return _statuses(statuses), after
 
     def _statuses_count(self) -> int | None:
         """About how many statuses the listing holds: the account's `statuses_count`. It counts
@@ -177,6 +192,16 @@ class MastodonClient:
         are not listed); it counts boosts too, so without them the listing may end short."""
         count = self._account().get("statuses_count")
         return count if self._signed_in and isinstance(count, int) else None
+
+    def post_count_caveat(self) -> str | None:
+        """Why `statuses_count` (the pages' total) is not the number of statuses listed: Mastodon
+        counts every status but direct ones (Status#increment_counter_caches), boosts included,
+        in a counter it keeps beside them, not by counting them."""
+        boosts = "" if self.include_boosts else "counts boosts, which this backup leaves out, "
+        return (
+            f"Mastodon's statuses_count {boosts}leaves out direct messages, which the backup "
+            "keeps, and is a counter the server keeps, which can drift from the statuses it has"
+        )
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:
@@ -298,14 +323,14 @@ class MastodonClient:
             return None
         parent = draft.reply_to.id if draft.reply_to else None
         cursor: str | None = None
-        for _ in range(FIND_PAGES):
-            page = self.fetch_page(cursor)
-            for post in page.posts:
+        for _ in range(FIND_PAGES):  # the latest statuses only: a page without a link ends it
+            statuses, cursor = self._statuses_page(cursor)
+            for status in statuses:
+                post = to_post(status, account=self.account.identity)
                 if _marker_url(post) == url and (post.raw.get("in_reply_to_id") or None) == parent:
                     return post.ref
-            if page.cursor is None:
+            if cursor is None or not statuses:
                 break
-            cursor = page.cursor
         return None
 
     def _write(self, what: str, function: Callable[[], Any]) -> Mapping[str, Any]:
