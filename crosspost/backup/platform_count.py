@@ -11,19 +11,12 @@ so a shortfall is a note then, and a problem only where the count is exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 from crosspost.errors import DataError
+from crosspost.platforms.base import DescribesPostCount
 
 UNDESCRIBED = "the platform has not said what its count of posts counts"
-
-
-@runtime_checkable
-class DescribesPostCount(Protocol):
-    """Says why the platform's count of posts (the pages' `total`) may differ from the posts
-    its listing gives; None: it counts exactly those posts."""
-
-    def post_count_caveat(self) -> str | None: ...
 
 
 @dataclass(frozen=True, slots=True)

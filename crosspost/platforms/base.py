@@ -209,6 +209,15 @@ class HasStableId(Protocol):
 
 
 @runtime_checkable
+class DescribesPostCount(Protocol):
+    """Says why the platform's count of posts (the pages' `total`) may differ from the posts
+    its listing gives; None: it counts exactly those posts. `crosspost verify` compares a
+    backup with the count (backup/platform_count.py)."""
+
+    def post_count_caveat(self) -> str | None: ...
+
+
+@runtime_checkable
 class ReportsLoginProblem(Protocol):
     """Reads what the public can read even when signing in fails (a Bluesky PDS serves a repo
     to anyone), and says why signing in failed once it tried, so a backup that kept only the

@@ -405,6 +405,15 @@ class BlueskyClient:
     def _get_record(self, uri: str) -> Mapping[str, Any] | None:
         return self.repo.get_record(uri)
 
+    def post_count_caveat(self) -> str | None:
+        """The pages' total counts the post records of one repo snapshot: all of them, as the
+        listing gives them, but a record this version cannot read is skipped (and counted so
+        in the backup's summary), so the count is an upper bound."""
+        return (
+            "it counts every post record in the repo, also any this version could not read "
+            "(the backup's summary counts those as skipped)"
+        )
+
     def fetch_page(self, cursor: str | None = None, collection: str = POST_COLLECTION) -> Page:
         """One page (100 records, newest key first) of the account's own repo: the first from
         listRecords, the later ones from one getRepo snapshot (see RepoReader.list_records)."""

@@ -163,6 +163,13 @@ class TumblrClient:
             ]
         )
 
+    def post_count_caveat(self) -> str | None:
+        """Why `total_posts` (the pages' total) may not be the number of posts listed."""
+        return (
+            "Tumblr's total_posts is a count it keeps, which can include posts its API does not "
+            "list to this reader (community-labelled ones, for one)"
+        )
+
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:
             if self.signed:
