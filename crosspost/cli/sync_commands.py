@@ -41,10 +41,24 @@ DryRunOpt = Annotated[
 ]
 
 
-def _open_state(path: Path | None, dry_run: bool) -> Ledger:
-    from crosspost.state import Ledger
+def _open_state(path: Path | None, dry_run: bool, rebuild: bool = False) -> Ledger:
+    """The ledger; for `--rebuild-ledger`, a damaged one is set aside (kept) and a new one made."""
+    import time
 
-    return Ledger.snapshot(path) if dry_run else Ledger(path)
+    from crosspost.state import Ledger
+    from crosspost.state.errors import DamagedLedgerError
+    from crosspost.state.ledger import set_aside
+
+    if dry_run:
+        return Ledger.snapshot(path)
+    try:
+        return Ledger(path)
+    except DamagedLedgerError as error:
+        if not rebuild:
+            raise
+        kept = set_aside(error.path, time.time())
+        typer.echo(f"the damaged state database is kept as {kept}; rebuilding it", err=True)
+        return Ledger(path)
 
 
 def _engine(
@@ -159,7 +173,7 @@ def sync(
         )
         return
     seconds = parse_interval(interval) if watch else 0.0
-    store = _open_state(state, dry_run)
+    store = _open_state(state, dry_run, rebuild_ledger)
     failed = 0
     capped = False
     with _stop_on_signals() as stop, store:

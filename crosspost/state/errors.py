@@ -15,3 +15,12 @@ class LockHeldError(LedgerError):
     the ledger cannot be written."""
 
     exit_code = ExitCode.FAILURE
+
+
+class DamagedLedgerError(LedgerError):
+    """The state file is not a sound SQLite database (garbled pages, not a database at all).
+    `crosspost sync --rebuild-ledger` sets it aside and rebuilds it from the mirrors' markers."""
+
+    def __init__(self, message: str, path: str) -> None:
+        super().__init__(message)
+        self.path = path

@@ -29,6 +29,7 @@ from typing import Any
 
 from crosspost.errors import DataError
 from crosspost.model import Platform, Post, PostRef
+from crosspost.state.errors import DamagedLedgerError
 from crosspost.state.errors import LedgerError as LedgerError
 from crosspost.state.lock import RunLock
 
@@ -177,12 +178,26 @@ REPAIR = "crosspost sync --rebuild-ledger"
 _DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 
 
-def damaged(path: str, why: object) -> LedgerError:
+def damaged(path: str, why: object) -> DamagedLedgerError:
     said = " ".join(str(why).replace("*** in database main ***", "").split())
-    return LedgerError(
-        f"{path}: the state database is damaged ({said}); rename it (keep it, do not mend it) "
-        f"and run `{REPAIR}` to rebuild it from the markers the mirrors carry"
+    return DamagedLedgerError(
+        f"{path}: the state database is damaged ({said}); run `{REPAIR}`: it keeps the "
+        "damaged file beside it, unmended, and rebuilds the ledger from the markers the "
+        "mirrors carry",
+        path,
     )
+
+
+def set_aside(path: str, now: float) -> Path:
+    """Move a damaged state file (and its WAL files) to `<name>.damaged-<UTC time>`, kept for
+    whoever wants to look into it; the new name."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
+    kept = Path(f"{path}.damaged-{stamp}")
+    for suffix in ("-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(path + suffix, str(kept) + suffix)
+    os.replace(path, kept)
+    return kept
 
 
 def state_error(path: str, error: sqlite3.Error) -> LedgerError:
