@@ -46,7 +46,7 @@ _SKIPPED = frozenset({"script", "style", "template", "noscript", "head", "title"
 _VOID = frozenset({"br", "img", "hr", "wbr", "input", "meta", "link", "source", "area", "col"})
 
 
-@dataclass
+@dataclass(slots=True)
 class _Element:
     """One open tag. `start` is where its span begins, set when its first character lands."""
 
@@ -145,8 +145,11 @@ class _Builder:
                 seen.add(element.kind)
                 if element.kind is not SpanKind.QUOTE:
                     owners.append(element)
-        quotes = [e for e in self.stack if e.kind is SpanKind.QUOTE]
-        return owners + quotes[:1]
+        for element in self.stack:
+            if element.kind is SpanKind.QUOTE:
+                owners.append(element)  # the outermost quote only
+                break
+        return owners
 
     def close_segments(self) -> None:
         for element in self.stack:
@@ -328,8 +331,10 @@ class _StatusParser(HTMLParser):
         return 2
 
     def _in_list_item(self) -> bool:
-        blocks = [e.tag for e in self.out.stack if e.block and e.tag != "p"]
-        return bool(blocks) and blocks[-1] == "li"
+        for element in reversed(self.out.stack):  # the innermost block but a paragraph
+            if element.block and element.tag != "p":
+                return element.tag == "li"
+        return False
 
     def _item(self) -> str:
         lists = [e.tag for e in self.out.stack if e.tag in ("ul", "ol", "menu")]
@@ -429,9 +434,10 @@ def richtext_from_html(
 # (a comment, a bare "<", a raw-text element such as <script>, an unquoted attribute) goes to
 # html.parser, as all of it did before.
 _WHITE = "[ \t\n\r\f]"  # html.parser's separators within a tag (\s would also take NBSP)
-_SIMPLE_TAG = re.compile(
-    rf"<(?:([a-zA-Z][a-zA-Z0-9]*)((?:{_WHITE}+[a-zA-Z_:][-a-zA-Z0-9_:.]*=\"[^\"<>]*\")*)"
-    rf"{_WHITE}*(/?)>|/([a-zA-Z][a-zA-Z0-9]*)>)"
+# A run of text, a simple start or end tag, or a "<" that begins neither (not simple markup).
+_SIMPLE_TOKEN = re.compile(
+    rf"([^<]+)|<(?:([a-zA-Z][a-zA-Z0-9]*)((?:{_WHITE}+[a-zA-Z_:][-a-zA-Z0-9_:.]*=\"[^\"<>]*\")*)"
+    rf"{_WHITE}*(/?)>|/([a-zA-Z][a-zA-Z0-9]*)>)|<"
 )
 _SIMPLE_ATTRIBUTE = re.compile(r'([a-zA-Z_:][-a-zA-Z0-9_:.]*)="([^"<>]*)"')
 # Elements html.parser reads as raw text (in some Python versions more than in others).
@@ -447,31 +453,28 @@ _Token = tuple[str, str, list[tuple[str, str | None]]]
 def _simple_tokens(html: str) -> list[_Token] | None:
     """The events html.parser would report for `html`, or None when it is not simple markup."""
     tokens: list[_Token] = []
-    at = 0
-    while True:
-        opening = html.find("<", at)
-        if opening < 0:
-            if at < len(html):
-                tokens.append(("data", unescape(html[at:]), []))
-            return tokens
-        match = _SIMPLE_TAG.match(html, opening)
-        if match is None:
-            return None
-        if opening > at:
-            tokens.append(("data", unescape(html[at:opening]), []))
-        name, attributes, closed, end_name = match.groups()
-        if end_name is not None:
+    for match in _SIMPLE_TOKEN.finditer(html):
+        text, name, attributes, closed, end_name = match.groups()
+        if text is not None:
+            tokens.append(("data", unescape(text) if "&" in text else text, []))
+        elif end_name is not None:
             tokens.append(("end", end_name.lower(), []))
+        elif name is None:
+            return None  # a "<" html.parser reads otherwise
         else:
             tag = name.lower()
             if tag in _RAW_TEXT:
                 return None
-            attrs: list[tuple[str, str | None]] = [
-                (key.lower(), unescape(value) if value else value)
-                for key, value in _SIMPLE_ATTRIBUTE.findall(attributes)
-            ]
+            attrs: list[tuple[str, str | None]] = (
+                [
+                    (key.lower(), unescape(value) if "&" in value else value)
+                    for key, value in _SIMPLE_ATTRIBUTE.findall(attributes)
+                ]
+                if attributes
+                else []
+            )
             tokens.append(("startend" if closed else "start", tag, attrs))
-        at = match.end()
+    return tokens
 
 
 def _replay(parser: HTMLParser, tokens: list[_Token]) -> None:

