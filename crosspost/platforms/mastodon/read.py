@@ -61,8 +61,9 @@ def plain_json(value: Any) -> Any:
     if kind is dict and _STR.issuperset(map(type, value)):
         copy = value.copy()
         for key, item in value.items():
-            if type(item) not in _LEAVES:
-                copy[key] = plain_json(item)
+            kind = type(item)
+            if kind not in _LEAVES:
+                copy[key] = [] if kind is list and not item else plain_json(item)
         return copy
     if kind is list:
         return [item if type(item) in _LEAVES else plain_json(item) for item in value]
