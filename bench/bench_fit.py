@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from mastodon.return_types import Status, try_cast_recurse
+from mastodon.return_types import Status
+from mastodon.types_base import try_cast_recurse
 
 from crosspost.errors import DataError
 from crosspost.model import Media, MediaKind, Platform, Post, PostRef
@@ -157,7 +158,7 @@ def over_limits(statuses: list[dict[str, Any]], options: FitOptions) -> tuple[in
 
 def as_mastodon_py(status: dict[str, Any]) -> Any:
     """The status as Mastodon.py returns it: its entity types, its dates as datetimes."""
-    return try_cast_recurse(Status, json.loads(json.dumps(status)))
+    return try_cast_recurse(Status, json.loads(json.dumps(status)))  # type: ignore[no-untyped-call]
 
 
 def dump(statuses: list[dict[str, Any]], options: FitOptions, path: Path) -> None:
@@ -177,6 +178,7 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="profile the end-to-end pass")
     parser.add_argument("--dump", type=Path, help="write every status's conversion here")
     args = parser.parse_args()
+    rounds: int = args.rounds
     root = fixtures_root()
     if not root.is_dir():
         print(f"no fixtures at {root} (set CROSSPOST_FIXTURES)", file=sys.stderr)
@@ -187,18 +189,18 @@ def main() -> int:
     chunks = sum(len(plan_fit(post, BLUESKY_LIMITS, options).chunks) for post in posts)
 
     def fit_all() -> int:
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             for post in posts:
                 plan_fit(post, BLUESKY_LIMITS, options)
-        return len(posts) * args.rounds
+        return len(posts) * rounds
 
     converted = convertible(statuses)
 
     def convert_all() -> int:
-        for _ in range(args.rounds):
+        for _ in range(rounds):
             for status in converted:
                 convert(status, options)
-        return len(converted) * args.rounds
+        return len(converted) * rounds
 
     if args.dump:
         dump(converted, options, args.dump)

@@ -33,9 +33,10 @@ def api(mock: Mock, token: str) -> Mastodon:
     return Mastodon(access_token=token, api_base_url=mock.base_url, version_check_mode="none")
 
 
-def client(mock: Mock, *, token: str | None = TOKEN, **kwargs: str) -> MastodonClient:
+def client(mock: Mock, *, account_id: str | None = None) -> MastodonClient:
     account = Account("masto", Platform.MASTODON, mock.identity, service=mock.base_url)
-    return MastodonClient(account, token, retry=RetryPolicy(sleep=FakeTime().sleep), **kwargs)
+    retry = RetryPolicy(sleep=FakeTime().sleep)
+    return MastodonClient(account, TOKEN, retry=retry, account_id=account_id)
 
 
 def texts(reader: MastodonClient) -> list[str]:
