@@ -212,7 +212,7 @@ def main() -> int:
     if args.profile:
         profiler = cProfile.Profile()
         profiler.runcall(convert_all)
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(15)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
     return 0
 
 
