@@ -1,31 +1,53 @@
 """Benchmark: Mastodon statuses fitted to Bluesky per second (one core), on the real fixtures.
 
 Reads every status in the recorded Mastodon.py cassettes and the Mastodon docs' examples
-(../shared/fixtures, or the folder CROSSPOST_FIXTURES names), converts their HTML with
-`richtext_from_html` (https://docs.joinmastodon.org/entities/Status/#content), and times
-`plan_fit` to Bluesky's limits. Run: `python bench/bench_fit.py [--rounds N]`.
+(../shared/fixtures, or the folder CROSSPOST_FIXTURES names) and times two things:
+
+- fitting alone: their HTML converted once with `richtext_from_html`
+  (https://docs.joinmastodon.org/entities/Status/#content), then `plan_fit` to Bluesky's limits;
+- end to end: each status's JSON through Mastodon's `to_post`, the quote as `crosspost convert`
+  resolves it offline, `plan_fit` to Bluesky's limits (less the origin marker) and one Draft per
+  chunk, as `crosspost convert` does; every chunk is checked against Bluesky's limits.
+
+Each figure is the best of `--repeats` timings of `--rounds` passes. `--profile` prints
+cProfile's top entries for the end-to-end pass; `--dump FILE` writes every status's Post, plan
+and drafts (one status a line), to compare two versions of the code with `diff`.
+Run: `python bench/bench_fit.py [--rounds N] [--repeats N] [--profile] [--dump FILE]`.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
+import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
+from mastodon.return_types import Status
+from mastodon.types_base import try_cast_recurse
 
+from crosspost.errors import DataError
 from crosspost.model import Media, MediaKind, Platform, Post, PostRef
+from crosspost.platforms.base import Draft
 from crosspost.platforms.registry import spec
-from crosspost.text.fit import FitOptions, plan_fit
+from crosspost.preview import read_post, target_limits
+from crosspost.sync.drafts import drafts_from_plan
+from crosspost.sync.quotes import offline_quote, with_quote
+from crosspost.text.count import overflow
+from crosspost.text.fit import FitOptions, FitPlan, plan_fit
 from crosspost.text.html_read import richtext_from_html
 
 BLUESKY_LIMITS = spec(Platform.BLUESKY).limits
+CONVERT_LIMITS = target_limits(Platform.BLUESKY)  # what `crosspost convert` fits to
+TARGET = "bluesky:bench"
 
 
 def fixtures_root() -> Path:
@@ -93,25 +115,104 @@ def to_post(status: dict[str, Any]) -> Post:
     )
 
 
+def convert(status: dict[str, Any], options: FitOptions) -> tuple[Post, FitPlan, list[Draft]]:
+    """One status as `crosspost convert --to bluesky` converts it, minus the JSON text."""
+    post = read_post(Platform.MASTODON, status, "bench@example.social")
+    post = with_quote(post, offline_quote(post, Platform.BLUESKY))
+    plan = plan_fit(post, CONVERT_LIMITS, options)
+    return post, plan, drafts_from_plan(post, plan, TARGET)
+
+
+def convertible(statuses: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The statuses `to_post` takes (a docs example without an id or a date is left out)."""
+    kept = []
+    for status in statuses:
+        try:
+            read_post(Platform.MASTODON, status)
+        except DataError:
+            continue
+        kept.append(status)
+    return kept
+
+
+def best_rate(work: Callable[[], int], repeats: int) -> float:
+    """Items per second of this process's CPU time (others' load on a shared machine counts
+    less than in wall-clock time) for `work`, which returns how many it did; best of `repeats`."""
+    best = 0.0
+    for _ in range(repeats):
+        started = time.process_time()
+        done = work()
+        best = max(best, done / (time.process_time() - started))
+    return best
+
+
+def over_limits(statuses: list[dict[str, Any]], options: FitOptions) -> tuple[int, int]:
+    """(chunks made, chunks over Bluesky's limits) for every status converted end to end."""
+    chunks = over = 0
+    for status in statuses:
+        _, plan, _ = convert(status, options)
+        chunks += len(plan.chunks)
+        over += sum(overflow(chunk.measure, CONVERT_LIMITS) is not None for chunk in plan.chunks)
+    return chunks, over
+
+
+def as_mastodon_py(status: dict[str, Any]) -> Any:
+    """The status as Mastodon.py returns it: its entity types, its dates as datetimes."""
+    return try_cast_recurse(Status, json.loads(json.dumps(status)))  # type: ignore[no-untyped-call]
+
+
+def dump(statuses: list[dict[str, Any]], options: FitOptions, path: Path) -> None:
+    """Two lines a status: its conversion from JSON, then from Mastodon.py's entities."""
+    with path.open("w", encoding="utf-8") as out:
+        for status in statuses:
+            for native in (status, as_mastodon_py(status)):
+                post, plan, drafts = convert(native, options)
+                line = f"{post!r}\t{plan!r}\t{drafts!r}"
+                out.write(re.sub(r" at 0x[0-9a-f]+>", ">", line) + "\n")  # the limits' functions
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50, help="passes over the fixture set")
+    parser.add_argument("--repeats", type=int, default=5, help="timings to take the best of")
+    parser.add_argument("--profile", action="store_true", help="profile the end-to-end pass")
+    parser.add_argument("--dump", type=Path, help="write every status's conversion here")
     args = parser.parse_args()
+    rounds: int = args.rounds
     root = fixtures_root()
     if not root.is_dir():
         print(f"no fixtures at {root} (set CROSSPOST_FIXTURES)", file=sys.stderr)
         return 1
-    posts = [to_post(status) for status in load_statuses(root)]
+    statuses = load_statuses(root)
+    posts = [to_post(status) for status in statuses]
     options = FitOptions()
     chunks = sum(len(plan_fit(post, BLUESKY_LIMITS, options).chunks) for post in posts)
-    started = time.perf_counter()
-    for _ in range(args.rounds):
-        for post in posts:
-            plan_fit(post, BLUESKY_LIMITS, options)
-    elapsed = time.perf_counter() - started
-    fitted = len(posts) * args.rounds
+
+    def fit_all() -> int:
+        for _ in range(rounds):
+            for post in posts:
+                plan_fit(post, BLUESKY_LIMITS, options)
+        return len(posts) * rounds
+
+    converted = convertible(statuses)
+
+    def convert_all() -> int:
+        for _ in range(rounds):
+            for status in converted:
+                convert(status, options)
+        return len(converted) * rounds
+
+    if args.dump:
+        dump(converted, options, args.dump)
     print(f"{len(posts)} Mastodon posts -> Bluesky ({chunks} chunks), {args.rounds} rounds")
-    print(f"{fitted / elapsed:,.0f} posts fitted per second on one core")
+    print(f"{best_rate(fit_all, args.repeats):,.0f} posts fitted per second on one core")
+    made, over = over_limits(converted, options)
+    print(f"end to end: {len(converted)} statuses -> {made} drafts, {over} over Bluesky's limits")
+    print(f"{best_rate(convert_all, args.repeats):,.0f} statuses converted per second on one core")
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(convert_all)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(12)
     return 0
 
 

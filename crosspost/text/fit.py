@@ -135,6 +135,8 @@ def _tags_in_text(body: RichText, tags: tuple[str, ...], limits: Limits) -> Rich
     """Hashtags the text already shows, given their tag spans where a post's tag names them (a
     Tumblr tag written inline, a hashtag the source left as plain text)."""
     wanted = {tag.casefold() for tag in tags}
+    if not wanted:
+        return body  # no tag to look for: the text need not be searched
     taken = body.spans_of(SpanKind.LINK, SpanKind.MENTION, SpanKind.TAG)
     added = [
         Span(span.start, span.end, SpanKind.TAG, span.value)

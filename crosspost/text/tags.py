@@ -60,7 +60,8 @@ def tag_name(tag: str, style: TagStyle = TagStyle.CAMEL) -> str:
 
 def is_valid_hashtag(name: str, rules: TextRules) -> bool:
     """Whether `#name` is a hashtag the target recognises as one whole tag."""
-    if not name or any(char.isspace() for char in name):
+    # `split` breaks at exactly what `str.isspace` calls white space, in C.
+    if not name or name.split() != [name]:
         return False
     return rules.hashtag_ok is None or rules.hashtag_ok(name)
 

@@ -6,6 +6,7 @@ https://mastodonpy.readthedocs.io/)
 
 from __future__ import annotations
 
+import contextlib
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -34,7 +35,7 @@ from crosspost.platforms.mastodon.history import history_to_posts
 from crosspost.platforms.mastodon.identity import server_domain
 from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
 from crosspost.platforms.mastodon.marker import split_marker
-from crosspost.platforms.mastodon.profile import profile_from_account
+from crosspost.platforms.mastodon.profile import profile_from_account, saved_account_id
 from crosspost.platforms.mastodon.ratelimit import Limiter
 from crosspost.platforms.mastodon.rawget import get_json
 from crosspost.platforms.mastodon.read import plain_json, status_ref, to_post
@@ -52,7 +53,9 @@ MediaSource = Callable[[Media], bytes]
 
 class MastodonClient:
     """One Mastodon account. `retry` carries the injected clock and sleeper; `request_timeout`
-    bounds each request's wait for an answer (a hung server then costs 4 tries of 30 s)."""
+    bounds each request's wait for an answer (a hung server then costs 4 tries of 30 s).
+    `account_id`: the account's id on its server where an earlier run learnt it (see
+    `use_saved_profile`): the statuses are then listed without looking the account up first."""
 
     def __init__(
         self,
@@ -64,6 +67,7 @@ class MastodonClient:
         media_source: MediaSource | None = None,
         session: requests.Session | None = None,
         request_timeout: float = REQUEST_TIMEOUT,
+        account_id: str | None = None,
     ) -> None:
         self.account = account
         self.include_boosts = include_boosts
@@ -85,6 +89,8 @@ class MastodonClient:
         )
         self._server_limits: Limits | None = None
         self._me: Mapping[str, Any] | None = None
+        self._known_id = account_id
+        self._listed_account: Mapping[str, Any] | None = None  # as a page under the id shows it
         self._collections = CollectionReader(self._read, self.account_id)
 
     def __repr__(self) -> str:  # never show the token
@@ -131,7 +137,15 @@ class MastodonClient:
     # --- reading ---------------------------------------------------------------------------
 
     def account_id(self) -> str:
+        if self._me is None and self._known_id is not None:
+            return self._known_id
         return str(self._account()["id"])
+
+    def use_saved_profile(self, profile: Profile | None) -> None:
+        """Take the account's id from the profile an earlier backup saved (its `raw` is the
+        server's Account), so that listing its statuses needs no lookup. Call before reading."""
+        if self._me is None:
+            self._known_id = saved_account_id(profile) or self._known_id
 
     def _account(self) -> Mapping[str, Any]:
         """The account as the server describes it (read once): signed in, verify_credentials;
@@ -169,28 +183,29 @@ class MastodonClient:
         and one to read the account's statuses_count again at its end."""
         statuses, linked = self._statuses_page(cursor)
         if not statuses and self._signed_in:
-            self._me = None  # the end: the count as it is now, not as the listing began
+            # the end: the count as it is now, not as the listing began
+            self._me = self._listed_account = None
         after = linked or (str(statuses[-1].get("id")) if statuses else None)
         posts = LazyPosts(statuses, partial(to_post, account=self.account.identity))
         return Page(posts, after if posts else None, self._statuses_count())
 
     def _statuses_page(self, cursor: str | None) -> tuple[list[Mapping[str, Any]], str | None]:
         """The statuses of one page, and the max_id its Link header names (None: no link)."""
-        endpoint = f"/api/v1/accounts/{self.account_id()}/statuses"
         params: dict[str, Any] = {}  # in the order Mastodon.py sends them
         if not self.include_boosts:
             params["exclude_reblogs"] = "1"
         if cursor is not None:
             params["max_id"] = cursor
         params["limit"] = PAGE_SIZE
-        statuses, after = self._call("read statuses", lambda: self._get(endpoint, params))
+        statuses, after = self._read_statuses(params)
         return _statuses(statuses), after
 
     def _statuses_count(self) -> int | None:
         """About how many statuses the listing holds: the account's `statuses_count`. It counts
         every visibility, so it is given only signed in (as the public, followers-only statuses
         are not listed); it counts boosts too, so without them the listing may end short."""
-        count = self._account().get("statuses_count")
+        account = self._listed_account if self._me is None else None
+        count = (account or self._account()).get("statuses_count")
         return count if self._signed_in and isinstance(count, int) else None
 
     def post_count_caveat(self) -> str | None:
@@ -202,6 +217,42 @@ class MastodonClient:
             f"Mastodon's statuses_count {boosts}leaves out direct messages, which the backup "
             "keeps, and is a counter the server keeps, which can drift from the statuses it has"
         )
+
+    def _read_statuses(self, params: Mapping[str, Any]) -> tuple[Any, str | None]:
+        """One page of the account's statuses. An id known from an earlier run is trusted once
+        a page shows the account's own statuses under it; a page that does not (the id is gone,
+        or on this server names someone else) makes the client look the account up after all,
+        so a stale id costs two requests more and never reads another account's statuses."""
+        known = self._known_id if self._me is None else None
+        answer: tuple[Any, str | None] | None = None
+        if known is not None and self._listed_account is None:  # not confirmed yet
+            with contextlib.suppress(MastodonNotFoundError):
+                answer = self._call("read statuses", lambda: self._get(_listing(known), params))
+            if answer is not None and self._listed_by(known, answer[0]):
+                return answer
+            self._known_id = None
+            if answer is not None and self.account_id() == known:
+                return answer  # no status to tell by, and the lookup confirms the id
+        endpoint = _listing(self.account_id())
+        listed: tuple[Any, str | None] = self._call(
+            "read statuses", lambda: self._get(endpoint, params)
+        )
+        return listed
+
+    def _listed_by(self, account_id: str, statuses: Any) -> bool:
+        """Whether `statuses` are this account's: each one's account has the id and the
+        username of the account's handle (a username never changes on its server)."""
+        if not isinstance(statuses, list) or not statuses:
+            return False
+        user = self.account.identity.partition("@")[0].casefold()
+        for status in statuses:
+            owner = status.get("account") if isinstance(status, Mapping) else None
+            if not isinstance(owner, Mapping) or str(owner.get("id")) != account_id:
+                return False
+            if str(owner.get("username") or "").casefold() != user:
+                return False
+        self._listed_account = statuses[0]["account"]
+        return True
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:
@@ -375,6 +426,10 @@ class MastodonClient:
         if media.local_path and Path(media.local_path).is_file():
             return Path(media.local_path).read_bytes()
         return self.fetch_media(media)
+
+
+def _listing(account_id: str) -> str:
+    return f"/api/v1/accounts/{account_id}/statuses"
 
 
 def _statuses(answer: Any) -> list[Mapping[str, Any]]:

@@ -34,6 +34,15 @@ def account_id(account: Mapping[str, Any]) -> str:
     return str(value)
 
 
+def saved_account_id(profile: Profile | None) -> str | None:
+    """The server's own id of the account a saved profile describes (the numeric `id` of the
+    Account entity its `raw` keeps), or None where it names none."""
+    if profile is None or profile.platform is not Platform.MASTODON:
+        return None
+    value = profile.raw.get("id")
+    return str(value) if isinstance(value, str | int) and str(value) else None
+
+
 def person_from_account(account: Mapping[str, Any]) -> Person:
     """An account named in a collection (a followed account, a list member, ...)."""
     avatar = account.get("avatar")
