@@ -10,12 +10,14 @@ and marks posts gone from the platform as deleted (confirmed one by one; the loc
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from crosspost.backup.account_files import load_profile
 from crosspost.backup.account_run import POSTS as POSTS_PART
 from crosspost.backup.account_run import AccountDataStep
 from crosspost.backup.lock import AccountLock
@@ -46,7 +48,13 @@ from crosspost.backup.store import (
 )
 from crosspost.errors import DataError, PlatformError, RateLimitedError
 from crosspost.model import Media, Post, PostRef, Visibility
-from crosspost.platforms.base import HasEditHistory, HasStableId, Page, PlatformClient
+from crosspost.platforms.base import (
+    HasEditHistory,
+    HasStableId,
+    Page,
+    PlatformClient,
+    UsesSavedProfile,
+)
 from crosspost.progress import NoProgress, Progress
 
 __all__ = [
@@ -130,6 +138,9 @@ class _Run:
         self.manifest: Manifest = load_manifest(backup)
         if isinstance(client, HasStableId):
             self.manifest.stable_id = client.stable_id()
+        if isinstance(client, UsesSavedProfile):
+            with contextlib.suppress(DataError):  # a damaged profile file: verify says so
+                client.use_saved_profile(load_profile(backup))
         if client.account.identity != self.manifest.stable_id:
             self.manifest.handle = client.account.identity
         self.result = BackupResult(

@@ -227,6 +227,14 @@ class ReportsLoginProblem(Protocol):
 
 
 @runtime_checkable
+class UsesSavedProfile(Protocol):
+    """Takes what an earlier backup saved of the account's profile before reading (Mastodon:
+    the account's id, so an incremental backup is one request, not a lookup and a page)."""
+
+    def use_saved_profile(self, profile: Profile | None) -> None: ...
+
+
+@runtime_checkable
 class HasProfile(Protocol):
     """Reads the account's profile: handle, display name, bio, fields, avatar and banner."""
 

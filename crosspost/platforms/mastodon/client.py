@@ -182,9 +182,6 @@ class MastodonClient:
         a next link is followed from its oldest status; a whole listing costs one call more,
         and one to read the account's statuses_count again at its end."""
         statuses, linked = self._statuses_page(cursor)
-        if not statuses and self._signed_in:
-            # the end: the count as it is now, not as the listing began
-            self._me = self._listed_account = None
         after = linked or (str(statuses[-1].get("id")) if statuses else None)
         posts = LazyPosts(statuses, partial(to_post, account=self.account.identity))
         return Page(posts, after if posts else None, self._statuses_count())
@@ -198,14 +195,27 @@ class MastodonClient:
             params["max_id"] = cursor
         params["limit"] = PAGE_SIZE
         statuses, after = self._read_statuses(params)
-        return _statuses(statuses), after
+        listed = _statuses(statuses)
+        self._note_owner(listed)
+        return listed, after
+
+    def _note_owner(self, statuses: list[Mapping[str, Any]]) -> None:
+        """Keep the account as the page's own statuses show it: its statuses_count as the
+        listing goes, so the count a backup keeps is the one at its last page, at no call."""
+        known = self._listed_account or self._me
+        if known is None:
+            return
+        for status in statuses:
+            owner = status.get("account")
+            if isinstance(owner, Mapping) and str(owner.get("id")) == str(known.get("id")):
+                self._listed_account = owner
+                return
 
     def _statuses_count(self) -> int | None:
         """About how many statuses the listing holds: the account's `statuses_count`. It counts
         every visibility, so it is given only signed in (as the public, followers-only statuses
         are not listed); it counts boosts too, so without them the listing may end short."""
-        account = self._listed_account if self._me is None else None
-        count = (account or self._account()).get("statuses_count")
+        count = (self._listed_account or self._account()).get("statuses_count")
         return count if self._signed_in and isinstance(count, int) else None
 
     def post_count_caveat(self) -> str | None:
