@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
+import os
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,3 +202,63 @@ def test_what_orjson_refuses_is_written_by_json(monkeypatch: pytest.MonkeyPatch)
     assert json.loads(json_bytes(huge)) == huge
     monkeypatch.setattr(store, "_orjson", None)  # where orjson cannot be installed
     assert json_bytes({"b": 1, "a": "é"}) == b'{\n  "a": "\xc3\xa9",\n  "b": 1\n}\n'
+
+
+def _page(tmp_path: Path, count: int = 20) -> list[tuple[Path, bytes]]:
+    return [(tmp_path / "posts" / f"{n}.json", f'{{"n": {n}}}\n'.encode()) for n in range(count)]
+
+
+def _record_syncs(monkeypatch: pytest.MonkeyPatch, events: list[str]) -> None:
+    real_fsync, real_replace, real_one = os.fsync, os.replace, store._syncfs_one
+
+    def fsync(descriptor: int) -> None:
+        events.append("fsync")
+        real_fsync(descriptor)
+
+    def replace(source: str, target: Path) -> None:
+        events.append("rename")
+        real_replace(source, target)
+
+    def syncfs(descriptor: int) -> bool:
+        events.append("syncfs")
+        return real_one(descriptor)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    monkeypatch.setattr(store, "_syncfs_one", syncfs)
+
+
+@pytest.mark.skipif(store._syncfs() is None, reason="syncfs needs Linux 5.8 or later")
+def test_a_page_of_posts_is_one_sync_then_its_renames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    _record_syncs(monkeypatch, events)
+    atomic_write_many(_page(tmp_path))
+    assert events == ["syncfs"] + ["rename"] * 20  # was an fsync per file: 20, then renames
+    assert json.loads((tmp_path / "posts" / "7.json").read_text()) == {"n": 7}
+
+
+def test_where_syncfs_is_refused_each_file_is_fsynced_before_any_rename(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    _record_syncs(monkeypatch, events)
+    monkeypatch.setattr(store, "_syncfs", lambda: lambda descriptor: -1)  # a refusing libc
+    monkeypatch.setattr(ctypes, "get_errno", lambda: errno.EINVAL)
+    atomic_write_many(_page(tmp_path, 5))
+    assert [e for e in events if e != "syncfs"] == ["fsync"] * 5 + ["rename"] * 5
+    assert sorted(p.name for p in (tmp_path / "posts").iterdir()) == [f"{n}.json" for n in range(5)]
+
+
+def test_a_failed_write_back_names_no_file_and_leaves_no_temp_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "posts").mkdir()
+    (tmp_path / "posts" / "3.json").write_bytes(b"old\n")
+    monkeypatch.setattr(store, "_syncfs", lambda: lambda descriptor: -1)
+    monkeypatch.setattr(ctypes, "get_errno", lambda: errno.EIO)
+    with pytest.raises(OSError, match="Input/output error"):
+        atomic_write_many(_page(tmp_path, 5))
+    assert sorted(p.name for p in (tmp_path / "posts").iterdir()) == ["3.json"]
+    assert (tmp_path / "posts" / "3.json").read_bytes() == b"old\n"

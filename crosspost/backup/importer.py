@@ -151,7 +151,9 @@ def _import_posts(
     path: Path, target: Target, export: Export, result: ImportResult, progress: Progress
 ) -> None:
     backup = target.backup
-    seen: set[str] = set()  # an id given twice in the export: the first one kept
+    # An id given twice in the export: the first one kept. Only the batch not yet written is
+    # held here (a written post is found on disk), not every id of a 100,000-post export.
+    seen: set[str] = set()
     batch: list[Post] = []
     progress.start("posts", export.total_posts())
     try:
@@ -170,6 +172,7 @@ def _import_posts(
             batch.append(post.with_changes(media=media))
             if len(batch) >= BATCH:
                 _save(target, batch, result)
+                seen.clear()
         _save(target, batch, result)
     except DataError as error:
         raise DataError(f"{path}: {error}") from None

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from crosspost.platforms.mastodon.archive_account import (
     profile_from_actor,
     status_entries,
     status_ref,
+    status_uri,
 )
 from crosspost.platforms.mastodon.archive_files import (
     UNREADABLE,
@@ -43,6 +43,7 @@ from crosspost.platforms.mastodon.archive_files import (
     wanted_by,
 )
 from crosspost.platforms.mastodon.archive_json import BadItem, JsonStreamError, iter_items
+from crosspost.platforms.mastodon.archive_lines import Lines
 from crosspost.platforms.mastodon.archive_notes import (
     POST_TYPES,
     attachment_paths,
@@ -74,42 +75,43 @@ def read_archive(path: str | Path, sink: FileSink | None = None) -> Archive:
     for a stream of its posts)."""
     reading = open_archive(path, sink)
     posts = list(reading.posts())
-    return Archive(reading.account, posts, reading.profile, reading.collections(), reading.skipped)
+    collections = dict(reading.collections())
+    return Archive(reading.account, posts, reading.profile, collections, reading.skipped)
 
 
 class ArchiveReading:
     """An archive after its one pass: account, profile and skips known, the outbox's items
-    kept on disk (one JSON line each), made into posts one at a time by `posts()`."""
+    kept on disk (archive_lines.py), made into posts one at a time by `posts()`; the boosts
+    met on the way and the statuses liked and bookmarked kept on disk too, made into entries
+    one collection at a time by `collections()`."""
 
-    def __init__(self, account: str, outbox: IO[bytes] | None, names: MemberNames) -> None:
+    def __init__(self, account: str, outbox: Lines | None, names: MemberNames) -> None:
         self.account = account
         self.profile: Profile | None = None
         self.skipped = Skipped()
         self._outbox = outbox
         self._names = names
-        self._reposts: list[Entry] = []
-        self._collections: dict[Collection, list[Entry]] = {}
+        # The boosts' activities, oldest first (an archive with an outbox has the collection).
+        self._reposts = Lines() if outbox is not None else None
+        # likes, bookmarks: their status URIs, oldest first (None: the document has no list)
+        self._statuses: dict[Collection, Lines | None] = {}
 
     def item_count(self) -> int | None:
         """How many items the outbox holds (a progress bar's end), before `posts()` is read."""
-        if self._outbox is None:
-            return None
-        self._outbox.seek(0)
-        count = sum(1 for _ in self._outbox)
-        self._outbox.seek(0)
-        return count
+        return None if self._outbox is None else self._outbox.count
 
     def posts(self) -> Iterator[Post]:
         """Each post of the outbox, oldest first; its boosts kept as repost entries. Once."""
         if self._outbox is None:
             return
         outbox, self._outbox = self._outbox, None
-        with outbox:
-            outbox.seek(0)
-            for number, line in enumerate(outbox):
-                post = self._post(number, json.loads(line))
+        try:
+            for number, activity in enumerate(outbox):
+                post = self._post(number, activity)
                 if post is not None:
                     yield post
+        finally:
+            outbox.close()
 
     def _post(self, number: int, activity: Mapping[str, Any]) -> Post | None:
         try:
@@ -118,16 +120,41 @@ class ArchiveReading:
             example = f"item {number} ({str(activity.get('id', '?'))[:80]}): {str(error)[:120]}"
             self.skipped.note("outbox items not readable", example)
             return None
-        if post is not None and post.kind is PostKind.REPOST and post.repost_of is not None:
-            self._reposts.append(_repost_entry(post, activity))
+        is_boost = post is not None and post.kind is PostKind.REPOST and post.repost_of
+        if is_boost and self._reposts is not None:
+            self._reposts.add(activity)
         return post
 
-    def collections(self) -> dict[Collection, list[Entry]]:
-        """Reposts (complete once `posts()` has been read), likes and bookmarks."""
-        found = dict(self._collections)
-        if self._reposts or Collection.REPOSTS in found:
-            found[Collection.REPOSTS] = self._reposts[::-1]  # the outbox is oldest first
-        return found
+    def collections(self) -> Mapping[Collection, list[Entry]]:
+        """Reposts (complete once `posts()` has been read), likes and bookmarks; each
+        collection's entries are made when it is looked up, not kept."""
+        kinds = [Collection.REPOSTS] if self._reposts is not None else []
+        return _Collections(kinds + list(self._statuses), self._entries)
+
+    def _entries(self, kind: Collection) -> list[Entry]:
+        if kind is Collection.REPOSTS:
+            entries = [_repost_entry(self.account, boost) for boost in self._reposts or ()]
+            return entries[::-1]  # the outbox is oldest first
+        return status_entries(self._statuses[kind] or ())
+
+
+class _Collections(Mapping[Collection, list[Entry]]):
+    def __init__(
+        self, kinds: list[Collection], entries: Callable[[Collection], list[Entry]]
+    ) -> None:
+        self._kinds = kinds
+        self._make = entries
+
+    def __getitem__(self, kind: Collection) -> list[Entry]:
+        if kind not in self._kinds:
+            raise KeyError(kind)
+        return self._make(kind)
+
+    def __iter__(self) -> Iterator[Collection]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
 
 
 def open_archive(path: str | Path, sink: FileSink | None = None) -> ArchiveReading:
@@ -156,11 +183,11 @@ def open_archive(path: str | Path, sink: FileSink | None = None) -> ArchiveReadi
     reading.skipped = skipped
     if pass_.outbox is None:
         skipped.note("outbox.json missing or not an object: no posts read")
-    else:
-        reading._collections[Collection.REPOSTS] = []
     for kind, name in ((Collection.LIKES, "likes.json"), (Collection.BOOKMARKS, "bookmarks.json")):
         if name in pass_.documents:
-            reading._collections[kind] = status_entries(pass_.documents[name], name, skipped)
+            if pass_.documents[name] is None:
+                skipped.note("collections without a list of statuses (left out)", name)
+            reading._statuses[kind] = pass_.documents[name]
     if actor:
         reading.profile = profile_from_actor(actor, reading.account, pass_.names, skipped)
     return reading
@@ -174,7 +201,7 @@ class _Pass:
         self.skipped = skipped
         self.documents: dict[str, Any] = {}
         self.names = MemberNames()
-        self.outbox: IO[bytes] | None = None  # the outbox's items, one JSON line each
+        self.outbox: Lines | None = None  # the outbox's items
         self.paths: set[str] = set()  # the media files the outbox names
         self._wanted: Callable[[str], bool] | None = None
 
@@ -203,7 +230,7 @@ class _Pass:
                 self.sink(member.name, stream)  # type: ignore[arg-type]
 
     def _document(self, document: str, member: Member) -> None:
-        if document in self.documents or (document == "outbox.json" and self.outbox):
+        if document in self.documents or (document == "outbox.json" and self.outbox is not None):
             self.skipped.note("documents found twice (the first one read)", member.name)
             return
         with bounded(member) as stream:
@@ -247,12 +274,12 @@ class _Duplicates:
             skipped.note("documents with keys given twice, the last value kept", f"{name}: {keys}")
 
 
-def _spool_outbox(stream: IO[bytes], skipped: Skipped, paths: set[str]) -> IO[bytes] | None:
-    """The outbox's activities, one JSON line each, into a temporary file (None when it is no
-    readable object); the media paths they name into `paths`."""
+def _spool_outbox(stream: IO[bytes], skipped: Skipped, paths: set[str]) -> Lines | None:
+    """The outbox's activities, kept on disk (None when it is no readable object); the media
+    paths they name into `paths`."""
     duplicates = _Duplicates()
     top: set[str] = set()
-    spooled = tempfile.TemporaryFile()  # noqa: SIM115 (returned open, closed by its reader)
+    spooled = Lines()
 
     def key(name: str, value: Any) -> None:
         if name in top:
@@ -274,7 +301,7 @@ def _spool_outbox(stream: IO[bytes], skipped: Skipped, paths: set[str]) -> IO[by
             note = item.get("object")
             if isinstance(note, Mapping):
                 paths.update(attachment_paths(note))
-            spooled.write(json.dumps(item).encode() + b"\n")
+            spooled.add(item)
     except (JsonStreamError, RecursionError) as error:
         skipped.note("documents that are not readable JSON", f"outbox.json: {error}")
         if not top:
@@ -287,9 +314,10 @@ def _spool_outbox(stream: IO[bytes], skipped: Skipped, paths: set[str]) -> IO[by
     return spooled
 
 
-def _collection(name: str, stream: IO[bytes], skipped: Skipped) -> Any:
-    """likes.json or bookmarks.json as {"orderedItems": [...]}, read item by item."""
-    items: list[Any] = []
+def _collection(name: str, stream: IO[bytes], skipped: Skipped) -> Lines | None:
+    """The status URIs of likes.json or bookmarks.json, read item by item and kept on disk in
+    the file's order; None when the document holds no list of them."""
+    uris = Lines()
     found = False
 
     def key(key_name: str, value: Any) -> None:
@@ -298,12 +326,16 @@ def _collection(name: str, stream: IO[bytes], skipped: Skipped) -> Any:
 
     try:
         for item in iter_items(stream, max_item=archive_files.MAX_ITEM, keys=key):
-            if not isinstance(item, BadItem):
-                items.append(item)
+            if not isinstance(item, BadItem) and (uri := status_uri(item, name, skipped)):
+                uris.add(uri)
     except (JsonStreamError, RecursionError) as error:
         skipped.note("documents that are not readable JSON", f"{name}: {error}")
+        uris.close()
         return None
-    return {"orderedItems": items} if found else {}
+    if not found:
+        uris.close()
+        return None
+    return uris
 
 
 def _parse(name: str, stream: IO[bytes], skipped: Skipped) -> Any:
@@ -378,7 +410,11 @@ def boost_id(activity: Mapping[str, Any]) -> str:
     return "announce-" + hashlib.sha256(seed.encode()).hexdigest()[:20]
 
 
-def _repost_entry(post: Post, activity: Mapping[str, Any]) -> Entry:
+def _repost_entry(handle: str, activity: Mapping[str, Any]) -> Entry:
+    """The repost entry of a boost `posts()` has read (and so made into a post once already)."""
+    post = _announce(activity, handle, Skipped())
+    if post is None or post.repost_of is None:  # pragma: no cover (posts() read it as a boost)
+        raise DataError(f"{_id(activity)[:80]}: not a boost")
     inline = activity.get("object")
     content = None
     if isinstance(inline, Mapping) and inline.get("type") in POST_TYPES:

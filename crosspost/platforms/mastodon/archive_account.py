@@ -11,7 +11,7 @@ first; Mastodon's ids grow with the status's date, so reversed they are newest f
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -33,18 +33,20 @@ def status_ref(uri: str) -> PostRef:
     return origin_from_url(uri) or PostRef(Platform.MASTODON, "", uri, uri)
 
 
-def status_entries(document: Any, name: str, skipped: Skipped) -> list[Entry]:
-    """likes.json or bookmarks.json as entries, newest first, each status once."""
-    items = document.get("orderedItems") if isinstance(document, Mapping) else None
-    if not isinstance(items, list):
-        skipped.note("collections without a list of statuses (left out)", name)
-        return []
+def status_uri(item: Any, name: str, skipped: Skipped) -> str | None:
+    """The status URI an item of likes.json or bookmarks.json gives (None, noted, when it
+    gives none)."""
+    uri = item.get("id") if isinstance(item, Mapping) else item
+    if not isinstance(uri, str) or not uri.startswith(("https://", "http://")):
+        skipped.note(f"{name} items that are not status URIs", repr(item)[:60])
+        return None
+    return uri
+
+
+def status_entries(uris: Iterable[str]) -> list[Entry]:
+    """Status URIs in the file's order (oldest first) as entries, newest first, each once."""
     entries: dict[str, Entry] = {}
-    for item in reversed(items):
-        uri = item.get("id") if isinstance(item, Mapping) else item
-        if not isinstance(uri, str) or not uri.startswith(("https://", "http://")):
-            skipped.note(f"{name} items that are not status URIs", repr(item)[:60])
-            continue
+    for uri in reversed(list(uris)):
         entries.setdefault(uri, Entry(id=uri, subject=status_ref(uri)))
     return list(entries.values())
 
