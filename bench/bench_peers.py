@@ -292,9 +292,13 @@ def _lines(rows: list[Row], latency: float) -> Iterator[str]:
         + ", ".join(sorted({f"{r.platform} = {PEER_NAMES[r.platform]}" for r in rows}))
     )
     for row in rows:
-        spread = "-".join(f"{f(r.seconds for r in row.ours):.2f}" for f in (min, max))
+        spreads = [
+            "-".join(f"{f(r.seconds for r in runs):.2f}" for f in (min, max))
+            for runs in (row.ours, row.theirs or row.ours)
+        ]
+        peer = f", {PEER_NAMES[row.platform]} {spreads[1]} s" if row.theirs else ""
         yield (
-            f"{row.platform} {row.posts}: crosspost {spread} s over its runs; floor = "
+            f"{row.platform} {row.posts}: runs ranged crosspost {spreads[0]} s{peer}; floor = "
             f"{row.ours[-1].counts.get(LIST_ENDPOINTS[row.platform], 0)} list calls x "
             f"{row.bare_get * 1000:.1f} ms a bare GET"
         )
