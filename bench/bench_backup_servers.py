@@ -1,15 +1,15 @@
 """Local servers for the backup benchmarks, each in a process of its own (so the server does not
 share the benchmark's interpreter lock), answering with an added per-request latency.
 
-Tumblr: tests/tumblr_server.py with `latency`; its listing is swapped for a pre-sorted one so a
-100,000-post blog answers each page in constant time. Mastodon: bench/mastodon_shaped_server.py
+Tumblr: tests/tumblr_server.py with `latency`, as bench/tumblr_bench_server.py runs it (a
+pre-sorted listing, so a 100,000-post blog answers each page in constant time; the legacy format
+without `npf=true`; requests counted per endpoint). Mastodon: bench/mastodon_shaped_server.py
 (stdlib, canned documented statuses), and mastodon-mock with a `latency` fault rule on every
 request (~130 ms a page of its own, so it shows the server more than the client).
 """
 
 from __future__ import annotations
 
-import bisect
 import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,25 +17,8 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from bench.mastodon_shaped_server import MastodonShapedServer
+from bench.tumblr_bench_server import TumblrBenchServer
 from tests.backup_world import fill_tumblr
-from tests.tumblr_server import Handler, TumblrServer, envelope
-
-Filler = Callable[[TumblrServer], None]
-
-
-def _fast_listing(server: TumblrServer, blog: str) -> None:
-    """Pages of a blog that does not change while the benchmark reads it, by bisection."""
-    ordered = sorted(server.state.posts.get(blog, []), key=lambda p: (-p["timestamp"], -p["id"]))
-    keys = [-p["timestamp"] for p in ordered]
-
-    def listing(self: Handler, name: str, posts: Any, query: dict[str, str], *rest: Any) -> None:
-        start = bisect.bisect_right(keys, -int(query["before"])) if "before" in query else 0
-        start += int(query.get("offset", 0))
-        page = ordered[start : start + min(int(query.get("limit", 20)), 50)]
-        response = {"blog": {"name": name}, "posts": page, "total_posts": len(ordered)}
-        self._send(200, envelope(200, "OK", response))
-
-    Handler._list = listing  # type: ignore[method-assign, assignment]
 
 
 @contextmanager
@@ -56,10 +39,10 @@ def _serving(serve: Callable[..., None], *arguments: Any) -> Iterator[tuple[str,
 def _serve_tumblr(
     pipe: Connection, posts: int, images: int, latency: float, keep_alive: bool
 ) -> None:
-    server = TumblrServer(latency=latency, keep_alive=keep_alive)
+    server = TumblrBenchServer(latency=latency, keep_alive=keep_alive)
     server.state.hour_remaining = 10**9
     fill_tumblr(server, posts, images, blog="bench")
-    _fast_listing(server, "bench")
+    server.freeze("bench")
     pipe.send(server.url)
     server.serve_forever()
 
