@@ -165,7 +165,7 @@ def test_unknown_and_tumblr_files_are_refused_clearly(tmp_path: Path) -> None:
     with zipfile.ZipFile(tumblr, "w") as archive:
         archive.writestr("posts/html/1.html", "<p>hi</p>")
     assert detect_export(tumblr).kind == "tumblr-export"
-    with pytest.raises(DataError, match="crosspost backup tumblr:BLOG"):
+    with pytest.raises(DataError, match="rename the file after the blog"):
         import_export(tumblr, BackupStore(tmp_path / "out"))
 
 

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 from crosspost.account_data import Collection, Entry, Profile
 from crosspost.errors import DataError
 from crosspost.model import Media, Post, PostKind
+from crosspost.platforms.archive_safety import UNREADABLE
 from crosspost.platforms.export import FileSink, Skipped
 from crosspost.platforms.mastodon import archive_files
 from crosspost.platforms.mastodon.archive_account import (
@@ -34,7 +35,6 @@ from crosspost.platforms.mastodon.archive_account import (
     status_uri,
 )
 from crosspost.platforms.mastodon.archive_files import (
-    UNREADABLE,
     Member,
     MemberNames,
     bounded,

@@ -20,22 +20,26 @@ import gzip
 import os
 import tarfile
 import zipfile
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from crosspost.errors import DataError
+from crosspost.platforms.archive_safety import (
+    CHUNK,
+    UNREADABLE,
+    Bounded,
+    normalise,
+    said,
+    zip_opener,
+)
 
 DOCUMENTS = ("outbox.json", "actor.json", "likes.json", "bookmarks.json")
-# What a truncated or damaged archive raises, also while one of its members is being read.
-UNREADABLE = (tarfile.TarError, zipfile.BadZipFile, gzip.BadGzipFile, zlib.error, EOFError)
 # Mastodon's largest attachment is 99 MB by default (MediaAttachment::VIDEO_LIMIT, raised by
 # some servers); a member declaring more than this is no media file of an account.
 MAX_MEMBER = 4 << 30
 MAX_ITEM = 16 << 20  # one outbox item, actor.json: far beyond a post with its attachments
-CHUNK = 1 << 20
 _GZIP_MAGIC = b"\x1f\x8b"
 
 
@@ -57,11 +61,6 @@ def iter_members(path: Path) -> Iterator[Member]:
     raise DataError(f"{path} is not a Mastodon archive (expected a zip or tar.gz)")
 
 
-def normalise(name: str) -> str:
-    parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
-    return "/".join(parts)
-
-
 def document_name(name: str) -> str | None:
     """ "outbox.json" for the archive's outbox, also inside one wrapping folder (an archive
     unpacked and zipped again); None for a media file."""
@@ -71,30 +70,6 @@ def document_name(name: str) -> str | None:
 
 def _documents_first(names: Iterable[str]) -> list[str]:
     return sorted(names, key=lambda name: document_name(normalise(name)) is None)
-
-
-class Bounded:
-    """A member's stream that ends in DataError when it gives more or fewer bytes than its
-    member declared."""
-
-    def __init__(self, name: str, stream: IO[bytes], size: int) -> None:
-        self.name, self._stream, self._left = name, stream, size
-
-    def read(self, size: int = -1) -> bytes:
-        want = CHUNK if size is None or size < 0 else size
-        data = self._stream.read(min(want, self._left + 1))
-        self._left -= len(data)
-        if self._left < 0:
-            raise DataError(f"{self.name}: more bytes than the archive says it has")
-        if not data and self._left > 0 and want > 0:
-            raise DataError(f"{self.name}: {self._left} bytes fewer than the archive says")
-        return data
-
-    def __enter__(self) -> Bounded:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stream.close()
 
 
 def bounded(member: Member) -> Bounded:
@@ -118,13 +93,7 @@ def _tar(path: Path) -> Iterator[Member]:
                 while source.read(CHUNK):  # to the end, where the trailer is checked
                     pass
     except (*UNREADABLE, OSError) as error:
-        raise DataError(f"{path}: not a readable Mastodon archive ({_said(error)})") from None
-
-
-def _said(error: BaseException) -> str:
-    if isinstance(error, EOFError):
-        return f"truncated: {error}"
-    return str(error) or type(error).__name__
+        raise DataError(f"{path}: not a readable Mastodon archive ({said(error)})") from None
 
 
 def _tar_opener(archive: tarfile.TarFile, info: tarfile.TarInfo) -> Callable[[], IO[bytes]]:
@@ -143,34 +112,11 @@ def _zip(path: Path) -> Iterator[Member]:
             infos = {info.filename: info for info in archive.infolist() if not info.is_dir()}
             for name in _documents_first(infos):
                 info = infos[name]
-                yield Member(normalise(name), info.file_size, _zip_opener(path, archive, info))
+                yield Member(normalise(name), info.file_size, zip_opener(path, archive, info))
     except UnicodeDecodeError:
         raise DataError(f"{path}: a member's name is not the UTF-8 the zip says it is") from None
     except (*UNREADABLE, OSError) as error:
-        raise DataError(f"{path}: not a readable Mastodon archive ({_said(error)})") from None
-
-
-def _zip_opener(
-    path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo
-) -> Callable[[], IO[bytes]]:
-    def opened() -> IO[bytes]:
-        try:
-            return archive.open(info)
-        except NotImplementedError:
-            method = info.compress_type
-            raise DataError(
-                f"{path}: {info.filename} uses a compression method crosspost cannot read "
-                f"({method}); unpack the archive with another tool and import the folder"
-            ) from None
-        except RuntimeError as error:  # zipfile's "File ... is encrypted, password required"
-            if "encrypted" not in str(error):
-                raise
-            raise DataError(
-                f"{path}: {info.filename} is encrypted; unpack the archive with its password "
-                "and import the folder"
-            ) from None
-
-    return opened
+        raise DataError(f"{path}: not a readable Mastodon archive ({said(error)})") from None
 
 
 def _folder(root: Path) -> Iterator[Member]:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crosspost.model import Platform, Post, PostKind, PostRef
-from crosspost.platforms.mastodon.archive_files import normalise
+from crosspost.platforms.archive_safety import normalise
 from crosspost.platforms.mastodon.marker import origin_from_url
 from crosspost.platforms.mastodon.read import to_post
 

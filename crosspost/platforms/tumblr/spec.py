@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from crosspost.accounts import HOSTNAME_RE, Account
-from crosspost.errors import AccountSpecError, CredentialsError, DataError
+from crosspost.errors import AccountSpecError, CredentialsError
 from crosspost.model import Media, Platform, Post, Visibility
 from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.export import Export
@@ -105,16 +105,16 @@ def _oauth_login(account: Account, prompter: Prompter) -> dict[str, str]:
     return credential_fields(keys)
 
 
-def _refuse_export(path: Path) -> Export:
-    raise DataError(
-        f"{path} looks like a Tumblr blog export; its HTML pages do not carry what a backup "
-        "needs. Back the blog up from the API instead: crosspost backup tumblr:BLOG"
-    )
+def _read_blog_export(path: Path) -> Export:
+    from crosspost.platforms.tumblr.export import read_export
+
+    return read_export(path)
 
 
 def _is_blog_export(names: list[str]) -> bool:
-    bases = {name.rstrip("/").rpartition("/")[2] for name in names}
-    return "posts.zip" in bases or any(name.startswith("posts/") for name in names)
+    from crosspost.platforms.tumblr.export import is_blog_export
+
+    return is_blog_export(names)
 
 
 _PROMPTS = {
@@ -153,8 +153,8 @@ SPEC = PlatformSpec(
     exports=(
         ExportFormat(
             kind="tumblr-export",
-            label="",  # recognised to say why it cannot be imported
-            read=_refuse_export,
+            label="a Tumblr blog export zip",
+            read=_read_blog_export,
             matches_names=_is_blog_export,
             names_hint="posts/ (Tumblr)",
         ),
