@@ -2,20 +2,28 @@
 
 Posts are sorted newest first; tags are grouped case-insensitively; replies are grouped into
 conversations by their thread root, or by following `reply_to` through the posts at hand.
+
+What is kept of each post is a small `Entry` (its key, page, date, title and what groups it),
+not the post: 100,000 posts as model objects would be a gigabyte. A page reads the posts it
+shows from their files again (`read_post`), and a post's native payload is never decoded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from crosspost.backup.store import AccountBackup, BackupStore, safe_name
-from crosspost.errors import DataError
+from crosspost.errors import DataError, InvalidPostError
 from crosspost.model import LinkCard, Media, MediaKind, Platform, Post, PostRef, SpanKind
 from crosspost.platforms.registry import spec
 from crosspost.progress import NoProgress, Progress
@@ -24,24 +32,78 @@ from crosspost.view.safe import tag_key
 PLATFORM_NAMES = {platform: spec(platform).display_name for platform in Platform}
 _MAX_DEPTH = 6  # replies deeper than this are drawn at this indentation
 THREAD_PAGE = 100  # posts on one page of a conversation
+_DECODER = json.JSONDecoder()
+_POST_START = '{\n  "post": '  # how the store writes a post file (sorted keys, indent 2)
 
 
-@dataclass(frozen=True)
+def read_post(path: Path) -> Post:
+    """The post of one file of a posts/ folder, without its native payload: the store writes
+    "post" before "raw" (sorted keys), so the model is decoded and the rest of the file, often
+    most of it, is not. A file written otherwise is read whole. DataError names a damaged file,
+    as the store's own reader does."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        document: Any = None
+        if text.startswith(_POST_START):
+            document, _ = _DECODER.raw_decode(text, len(_POST_START))
+        else:
+            whole = json.loads(text)
+            document = whole.get("post") if isinstance(whole, dict) else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path}: cannot read it ({error}); the backup may be damaged") from None
+    if not isinstance(document, dict):
+        raise DataError(f"{path}: not a crosspost post file")
+    try:
+        return Post.from_json({**document, "raw": {}})
+    except InvalidPostError as error:
+        raise DataError(f"{path}: {error}") from None
+
+
+@dataclass(eq=False, slots=True)
 class Entry:
-    """One post of the backup, with where its page lives and which account folder holds it."""
+    """One post of the backup as the site's indexes need it: where its file and its page are,
+    its date and title, and what it replies to. `read` gives the post itself."""
 
-    post: Post
     backup: AccountBackup
+    file: str  # its file's name in the account's posts/ folder
+    key: str  # post.ref.key
     slug: str  # the file name of its page under posts/, without ".html"
-
-    @cached_property
-    def key(self) -> str:
-        # Asked for some twenty times per post in a render (indexes, conversations, links).
-        return self.post.ref.key
+    ref: PostRef
+    created_at: datetime
+    heading: str  # its title, or the start of its text ("" when it has neither)
+    reply_to: PostRef | None
+    thread_root: PostRef | None
+    index: int = -1  # its place in Archive.entries, newest first
 
     @property
     def month(self) -> str:
-        return self.post.created_at.strftime("%Y-%m")
+        return self.created_at.strftime("%Y-%m")
+
+    @property
+    def path(self) -> Path:
+        return self.backup.posts_dir / self.file
+
+    def read(self) -> Post:
+        """The post, read from its file again (DataError when it has gone bad since)."""
+        return read_post(self.path)
+
+    @property
+    def post(self) -> Post:
+        return self.read()
+
+
+def _entry(backup: AccountBackup, file: str, post: Post) -> Entry:
+    return Entry(
+        backup,
+        file,
+        post.ref.key,
+        post_slug(post),
+        post.ref,
+        post.created_at,
+        post.title or post.text.text[:60],
+        post.reply_to,
+        post.thread_root,
+    )
 
 
 @dataclass
@@ -59,7 +121,7 @@ class Archive:
     conversation_of: dict[str, str] = field(default_factory=dict)  # post key -> conversation
     place: dict[str, int] = field(default_factory=dict)  # post key -> its place in it, from 0
     real_folders: dict[Path, Path] = field(default_factory=dict)  # resolved once (media_file)
-    versions: dict[str, list[Post]] = field(default_factory=dict)  # key -> earlier, oldest first
+    edited: set[str] = field(default_factory=set)  # keys of posts with earlier versions
 
     @cached_property
     def real_root(self) -> Path:
@@ -81,6 +143,20 @@ class Archive:
             return None
         return self.by_key.get(ref.key) or self.by_key.get(f"{ref.platform.value}::{ref.id}")
 
+    def versions(self, entry: Entry) -> list[Post]:
+        """The earlier versions of an edited post, oldest first (read from their files)."""
+        if entry.key not in self.edited:
+            return []
+        try:
+            return _sorted_versions(entry.backup.load_versions(entry.ref.id))
+        except DataError:
+            return []  # noted when the backup was loaded
+
+    def posts(self) -> Iterator[tuple[Entry, Post]]:
+        """Every entry with its post read again, newest first."""
+        for entry in self.entries:
+            yield entry, entry.read()
+
 
 def thread_page(conversation: str, number: int) -> str:
     """The path of page `number` (from 0) of a conversation: its first page is
@@ -95,6 +171,13 @@ def post_slug(post: Post) -> str:
     return f"{post.ref.platform.value}-{digest}"
 
 
+def _post_files(backup: AccountBackup) -> list[str]:
+    """The names of an account's post files, in name order (as the store lists them)."""
+    if not backup.posts_dir.is_dir():
+        return []
+    return [path.name for path in sorted(backup.posts_dir.glob("*.json"))]
+
+
 def load_archive(root: Path, progress: Progress | None = None) -> Archive:
     progress = progress or NoProgress()
     if not root.is_dir():
@@ -105,24 +188,42 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
             f"{root}: no backup here (expected folders like bluesky/ACCOUNT/posts/); "
             "run `crosspost backup ACCOUNT` first"
         )
-    files = sum(len(list(a.posts_dir.glob("*.json"))) for a in accounts if a.posts_dir.is_dir())
-    progress.start("load posts", files)
+    files = [(backup, _post_files(backup)) for backup in accounts]
+    progress.start("load posts", sum(len(names) for _, names in files))
     entries: list[Entry] = []
-    for backup in accounts:
-        for post in backup.iter_posts():
-            entries.append(Entry(post, backup, post_slug(post)))
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    tagged: list[tuple[Entry, list[str]]] = []
+    for backup, names in files:
+        folder = backup.posts_dir
+        for name in names:
+            post = read_post(folder / name)
+            entry = _entry(backup, name, post)
+            entries.append(entry)
+            tags = post_tags(post)
+            if tags:
+                tagged.append((entry, tags))
             progress.advance("load posts")
     progress.finish("load posts")
-    entries.sort(key=lambda e: (e.post.created_at, e.key), reverse=True)
+    entries.sort(key=lambda e: (e.created_at, e.key), reverse=True)
+    for index, entry in enumerate(entries):
+        entry.index = index
     archive = Archive(root, entries, accounts)
-    _index(archive)
+    _index(archive, sorted(tagged, key=lambda item: item[0].index), spellings)
     _load_versions(archive, progress)
     return archive
 
 
+def _sorted_versions(versions: list[Post]) -> list[Post]:
+    # Kept in the order the backup met them: the version it held first, then the older ones a
+    # platform's edit history brought. The original has no edit date.
+    versions.sort(key=lambda post: post.edited_at or post.created_at)
+    return versions
+
+
 def _load_versions(archive: Archive, progress: Progress) -> None:
-    """The earlier versions of edited posts. The versions/ folder is listed once per account,
-    so a backup with no edits costs one stat per account, not one per post."""
+    """Which posts have earlier versions (read here once, to note a damaged one, and again on
+    the post's page). The versions/ folder is listed once per account, so a backup with no
+    edits costs one stat per account, not one per post."""
     edited: dict[AccountBackup, set[str]] = {}
     for backup in archive.accounts:
         folder = backup.folder / "versions"
@@ -133,18 +234,15 @@ def _load_versions(archive: Archive, progress: Progress) -> None:
         return
     for entry in archive.entries:
         names = edited.get(entry.backup)
-        if not names or safe_name(entry.post.ref.id) not in names:
+        if not names or safe_name(entry.ref.id) not in names:
             continue
         try:
-            versions = entry.backup.load_versions(entry.post.ref.id)
+            versions = entry.backup.load_versions(entry.ref.id)
         except DataError as error:
             progress.note(f"{error}: its earlier versions are left out of the site")
             continue
         if versions:
-            # Kept in the order the backup met them: the version it held first, then the older
-            # ones a platform's edit history brought. The original has no edit date.
-            versions.sort(key=lambda post: post.edited_at or post.created_at)
-            archive.versions[entry.key] = versions
+            archive.edited.add(entry.key)
 
 
 def post_tags(post: Post) -> list[str]:
@@ -157,15 +255,20 @@ def post_tags(post: Post) -> list[str]:
     return list(seen.values())
 
 
-def _index(archive: Archive) -> None:
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+def _index(
+    archive: Archive,
+    tagged: list[tuple[Entry, list[str]]],
+    spellings: dict[str, Counter[str]],
+) -> None:
+    """By key, month and tag (`tagged`: each entry with its tags, newest first)."""
     tags: dict[str, list[Entry]] = defaultdict(list)
     months: dict[str, list[Entry]] = defaultdict(list)
     for entry in archive.entries:
         archive.by_key[entry.key] = entry
-        archive.by_key.setdefault(f"{entry.post.ref.platform.value}::{entry.post.ref.id}", entry)
+        archive.by_key.setdefault(f"{entry.ref.platform.value}::{entry.ref.id}", entry)
         months[entry.month].append(entry)
-        for tag in post_tags(entry.post):
+    for entry, names in tagged:
+        for tag in names:
             tags[tag_key(tag)].append(entry)
             spellings[tag_key(tag)][tag] += 1
     archive.tags = dict(sorted(tags.items()))
@@ -182,17 +285,16 @@ def _group_conversations(archive: Archive) -> None:
         current = entry
         while current.key not in roots and current.key not in seen:
             seen.append(current.key)
-            post = current.post
-            parent = archive.find(post.reply_to)
-            if post.thread_root is not None:
-                root = archive.find(post.thread_root)
-                key = root.key if root is not None else post.thread_root.key
+            parent = archive.find(current.reply_to)
+            if current.thread_root is not None:
+                root = archive.find(current.thread_root)
+                key = root.key if root is not None else current.thread_root.key
                 roots[current.key] = key
             elif parent is not None:
                 current = parent
                 continue
             else:
-                roots[current.key] = post.reply_to.key if post.reply_to else current.key
+                roots[current.key] = current.reply_to.key if current.reply_to else current.key
         found = roots.get(current.key, current.key)
         for key in seen:
             roots[key] = found
@@ -204,7 +306,7 @@ def _group_conversations(archive: Archive) -> None:
     for key, members in groups.items():
         if len(members) < 2:
             continue
-        members.sort(key=lambda e: (e.post.created_at, e.key))
+        members.sort(key=lambda e: (e.created_at, e.key))
         inside = {member.key for member in members}  # once: a thread may be 10,000 long
         archive.conversations[key] = [(e, _depth(archive, e, inside)) for e in members]
         for place, entry in enumerate(members):
@@ -215,7 +317,7 @@ def _group_conversations(archive: Archive) -> None:
 def _depth(archive: Archive, entry: Entry, inside: set[str]) -> int:
     depth, current = 0, entry
     while depth < _MAX_DEPTH:
-        parent = archive.find(current.post.reply_to)
+        parent = archive.find(current.reply_to)
         if parent is None or parent.key not in inside or parent is current:
             break
         depth, current = depth + 1, parent
