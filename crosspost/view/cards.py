@@ -149,18 +149,18 @@ class Cards:
         )
         return _CARD(c=card)
 
-    def versions(self, entry: Entry) -> list[tuple[str, Markup]]:
+    def versions(self, entry: Entry, post: Post) -> list[tuple[str, Markup]]:
         """The earlier versions of an edited post, oldest first: when each was current from
         (empty when the platform does not say), and its card."""
         shown = []
-        for number, post in enumerate(self.archive.versions(entry)):
-            since = post.edited_at or (post.created_at if number == 0 else None)
+        for number, version in enumerate(self.archive.versions(entry, post)):
+            since = version.edited_at or (version.created_at if number == 0 else None)
             card = Card(
                 deleted=False,
-                header=self._header(post, None),
-                context=self._context(post),
-                warning=post.content_warning,
-                content=self._content(entry.backup, post, 0),
+                header=self._header(version, None),
+                context=self._context(version),
+                warning=version.content_warning,
+                content=self._content(entry.backup, version, 0),
                 footer=(),
             )
             shown.append((f"{since:%Y-%m-%d %H:%M UTC}" if since else "", _CARD(c=card)))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from crosspost.backup.store import AccountBackup, BackupStore, safe_name
 from crosspost.errors import DataError, InvalidPostError
@@ -36,13 +36,14 @@ _DECODER = json.JSONDecoder()
 _POST_START = '{\n  "post": '  # how the store writes a post file (sorted keys, indent 2)
 
 
-def read_post(path: Path) -> Post:
+def read_post(path: str | Path) -> Post:
     """The post of one file of a posts/ folder, without its native payload: the store writes
     "post" before "raw" (sorted keys), so the model is decoded and the rest of the file, often
     most of it, is not. A file written otherwise is read whole. DataError names a damaged file,
     as the store's own reader does."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
         document: Any = None
         if text.startswith(_POST_START):
             document, _ = _DECODER.raw_decode(text, len(_POST_START))
@@ -61,19 +62,20 @@ def read_post(path: Path) -> Post:
 
 @dataclass(eq=False, slots=True)
 class Entry:
-    """One post of the backup as the site's indexes need it: where its file and its page are,
-    its date and title, and what it replies to. `read` gives the post itself."""
+    """One post of the backup as the site's indexes need it, and no more (100,000 of them are
+    held): where its file and its page are, and its date. `read` gives the post itself."""
 
     backup: AccountBackup
     file: str  # its file's name in the account's posts/ folder
     key: str  # post.ref.key
-    slug: str  # the file name of its page under posts/, without ".html"
-    ref: PostRef
     created_at: datetime
-    heading: str  # its title, or the start of its text ("" when it has neither)
-    reply_to: PostRef | None
-    thread_root: PostRef | None
     index: int = -1  # its place in Archive.entries, newest first
+
+    @property
+    def slug(self) -> str:
+        """The file name of its page under posts/, without ".html" (`post_slug`): made when
+        asked for, a hash of a short string, rather than kept for every post."""
+        return _slug(self.key)
 
     @property
     def month(self) -> str:
@@ -85,25 +87,24 @@ class Entry:
 
     def read(self) -> Post:
         """The post, read from its file again (DataError when it has gone bad since)."""
-        return read_post(self.path)
+        return read_post(os.path.join(self.backup.posts_dir, self.file))
 
     @property
     def post(self) -> Post:
         return self.read()
 
 
-def _entry(backup: AccountBackup, file: str, post: Post) -> Entry:
-    return Entry(
-        backup,
-        file,
-        post.ref.key,
-        post_slug(post),
-        post.ref,
-        post.created_at,
-        post.title or post.text.text[:60],
-        post.reply_to,
-        post.thread_root,
-    )
+def heading(post: Post) -> str:
+    """What a page about the post is called: its title, or the start of its text ("" when it
+    has neither)."""
+    return post.title or post.text.text[:60]
+
+
+class _Links(NamedTuple):
+    """What a post replies to, while the conversations are grouped."""
+
+    reply_to: PostRef | None
+    thread_root: PostRef | None
 
 
 @dataclass
@@ -122,6 +123,7 @@ class Archive:
     place: dict[str, int] = field(default_factory=dict)  # post key -> its place in it, from 0
     real_folders: dict[Path, Path] = field(default_factory=dict)  # resolved once (media_file)
     edited: set[str] = field(default_factory=set)  # keys of posts with earlier versions
+    titles: dict[str, str] = field(default_factory=dict)  # conversation -> its first's heading
 
     @cached_property
     def real_root(self) -> Path:
@@ -143,12 +145,13 @@ class Archive:
             return None
         return self.by_key.get(ref.key) or self.by_key.get(f"{ref.platform.value}::{ref.id}")
 
-    def versions(self, entry: Entry) -> list[Post]:
-        """The earlier versions of an edited post, oldest first (read from their files)."""
+    def versions(self, entry: Entry, post: Post) -> list[Post]:
+        """The earlier versions of an edited post (`post`, the entry's), oldest first, read
+        from their files."""
         if entry.key not in self.edited:
             return []
         try:
-            return _sorted_versions(entry.backup.load_versions(entry.ref.id))
+            return _sorted_versions(entry.backup.load_versions(post.ref.id))
         except DataError:
             return []  # noted when the backup was loaded
 
@@ -167,15 +170,23 @@ def thread_page(conversation: str, number: int) -> str:
 
 def post_slug(post: Post) -> str:
     """A short, stable page name: the platform and a hash of the post's key."""
-    digest = hashlib.sha256(post.ref.key.encode()).hexdigest()[:16]
-    return f"{post.ref.platform.value}-{digest}"
+    return _slug(post.ref.key)
+
+
+def _slug(key: str) -> str:
+    # A key starts with the platform's name, which holds no ":".
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key.partition(':')[0]}-{digest}"
 
 
 def _post_files(backup: AccountBackup) -> list[str]:
-    """The names of an account's post files, in name order (as the store lists them)."""
-    if not backup.posts_dir.is_dir():
+    """The names of an account's post files, in name order (as the store lists them: no
+    hidden ones). Names, not paths: a Path of each of 100,000 files costs more than its post."""
+    try:
+        with os.scandir(backup.posts_dir) as found:
+            return sorted(e.name for e in found if e.name.endswith(".json") and e.name[0] != ".")
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    return [path.name for path in sorted(backup.posts_dir.glob("*.json"))]
 
 
 def load_archive(root: Path, progress: Progress | None = None) -> Archive:
@@ -191,25 +202,41 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
     files = [(backup, _post_files(backup)) for backup in accounts]
     progress.start("load posts", sum(len(names) for _, names in files))
     entries: list[Entry] = []
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    other_keys: dict[str, Entry] = {}  # "platform::id" -> entry
     tagged: list[tuple[Entry, list[str]]] = []
+    links: dict[str, _Links] = {}  # post key -> what it replies to, for replies only
+    headings: dict[str, str] = {}  # post key -> its heading, until conversations are titled
+    versions = _versions_folders(accounts)
+    edited: list[tuple[Entry, str]] = []  # entries with a versions/ folder, and their ids
     for backup, names in files:
-        folder = backup.posts_dir
+        folder = os.fspath(backup.posts_dir)
         for name in names:
-            post = read_post(folder / name)
-            entry = _entry(backup, name, post)
+            post = read_post(os.path.join(folder, name))
+            ref = post.ref
+            entry = Entry(backup, name, ref.key, post.created_at)
             entries.append(entry)
+            other = f"{ref.platform.value}::{ref.id}"
+            known = other_keys.get(other)  # the newest post wins, as in by_key
+            if known is None or (known.created_at, known.key) < (entry.created_at, entry.key):
+                other_keys[other] = entry
             tags = post_tags(post)
             if tags:
                 tagged.append((entry, tags))
+            if post.reply_to is not None or post.thread_root is not None:
+                links[entry.key] = _Links(post.reply_to, post.thread_root)
+            if title := heading(post):
+                headings[entry.key] = title
+            if backup in versions and safe_name(ref.id) in versions[backup]:
+                edited.append((entry, ref.id))
             progress.advance("load posts")
     progress.finish("load posts")
     entries.sort(key=lambda e: (e.created_at, e.key), reverse=True)
     for index, entry in enumerate(entries):
         entry.index = index
     archive = Archive(root, entries, accounts)
-    _index(archive, sorted(tagged, key=lambda item: item[0].index), spellings)
-    _load_versions(archive, progress)
+    _index(archive, other_keys, sorted(tagged, key=lambda item: item[0].index))
+    _group_conversations(archive, links, headings)
+    _load_versions(archive, edited, progress)
     return archive
 
 
@@ -220,24 +247,25 @@ def _sorted_versions(versions: list[Post]) -> list[Post]:
     return versions
 
 
-def _load_versions(archive: Archive, progress: Progress) -> None:
-    """Which posts have earlier versions (read here once, to note a damaged one, and again on
-    the post's page). The versions/ folder is listed once per account, so a backup with no
-    edits costs one stat per account, not one per post."""
+def _versions_folders(accounts: list[AccountBackup]) -> dict[AccountBackup, set[str]]:
+    """The names in each account's versions/ folder: listed once per account, so a backup with
+    no edits costs one stat per account, not one per post."""
     edited: dict[AccountBackup, set[str]] = {}
-    for backup in archive.accounts:
+    for backup in accounts:
         folder = backup.folder / "versions"
         if folder.is_dir():
             with os.scandir(folder) as found:
                 edited[backup] = {item.name for item in found if item.is_dir()}
-    if not edited:
-        return
-    for entry in archive.entries:
-        names = edited.get(entry.backup)
-        if not names or safe_name(entry.ref.id) not in names:
-            continue
+    return edited
+
+
+def _load_versions(archive: Archive, edited: list[tuple[Entry, str]], progress: Progress) -> None:
+    """Which posts have earlier versions (`edited`: the entries with a versions/ folder, and
+    their posts' ids): read here once, newest first, to note a damaged one, and again on the
+    post's page."""
+    for entry, post_id in sorted(edited, key=lambda item: item[0].index):
         try:
-            versions = entry.backup.load_versions(entry.ref.id)
+            versions = entry.backup.load_versions(post_id)
         except DataError as error:
             progress.note(f"{error}: its earlier versions are left out of the site")
             continue
@@ -256,17 +284,18 @@ def post_tags(post: Post) -> list[str]:
 
 
 def _index(
-    archive: Archive,
-    tagged: list[tuple[Entry, list[str]]],
-    spellings: dict[str, Counter[str]],
+    archive: Archive, other_keys: dict[str, Entry], tagged: list[tuple[Entry, list[str]]]
 ) -> None:
-    """By key, month and tag (`tagged`: each entry with its tags, newest first)."""
+    """By key (and by "platform::id", `other_keys`), month and tag (`tagged`: each entry with
+    its tags, newest first)."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     tags: dict[str, list[Entry]] = defaultdict(list)
     months: dict[str, list[Entry]] = defaultdict(list)
     for entry in archive.entries:
         archive.by_key[entry.key] = entry
-        archive.by_key.setdefault(f"{entry.ref.platform.value}::{entry.ref.id}", entry)
         months[entry.month].append(entry)
+    for key, entry in other_keys.items():
+        archive.by_key.setdefault(key, entry)
     for entry, names in tagged:
         for tag in names:
             tags[tag_key(tag)].append(entry)
@@ -274,50 +303,64 @@ def _index(
     archive.tags = dict(sorted(tags.items()))
     archive.tag_names = {key: counts.most_common(1)[0][0] for key, counts in spellings.items()}
     archive.months = dict(sorted(months.items(), reverse=True))
-    _group_conversations(archive)
 
 
-def _group_conversations(archive: Archive) -> None:
+def _group_conversations(archive: Archive, links: dict[str, _Links], headings: dict[str, str]
+                         ) -> None:  # fmt: skip
+    """Replies grouped by their thread root (`links`: what each reply replies to), each group
+    oldest first with how deep each reply is drawn; `headings` name the groups' pages."""
     roots: dict[str, str] = {}
+    none = _Links(None, None)
 
     def root_of(entry: Entry) -> str:
         seen: list[str] = []
         current = entry
         while current.key not in roots and current.key not in seen:
             seen.append(current.key)
-            parent = archive.find(current.reply_to)
-            if current.thread_root is not None:
-                root = archive.find(current.thread_root)
-                key = root.key if root is not None else current.thread_root.key
+            reply_to, thread_root = links.get(current.key, none)
+            parent = archive.find(reply_to)
+            if thread_root is not None:
+                root = archive.find(thread_root)
+                key = root.key if root is not None else thread_root.key
                 roots[current.key] = key
             elif parent is not None:
                 current = parent
                 continue
             else:
-                roots[current.key] = current.reply_to.key if current.reply_to else current.key
+                roots[current.key] = reply_to.key if reply_to else current.key
         found = roots.get(current.key, current.key)
         for key in seen:
             roots[key] = found
         return found
 
+    # Only replies are followed; a post that replies to nothing is in the group of its own key.
+    replies = [entry for entry in archive.entries if entry.key in links]
+    found = {entry.key: root_of(entry) for entry in replies}
+    started = set(found.values())
     groups: dict[str, list[Entry]] = defaultdict(list)
-    for entry in archive.entries:
-        groups[root_of(entry)].append(entry)
+    for entry in archive.entries:  # newest first, as the groups have always been made
+        key = found.get(entry.key)
+        if key is None and entry.key in started:
+            key = entry.key
+        if key is not None:
+            groups[key].append(entry)
     for key, members in groups.items():
         if len(members) < 2:
             continue
         members.sort(key=lambda e: (e.created_at, e.key))
         inside = {member.key for member in members}  # once: a thread may be 10,000 long
-        archive.conversations[key] = [(e, _depth(archive, e, inside)) for e in members]
+        archive.conversations[key] = [(e, _depth(archive, e, inside, links)) for e in members]
+        archive.titles[key] = headings.get(members[0].key, "")
         for place, entry in enumerate(members):
             archive.conversation_of[entry.key] = key
             archive.place[entry.key] = place
 
 
-def _depth(archive: Archive, entry: Entry, inside: set[str]) -> int:
+def _depth(archive: Archive, entry: Entry, inside: set[str], links: dict[str, _Links]) -> int:
     depth, current = 0, entry
     while depth < _MAX_DEPTH:
-        parent = archive.find(current.reply_to)
+        found = links.get(current.key)
+        parent = archive.find(found.reply_to if found is not None else None)
         if parent is None or parent.key not in inside or parent is current:
             break
         depth, current = depth + 1, parent

@@ -15,7 +15,14 @@ from markupsafe import Markup
 
 from crosspost.model import Post
 from crosspost.view.cards import Cards
-from crosspost.view.load import PLATFORM_NAMES, THREAD_PAGE, Archive, Entry, thread_page
+from crosspost.view.load import (
+    PLATFORM_NAMES,
+    THREAD_PAGE,
+    Archive,
+    Entry,
+    heading,
+    thread_page,
+)
 from crosspost.view.render import render
 from crosspost.view.safe import tag_slug
 
@@ -191,9 +198,9 @@ def post_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
 
 def post_page(archive: Archive, nested: Cards, entry: Entry, post: Post) -> Page:
     """The page of one post (`post` is the entry's, read from its file)."""
-    versions = nested.versions(entry) if entry.key in archive.edited else ()
+    versions = nested.versions(entry, post) if entry.key in archive.edited else ()
     card = nested.card(entry, post)
-    page = render_page("post.html.j2", entry.heading or "Post", "../", card=card, versions=versions)
+    page = render_page("post.html.j2", heading(post) or "Post", "../", card=card, versions=versions)
     return f"posts/{entry.slug}.html", page
 
 
@@ -202,7 +209,7 @@ def thread_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     each post has an anchor ("p-<slug>") its own page links to."""
     for key, members in archive.conversations.items():
         count = thread_page_count(len(members))
-        title = members[0][0].heading or "Conversation"
+        title = archive.titles.get(key) or "Conversation"
         for number in range(count):
             run = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
             thread = [(e.slug, nested.card(e), depth) for e, depth in run]
