@@ -66,10 +66,20 @@ class Entry:
     held): where its file and its page are, and its date. `read` gives the post itself."""
 
     backup: AccountBackup
-    file: str  # its file's name in the account's posts/ folder
-    key: str  # post.ref.key
+    account: str  # post.ref.account (one string for all the posts of an account)
+    key: str  # post.ref.key: "platform:account:id"
     created_at: datetime
+    odd_file: str | None = None  # its file's name, when not the store's name for its id
     index: int = -1  # its place in Archive.entries, newest first
+
+    @property
+    def post_id(self) -> str:
+        return self.key[len(self.key.partition(":")[0]) + len(self.account) + 2 :]
+
+    @property
+    def file(self) -> str:
+        """Its file's name in the account's posts/ folder."""
+        return self.odd_file or f"{safe_name(self.post_id)}.json"
 
     @property
     def slug(self) -> str:
@@ -92,6 +102,13 @@ class Entry:
     @property
     def post(self) -> Post:
         return self.read()
+
+
+def _usual_file(post_id: str) -> str | None:
+    try:
+        return f"{safe_name(post_id)}.json"
+    except DataError:
+        return None
 
 
 def heading(post: Post) -> str:
@@ -123,7 +140,9 @@ class Archive:
     place: dict[str, int] = field(default_factory=dict)  # post key -> its place in it, from 0
     real_folders: dict[Path, Path] = field(default_factory=dict)  # resolved once (media_file)
     edited: set[str] = field(default_factory=set)  # keys of posts with earlier versions
-    titles: dict[str, str] = field(default_factory=dict)  # conversation -> its first's heading
+    # The accounts the posts of each platform are by, to find a post by its platform and id
+    # alone (a reply names its parent's account by DID, the backup by handle).
+    post_accounts: dict[str, set[str]] = field(default_factory=dict)
 
     @cached_property
     def real_root(self) -> Path:
@@ -140,10 +159,24 @@ class Archive:
         return f"{thread_page(conversation, self.place[entry.key] // THREAD_PAGE)}#p-{entry.slug}"
 
     def find(self, ref: PostRef | None) -> Entry | None:
-        """The entry a reference points to, when the backup holds it."""
+        """The entry a reference points to, when the backup holds it: by its key, else the
+        newest post of that platform with that id (one with no account first)."""
         if ref is None:
             return None
-        return self.by_key.get(ref.key) or self.by_key.get(f"{ref.platform.value}::{ref.id}")
+        found = self.by_key.get(ref.key)
+        if found is not None:
+            return found
+        platform = ref.platform.value
+        found = self.by_key.get(f"{platform}::{ref.id}")
+        if found is not None:
+            return found
+        for account in self.post_accounts.get(platform, ()):
+            other = self.by_key.get(f"{platform}:{account}:{ref.id}")
+            if other is not None and (
+                found is None or (found.created_at, found.key) < (other.created_at, other.key)
+            ):
+                found = other
+        return found
 
     def versions(self, entry: Entry, post: Post) -> list[Post]:
         """The earlier versions of an edited post (`post`, the entry's), oldest first, read
@@ -202,10 +235,10 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
     files = [(backup, _post_files(backup)) for backup in accounts]
     progress.start("load posts", sum(len(names) for _, names in files))
     entries: list[Entry] = []
-    other_keys: dict[str, Entry] = {}  # "platform::id" -> entry
+    post_accounts: dict[str, set[str]] = defaultdict(set)
+    shared: dict[str, str] = {}  # each account's name once, not once per post
     tagged: list[tuple[Entry, list[str]]] = []
     links: dict[str, _Links] = {}  # post key -> what it replies to, for replies only
-    headings: dict[str, str] = {}  # post key -> its heading, until conversations are titled
     versions = _versions_folders(accounts)
     edited: list[tuple[Entry, str]] = []  # entries with a versions/ folder, and their ids
     for backup, names in files:
@@ -213,19 +246,17 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
         for name in names:
             post = read_post(os.path.join(folder, name))
             ref = post.ref
-            entry = Entry(backup, name, ref.key, post.created_at)
+            account = shared.setdefault(ref.account, ref.account)
+            entry = Entry(backup, account, ref.key, post.created_at)
+            if _usual_file(ref.id) != name:
+                entry.odd_file = name
             entries.append(entry)
-            other = f"{ref.platform.value}::{ref.id}"
-            known = other_keys.get(other)  # the newest post wins, as in by_key
-            if known is None or (known.created_at, known.key) < (entry.created_at, entry.key):
-                other_keys[other] = entry
+            post_accounts[ref.platform.value].add(account)
             tags = post_tags(post)
             if tags:
                 tagged.append((entry, tags))
             if post.reply_to is not None or post.thread_root is not None:
                 links[entry.key] = _Links(post.reply_to, post.thread_root)
-            if title := heading(post):
-                headings[entry.key] = title
             if backup in versions and safe_name(ref.id) in versions[backup]:
                 edited.append((entry, ref.id))
             progress.advance("load posts")
@@ -233,9 +264,9 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
     entries.sort(key=lambda e: (e.created_at, e.key), reverse=True)
     for index, entry in enumerate(entries):
         entry.index = index
-    archive = Archive(root, entries, accounts)
-    _index(archive, other_keys, sorted(tagged, key=lambda item: item[0].index))
-    _group_conversations(archive, links, headings)
+    archive = Archive(root, entries, accounts, post_accounts=dict(post_accounts))
+    _index(archive, sorted(tagged, key=lambda item: item[0].index))
+    _group_conversations(archive, links)
     _load_versions(archive, edited, progress)
     return archive
 
@@ -283,19 +314,14 @@ def post_tags(post: Post) -> list[str]:
     return list(seen.values())
 
 
-def _index(
-    archive: Archive, other_keys: dict[str, Entry], tagged: list[tuple[Entry, list[str]]]
-) -> None:
-    """By key (and by "platform::id", `other_keys`), month and tag (`tagged`: each entry with
-    its tags, newest first)."""
+def _index(archive: Archive, tagged: list[tuple[Entry, list[str]]]) -> None:
+    """By key, month and tag (`tagged`: each entry with its tags, newest first)."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     tags: dict[str, list[Entry]] = defaultdict(list)
     months: dict[str, list[Entry]] = defaultdict(list)
     for entry in archive.entries:
         archive.by_key[entry.key] = entry
         months[entry.month].append(entry)
-    for key, entry in other_keys.items():
-        archive.by_key.setdefault(key, entry)
     for entry, names in tagged:
         for tag in names:
             tags[tag_key(tag)].append(entry)
@@ -305,10 +331,9 @@ def _index(
     archive.months = dict(sorted(months.items(), reverse=True))
 
 
-def _group_conversations(archive: Archive, links: dict[str, _Links], headings: dict[str, str]
-                         ) -> None:  # fmt: skip
+def _group_conversations(archive: Archive, links: dict[str, _Links]) -> None:
     """Replies grouped by their thread root (`links`: what each reply replies to), each group
-    oldest first with how deep each reply is drawn; `headings` name the groups' pages."""
+    oldest first with how deep each reply is drawn."""
     roots: dict[str, str] = {}
     none = _Links(None, None)
 
@@ -350,7 +375,6 @@ def _group_conversations(archive: Archive, links: dict[str, _Links], headings: d
         members.sort(key=lambda e: (e.created_at, e.key))
         inside = {member.key for member in members}  # once: a thread may be 10,000 long
         archive.conversations[key] = [(e, _depth(archive, e, inside, links)) for e in members]
-        archive.titles[key] = headings.get(members[0].key, "")
         for place, entry in enumerate(members):
             archive.conversation_of[entry.key] = key
             archive.place[entry.key] = place

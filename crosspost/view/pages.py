@@ -209,7 +209,7 @@ def thread_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     each post has an anchor ("p-<slug>") its own page links to."""
     for key, members in archive.conversations.items():
         count = thread_page_count(len(members))
-        title = archive.titles.get(key) or "Conversation"
+        title = heading(members[0][0].read()) or "Conversation"  # one file per conversation
         for number in range(count):
             run = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
             thread = [(e.slug, nested.card(e), depth) for e, depth in run]
