@@ -166,7 +166,9 @@ def render(root: Path, out: Path) -> dict[str, float]:
     """Render in a fresh interpreter: its peak RSS (KB on Linux) is the render's alone, with
     the interpreter and its imports (`ready_kb`)."""
     done = subprocess.run(
-        [sys.executable, "-c", RENDER, str(root), str(out)],
+        # -P: the viewer is imported from PYTHONPATH or the installed package, never from the
+        # folder the benchmark was started in.
+        [sys.executable, "-P", "-c", RENDER, str(root), str(out)],
         check=True,
         capture_output=True,
         text=True,
