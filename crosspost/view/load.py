@@ -3,9 +3,11 @@
 Posts are sorted newest first; tags are grouped case-insensitively; replies are grouped into
 conversations by their thread root, or by following `reply_to` through the posts at hand.
 
-What is kept of each post is a small `Entry` (its key, page, date, title and what groups it),
-not the post: 100,000 posts as model objects would be a gigabyte. A page reads the posts it
-shows from their files again (`read_post`), and a post's native payload is never decoded.
+What is kept of each post is a small `Entry` (its account folder, key and date; its file and
+page names follow from the key), not the post: 100,000 posts as model objects, with their
+native payloads, were most of a gigabyte. What a reply replies to is held only while the
+conversations are grouped. The render reads each post from its file again (`read_post`) for
+the things it is on by itself, and a post's native payload is never decoded.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ def read_post(path: str | Path) -> Post:
     most of it, is not. A file written otherwise is read whole. DataError names a damaged file,
     as the store's own reader does."""
     try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
+        with open(path, "rb") as file:  # bytes: a text file's decoder costs more than the read
+            text = file.read().decode("utf-8")
         document: Any = None
         if text.startswith(_POST_START):
             document, _ = _DECODER.raw_decode(text, len(_POST_START))
@@ -91,16 +93,13 @@ class Entry:
     def month(self) -> str:
         return self.created_at.strftime("%Y-%m")
 
-    @property
-    def path(self) -> Path:
-        return self.backup.posts_dir / self.file
-
     def read(self) -> Post:
         """The post, read from its file again (DataError when it has gone bad since)."""
         return read_post(os.path.join(self.backup.posts_dir, self.file))
 
     @property
     def post(self) -> Post:
+        """The post, read from its file (each time it is asked for: nothing is kept)."""
         return self.read()
 
 
