@@ -4,7 +4,7 @@ The render holds a small entry per post (load.py), never every post: it reads ea
 once more, newest first, for its own page, its card, its row of the search index (written a
 chunk at a time) and, for the newest, its card on index.html; the cards the other pages list
 are kept in a spool on disk (spool.py) and read back as each page is made. At 100,000 posts
-this is about 120 MB, where holding the posts and their cards took 500 MB.
+this peaks at 120 to 140 MB, where holding the posts and their cards took over 500 MB.
 """
 
 from __future__ import annotations
