@@ -1,9 +1,15 @@
-"""Benchmark: `crosspost view` on a generated backup of 10,000 posts over three accounts.
+"""Benchmark: `crosspost view` on generated backups of 1,000, 10,000 and 100,000 posts over
+three accounts, for time and memory.
 
-Times a first render, a second render with nothing changed, and one after an incremental backup
-of 10 new posts; reports the site's size. The backup is written with the real BackupStore into a
-temporary folder (posts with links, tags, mentions, replies, quotes, content warnings, and an
-image on one post in five). Run: `python bench/bench_view.py [--posts N] [--keep DIR]`.
+For each size: a first render, a second render with nothing changed, and one after an
+incremental backup of 10 new posts; each render runs in a fresh interpreter, which reports its
+peak RSS (ru_maxrss), the render's wall-clock and CPU time and the files it wrote. The backups
+are written with the real BackupStore (posts with links, tags, mentions, replies, quotes,
+content warnings, and an image on one post in five), each once per run, under BENCH_TMP (else
+/work/tmp when it exists, else the system's temp folder); `--keep DIR` builds there and keeps
+the backups for the next run (the 10 new posts are taken out again after their render). To
+measure another version of the viewer, put its folder first on PYTHONPATH.
+Run: `python bench/bench_view.py [--posts 1000,10000,100000] [--keep DIR]`.
 """
 
 from __future__ import annotations
@@ -11,8 +17,12 @@ from __future__ import annotations
 import argparse
 import hashlib
 import io
+import json
+import os
 import random
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -33,7 +43,6 @@ from crosspost.model import (
     Span,
     SpanKind,
 )
-from crosspost.view import SiteReport, render_site
 
 WORDS = [
     *("the", "a", "garden", "light", "morning", "river", "paint", "sketch", "coffee", "train"),
@@ -109,49 +118,130 @@ def _post(rng: random.Random, number: int, backup: AccountBackup, root: Path) ->
     return post
 
 
+BATCH = 500  # posts written at once (`save_posts`): one flush per batch, not per post
+
+
 def build_backup(root: Path, count: int, first: int = 0, seed: int = 9) -> None:
+    """Posts `first` .. `first + count - 1`, the same for the same numbers and seed."""
     rng = random.Random(seed + first)
     store = BackupStore(root)
     backups = [store.account(platform, account) for platform, account in ACCOUNTS]
+    pending: dict[int, list[Post]] = {index: [] for index in range(len(backups))}
     for number in range(first, first + count):
-        backup = backups[number % len(backups)]
-        backup.save_post(_post(rng, number, backup, root))
+        index = number % len(backups)
+        pending[index].append(_post(rng, number, backups[index], root))
+        if len(pending[index]) >= BATCH:
+            backups[index].save_posts(pending[index])
+            pending[index] = []
+    for index, posts in pending.items():
+        if posts:
+            backups[index].save_posts(posts)
 
 
-def _timed(root: Path, out: Path) -> tuple[float, SiteReport]:
-    start = time.perf_counter()
-    report = render_site(root, out)
-    return time.perf_counter() - start, report
+def drop_posts(root: Path, count: int, first: int) -> None:
+    """Take posts `first` .. out of the backup again (their media files may stay: unshown)."""
+    store = BackupStore(root)
+    backups = [store.account(platform, account) for platform, account in ACCOUNTS]
+    for number in range(first, first + count):
+        backups[number % len(backups)].post_path(f"p{number}").unlink()
+
+
+RENDER = """
+import json, resource, sys, time
+from pathlib import Path
+from crosspost.view import render_site
+ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+cpu, started = time.process_time(), time.perf_counter()
+report = render_site(Path(sys.argv[1]), Path(sys.argv[2]))
+seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_kb": peak, "ready_kb": ready,
+                  "written": len(report.written), "unchanged": report.unchanged,
+                  "posts": report.posts, "pages": report.pages - report.media,
+                  "media": report.media, "size": report.size}))
+"""
+
+
+def render(root: Path, out: Path) -> dict[str, float]:
+    """Render in a fresh interpreter: its peak RSS (KB on Linux) is the render's alone, with
+    the interpreter and its imports (`ready_kb`)."""
+    done = subprocess.run(
+        # -P: the viewer is imported from PYTHONPATH or the installed package, never from the
+        # folder the benchmark was started in.
+        [sys.executable, "-P", "-c", RENDER, str(root), str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def _line(name: str, result: dict[str, float]) -> str:
+    return (
+        f"  {name:<13} {result['seconds']:7.2f} s wall {result['cpu']:7.2f} s CPU  "
+        f"peak RSS {result['peak_kb'] / 1024:6.0f} MB  {result['written']:>7,.0f} files written"
+    )
+
+
+def bench(folder: Path, posts: int) -> dict[str, dict[str, float]]:
+    """The three renders of one size; the backup is built unless `folder` has it already."""
+    root, out = folder / "backup", folder / "site"
+    done = folder / "built"
+    if not done.is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        started = time.perf_counter()
+        build_backup(root, posts)
+        done.write_text(f"{posts}\n")
+        print(f"  generated in {time.perf_counter() - started:.1f} s")
+    shutil.rmtree(out, ignore_errors=True)
+    results = {"first render": render(root, out)}
+    first = results["first render"]
+    print(_line("first render", first))
+    print(f"  {' ' * 13} {first['posts']:,.0f} posts, {first['pages']:,.0f} pages and assets, "
+          f"{first['media']:,.0f} media files, {first['size'] / 1e6:.1f} MB")  # fmt: skip
+    results["no change"] = render(root, out)
+    print(_line("no change", results["no change"]))
+    build_backup(root, 10, first=posts)
+    try:
+        results["10 new posts"] = render(root, out)
+    finally:
+        drop_posts(root, 10, posts)
+    print(_line("10 new posts", results["10 new posts"]))
+    on_disk = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    index = [out / "assets" / "search-index.js", *(out / "assets" / "search").glob("*.js")]
+    search = sum(p.stat().st_size for p in index if p.is_file())
+    print(f"  site on disk:  {on_disk / 1e6:.1f} MB (search index {search / 1e6:.2f} MB)")
+    return results
+
+
+def _temp_parent() -> Path | None:
+    """BENCH_TMP, else /work/tmp where it exists: the largest backup is a few GB of small files."""
+    chosen = os.environ.get("BENCH_TMP") or ("/work/tmp" if Path("/work/tmp").is_dir() else "")
+    if chosen:
+        Path(chosen).mkdir(parents=True, exist_ok=True)
+        return Path(chosen)
+    return None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--posts", type=int, default=10_000)
+    parser.add_argument("--posts", default="1000,10000,100000", help="sizes, comma-separated")
     parser.add_argument("--keep", type=Path, help="build here and keep it (default: a temp dir)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    folder = args.keep or Path(tempfile.mkdtemp(prefix="crosspost-bench-view-"))
-    root, out = folder / "backup", folder / "site"
+    sizes = [int(n.replace("_", "")) for n in args.posts.split(",")]
+    folder = args.keep or Path(tempfile.mkdtemp(prefix="crosspost-bench-view-", dir=_temp_parent()))
+    figures: dict[str, dict[str, dict[str, float]]] = {}
     try:
-        started = time.perf_counter()
-        build_backup(root, args.posts)
-        print(f"generated {args.posts:,} posts in {time.perf_counter() - started:.1f} s")
-        seconds, first = _timed(root, out)
-        pages = first.pages - first.media
-        print(f"first render:  {seconds:6.2f} s  {first.posts:,} posts, {pages:,} pages and "
-              f"assets, {first.media:,} media files, {first.size / 1e6:.1f} MB")  # fmt: skip
-        seconds, again = _timed(root, out)
-        print(f"no change:     {seconds:6.2f} s  {len(again.written)} files written")
-        build_backup(root, 10, first=args.posts)
-        seconds, third = _timed(root, out)
-        print(f"10 new posts:  {seconds:6.2f} s  {len(third.written)} files written, "
-              f"{third.unchanged:,} unchanged")  # fmt: skip
-        on_disk = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
-        index = [out / "assets" / "search-index.js", *(out / "assets" / "search").glob("*.js")]
-        search = sum(p.stat().st_size for p in index if p.is_file())
-        print(f"site on disk:  {on_disk / 1e6:.1f} MB (search index {search / 1e6:.2f} MB)")
+        for posts in sizes:
+            print(f"{posts:,} posts")
+            figures[str(posts)] = bench(folder / f"posts-{posts}", posts)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":

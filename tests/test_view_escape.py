@@ -8,6 +8,9 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pytest
+from markupsafe import Markup
+
 from crosspost.account_data import Collection, Entry, Person, Profile, ProfileField
 from crosspost.backup.account_files import save_collection, save_profile
 from crosspost.backup.store import BackupStore
@@ -25,6 +28,7 @@ from crosspost.model import (
     Unsupported,
 )
 from crosspost.view import render_site
+from crosspost.view.spool import CardSpool
 from tests.fixtures import PROJECT_ROOT
 from tests.test_view_sample import T0, png, store_media
 
@@ -121,13 +125,15 @@ def test_every_field_of_a_post_is_escaped(tmp_path: Path) -> None:
 
 
 def test_sanitised_post_text_is_the_only_markup_let_through() -> None:
-    """Markup skips escaping: only cards.py may make it, once, from nh3's output."""
+    """Markup skips escaping: only cards.py may make it, once, from nh3's output; the card
+    spool gives back, as it was, the markup it was handed (it takes nothing else)."""
     sources = {path: path.read_text(encoding="utf-8") for path in VIEW.rglob("*.py")}
     templates = {path: path.read_text(encoding="utf-8") for path in VIEW.rglob("*.j2")}
     assert templates
     made = {path.name: len(re.findall(r"\bMarkup\(", text)) for path, text in sources.items()}
-    assert {name: count for name, count in made.items() if count} == {"cards.py": 1}
+    assert {name: count for name, count in made.items() if count} == {"cards.py": 1, "spool.py": 1}
     assert "Markup(body_html(" in sources[VIEW / "cards.py"]
+    assert "return Markup(data.decode(" in sources[VIEW / "spool.py"]
     for path, text in {**sources, **templates}.items():
         for bypass in ("|safe", "| safe", "autoescape false", "autoescape=False", "mark_safe"):
             assert bypass not in text, f"{path.name}: {bypass}"
@@ -202,3 +208,19 @@ def test_every_field_of_an_account_is_escaped(tmp_path: Path) -> None:
     lists = parsed((out / "accounts" / next((out / "accounts").glob("*/")).name / "lists.html")
                    .read_text(encoding="utf-8"))  # fmt: skip
     assert lists.texts.count(EVIL) >= 3  # the list's name and description, its member's name
+
+
+def test_the_card_spool_gives_back_the_markup_it_took_and_takes_no_plain_text(
+    tmp_path: Path,
+) -> None:
+    with CardSpool(3, tmp_path) as spool:
+        spool.put(2, Markup("<article>caf\u00e9 \u732b</article>"))
+        spool.put(0, Markup("<p>first</p>"))
+        with pytest.raises(TypeError):
+            spool.put(1, "<script>alert(1)</script>")  # type: ignore[arg-type]
+        assert spool.get(2) == Markup("<article>caf\u00e9 \u732b</article>")
+        assert isinstance(spool.get(0), Markup)
+        assert spool.get(0) == "<p>first</p>"
+        assert spool.get(1) is None
+        assert spool.get(3) is None
+        assert list(tmp_path.iterdir()) == []  # an unnamed file: nothing is left behind

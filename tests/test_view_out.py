@@ -3,6 +3,8 @@ it keeps a manifest of its files, and refuses any other folder with one line."""
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 
 import pytest
@@ -65,3 +67,31 @@ def test_a_file_where_the_folder_should_be_is_refused(tmp_path: Path) -> None:
     (tmp_path / "site").write_text("x")
     with pytest.raises(DataError, match="not a folder"):
         SiteWriter(tmp_path / "site")
+
+
+def test_the_manifest_is_the_json_it_always_was_and_saved_only_on_a_change(
+    tmp_path: Path,
+) -> None:
+    """The manifest is written a line at a time: the same bytes as json.dumps, sorted."""
+    build_sample(tmp_path / "b")
+    out = tmp_path / "site"
+    render_site(tmp_path / "b", out)
+    manifest = out / MANIFEST
+    text = manifest.read_text(encoding="utf-8")
+    data = json.loads(text)
+    assert text == json.dumps(data, indent=0, sort_keys=True) + "\n"
+    assert data["format"] == 1
+    assert "index.html" in data["pages"]
+    assert all(len(digest) == 64 for digest in data["pages"].values())
+    before = manifest.stat().st_mtime_ns
+    os.utime(manifest, ns=(before - 10**9, before - 10**9))
+    render_site(tmp_path / "b", out)  # nothing changed: the manifest is left alone
+    assert manifest.stat().st_mtime_ns == before - 10**9
+    data["pages"]["old/page.html"] = "0" * 64  # a page the last render made, now gone
+    (out / "old").mkdir()
+    (out / "old" / "page.html").write_text("gone")
+    manifest.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+    again = render_site(tmp_path / "b", out)
+    assert again.removed == ("old/page.html",)
+    assert not (out / "old" / "page.html").exists()
+    assert "old/page.html" not in json.loads(manifest.read_text(encoding="utf-8"))["pages"]

@@ -15,9 +15,10 @@ from crosspost.model import LinkCard, Platform, Post, RichText, Span, SpanKind
 from crosspost.progress import RecordingProgress
 from crosspost.view import render_site
 from crosspost.view.cards import Cards
-from crosspost.view.load import Archive
+from crosspost.view.load import Archive, load_archive
 from crosspost.view.pages import CSP, chunk_count
 from crosspost.view.safe import body_html, safe_url, sanitiser, tag_slug
+from crosspost.view.write import SiteWriter
 from tests.cli_helpers import run_cli
 from tests.test_view_sample import ALT, BSKY, T0, bsky_ref, build_sample
 
@@ -281,3 +282,58 @@ def test_the_view_command_prints_a_summary(tmp_path: Path) -> None:
     missing = run_cli("view", str(tmp_path / "nothing"))
     assert missing.code == 8  # not there is not malformed (7)
     assert "no backup here yet" in missing.err
+
+
+def _many_posts(root: Path, count: int) -> None:
+    """`count` posts of one account, some with tags, every third replying to the one before,
+    each with a large native payload."""
+    backup = BackupStore(root).account(Platform.BLUESKY, BSKY)
+    posts = []
+    for number in range(count):
+        text = f"Post number {number} #tag{number % 7}"
+        spans = (Span(text.index("#"), len(text), SpanKind.TAG, f"tag{number % 7}"),)
+        post = Post(bsky_ref(f"r{number:04d}"), T0 + timedelta(hours=number), RichText(text, spans))
+        if number % 3 and number:
+            parent = bsky_ref(f"r{number - 1:04d}")
+            post = post.with_changes(reply_to=parent, thread_root=parent)
+        posts.append(post.with_changes(raw={"payload": "x" * 5000, "number": number}))
+    backup.save_posts(posts)
+
+
+def test_a_render_holds_a_few_posts_at_a_time_not_all_of_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every post as a model object at once (with its native payload) was most of a render's
+    memory at 100,000 posts: the archive keeps small entries, and each page reads its posts."""
+    _many_posts(tmp_path / "b", 300)
+    live: list[int] = []
+    write = SiteWriter.write
+
+    def counting(self: SiteWriter, relative: str, text: str) -> bool:
+        if len(live) < 5 or relative.startswith(("tags/", "threads/", "archive/")):
+            gc.collect()
+            live.append(sum(isinstance(item, Post) for item in gc.get_objects()))
+        return write(self, relative, text)
+
+    monkeypatch.setattr(SiteWriter, "write", counting)
+    report = render_site(tmp_path / "b", tmp_path / "site")
+    assert report.posts == 300
+    assert max(live) < 20, live
+
+
+def test_a_posts_native_payload_is_not_read_into_the_archive(tmp_path: Path) -> None:
+    _many_posts(tmp_path / "b", 3)
+    archive = load_archive(tmp_path / "b")
+    assert [entry.post.raw for entry in archive.entries] == [{}, {}, {}]
+    assert archive.entries[0].post.text.text == "Post number 2 #tag2"
+    stored = BackupStore(tmp_path / "b").account(Platform.BLUESKY, BSKY)
+    assert all(post.raw["payload"] == "x" * 5000 for post in stored.iter_posts())
+
+
+def test_a_damaged_post_file_is_named_in_one_line(tmp_path: Path) -> None:
+    _many_posts(tmp_path / "b", 3)
+    (broken,) = (path for path in (tmp_path / "b").rglob("*.json") if "r0001" in path.name)
+    broken.write_text('{\n  "post": {"schema": ', encoding="utf-8")
+    with pytest.raises(DataError, match=rf"{re.escape(broken.name)}: cannot read it") as raised:
+        render_site(tmp_path / "b", tmp_path / "site")
+    assert "\n" not in str(raised.value)

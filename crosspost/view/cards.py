@@ -49,6 +49,7 @@ from crosspost.view.parts import (
 from crosspost.view.people import Known, Names, as_handle
 from crosspost.view.render import partial
 from crosspost.view.safe import Sanitise, body_html, safe_url, sanitiser, tag_key, tag_slug
+from crosspost.view.spool import CardSpool
 
 _MAX_TRAIL_DEPTH = 3
 _KIND_LABELS = {
@@ -88,12 +89,14 @@ class TagHrefs:
 
 @dataclass
 class Cards:
-    """Renders and caches post cards for pages at one depth (`prefix` "", "../" or "../../")."""
+    """Renders and caches post cards for pages at one depth (`prefix` "", "../" or "../../"):
+    in memory, or in `spool` (on disk) for the depth that shows every post."""
 
     archive: Archive
     media: SiteMedia
     prefix: str
     names: Names = field(default_factory=Names)
+    spool: CardSpool | None = None
     _cache: dict[str, Markup] = field(default_factory=dict)  # slug -> card
     tag_href: TagHrefs = field(init=False)
     _sanitise: Sanitise = field(init=False)
@@ -107,24 +110,28 @@ class Cards:
         """The allowlist sanitiser of this depth (tag links lead to tag pages from here)."""
         return self._sanitise
 
-    def card(self, entry: Entry) -> Markup:
-        # Keyed by the slug, an attribute: `entry.key` is formatted anew on every call.
-        html = self._cache.get(entry.slug)
+    def card(self, entry: Entry, post: Post | None = None) -> Markup:
+        """The entry's card, rendered the first time from `post` (read from its file when not
+        given)."""
+        spool = self.spool
+        html = spool.get(entry.index) if spool is not None else self._cache.get(entry.slug)
         if html is None:
-            html = _CARD(c=self.parts(entry))
-            self._cache[entry.slug] = html
+            html = _CARD(c=self.parts(entry, post if post is not None else entry.read()))
+            if spool is not None:
+                spool.put(entry.index, html)
+            else:
+                self._cache[entry.slug] = html
         return html
 
-    def parts(self, entry: Entry) -> Card:
-        post = entry.post
-        edited = entry.key in self.archive.versions
+    def parts(self, entry: Entry, post: Post) -> Card:
+        edited = entry.key in self.archive.edited
         return Card(
             deleted=post.deleted,
             header=self._header(post, self.post_href(entry), edited=edited),
             context=self._context(post),
             warning=post.content_warning,
             content=self._content(entry.backup, post, 0),
-            footer=self._footer(entry),
+            footer=self._footer(entry, post),
         )
 
     def saved(self, post: Post, backup: AccountBackup) -> Markup:
@@ -142,18 +149,18 @@ class Cards:
         )
         return _CARD(c=card)
 
-    def versions(self, entry: Entry) -> list[tuple[str, Markup]]:
+    def versions(self, entry: Entry, post: Post) -> list[tuple[str, Markup]]:
         """The earlier versions of an edited post, oldest first: when each was current from
         (empty when the platform does not say), and its card."""
         shown = []
-        for number, post in enumerate(self.archive.versions.get(entry.key, ())):
-            since = post.edited_at or (post.created_at if number == 0 else None)
+        for number, version in enumerate(self.archive.versions(entry, post)):
+            since = version.edited_at or (version.created_at if number == 0 else None)
             card = Card(
                 deleted=False,
-                header=self._header(post, None),
-                context=self._context(post),
-                warning=post.content_warning,
-                content=self._content(entry.backup, post, 0),
+                header=self._header(version, None),
+                context=self._context(version),
+                warning=version.content_warning,
+                content=self._content(entry.backup, version, 0),
                 footer=(),
             )
             shown.append((f"{since:%Y-%m-%d %H:%M UTC}" if since else "", _CARD(c=card)))
@@ -247,14 +254,14 @@ class Cards:
             safe_url(card.url), card.title or card.url, card.description, card.url, src
         )
 
-    def _footer(self, entry: Entry) -> tuple[Link, ...]:
-        links = self._tag_links(entry.post)
+    def _footer(self, entry: Entry, post: Post) -> tuple[Link, ...]:
+        links = self._tag_links(post)
         thread = self.archive.thread_href(entry)
         if thread is not None:
             # No count of posts: a new reply would change the card of every post of the thread
             # and so every page showing one of them.
             links.append(Link("the conversation", self.prefix + thread, css_class="thread"))
-        return (*links, *self._original(entry.post))
+        return (*links, *self._original(post))
 
     def _links_out(self, post: Post) -> tuple[Link, ...]:
         return (*self._tag_links(post), *self._original(post))

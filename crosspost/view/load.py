@@ -2,20 +2,30 @@
 
 Posts are sorted newest first; tags are grouped case-insensitively; replies are grouped into
 conversations by their thread root, or by following `reply_to` through the posts at hand.
+
+What is kept of each post is a small `Entry` (its account folder, key and date; its file and
+page names follow from the key), not the post: 100,000 posts as model objects, with their
+native payloads, were most of a gigabyte. What a reply replies to is held only while the
+conversations are grouped. The render reads each post from its file again (`read_post`) for
+the things it is on by itself, and a post's native payload is never decoded.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import stat
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import Any, NamedTuple
 
 from crosspost.backup.store import AccountBackup, BackupStore, safe_name
-from crosspost.errors import DataError
+from crosspost.errors import DataError, InvalidPostError
 from crosspost.model import LinkCard, Media, MediaKind, Platform, Post, PostRef, SpanKind
 from crosspost.platforms.registry import spec
 from crosspost.progress import NoProgress, Progress
@@ -24,24 +34,93 @@ from crosspost.view.safe import tag_key
 PLATFORM_NAMES = {platform: spec(platform).display_name for platform in Platform}
 _MAX_DEPTH = 6  # replies deeper than this are drawn at this indentation
 THREAD_PAGE = 100  # posts on one page of a conversation
+_DECODER = json.JSONDecoder()
+_POST_START = '{\n  "post": '  # how the store writes a post file (sorted keys, indent 2)
 
 
-@dataclass(frozen=True)
+def read_post(path: str | Path) -> Post:
+    """The post of one file of a posts/ folder, without its native payload: the store writes
+    "post" before "raw" (sorted keys), so the model is decoded and the rest of the file, often
+    most of it, is not. A file written otherwise is read whole. DataError names a damaged file,
+    as the store's own reader does."""
+    try:
+        with open(path, "rb") as file:  # bytes: a text file's decoder costs more than the read
+            text = file.read().decode("utf-8")
+        document: Any = None
+        if text.startswith(_POST_START):
+            document, _ = _DECODER.raw_decode(text, len(_POST_START))
+        else:
+            whole = json.loads(text)
+            document = whole.get("post") if isinstance(whole, dict) else None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise DataError(f"{path}: cannot read it ({error}); the backup may be damaged") from None
+    if not isinstance(document, dict):
+        raise DataError(f"{path}: not a crosspost post file")
+    try:
+        return Post.from_json({**document, "raw": {}})
+    except InvalidPostError as error:
+        raise DataError(f"{path}: {error}") from None
+
+
+@dataclass(eq=False, slots=True)
 class Entry:
-    """One post of the backup, with where its page lives and which account folder holds it."""
+    """One post of the backup as the site's indexes need it, and no more (100,000 of them are
+    held): where its file and its page are, and its date. `read` gives the post itself."""
 
-    post: Post
     backup: AccountBackup
-    slug: str  # the file name of its page under posts/, without ".html"
+    account: str  # post.ref.account (one string for all the posts of an account)
+    key: str  # post.ref.key: "platform:account:id"
+    created_at: datetime
+    odd_file: str | None = None  # its file's name, when not the store's name for its id
+    index: int = -1  # its place in Archive.entries, newest first
 
-    @cached_property
-    def key(self) -> str:
-        # Asked for some twenty times per post in a render (indexes, conversations, links).
-        return self.post.ref.key
+    @property
+    def post_id(self) -> str:
+        return self.key[len(self.key.partition(":")[0]) + len(self.account) + 2 :]
+
+    @property
+    def file(self) -> str:
+        """Its file's name in the account's posts/ folder."""
+        return self.odd_file or f"{safe_name(self.post_id)}.json"
+
+    @property
+    def slug(self) -> str:
+        """The file name of its page under posts/, without ".html" (`post_slug`): made when
+        asked for, a hash of a short string, rather than kept for every post."""
+        return _slug(self.key)
 
     @property
     def month(self) -> str:
-        return self.post.created_at.strftime("%Y-%m")
+        return self.created_at.strftime("%Y-%m")
+
+    def read(self) -> Post:
+        """The post, read from its file again (DataError when it has gone bad since)."""
+        return read_post(os.path.join(self.backup.posts_dir, self.file))
+
+    @property
+    def post(self) -> Post:
+        """The post, read from its file (each time it is asked for: nothing is kept)."""
+        return self.read()
+
+
+def _usual_file(post_id: str) -> str | None:
+    try:
+        return f"{safe_name(post_id)}.json"
+    except DataError:
+        return None
+
+
+def heading(post: Post) -> str:
+    """What a page about the post is called: its title, or the start of its text ("" when it
+    has neither)."""
+    return post.title or post.text.text[:60]
+
+
+class _Links(NamedTuple):
+    """What a post replies to, while the conversations are grouped."""
+
+    reply_to: PostRef | None
+    thread_root: PostRef | None
 
 
 @dataclass
@@ -59,7 +138,10 @@ class Archive:
     conversation_of: dict[str, str] = field(default_factory=dict)  # post key -> conversation
     place: dict[str, int] = field(default_factory=dict)  # post key -> its place in it, from 0
     real_folders: dict[Path, Path] = field(default_factory=dict)  # resolved once (media_file)
-    versions: dict[str, list[Post]] = field(default_factory=dict)  # key -> earlier, oldest first
+    edited: set[str] = field(default_factory=set)  # keys of posts with earlier versions
+    # The accounts the posts of each platform are by, to find a post by its platform and id
+    # alone (a reply names its parent's account by DID, the backup by handle).
+    post_accounts: dict[str, set[str]] = field(default_factory=dict)
 
     @cached_property
     def real_root(self) -> Path:
@@ -76,10 +158,39 @@ class Archive:
         return f"{thread_page(conversation, self.place[entry.key] // THREAD_PAGE)}#p-{entry.slug}"
 
     def find(self, ref: PostRef | None) -> Entry | None:
-        """The entry a reference points to, when the backup holds it."""
+        """The entry a reference points to, when the backup holds it: by its key, else the
+        newest post of that platform with that id (one with no account first)."""
         if ref is None:
             return None
-        return self.by_key.get(ref.key) or self.by_key.get(f"{ref.platform.value}::{ref.id}")
+        found = self.by_key.get(ref.key)
+        if found is not None:
+            return found
+        platform = ref.platform.value
+        found = self.by_key.get(f"{platform}::{ref.id}")
+        if found is not None:
+            return found
+        for account in self.post_accounts.get(platform, ()):
+            other = self.by_key.get(f"{platform}:{account}:{ref.id}")
+            if other is not None and (
+                found is None or (found.created_at, found.key) < (other.created_at, other.key)
+            ):
+                found = other
+        return found
+
+    def versions(self, entry: Entry, post: Post) -> list[Post]:
+        """The earlier versions of an edited post (`post`, the entry's), oldest first, read
+        from their files."""
+        if entry.key not in self.edited:
+            return []
+        try:
+            return _sorted_versions(entry.backup.load_versions(post.ref.id))
+        except DataError:
+            return []  # noted when the backup was loaded
+
+    def posts(self) -> Iterator[tuple[Entry, Post]]:
+        """Every entry with its post read again, newest first."""
+        for entry in self.entries:
+            yield entry, entry.read()
 
 
 def thread_page(conversation: str, number: int) -> str:
@@ -91,8 +202,23 @@ def thread_page(conversation: str, number: int) -> str:
 
 def post_slug(post: Post) -> str:
     """A short, stable page name: the platform and a hash of the post's key."""
-    digest = hashlib.sha256(post.ref.key.encode()).hexdigest()[:16]
-    return f"{post.ref.platform.value}-{digest}"
+    return _slug(post.ref.key)
+
+
+def _slug(key: str) -> str:
+    # A key starts with the platform's name, which holds no ":".
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key.partition(':')[0]}-{digest}"
+
+
+def _post_files(backup: AccountBackup) -> list[str]:
+    """The names of an account's post files, in name order (as the store lists them: no
+    hidden ones). Names, not paths: a Path of each of 100,000 files costs more than its post."""
+    try:
+        with os.scandir(backup.posts_dir) as found:
+            return sorted(e.name for e in found if e.name.endswith(".json") and e.name[0] != ".")
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def load_archive(root: Path, progress: Progress | None = None) -> Archive:
@@ -105,46 +231,76 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
             f"{root}: no backup here (expected folders like bluesky/ACCOUNT/posts/); "
             "run `crosspost backup ACCOUNT` first"
         )
-    files = sum(len(list(a.posts_dir.glob("*.json"))) for a in accounts if a.posts_dir.is_dir())
-    progress.start("load posts", files)
+    files = [(backup, _post_files(backup)) for backup in accounts]
+    progress.start("load posts", sum(len(names) for _, names in files))
     entries: list[Entry] = []
-    for backup in accounts:
-        for post in backup.iter_posts():
-            entries.append(Entry(post, backup, post_slug(post)))
+    post_accounts: dict[str, set[str]] = defaultdict(set)
+    shared: dict[str, str] = {}  # each account's name once, not once per post
+    tagged: list[tuple[Entry, list[str]]] = []
+    links: dict[str, _Links] = {}  # post key -> what it replies to, for replies only
+    versions = _versions_folders(accounts)
+    edited: list[tuple[Entry, str]] = []  # entries with a versions/ folder, and their ids
+    for backup, names in files:
+        folder = os.fspath(backup.posts_dir)
+        for name in names:
+            post = read_post(os.path.join(folder, name))
+            ref = post.ref
+            account = shared.setdefault(ref.account, ref.account)
+            entry = Entry(backup, account, ref.key, post.created_at)
+            if _usual_file(ref.id) != name:
+                entry.odd_file = name
+            entries.append(entry)
+            post_accounts[ref.platform.value].add(account)
+            tags = post_tags(post)
+            if tags:
+                tagged.append((entry, tags))
+            if post.reply_to is not None or post.thread_root is not None:
+                links[entry.key] = _Links(post.reply_to, post.thread_root)
+            if backup in versions and safe_name(ref.id) in versions[backup]:
+                edited.append((entry, ref.id))
             progress.advance("load posts")
     progress.finish("load posts")
-    entries.sort(key=lambda e: (e.post.created_at, e.key), reverse=True)
-    archive = Archive(root, entries, accounts)
-    _index(archive)
-    _load_versions(archive, progress)
+    entries.sort(key=lambda e: (e.created_at, e.key), reverse=True)
+    for index, entry in enumerate(entries):
+        entry.index = index
+    archive = Archive(root, entries, accounts, post_accounts=dict(post_accounts))
+    _index(archive, sorted(tagged, key=lambda item: item[0].index))
+    _group_conversations(archive, links)
+    _load_versions(archive, edited, progress)
     return archive
 
 
-def _load_versions(archive: Archive, progress: Progress) -> None:
-    """The earlier versions of edited posts. The versions/ folder is listed once per account,
-    so a backup with no edits costs one stat per account, not one per post."""
+def _sorted_versions(versions: list[Post]) -> list[Post]:
+    # Kept in the order the backup met them: the version it held first, then the older ones a
+    # platform's edit history brought. The original has no edit date.
+    versions.sort(key=lambda post: post.edited_at or post.created_at)
+    return versions
+
+
+def _versions_folders(accounts: list[AccountBackup]) -> dict[AccountBackup, set[str]]:
+    """The names in each account's versions/ folder: listed once per account, so a backup with
+    no edits costs one stat per account, not one per post."""
     edited: dict[AccountBackup, set[str]] = {}
-    for backup in archive.accounts:
+    for backup in accounts:
         folder = backup.folder / "versions"
         if folder.is_dir():
             with os.scandir(folder) as found:
                 edited[backup] = {item.name for item in found if item.is_dir()}
-    if not edited:
-        return
-    for entry in archive.entries:
-        names = edited.get(entry.backup)
-        if not names or safe_name(entry.post.ref.id) not in names:
-            continue
+    return edited
+
+
+def _load_versions(archive: Archive, edited: list[tuple[Entry, str]], progress: Progress) -> None:
+    """Which posts have earlier versions (`edited`: the entries with a versions/ folder, and
+    their posts' ids): read here once, newest first, to note a damaged one, and again on the
+    post's page."""
+    for entry, post_id in sorted(edited, key=lambda item: item[0].index):
         try:
-            versions = entry.backup.load_versions(entry.post.ref.id)
+            versions = entry.backup.load_versions(post_id)
         except DataError as error:
             progress.note(f"{error}: its earlier versions are left out of the site")
             continue
         if versions:
-            # Kept in the order the backup met them: the version it held first, then the older
-            # ones a platform's edit history brought. The original has no edit date.
-            versions.sort(key=lambda post: post.edited_at or post.created_at)
-            archive.versions[entry.key] = versions
+            archive.edited.add(entry.key)
 
 
 def post_tags(post: Post) -> list[str]:
@@ -157,65 +313,77 @@ def post_tags(post: Post) -> list[str]:
     return list(seen.values())
 
 
-def _index(archive: Archive) -> None:
+def _index(archive: Archive, tagged: list[tuple[Entry, list[str]]]) -> None:
+    """By key, month and tag (`tagged`: each entry with its tags, newest first)."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     tags: dict[str, list[Entry]] = defaultdict(list)
     months: dict[str, list[Entry]] = defaultdict(list)
     for entry in archive.entries:
         archive.by_key[entry.key] = entry
-        archive.by_key.setdefault(f"{entry.post.ref.platform.value}::{entry.post.ref.id}", entry)
         months[entry.month].append(entry)
-        for tag in post_tags(entry.post):
+    for entry, names in tagged:
+        for tag in names:
             tags[tag_key(tag)].append(entry)
             spellings[tag_key(tag)][tag] += 1
     archive.tags = dict(sorted(tags.items()))
     archive.tag_names = {key: counts.most_common(1)[0][0] for key, counts in spellings.items()}
     archive.months = dict(sorted(months.items(), reverse=True))
-    _group_conversations(archive)
 
 
-def _group_conversations(archive: Archive) -> None:
+def _group_conversations(archive: Archive, links: dict[str, _Links]) -> None:
+    """Replies grouped by their thread root (`links`: what each reply replies to), each group
+    oldest first with how deep each reply is drawn."""
     roots: dict[str, str] = {}
+    none = _Links(None, None)
 
     def root_of(entry: Entry) -> str:
         seen: list[str] = []
         current = entry
         while current.key not in roots and current.key not in seen:
             seen.append(current.key)
-            post = current.post
-            parent = archive.find(post.reply_to)
-            if post.thread_root is not None:
-                root = archive.find(post.thread_root)
-                key = root.key if root is not None else post.thread_root.key
+            reply_to, thread_root = links.get(current.key, none)
+            parent = archive.find(reply_to)
+            if thread_root is not None:
+                root = archive.find(thread_root)
+                key = root.key if root is not None else thread_root.key
                 roots[current.key] = key
             elif parent is not None:
                 current = parent
                 continue
             else:
-                roots[current.key] = post.reply_to.key if post.reply_to else current.key
+                roots[current.key] = reply_to.key if reply_to else current.key
         found = roots.get(current.key, current.key)
         for key in seen:
             roots[key] = found
         return found
 
+    # Only replies are followed; a post that replies to nothing is in the group of its own key.
+    replies = [entry for entry in archive.entries if entry.key in links]
+    found = {entry.key: root_of(entry) for entry in replies}
+    started = set(found.values())
     groups: dict[str, list[Entry]] = defaultdict(list)
-    for entry in archive.entries:
-        groups[root_of(entry)].append(entry)
+    for entry in archive.entries:  # newest first, as the groups have always been made
+        key = found.get(entry.key)
+        if key is None and entry.key in started:
+            key = entry.key
+        if key is not None:
+            groups[key].append(entry)
     for key, members in groups.items():
         if len(members) < 2:
             continue
-        members.sort(key=lambda e: (e.post.created_at, e.key))
+        members.sort(key=lambda e: (e.created_at, e.key))
         inside = {member.key for member in members}  # once: a thread may be 10,000 long
-        archive.conversations[key] = [(e, _depth(archive, e, inside)) for e in members]
+        archive.conversations[key] = [(e, _depth(archive, e, inside, links)) for e in members]
         for place, entry in enumerate(members):
             archive.conversation_of[entry.key] = key
             archive.place[entry.key] = place
 
 
-def _depth(archive: Archive, entry: Entry, inside: set[str]) -> int:
+def _depth(archive: Archive, entry: Entry, inside: set[str], links: dict[str, _Links]) -> int:
     depth, current = 0, entry
     while depth < _MAX_DEPTH:
-        parent = archive.find(current.post.reply_to)
+        found = links.get(current.key)
+        parent = archive.find(found.reply_to if found is not None else None)
         if parent is None or parent.key not in inside or parent is current:
             break
         depth, current = depth + 1, parent

@@ -13,8 +13,16 @@ from typing import TypeVar
 
 from markupsafe import Markup
 
+from crosspost.model import Post
 from crosspost.view.cards import Cards
-from crosspost.view.load import PLATFORM_NAMES, THREAD_PAGE, Archive, Entry, thread_page
+from crosspost.view.load import (
+    PLATFORM_NAMES,
+    THREAD_PAGE,
+    Archive,
+    Entry,
+    heading,
+    thread_page,
+)
 from crosspost.view.render import render
 from crosspost.view.safe import tag_slug
 
@@ -64,7 +72,7 @@ def _posts(
 
 
 def _span(entries: Sequence[Entry]) -> str:
-    first, last = entries[-1].post.created_at, entries[0].post.created_at
+    first, last = entries[-1].created_at, entries[0].created_at
     return f"{first:%Y-%m-%d} – {last:%Y-%m-%d}"
 
 
@@ -184,11 +192,16 @@ def tag_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
 def post_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     """One page per post, its card alone: a post in a conversation links to its place on the
     conversation's pages (`thread_pages`), so a thread is written once, not once per post."""
-    for entry in archive.entries:
-        title = entry.post.title or entry.post.text.text[:60] or "Post"
-        versions = nested.versions(entry) if entry.key in archive.versions else ()
-        page = render_page("post.html.j2", title, "../", card=nested.card(entry), versions=versions)
-        yield f"posts/{entry.slug}.html", page
+    for entry, post in archive.posts():
+        yield post_page(archive, nested, entry, post)
+
+
+def post_page(archive: Archive, nested: Cards, entry: Entry, post: Post) -> Page:
+    """The page of one post (`post` is the entry's, read from its file)."""
+    versions = nested.versions(entry, post) if entry.key in archive.edited else ()
+    card = nested.card(entry, post)
+    page = render_page("post.html.j2", heading(post) or "Post", "../", card=card, versions=versions)
+    return f"posts/{entry.slug}.html", page
 
 
 def thread_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
@@ -196,8 +209,7 @@ def thread_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
     each post has an anchor ("p-<slug>") its own page links to."""
     for key, members in archive.conversations.items():
         count = thread_page_count(len(members))
-        first = members[0][0].post
-        title = first.title or first.text.text[:60] or "Conversation"
+        title = heading(members[0][0].read()) or "Conversation"  # one file per conversation
         for number in range(count):
             run = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
             thread = [(e.slug, nested.card(e), depth) for e, depth in run]

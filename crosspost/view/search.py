@@ -38,37 +38,52 @@ def _script(call: str, *values: object) -> str:
     return f"{call}({data});\n"
 
 
-def _chunk(number: int, entries: list[Entry], names: Names) -> str:
-    """Rows of [slug, date, who, title, text, tags], newest first; `who` indexes the chunk's
-    table of "account · platform" (the account by its handle where the backup knows it)."""
-    people: dict[str, int] = {}
-    rows = []
-    for entry in entries:
-        post = entry.post
-        account = names.label(post.ref.platform, post.ref.account).removeprefix("@")
-        who = people.setdefault(f"{account}\u0000{PLATFORM_NAMES[post.ref.platform]}", len(people))
-        rows.append(
-            [
-                entry.slug,
-                f"{post.created_at:%Y-%m-%d}",
-                who,
-                post.title,
-                _searchable(post),
-                " ".join(post_tags(post)),
-            ]
-        )
-    table = [person.split("\u0000") for person in people]
-    return _script("window.CROSSPOST_SEARCH_ADD", number, table, rows)
+class SearchIndex:
+    """The index built as the posts go by, newest first (`add`), each post once: a chunk is
+    made as soon as its last post is added, so only one chunk's rows are held at a time."""
+
+    def __init__(self, total: int, names: Names | None = None) -> None:
+        self.total = total
+        self.names = names or Names()
+        self._added = 0
+        self._rows: list[list[object]] = []
+        self._people: dict[str, int] = {}
+
+    def listing(self) -> tuple[str, str]:
+        """(path in the site, script): the list of chunks, newest first."""
+        count = (self.total + CHUNK - 1) // CHUNK
+        chunks = [f"assets/search/{number}.js" for number in range(count, 0, -1)]
+        listing = {"posts": self.total, "chunks": chunks}
+        return INDEX, f"window.CROSSPOST_SEARCH = {json.dumps(listing, separators=(',', ':'))};\n"
+
+    def add(self, entry: Entry, post: Post) -> tuple[str, str] | None:
+        """Add the next post, newest first; (path, script) of its chunk when it was the chunk's
+        last (its oldest)."""
+        number = (self.total - self._added - 1) // CHUNK + 1  # chunks count from the oldest
+        self._added += 1
+        self._rows.append(self._row(entry, post))
+        if (self.total - self._added) % CHUNK:
+            return None
+        table = [person.split("\u0000") for person in self._people]
+        script = _script("window.CROSSPOST_SEARCH_ADD", number, table, self._rows)
+        self._rows, self._people = [], {}
+        return f"assets/search/{number}.js", script
+
+    def _row(self, entry: Entry, post: Post) -> list[object]:
+        """[slug, date, who, title, text, tags]; `who` indexes the chunk's table of
+        "account · platform" (the account by its handle where the backup knows it)."""
+        account = self.names.label(post.ref.platform, post.ref.account).removeprefix("@")
+        person = f"{account}\u0000{PLATFORM_NAMES[post.ref.platform]}"
+        who = self._people.setdefault(person, len(self._people))
+        tags = " ".join(post_tags(post))
+        return [entry.slug, f"{post.created_at:%Y-%m-%d}", who, post.title, _searchable(post), tags]
 
 
 def search_files(archive: Archive, names: Names | None = None) -> Iterator[tuple[str, str]]:
     """(path in the site, script): the list of chunks, then each chunk, newest first."""
-    names = names or Names()
-    oldest_first = archive.entries[::-1]
-    count = (len(oldest_first) + CHUNK - 1) // CHUNK
-    chunks = [f"assets/search/{number}.js" for number in range(count, 0, -1)]
-    listing = {"posts": len(oldest_first), "chunks": chunks}
-    yield INDEX, f"window.CROSSPOST_SEARCH = {json.dumps(listing, separators=(',', ':'))};\n"
-    for number in range(count, 0, -1):
-        run = oldest_first[(number - 1) * CHUNK : number * CHUNK]
-        yield f"assets/search/{number}.js", _chunk(number, run[::-1], names)
+    index = SearchIndex(len(archive.entries), names)
+    yield index.listing()
+    for entry, post in archive.posts():
+        chunk = index.add(entry, post)
+        if chunk is not None:
+            yield chunk

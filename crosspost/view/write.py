@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,9 +25,15 @@ class SiteWriter:
     unchanged: int = 0
     removed: list[str] = field(default_factory=list)
     size: int = 0  # bytes of every page in the site
+    # What the last render wrote and this one has not written yet, and what this one wrote,
+    # each page in one of the two: 100,000 pages are held once, not twice. The hashes written
+    # are kept as bytes, half the size of their hex.
     _old: dict[str, str] = field(default_factory=dict)
-    _new: dict[str, str] = field(default_factory=dict)
-    _folders: set[Path] = field(default_factory=set)  # made (or found) this run
+    _new: dict[str, bytes | str] = field(default_factory=dict)
+    _old_digest: str | None = field(init=False, default=None)  # the last page's, before
+    _changed: bool = False  # a page's hash, or which pages there are, differs from the last
+    _folders: set[str] = field(default_factory=set)  # made (or found) this run
+    _root: str = field(init=False, default="")
 
     def __post_init__(self) -> None:
         if self.out.exists() and not self.out.is_dir():
@@ -46,47 +53,82 @@ class SiteWriter:
             # is still known to be the viewer's, and the next render finishes it.
             self._save({})
         self._old = _read_manifest(manifest)
+        self._root = os.fspath(self.out)
 
     def write(self, relative: str, text: str) -> bool:
-        """Write one page unless it already holds this content; True when written."""
+        """Write one page unless it already holds this content; True when written. Paths are
+        strings here: a Path per page interns its name for the rest of the process."""
         data = text.encode("utf-8")
-        digest = hashlib.sha256(data).hexdigest()
-        self._new[relative] = digest
+        digest = self._note(relative, hashlib.sha256(data).digest())
         self.size += len(data)
-        target = self.out / relative
-        if self._old.get(relative) == digest and target.is_file():
+        target = os.path.join(self._root, relative)
+        if digest == self._old_digest and os.path.isfile(target):
             self.unchanged += 1
             return False
-        if target.parent not in self._folders:  # 10,000 pages share a few folders
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._folders.add(target.parent)
+        folder, name = os.path.split(target)
+        if folder not in self._folders:  # 10,000 pages share a few folders
+            os.makedirs(folder, exist_ok=True)
+            self._folders.add(folder)
         # A site can be rendered again at any time, so no fsync: rename keeps each page whole.
-        temp = target.with_name(f".{target.name}.tmp")
-        temp.write_bytes(data)
+        temp = os.path.join(folder, f".{name}.tmp")
+        with open(temp, "wb") as file:
+            file.write(data)
         os.replace(temp, target)
         self.written.append(relative)
         return True
 
     def keep(self, relative: str, digest: str) -> None:
-        """Count a file placed by someone else (a media file) as part of the site."""
+        """Count a file placed by someone else (a media file) as part of the site; `digest` is
+        what the manifest says of it (the hex of its hash)."""
+        try:
+            packed = bytes.fromhex(digest)
+        except ValueError:
+            packed = b""
+        self._note(relative, packed if packed.hex() == digest and packed else digest)
+
+    def _note(self, relative: str, digest: bytes | str) -> str:
+        """Record the page's hash (bytes) and take its last one out of the old manifest (into
+        `_old_digest`); the page's hash as hex."""
+        hexed = _hex(digest)
+        old = self._old.pop(relative, None)
+        self._old_digest = old
+        if relative in self._new or old != hexed:
+            self._changed = True
         self._new[relative] = digest
+        return hexed
 
     def finish(self) -> None:
         """Remove pages this writer made before that no longer exist; save the manifest."""
-        for relative in sorted(set(self._old) - set(self._new)):
+        for relative in sorted(self._old):
             path = self.out / relative
             if _inside(self.out, path) and path.is_file():
                 path.unlink()
                 self.removed.append(relative)
-        if self._new == self._old and not self.written:
+        if not self._old and not self._changed and not self.written:
             return
+        self._old = {}
         self._save(self._new)
 
-    def _save(self, pages: dict[str, str]) -> None:
-        manifest = {"format": FORMAT, "pages": dict(sorted(pages.items()))}
+    def _save(self, pages: Mapping[str, bytes | str]) -> None:
+        """The manifest, written a line at a time (100,000 pages are not made one string
+        first) as `json.dumps(manifest, indent=0, sort_keys=True)` would write it."""
         temp = self.out / f".{MANIFEST}.tmp"
-        temp.write_text(json.dumps(manifest, indent=0, sort_keys=True) + "\n", encoding="utf-8")
+        with temp.open("w", encoding="utf-8") as file:
+            file.write(f'{{\n"format": {FORMAT},\n"pages": ')
+            if not pages:
+                file.write("{}")
+            else:
+                separator = "{\n"
+                for key in sorted(pages):
+                    file.write(f"{separator}{json.dumps(key)}: {json.dumps(_hex(pages[key]))}")
+                    separator = ",\n"
+                file.write("\n}")
+            file.write("\n}\n")
         os.replace(temp, self.out / MANIFEST)
+
+
+def _hex(digest: bytes | str) -> str:
+    return digest.hex() if isinstance(digest, bytes) else digest
 
 
 def _inside(out: Path, path: Path) -> bool:
@@ -104,4 +146,6 @@ def _read_manifest(path: Path) -> dict[str, str]:
     pages = data.get("pages")
     if not isinstance(pages, dict):
         return {}
+    if all(isinstance(v, str) for v in pages.values()):
+        return pages  # as read: no copy of 100,000 pages (JSON's keys are strings)
     return {str(k): str(v) for k, v in pages.items() if isinstance(v, str)}
