@@ -137,6 +137,7 @@ SPEC = PlatformSpec(
     arrival="Tumblr keeps the original dates, but backdated posts still land on your "
     "followers' dashboards as they are posted; a new sideblog as the target has no followers "
     "to flood",
+    private_posts="private posts: only you see them, on no dashboard, until you publish them",
     marker_is_link=True,  # the post's source link
     credentials=CredentialRules(
         write=FIELDS,
