@@ -220,5 +220,6 @@ class PlatformSpec:
     # What a migration's posts do on arrival there (whose feeds they reach, how a kept date
     # shows): what `migrate --plan` tells before the move. "" says nothing.
     arrival: str = ""
-    # What a post sent as only-the-author's (Visibility.PRIVATE) is there; "" where none can be.
+    # What a post sent as only the author's (Visibility.PRIVATE) is there, or, where
+    # safe_visibility has no PRIVATE, that there is none.
     private_posts: str = ""
