@@ -19,7 +19,7 @@ from crosspost.platforms.registry import specs
 
 if TYPE_CHECKING:
     from crosspost.state import Ledger
-    from crosspost.sync import RuleReport, StopSignal, SyncEngine, SyncReport
+    from crosspost.sync import MigrateOptions, RuleReport, StopSignal, SyncEngine, SyncReport
 
 StateOpt = Annotated[
     Path | None,
@@ -342,6 +342,21 @@ def migrate(
             show_default=False,
         ),
     ] = None,
+    private: Annotated[
+        bool,
+        typer.Option(
+            "--private",
+            help="Send every post as only yours (Tumblr: private posts; Mastodon: direct).",
+        ),
+    ] = False,
+    plan: Annotated[
+        bool,
+        typer.Option(
+            "--plan",
+            help="Say what would be sent, what cannot be, and how long it takes at the "
+            "target's caps; send nothing.",
+        ),
+    ] = False,
     dry_run: DryRunOpt = False,
     watch: Annotated[
         bool, typer.Option("--watch", help="Wait out posting caps instead of stopping.")
@@ -361,10 +376,15 @@ def migrate(
         until=_utc(until, end_of_day=True),
         keep_dates=keep_dates,
         date_line=DEFAULT_DATE_LINE if date_line is None else date_line,
+        private=private,
     )
-    store = _open_state(state, dry_run)
+    store = _open_state(state, dry_run or plan)
     with _stop_on_signals() as stop, store, store.lock():
-        engine = _engine(loaded, store, dry_run, stop)
+        engine = _engine(loaded, store, dry_run or plan, stop)
+        if plan or (dry_run and not as_json):  # one JSON document: the run's, or the plan
+            _print_plan(engine, source, target, options, as_json)
+        if plan:
+            return
         each = _print_rule_json if as_json else _print_rule
         if watch and not dry_run:
             report = migrate_until_done(engine, source, target, options, sleep=SLEEP, each=each)
@@ -372,6 +392,23 @@ def migrate(
             report = run_migrate(engine, source, target, options)
             each(report)
     _exit(capped=report.capped and not dry_run, failed=bool(report.failed))
+
+
+def _print_plan(
+    engine: SyncEngine, source: str, target: str, options: MigrateOptions, as_json: bool
+) -> None:
+    from crosspost.sync.plan_migration import plan_migration
+
+    planned = plan_migration(engine, source, target, options)
+    if as_json:
+        from dataclasses import asdict
+
+        from crosspost.cli.json_out import dumps
+
+        typer.echo(dumps({"plan": asdict(planned) | {"seconds": planned.seconds}}))
+        return
+    for line in planned.lines():
+        typer.echo(line)
 
 
 def _utc(value: datetime | date | None, *, end_of_day: bool = False) -> datetime | None:

@@ -217,3 +217,9 @@ class PlatformSpec:
     # own post pages, and bridges' copies of them): how a quote of a bridged post becomes a
     # quote of the original. Its CID, where one is needed, is fetched when publishing.
     post_ref_from_url: Callable[[str], PostRef | None] = _no_post
+    # What a migration's posts do on arrival there (whose feeds they reach, how a kept date
+    # shows): what `migrate --plan` tells before the move. "" says nothing.
+    arrival: str = ""
+    # What a post sent as only the author's (Visibility.PRIVATE) is there, or, where
+    # safe_visibility has no PRIVATE, that there is none.
+    private_posts: str = ""

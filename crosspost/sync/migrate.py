@@ -3,7 +3,11 @@
 Oldest first, so replies and threads resolve; through the same ledger as sync, so a rerun after
 a cap or a crash resumes where the last one stopped. Dates are kept where the target allows
 (Bluesky `createdAt`, Tumblr `date`); Mastodon cannot backdate, so its posts get a line saying
-when and where the original appeared (`date_line`, "" for none).
+when and where the original appeared (`date_line`, "" for none). `private` sends every post as
+only its author's (Tumblr private posts, Mastodon direct posts), where the target has such posts.
+
+Each pass ends with a note of how far the migration is and how long the rest takes at the
+target's caps (`eta`), the same figure `migrate --plan` gives before the move.
 """
 
 from __future__ import annotations
@@ -17,11 +21,12 @@ from typing import TYPE_CHECKING
 
 from crosspost.backup.locate import find_accounts
 from crosspost.config import SyncRule, TargetOptions
-from crosspost.errors import DataError
+from crosspost.errors import ConfigError, DataError
 from crosspost.model import Limits, Platform, Post, PostKind, Visibility
 from crosspost.platforms.base import Sleeper
 from crosspost.platforms.registry import spec
 from crosspost.sync.engine import Publishing, SyncEngine
+from crosspost.sync.eta import finish_time, outstanding, progress_line
 from crosspost.sync.plan import MIGRATION_PREFIX, with_lead_paragraph, with_paragraph
 from crosspost.sync.recover import all_posts
 from crosspost.sync.report import RuleReport
@@ -42,6 +47,7 @@ class MigrateOptions:
     keep_dates: bool = True
     date_line: str = DEFAULT_DATE_LINE
     visibility: tuple[Visibility, ...] = (Visibility.PUBLIC,)
+    private: bool = False  # every post only its author's on the target
 
 
 def migration_rule(source: str, target: str, options: MigrateOptions) -> SyncRule:
@@ -62,21 +68,53 @@ def migrate(
 ) -> RuleReport:
     rule = migration_rule(source, target, options)
     report = RuleReport(rule.name, dry=engine.dry_run)
+    posts = migration_posts(engine, rule, options, report)
+    publishing = migration_publishing(engine, target, options)
+    engine.queue(rule, posts, report, publishing=publishing)
+    engine.process(rule, report, publishing)
+    if not engine.dry_run:
+        report.notes.append(progress(engine, rule, target, publishing))
+    return report
+
+
+def migration_posts(
+    engine: SyncEngine, rule: SyncRule, options: MigrateOptions, report: RuleReport
+) -> list[Post]:
+    """The source's posts a migration goes through, oldest first (`report.seen` counts them)."""
     posts = _source_posts(engine, rule, options, report)
     if options.until is not None:
         posts = [p for p in posts if p.created_at <= options.until]
     posts.sort(key=lambda p: (p.created_at, p.ref.id))
     report.seen = len(posts)
+    return posts
+
+
+def migration_publishing(engine: SyncEngine, target: str, options: MigrateOptions) -> Publishing:
+    """How the drafts are made: dates kept where the target can, else the dated line; every
+    post made private with `private` (refused, in one line, where the target has no such post)."""
     platform = engine.config.account(target).platform
-    dated = not spec(platform).backdating or not options.keep_dates
-    publishing = Publishing(
-        backdate=options.keep_dates and spec(platform).backdating,
-        date_line=_date_line(options, lead=False) if dated else None,
-        lead_line=_date_line(options, lead=True) if dated else None,
+    entry = spec(platform)
+    if options.private and Visibility.PRIVATE not in entry.safe_visibility:
+        raise ConfigError(
+            f"{target}: {entry.display_name} has no private posts, so --private cannot be kept "
+            "there; migrate without it (see `crosspost migrate --plan` for what followers see)"
+        )
+    dated = not entry.backdating or not options.keep_dates
+    return Publishing(
+        backdate=options.keep_dates and entry.backdating,
+        date_line=_post_change(options, lead=False, dated=dated),
+        lead_line=_post_change(options, lead=True, dated=dated),
     )
-    engine.queue(rule, posts, report, publishing=publishing)
-    engine.process(rule, report, publishing)
-    return report
+
+
+def progress(engine: SyncEngine, rule: SyncRule, target: str, publishing: Publishing) -> str:
+    """ "N of M sent; about X left at these caps" for the migration's target."""
+    now = engine.clock()
+    left = outstanding(engine.context, rule, target, publishing)
+    caps = engine.context.caps.get(engine.config.account(target).platform, ())
+    return progress_line(
+        target, left, finish_time(engine.context, target, caps, left.sends, now), now
+    )
 
 
 def migrate_until_done(
@@ -152,9 +190,25 @@ def _with_backup_files(backup: AccountBackup, post: Post) -> Post:
     return post.with_changes(media=tuple(media)) if post.media else post
 
 
+def _post_change(
+    options: MigrateOptions, *, lead: bool, dated: bool
+) -> Callable[[Post, Limits], Post] | None:
+    """What is changed in a post before it is fitted: made private (`options.private`), and
+    the dated line added where dates are not kept: after its text, or (`lead`) before it, which
+    is what a post that becomes a thread gets, so the line is in its first post."""
+    line = _date_line(options, lead=lead) if dated else None
+    if not options.private:
+        return line
+
+    def change(post: Post, limits: Limits) -> Post:
+        private = post.with_changes(visibility=Visibility.PRIVATE)
+        return line(private, limits) if line is not None else private
+
+    return change
+
+
 def _date_line(options: MigrateOptions, *, lead: bool) -> Callable[[Post, Limits], Post] | None:
-    """The dated line added to a post: after its text, or (`lead`) before it, which is what a
-    post that becomes a thread gets, so the line is in its first post."""
+    """The dated line added to a post, after its text or (`lead`) before it."""
     if not options.date_line:
         return None
     template = options.date_line

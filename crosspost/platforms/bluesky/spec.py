@@ -103,6 +103,9 @@ SPEC = PlatformSpec(
     # Bluesky posts are all public.
     safe_visibility=frozenset({Visibility.PUBLIC}),
     backdating=True,  # createdAt is kept (shown as archived)
+    arrival="Bluesky keeps the original dates; the Bluesky app shows such posts as archived "
+    '("Archived from <date>": it cannot confirm a claimed date)',
+    private_posts="no private posts: every Bluesky post is public",
     marker_is_link=False,  # a record field the app does not show
     credentials=CredentialRules(
         write=("app_password",),

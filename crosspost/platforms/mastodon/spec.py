@@ -73,6 +73,10 @@ SPEC = PlatformSpec(
     caps=CAPS,
     safe_visibility=frozenset(Visibility),  # public, unlisted, followers-only and direct
     backdating=False,  # a status always has the time it was posted
+    arrival="Mastodon cannot backdate: every post arrives as new, in your followers' home "
+    "feeds, with a line saying when it first appeared",
+    private_posts="direct posts: only you, and anyone a post mentions (who is notified), see "
+    "them, and Mastodon cannot widen them later",
     marker_is_link=True,  # "Crossposted from URL" ends the text
     credentials=CredentialRules(
         write=("access_token",),

@@ -134,6 +134,10 @@ SPEC = PlatformSpec(
         {Visibility.PUBLIC, Visibility.FOLLOWERS, Visibility.DIRECT, Visibility.PRIVATE}
     ),
     backdating=True,  # the NPF `date`
+    arrival="Tumblr keeps the original dates, but backdated posts still land on your "
+    "followers' dashboards as they are posted; a new sideblog as the target has no followers "
+    "to flood",
+    private_posts="private posts: only you see them, on no dashboard, until you publish them",
     marker_is_link=True,  # the post's source link
     credentials=CredentialRules(
         write=FIELDS,
