@@ -154,6 +154,17 @@ def _repo_car(sandbox: Sandbox) -> None:
     shutil.copyfile(car, sandbox.cwd / "fakermaker.repo.car")
 
 
+def _tumblr_sample_zip(sandbox: Sandbox) -> None:
+    """The README's Tumblr export: the project's own sample (tests/data/tumblr-export), zipped."""
+    import zipfile
+
+    sample = Path(__file__).parent / "data" / "tumblr-export"
+    with zipfile.ZipFile(sandbox.cwd / "sampleblog.zip", "w") as archive:
+        for path in sorted(sample.rglob("*")):
+            if path.is_file():
+                archive.write(path, path.relative_to(sample).as_posix())
+
+
 def _imported_car(sandbox: Sandbox) -> None:
     """The README's import example, run first (its output is shown under the import)."""
     _repo_car(sandbox)
@@ -214,6 +225,7 @@ RUN: dict[str, Offline] = {
     "crosspost login sky": Offline(_user_config, stdin="abcd-efgh-ijkl-mnop\n"),
     "crosspost logout sky": Offline(),
     "crosspost import fakermaker.repo.car": Offline(_repo_car),
+    "crosspost import sampleblog.zip": Offline(_tumblr_sample_zip),
     "crosspost verify did:plc:dpg45vsnuir2vqqqadsn6afg": Offline(_imported_car),
     "crosspost repair": Offline(_imported_car_one_post_garbled),
     "crosspost fit --to bluesky ...": Offline(),
