@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from crosspost.backup.locate import find_accounts
 from crosspost.config import SyncRule, TargetOptions
@@ -67,16 +67,31 @@ def migrate(
         posts = [p for p in posts if p.created_at <= options.until]
     posts.sort(key=lambda p: (p.created_at, p.ref.id))
     report.seen = len(posts)
-    platform = engine.config.account(target).platform
-    dated = not spec(platform).backdating or not options.keep_dates
+    backdates = _backdates(engine, target, report)
+    dated = not backdates or not options.keep_dates
     publishing = Publishing(
-        backdate=options.keep_dates and spec(platform).backdating,
+        backdate=options.keep_dates and backdates,
         date_line=_date_line(options, lead=False) if dated else None,
         lead_line=_date_line(options, lead=True) if dated else None,
     )
     engine.queue(rule, posts, report, publishing=publishing)
     engine.process(rule, report, publishing)
     return report
+
+
+@runtime_checkable
+class ServerBackdating(Protocol):
+    """A client whose server tells whether it keeps dates (servers speaking one platform's API
+    may differ); `note` hears why it could not be told."""
+
+    def backdates(self, note: Callable[[str], object]) -> bool: ...
+
+
+def _backdates(engine: SyncEngine, target: str, report: RuleReport) -> bool:
+    client = engine.client(target, writing=True)
+    if isinstance(client, ServerBackdating):
+        return client.backdates(report.notes.append)
+    return spec(engine.config.account(target).platform).backdating
 
 
 def migrate_until_done(
