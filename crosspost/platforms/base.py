@@ -227,6 +227,15 @@ class ReportsLoginProblem(Protocol):
 
 
 @runtime_checkable
+class ServerBackdating(Protocol):
+    """A client whose server tells whether it keeps a post's original date (servers speaking
+    one platform's API may differ: GoToSocial 0.18 backdates, Mastodon does not); `note`
+    hears why it could not be told."""
+
+    def backdates(self, note: Callable[[str], object]) -> bool: ...
+
+
+@runtime_checkable
 class UsesSavedProfile(Protocol):
     """Takes what an earlier backup saved of the account's profile before reading (Mastodon:
     the account's id, so an incremental backup is one request, not a lookup and a page)."""

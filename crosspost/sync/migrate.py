@@ -23,7 +23,7 @@ from crosspost.backup.locate import find_accounts
 from crosspost.config import SyncRule, TargetOptions
 from crosspost.errors import ConfigError, DataError
 from crosspost.model import Limits, Platform, Post, PostKind, Visibility
-from crosspost.platforms.base import Sleeper
+from crosspost.platforms.base import ServerBackdating, Sleeper
 from crosspost.platforms.registry import spec
 from crosspost.sync.engine import Publishing, SyncEngine
 from crosspost.sync.eta import finish_time, outstanding, progress_line
@@ -69,7 +69,7 @@ def migrate(
     rule = migration_rule(source, target, options)
     report = RuleReport(rule.name, dry=engine.dry_run)
     posts = migration_posts(engine, rule, options, report)
-    publishing = migration_publishing(engine, target, options)
+    publishing = migration_publishing(engine, target, options, report.notes.append)
     engine.queue(rule, posts, report, publishing=publishing)
     engine.process(rule, report, publishing)
     if not engine.dry_run:
@@ -89,9 +89,16 @@ def migration_posts(
     return posts
 
 
-def migration_publishing(engine: SyncEngine, target: str, options: MigrateOptions) -> Publishing:
-    """How the drafts are made: dates kept where the target can, else the dated line; every
-    post made private with `private` (refused, in one line, where the target has no such post)."""
+def migration_publishing(
+    engine: SyncEngine,
+    target: str,
+    options: MigrateOptions,
+    note: Callable[[str], object] = lambda said: None,
+) -> Publishing:
+    """How the drafts are made: dates kept where the target can (its server says, where
+    servers of one platform differ: `ServerBackdating`), else the dated line; every post made
+    private with `private` (refused, in one line, where the target has no such post). `note`
+    hears why the server could not be asked."""
     platform = engine.config.account(target).platform
     entry = spec(platform)
     if options.private and Visibility.PRIVATE not in entry.safe_visibility:
@@ -99,9 +106,10 @@ def migration_publishing(engine: SyncEngine, target: str, options: MigrateOption
             f"{target}: {entry.display_name} has no private posts, so --private cannot be kept "
             "there; migrate without it (see `crosspost migrate --plan` for what followers see)"
         )
-    dated = not entry.backdating or not options.keep_dates
+    backdates = _backdates(engine, target, note)
+    dated = not backdates or not options.keep_dates
     return Publishing(
-        backdate=options.keep_dates and entry.backdating,
+        backdate=options.keep_dates and backdates,
         date_line=_post_change(options, lead=False, dated=dated),
         lead_line=_post_change(options, lead=True, dated=dated),
     )
@@ -115,6 +123,13 @@ def progress(engine: SyncEngine, rule: SyncRule, target: str, publishing: Publis
     return progress_line(
         target, left, finish_time(engine.context, target, caps, left.sends, now), now
     )
+
+
+def _backdates(engine: SyncEngine, target: str, note: Callable[[str], object]) -> bool:
+    client = engine.client(target, writing=True)
+    if isinstance(client, ServerBackdating):
+        return client.backdates(note)
+    return spec(engine.config.account(target).platform).backdating
 
 
 def migrate_until_done(

@@ -39,6 +39,7 @@ from crosspost.platforms.mastodon.profile import profile_from_account, saved_acc
 from crosspost.platforms.mastodon.ratelimit import Limiter
 from crosspost.platforms.mastodon.rawget import get_json
 from crosspost.platforms.mastodon.read import plain_json, status_ref, to_post
+from crosspost.platforms.mastodon.software import ServerSoftware, fetch_software
 from crosspost.platforms.mastodon.write import from_draft, update_kwargs
 from crosspost.platforms.retry import REQUEST_TIMEOUT
 from crosspost.platforms.spec import WriteContext
@@ -74,6 +75,9 @@ class MastodonClient:
         self.retry = retry or RetryPolicy()
         base_url = account.service or f"https://{server_domain(account)}"
         self.limiter = Limiter(self.retry, host=urlsplit(base_url).netloc or base_url)
+        self._base_url = base_url
+        self._request_timeout = request_timeout
+        self._software: tuple[ServerSoftware, str | None] | None = None
         self._session = session or HttpSession()
         self._session.hooks["response"].append(self._remember)
         self._media_source = media_source or self._read_media
@@ -122,8 +126,27 @@ class MastodonClient:
                 instance = self._call("read instance", self.api.instance_v2)
             except MastodonNotFoundError:
                 instance = self._call("read instance", self.api.instance_v1)
-            self._server_limits = limits_from_instance(plain_json(instance))
+            software = self.server_software()
+            self._server_limits = limits_from_instance(plain_json(instance), software)
         return self._server_limits
+
+    def server_software(self) -> ServerSoftware:
+        """The software answering (nodeinfo, read once): GoToSocial, Pixelfed, Mastodon..."""
+        if self._software is None:
+            self._software = fetch_software(
+                self._session, self._base_url, timeout=self._request_timeout
+            )
+        return self._software[0]
+
+    def backdates(self, note: Callable[[str], object]) -> bool:
+        """Whether this server keeps a post's original date (GoToSocial 0.18 and later); `note`
+        hears, once, why the software could not be told (then: no, as on Mastodon)."""
+        software = self.server_software()
+        assert self._software is not None
+        if self._software[1] is not None:
+            note(self._software[1])
+            self._software = (software, None)
+        return software.backdates
 
     def sees(self, visibility: Visibility) -> bool:
         """Signed in as the account: all of its statuses; reading as the public: public and
@@ -346,9 +369,8 @@ class MastodonClient:
         """Post one draft; the Idempotency-Key makes a retry within the hour the same status."""
         limits = self.server_limits()
         media_ids = self.upload_media(draft.media, limits)
-        kwargs = from_draft(
-            draft, WriteContext(now=self._now(), limits=limits, uploads=tuple(media_ids))
-        )
+        context = WriteContext(now=self._now(), limits=limits, uploads=tuple(media_ids))
+        kwargs = from_draft(draft, context, self.server_software())
         status = self._write("publish", lambda: self.api.status_post(**kwargs))
         return status_ref(status, self.account.identity)
 

@@ -13,6 +13,8 @@ from typing import Any
 from crosspost.model import Limits
 from crosspost.platforms.mastodon.limits import LIMITS as MASTODON_LIMITS
 from crosspost.platforms.mastodon.marker import marker_weight
+from crosspost.platforms.mastodon.software import MASTODON, ServerSoftware
+from crosspost.platforms.mastodon.text_rules import PIXELFED_TEXT_RULES
 
 
 def _section(data: Mapping[str, Any], *names: str) -> Mapping[str, Any]:
@@ -28,8 +30,11 @@ def _positive(value: object, default: int | None) -> int | None:
     return default
 
 
-def limits_from_instance(instance: Mapping[str, Any]) -> Limits:
-    """What one status on this server may hold; documented defaults where the server is silent.
+def limits_from_instance(
+    instance: Mapping[str, Any], software: ServerSoftware = MASTODON
+) -> Limits:
+    """What one status on this server may hold; documented defaults where the server is silent
+    (the software's own where it differs: Pixelfed takes alt text of 1000 characters).
 
     The video size limit (`video_size_limit`) has no place in `Limits` and is not carried.
     """
@@ -41,12 +46,15 @@ def limits_from_instance(instance: Mapping[str, Any]) -> Limits:
     )
     return replace(
         default,
+        text=PIXELFED_TEXT_RULES if software.counts_code_points else default.text,
         max_chars=max_chars,
         url_weight=_positive(statuses.get("characters_reserved_per_url"), default.url_weight),
         max_media=_positive(statuses.get("max_media_attachments"), default.max_media)
         or default.max_media,
         max_image_bytes=_positive(media.get("image_size_limit"), default.max_image_bytes),
-        max_alt_chars=_positive(media.get("description_limit"), default.max_alt_chars),
+        max_alt_chars=_positive(
+            media.get("description_limit"), software.max_alt_chars or default.max_alt_chars
+        ),
     )
 
 

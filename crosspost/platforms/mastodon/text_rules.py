@@ -47,3 +47,17 @@ TEXT_RULES = TextRules(
     render=_plain_text,
     hashtag_ok=is_hashtag,
 )
+
+
+def _code_points(text: str, url_weight: int, content_warning: str) -> int:
+    return len(text)
+
+
+# Pixelfed checks a status with Laravel's `max:` rule, which counts code points (mb_strlen):
+# a URL counts whole, and the content warning has a limit of its own (ApiV1Controller).
+PIXELFED_TEXT_RULES = TextRules(
+    name="Pixelfed",
+    count_chars=_code_points,
+    render=_plain_text,
+    hashtag_ok=is_hashtag,
+)
