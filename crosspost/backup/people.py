@@ -268,3 +268,10 @@ def _report_md(report: PeopleReport) -> str:
 
 def _md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def server_for(account: Account, fields: Mapping[str, str] | None) -> Server:
+    """The server of `account` to ask, with its token where the platform's lookups need one."""
+    rules = bridges(account.platform)
+    token = rules.token_of(fields) if fields is not None else None
+    return Server(rules.server_of(account), token)

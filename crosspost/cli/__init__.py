@@ -17,6 +17,7 @@ import typer.main
 from crosspost.cli import (
     accounts_commands,
     backup_commands,
+    people_commands,
     repair_commands,
     sync_commands,
     text_commands,
@@ -31,6 +32,7 @@ __all__ = [
     "app",
     "backup_commands",
     "main",
+    "people_commands",
     "repair_commands",
     "sync_commands",
     "text_commands",
