@@ -84,9 +84,11 @@ def test_a_bluesky_account_on_the_fediverse() -> None:
     person = Person("did:plc:x", "snarfed.bsky.social")  # docs: @snarfed.bsky.social@bsky.brid.gy
     where = bluesky_bridges.where_from(person, "activitypub")
     assert where.route is Route.BRIDGE
-    assert where.address == "snarfed.bsky.social@bsky.brid.gy"
-    # test_ids.py: (ATProto, 'did:plc:x', ActivityPub, 'https://bsky.brid.gy/ap/did:plc:x')
-    assert where.lookup == "https://bsky.brid.gy/ap/did:plc:x"
+    assert where.address == where.lookup == "snarfed.bsky.social@bsky.brid.gy"
+    # test_ids.py: (ATProto, 'did:plc:x', ActivityPub, 'https://bsky.brid.gy/ap/did:plc:x'):
+    # the actor a search finds where the handle is not known.
+    nameless = bluesky_bridges.where_from(Person("did:plc:x"), "activitypub")
+    assert (nameless.address, nameless.lookup) == ("", "https://bsky.brid.gy/ap/did:plc:x")
 
 
 def test_bridge_copies_lead_back_to_the_original() -> None:
@@ -198,7 +200,8 @@ def test_an_unreachable_server_leaves_the_rest_not_checked(tmp_path: Path) -> No
     backup = backup_with(tmp_path, Platform.MASTODON, documented_people())
     report = people(backup, Platform.BLUESKY, tmp_path / "out", server=Server("http://127.0.0.1:9"))
     assert report.counts() == {Status.MAY_BE: 3}
-    assert report.check_error is not None and "cannot reach" in report.check_error
+    assert report.check_error is not None
+    assert "cannot reach" in report.check_error
     assert "The lookups stopped" in (tmp_path / "out" / "people.md").read_text()
 
 

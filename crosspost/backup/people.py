@@ -36,6 +36,7 @@ HEADER = ["handle", "network", "address on the target", "route", "status", "note
 
 class Status:
     SAME = "same network"
+    ORIGINAL = "original account"  # a bridge copy's original, there: sure from the data
     FOUND = "found"
     NOT_FOUND = "not found"
     NOT_CHECKED = "not checked"
@@ -85,7 +86,8 @@ class Row:
         """Whether the target's import file lists it: it lives there, it was found there, or it
         was not checked (the importer looks each address up itself, and lists those it could not
         follow); never an address the target's server said it does not know."""
-        return bool(self.address) and self.status in (Status.SAME, Status.FOUND, Status.MAY_BE)
+        listed = (Status.SAME, Status.ORIGINAL, Status.FOUND, Status.MAY_BE)
+        return bool(self.address) and self.status in listed
 
 
 @dataclass
@@ -102,7 +104,7 @@ class PeopleReport:
 
     def summary(self) -> str:
         counts = self.counts()
-        order = [Status.SAME, Status.FOUND, Status.MAY_BE, Status.NOT_FOUND]
+        order = [Status.SAME, Status.ORIGINAL, Status.FOUND, Status.MAY_BE, Status.NOT_FOUND]
         order += [Status.UNKNOWN, Status.NO_BRIDGE]
         parts = [f"{counts[s]} {s}" for s in order if counts.get(s)]
         listed = sum(row.importable for row in self.rows)
@@ -145,6 +147,8 @@ def _row(entry: Entry, source: BridgeRules, protocol: str, network: str) -> Row:
     where = source.where_from(person, protocol)
     if where.route is Route.SAME:
         status = Status.SAME
+    elif where.route is Route.ORIGINAL and where.address:
+        status = Status.ORIGINAL
     elif where.route is Route.NONE:
         status = Status.NO_BRIDGE
     elif not where.address and not where.lookup:
@@ -161,16 +165,17 @@ def check_people(
     *,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[list[Row], str | None]:
-    """Ask `server` (of the target's network) about each row that may be there: found (with the
-    address the server knows it by) or not found. A server that cannot be asked stops the
+    """Ask `server` (of the target's network) about each row that may be there, and each bridge
+    copy's original (handles change): found (with the address the server knows it by) or not
+    found. A server that cannot be asked stops the
     lookups: the rest stay "not checked", and the reason is returned."""
     rules = bridges(target)
     checked: list[Row] = []
     error: str | None = None
-    wanted = [row for row in rows if row.status == Status.MAY_BE]
+    wanted = [row for row in rows if row.status in _ASKED]
     done = 0
     for row in rows:
-        if row.status != Status.MAY_BE or error is not None:
+        if row.status not in _ASKED or error is not None:
             checked.append(row)
             continue
         key = row.where.lookup or row.where.address
@@ -189,6 +194,9 @@ def check_people(
         if progress is not None:
             progress(done, len(wanted))
     return checked, error
+
+
+_ASKED = (Status.MAY_BE, Status.ORIGINAL)
 
 
 def write_people(report: PeopleReport, out: Path) -> list[Path]:

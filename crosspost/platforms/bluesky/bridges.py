@@ -51,10 +51,11 @@ def where_from(person: Person, protocol: str) -> Where:
             "cannot be told from the handle: see its profile",
         )
     address = f"{handle}@{FEDIVERSE_DOMAIN}" if handle else ""
-    lookup = f"{ACTOR_PREFIX}{did}" if did else address
+    # Without a handle, the bridge's actor URL, which a Mastodon search resolves as well.
+    lookup = address or (f"{ACTOR_PREFIX}{did}" if did else "")
     note = "if the account opted in to Bridgy Fed"
     if not handle:
-        note += "; its handle is not in the backup (a lookup finds it by its DID)"
+        note += f"; its handle is not in the backup: search for {lookup} to find it"
     return Where(Route.BRIDGE, address, lookup, note)
 
 
