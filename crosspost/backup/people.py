@@ -12,13 +12,12 @@ not found; without, "not checked". Nothing is guessed silently.
 from __future__ import annotations
 
 import csv
-import importlib
 import io
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol, cast
+from typing import cast
 
 from crosspost.account_data import Collection, Entry, Person
 from crosspost.accounts import Account
@@ -26,7 +25,7 @@ from crosspost.backup.account_files import read_collection
 from crosspost.backup.store import AccountBackup, atomic_write_bytes
 from crosspost.errors import DataError, NotFoundError, PlatformError
 from crosspost.model import Platform
-from crosspost.platforms.bridging import Route, Server, Where
+from crosspost.platforms.bridging import BridgeRules, Route, Server, Where
 from crosspost.platforms.registry import spec
 
 REPORT_CSV = "people.csv"
@@ -45,26 +44,14 @@ class Status:
     UNKNOWN = "address unknown"
 
 
-class BridgeRules(Protocol):
-    """What a platform's `bridges.py` answers (crosspost/platforms/<name>/bridges.py)."""
-
-    PROTOCOL: str
-
-    def where_from(self, person: Person, protocol: str) -> Where: ...
-
-    def import_files(self, addresses: Sequence[str]) -> Sequence[tuple[str, str]]: ...
-
-    def server_of(self, account: Account) -> str: ...
-
-    def token_of(self, fields: Mapping[str, str]) -> str | None: ...
-
-    def lookup(self, server: Server, key: str) -> str | None: ...
-
-
 def bridges(platform: Platform) -> BridgeRules:
-    """The platform's bridge rules, loaded on first use like the registry's entry points."""
-    module = importlib.import_module(f"crosspost.platforms.{platform.value}.bridges")
-    return cast(BridgeRules, module)
+    """The platform's bridge rules (its `bridges.py`), through the registry."""
+    entry = spec(platform)
+    if entry.bridges is None:
+        raise DataError(
+            f"crosspost does not know yet how {entry.display_name} accounts are reached"
+        )
+    return entry.bridges()
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,8 +6,14 @@ ask its own servers whether an account is there; `crosspost.backup.people` puts 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from crosspost.account_data import Person
+    from crosspost.accounts import Account
 
 
 class Route(StrEnum):
@@ -38,3 +44,19 @@ class Server:
 
     url: str
     token: str | None = None
+
+
+class BridgeRules(Protocol):
+    """What a platform's `bridges.py` answers (crosspost/platforms/<name>/bridges.py)."""
+
+    PROTOCOL: str
+
+    def where_from(self, person: Person, protocol: str) -> Where: ...
+
+    def import_files(self, addresses: Sequence[str]) -> Sequence[tuple[str, str]]: ...
+
+    def server_of(self, account: Account) -> str: ...
+
+    def token_of(self, fields: Mapping[str, str]) -> str | None: ...
+
+    def lookup(self, server: Server, key: str) -> str | None: ...

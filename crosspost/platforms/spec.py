@@ -20,6 +20,7 @@ from crosspost.accounts import Account
 from crosspost.errors import CredentialsError
 from crosspost.model import Limits, Media, Platform, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, PlatformClient, RetryPolicy
+from crosspost.platforms.bridging import BridgeRules
 from crosspost.platforms.export import Export
 
 HOUR = 3600.0
@@ -223,3 +224,6 @@ class PlatformSpec:
     # What a post sent as only the author's (Visibility.PRIVATE) is there, or, where
     # safe_visibility has no PRIVATE, that there is none.
     private_posts: str = ""
+    # How its accounts are reached from other networks and how to ask its servers whether one
+    # is there (bridges.py; `crosspost people`), loaded on first use like open_client.
+    bridges: Callable[[], BridgeRules] | None = None

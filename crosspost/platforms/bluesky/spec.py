@@ -17,6 +17,7 @@ from crosspost.platforms.base import Draft, PlatformClient
 from crosspost.platforms.bluesky.export import CAR_EXPORT
 from crosspost.platforms.bluesky.limits import CAPS, LIMITS
 from crosspost.platforms.bluesky.marker import marker_key
+from crosspost.platforms.bridging import BridgeRules
 from crosspost.platforms.spec import (
     ClientRequest,
     CredentialRules,
@@ -95,7 +96,14 @@ def _portable(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str,
     return portable_files(kind, entries)
 
 
+def _bridges() -> BridgeRules:
+    from crosspost.platforms.bluesky import bridges
+
+    return bridges  # the module answers the protocol
+
+
 SPEC = PlatformSpec(
+    bridges=_bridges,
     platform=Platform.BLUESKY,
     display_name="Bluesky",
     limits=LIMITS,

@@ -13,6 +13,7 @@ from typing import Any
 from crosspost.account_data import Collection, Entry
 from crosspost.model import Limits, Platform, Post, Visibility
 from crosspost.platforms.base import Draft, PlatformClient
+from crosspost.platforms.bridging import BridgeRules
 from crosspost.platforms.mastodon.export import ARCHIVE_EXPORT
 from crosspost.platforms.mastodon.identity import normalize_identity
 from crosspost.platforms.mastodon.limits import CAPS, LIMITS
@@ -66,7 +67,14 @@ def _portable(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str,
     return portable_files(kind, entries)
 
 
+def _bridges() -> BridgeRules:
+    from crosspost.platforms.mastodon import bridges
+
+    return bridges  # the module answers the protocol
+
+
 SPEC = PlatformSpec(
+    bridges=_bridges,
     platform=Platform.MASTODON,
     display_name="Mastodon",
     limits=LIMITS,

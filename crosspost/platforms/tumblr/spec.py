@@ -17,6 +17,7 @@ from crosspost.accounts import HOSTNAME_RE, Account
 from crosspost.errors import AccountSpecError, CredentialsError
 from crosspost.model import Media, Platform, Post, Visibility
 from crosspost.platforms.base import Draft, PlatformClient
+from crosspost.platforms.bridging import BridgeRules
 from crosspost.platforms.export import Export
 from crosspost.platforms.spec import (
     ClientRequest,
@@ -124,7 +125,15 @@ _PROMPTS = {
     "oauth_token_secret": "OAuth token secret",
 }
 
+
+def _bridges() -> BridgeRules:
+    from crosspost.platforms.tumblr import bridges
+
+    return bridges  # the module answers the protocol
+
+
 SPEC = PlatformSpec(
+    bridges=_bridges,
     platform=Platform.TUMBLR,
     display_name="Tumblr",
     limits=LIMITS,
