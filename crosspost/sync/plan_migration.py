@@ -53,11 +53,12 @@ class MigrationPlan:
         """The plan as `migrate --plan` prints it."""
         lines = [
             f"plan: {self.source} -> {self.target} ({self.platform})",
-            f"  read {self.read:,} posts; {self.posts:,} to send, as {self.chunks:,} "
-            f"{self.platform} posts (threads count each), with {self.media:,} media",
+            f"  read {_posts(self.read)}; {self.posts:,} to send, as {self.chunks:,} "
+            f"{self.platform} {'post' if self.chunks == 1 else 'posts'} (threads count each), "
+            f"with {self.media:,} media",
         ]
         if self.sent:
-            lines.append(f"  already sent: {self.sent:,} posts")
+            lines.append(f"  already sent: {_posts(self.sent)}")
         lines += _counted("not carried", self.not_carried)
         lines += _counted("left out of posts sent", self.left_out)
         time = about(self.seconds) if self.chunks else "nothing to send"
@@ -137,3 +138,7 @@ def _counted(title: str, counts: dict[str, int]) -> list[str]:
 
 
 __all__ = ["MigrationPlan", "plan_migration"]
+
+
+def _posts(count: int) -> str:
+    return f"{count:,} post" if count == 1 else f"{count:,} posts"
