@@ -57,9 +57,11 @@ def timed_run(folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def kill_at_random(folder: Path, delay: float) -> bool:
-    """Start a sync and SIGKILL it `delay` seconds after it is ready; True if it was killed."""
+def kill_at_random(folder: Path, delay: float) -> tuple[bool, float | None]:
+    """Start a sync and SIGKILL it `delay` seconds after it is ready: whether it was killed,
+    and, when it ended first, the seconds it took (so the kill window follows the machine)."""
     child = start_child(folder)
+    start = time.perf_counter()
     time.sleep(delay)  # the real timing a kill test needs: the only sleep in the tests
     killed = child.poll() is None
     if killed:
@@ -67,7 +69,8 @@ def kill_at_random(folder: Path, delay: float) -> bool:
     _, err = child.communicate(timeout=60)
     if not killed:
         assert child.returncode == 0, err
-    return killed
+        return False, time.perf_counter() - start  # an upper bound: it ended before `delay`
+    return True, None
 
 
 def add_round(folder: Path, rng: random.Random, minute: int) -> None:
@@ -118,14 +121,21 @@ def test_200_sigkills_at_random_points_each_followed_by_a_rerun(tmp_path: Path) 
     rng = random.Random(SEED)
     started = time.perf_counter()
     add_round(tmp_path, rng, 0)
-    window = timed_run(tmp_path)  # also creates the ledger: later kills land in the work
+    # The window kills aim at: how long a whole run takes, first measured once (which also
+    # creates the ledger, so later kills land in the work), then following the runs that ended
+    # before their kill: on a loaded machine one slow first run would else aim most kills past
+    # the end of the work.
+    window = timed_run(tmp_path)
     check(tmp_path)
     killed: Counter[str] = Counter()
     for number in range(1, ROUNDS + 1):
         add_round(tmp_path, rng, number)
         delay = rng.uniform(0, 1.5 * window)
-        if kill_at_random(tmp_path, delay):
+        was_killed, took = kill_at_random(tmp_path, delay)
+        if was_killed:
             killed[interrupted(tmp_path)] += 1
+        elif took is not None and took < window:
+            window = (window + took) / 2
         sync_on_disk(tmp_path)  # the rerun
         try:
             check(tmp_path)
