@@ -17,7 +17,7 @@ import json
 import os
 import stat
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -73,6 +73,8 @@ class Entry:
     created_at: datetime
     odd_file: str | None = None  # its file's name, when not the store's name for its id
     index: int = -1  # its place in Archive.entries, newest first
+    stamp: str = ""  # its file's size and mtime (and its versions folder's), for depends.py
+    sig: bytes = b""  # what its card was made of, when that is unchanged since the last render
 
     @property
     def post_id(self) -> str:
@@ -142,6 +144,9 @@ class Archive:
     # The accounts the posts of each platform are by, to find a post by its platform and id
     # alone (a reply names its parent's account by DID, the backup by handle).
     post_accounts: dict[str, set[str]] = field(default_factory=dict)
+    # While a post's card is made: the questions it asks of the archive (which post a link
+    # names, where its conversation is, which media file it shows), to ask again next time.
+    asked: set[tuple[str, ...]] | None = None
 
     @cached_property
     def real_root(self) -> Path:
@@ -152,6 +157,8 @@ class Archive:
     def thread_href(self, entry: Entry) -> str | None:
         """Where the post is shown in its conversation ("threads/<id>.N.html#p-<slug>"), from
         the site's root; None when it is in none."""
+        if self.asked is not None:
+            self.asked.add(("t", entry.key))
         conversation = self.conversation_of.get(entry.key)
         if conversation is None:
             return None
@@ -162,15 +169,20 @@ class Archive:
         newest post of that platform with that id (one with no account first)."""
         if ref is None:
             return None
-        found = self.by_key.get(ref.key)
+        return self.find_key(ref.platform.value, ref.account, ref.id)
+
+    def find_key(self, platform: str, account: str, post_id: str) -> Entry | None:
+        """`find` of a reference given by its parts."""
+        if self.asked is not None:
+            self.asked.add(("f", platform, account, post_id))
+        found = self.by_key.get(f"{platform}:{account}:{post_id}")
         if found is not None:
             return found
-        platform = ref.platform.value
-        found = self.by_key.get(f"{platform}::{ref.id}")
+        found = self.by_key.get(f"{platform}::{post_id}")
         if found is not None:
             return found
         for account in self.post_accounts.get(platform, ()):
-            other = self.by_key.get(f"{platform}:{account}:{ref.id}")
+            other = self.by_key.get(f"{platform}:{account}:{post_id}")
             if other is not None and (
                 found is None or (found.created_at, found.key) < (other.created_at, other.key)
             ):
@@ -211,17 +223,67 @@ def _slug(key: str) -> str:
     return f"{key.partition(':')[0]}-{digest}"
 
 
-def _post_files(backup: AccountBackup) -> list[str]:
+def _post_files(backup: AccountBackup) -> list[tuple[str, str]]:
     """The names of an account's post files, in name order (as the store lists them: no
-    hidden ones). Names, not paths: a Path of each of 100,000 files costs more than its post."""
+    hidden ones), each with its stamp ("size:mtime_ns"). Names, not paths: a Path of each of
+    100,000 files costs more than its post."""
     try:
         with os.scandir(backup.posts_dir) as found:
-            return sorted(e.name for e in found if e.name.endswith(".json") and e.name[0] != ".")
+            named = [e for e in found if e.name.endswith(".json") and e.name[0] != "."]
+            stamped = [(e.name, _stamp(e)) for e in named]
     except (FileNotFoundError, NotADirectoryError):
         return []
+    return sorted(stamped)
 
 
-def load_archive(root: Path, progress: Progress | None = None) -> Archive:
+def _stamp(entry: os.DirEntry[str]) -> str:
+    try:
+        found = entry.stat()
+    except OSError:
+        return ""
+    return f"{found.st_size}:{found.st_mtime_ns}"
+
+
+class Head(NamedTuple):
+    """What the indexes need of a post file, kept from the last render (depends.py) so that
+    an unchanged file is not read again: its ref, date, tags and what it replies to."""
+
+    platform: str
+    account: str
+    post_id: str
+    created_at: str  # ISO 8601
+    tags: list[str]
+    reply_to: list[str] | None  # [platform, account, id]
+    thread_root: list[str] | None
+
+    @classmethod
+    def of(cls, post: Post) -> Head:
+        ref = post.ref
+        return cls(ref.platform.value, ref.account, ref.id, post.created_at.isoformat(),
+                   post_tags(post), _parts(post.reply_to), _parts(post.thread_root))  # fmt: skip
+
+
+def _parts(ref: PostRef | None) -> list[str] | None:
+    return [ref.platform.value, ref.account, ref.id] if ref is not None else None
+
+
+def _ref(parts: list[str] | None) -> PostRef | None:
+    return PostRef(Platform(parts[0]), parts[1], parts[2]) if parts is not None else None
+
+
+# Asked for the head of each post file, in the order of (account folder, file name), with the
+# file's stamp: the head the last render kept of it, when its stamp is the same, else None.
+Heads = Callable[[str, str, str], "Head | None"]
+
+
+def account_folder(root: Path, backup: AccountBackup) -> str:
+    """The account's folder inside the backup ("bluesky/alice.bsky.social")."""
+    return backup.folder.relative_to(root).as_posix()
+
+
+def load_archive(
+    root: Path, progress: Progress | None = None, heads: Heads | None = None
+) -> Archive:
     progress = progress or NoProgress()
     if not root.is_dir():
         raise DataError(f"{root}: no such backup folder")
@@ -231,8 +293,11 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
             f"{root}: no backup here (expected folders like bluesky/ACCOUNT/posts/); "
             "run `crosspost backup ACCOUNT` first"
         )
-    files = [(backup, _post_files(backup)) for backup in accounts]
-    progress.start("load posts", sum(len(names) for _, names in files))
+    files = sorted(
+        ((account_folder(root, backup), backup, _post_files(backup)) for backup in accounts),
+        key=lambda item: item[0],
+    )
+    progress.start("load posts", sum(len(names) for _, _, names in files))
     entries: list[Entry] = []
     post_accounts: dict[str, set[str]] = defaultdict(set)
     shared: dict[str, str] = {}  # each account's name once, not once per post
@@ -240,24 +305,29 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
     links: dict[str, _Links] = {}  # post key -> what it replies to, for replies only
     versions = _versions_folders(accounts)
     edited: list[tuple[Entry, str]] = []  # entries with a versions/ folder, and their ids
-    for backup, names in files:
+    for relative, backup, names in files:
         folder = os.fspath(backup.posts_dir)
-        for name in names:
-            post = read_post(os.path.join(folder, name))
-            ref = post.ref
-            account = shared.setdefault(ref.account, ref.account)
-            entry = Entry(backup, account, ref.key, post.created_at)
-            if _usual_file(ref.id) != name:
+        has_versions = versions.get(backup, set())
+        for name, stamp in names:
+            head = heads(relative, name, stamp) if heads is not None else None
+            if head is None:
+                head = Head.of(read_post(os.path.join(folder, name)))
+            platform, post_id = head.platform, head.post_id
+            account = shared.setdefault(head.account, head.account)
+            created = datetime.fromisoformat(head.created_at)
+            entry = Entry(backup, account, f"{platform}:{account}:{post_id}", created)
+            entry.stamp = stamp
+            if _usual_file(post_id) != name:
                 entry.odd_file = name
             entries.append(entry)
-            post_accounts[ref.platform.value].add(account)
-            tags = post_tags(post)
-            if tags:
-                tagged.append((entry, tags))
-            if post.reply_to is not None or post.thread_root is not None:
-                links[entry.key] = _Links(post.reply_to, post.thread_root)
-            if backup in versions and safe_name(ref.id) in versions[backup]:
-                edited.append((entry, ref.id))
+            post_accounts[platform].add(account)
+            if head.tags:
+                tagged.append((entry, head.tags))
+            if head.reply_to is not None or head.thread_root is not None:
+                links[entry.key] = _Links(_ref(head.reply_to), _ref(head.thread_root))
+            if has_versions and safe_name(post_id) in has_versions:
+                edited.append((entry, post_id))
+                entry.stamp += f":{_mtime(backup.versions_dir(post_id))}"
             progress.advance("load posts")
     progress.finish("load posts")
     entries.sort(key=lambda e: (e.created_at, e.key), reverse=True)
@@ -268,6 +338,14 @@ def load_archive(root: Path, progress: Progress | None = None) -> Archive:
     _group_conversations(archive, links)
     _load_versions(archive, edited, progress)
     return archive
+
+
+def _mtime(path: Path) -> int:
+    """A folder's mtime: a version added to a post's versions/ folder changes it."""
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return 0
 
 
 def _sorted_versions(versions: list[Post]) -> list[Post]:
@@ -406,6 +484,9 @@ def thumb_file(archive: Archive, backup: AccountBackup, card: LinkCard) -> Path 
 def stored_file(archive: Archive, backup: AccountBackup, media: Media) -> Path | None:
     """A media file of `backup` (a post's, a profile picture) in the local store, when it was
     downloaded and stays inside the backup."""
+    if archive.asked is not None:
+        where = os.fspath(backup.folder)
+        archive.asked.add(("m", where, media.local_path or "", media.sha256 or ""))
     if media.local_path:
         found = _inside(archive, archive.root / media.local_path)
         if found is not None:

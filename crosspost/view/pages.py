@@ -8,7 +8,7 @@ bytes and the writer can leave it alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from markupsafe import Markup
@@ -35,6 +35,13 @@ CSP = (
 )
 
 Page = tuple[str, str]  # (path inside the site, HTML)
+Wanted = Callable[[str], bool]  # which pages to make (the others have not changed: depends.py)
+
+
+def _every(path: str) -> bool:
+    return True
+
+
 T = TypeVar("T")
 
 
@@ -120,7 +127,9 @@ def _name(path: str | None) -> str | None:
     return path.rpartition("/")[2] if path else None
 
 
-def index_pages(archive: Archive, top: Cards, nested: Cards, per_page: int) -> Iterator[Page]:
+def index_pages(
+    archive: Archive, top: Cards, nested: Cards, per_page: int, wanted: Wanted = _every
+) -> Iterator[Page]:
     """index.html holds the newest posts; page/N.html hold fixed runs of `per_page` posts
     counted from the oldest, so a new post changes index.html and at most one or two pages."""
     entries = archive.entries
@@ -130,7 +139,7 @@ def index_pages(archive: Archive, top: Cards, nested: Cards, per_page: int) -> I
         f"{top.names.label(a.platform, a.account).removeprefix('@')} ({PLATFORM_NAMES[a.platform]})"
         for a in archive.accounts
     )
-    index = render_page(
+    index = wanted("index.html") and render_page(
         "posts.html.j2",
         SITE_TITLE,
         "",
@@ -141,8 +150,11 @@ def index_pages(archive: Archive, top: Cards, nested: Cards, per_page: int) -> I
         older=f"page/{chunks}.html" if chunks else None,
         paged=True,
     )
-    yield "index.html", index
+    if index:
+        yield "index.html", index
     for number in range(1, chunks + 1):
+        if not wanted(f"page/{number}.html"):
+            continue
         oldest_first = entries[::-1][(number - 1) * per_page : number * per_page]
         shown = oldest_first[::-1]
         newer = "../index.html" if number == chunks else f"{number + 1}.html"
@@ -151,12 +163,13 @@ def index_pages(archive: Archive, top: Cards, nested: Cards, per_page: int) -> I
         yield f"page/{number}.html", _posts(f"Page {number}", _span(shown), cards, newer, previous)
 
 
-def archive_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
+def archive_pages(archive: Archive, nested: Cards, wanted: Wanted = _every) -> Iterator[Page]:
     months = list(archive.months)
     years: dict[str, list[tuple[str, int]]] = {}
     for month in months:
         years.setdefault(month[:4], []).append((month, len(archive.months[month])))
-    yield "archive.html", render_page("archive.html.j2", "Archive", "", years=years.items())
+    if wanted("archive.html"):
+        yield "archive.html", render_page("archive.html.j2", "Archive", "", years=years.items())
     # Every month's pages in one reading order: Newer and Older run on across months.
     ordered = [
         (month, path, run, len(archive.months[month]))
@@ -164,6 +177,8 @@ def archive_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
         for path, run in runs(f"archive/{month}", archive.months[month])
     ]
     for index, (month, path, run, total) in enumerate(ordered):
+        if not wanted(path):
+            continue
         newer = ordered[index - 1][1] if index > 0 else None
         older = ordered[index + 1][1] if index + 1 < len(ordered) else None
         lede = _run_lede(run, total, path.endswith(f"{month}.html")) if total > LIST_PAGE else ""
@@ -171,14 +186,17 @@ def archive_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
         yield path, _posts(month, lede, cards, _name(newer), _name(older))
 
 
-def tag_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
+def tag_pages(archive: Archive, nested: Cards, wanted: Wanted = _every) -> Iterator[Page]:
     ranked = sorted(archive.tags, key=lambda key: (-len(archive.tags[key]), key))
     tags = [(tag_slug(key), archive.tag_names[key], len(archive.tags[key])) for key in ranked]
-    yield "tags.html", render_page("tags.html.j2", "Tags", "", tags=tags)
+    if wanted("tags.html"):
+        yield "tags.html", render_page("tags.html.j2", "Tags", "", tags=tags)
     for key, entries in archive.tags.items():
         name = archive.tag_names[key]
         pages = runs(f"tags/{tag_slug(key)}", entries)
         for index, (path, run) in enumerate(pages):
+            if not wanted(path):
+                continue
             newer = pages[index - 1][0] if index > 0 else None
             older = pages[index + 1][0] if index + 1 < len(pages) else None
             lede = f"{len(entries):,} posts"
@@ -204,13 +222,18 @@ def post_page(archive: Archive, nested: Cards, entry: Entry, post: Post) -> Page
     return f"posts/{entry.slug}.html", page
 
 
-def thread_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
+def thread_pages(archive: Archive, nested: Cards, wanted: Wanted = _every) -> Iterator[Page]:
     """Each conversation, oldest first, on pages of THREAD_PAGE posts that link to each other;
     each post has an anchor ("p-<slug>") its own page links to."""
     for key, members in archive.conversations.items():
         count = thread_page_count(len(members))
+        paths = [thread_page(key, number) for number in range(count)]
+        if not any(wanted(path) for path in paths):
+            continue
         title = heading(members[0][0].read()) or "Conversation"  # one file per conversation
         for number in range(count):
+            if not wanted(paths[number]):
+                continue
             run = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
             thread = [(e.slug, nested.card(e), depth) for e, depth in run]
             path = thread_page(key, number)

@@ -69,6 +69,13 @@ class SearchIndex:
         self._rows, self._people = [], {}
         return f"assets/search/{number}.js", script
 
+    def skip(self) -> None:
+        """Pass over the next post, newest first, whose chunk is not made this time (it has
+        not changed since the last render): a whole chunk is added or skipped."""
+        self._added += 1
+        if (self.total - self._added) % CHUNK == 0:
+            self._rows, self._people = [], {}
+
     def _row(self, entry: Entry, post: Post) -> list[object]:
         """[slug, date, who, title, text, tags]; `who` indexes the chunk's table of
         "account · platform" (the account by its handle where the backup knows it)."""
@@ -77,6 +84,11 @@ class SearchIndex:
         who = self._people.setdefault(person, len(self._people))
         tags = " ".join(post_tags(post))
         return [entry.slug, f"{post.created_at:%Y-%m-%d}", who, post.title, _searchable(post), tags]
+
+
+def chunk_of(index: int, total: int) -> int:
+    """The number of the chunk holding the post at `index` (newest first) of `total`."""
+    return (total - index - 1) // CHUNK + 1
 
 
 def search_files(archive: Archive, names: Names | None = None) -> Iterator[tuple[str, str]]:

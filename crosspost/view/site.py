@@ -12,14 +12,33 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from crosspost.model import Post
 from crosspost.progress import NoProgress, Progress
-from crosspost.view.account import load_accounts
+from crosspost.view.account import AccountData, load_accounts
 from crosspost.view.account_pages import account_page_count, account_pages
 from crosspost.view.assets import SEARCH, STYLE
 from crosspost.view.cards import Cards
-from crosspost.view.load import Archive, load_archive
-from crosspost.view.media import SiteMedia
+from crosspost.view.depends import (
+    Answers,
+    CachedHeads,
+    PostCache,
+    Question,
+    Recorder,
+    RecordingCards,
+    RecordingMedia,
+    Scoped,
+    account_stamp,
+    check,
+    fingerprint,
+    page_sigs,
+    post_line,
+    recording_names,
+    search_sigs,
+    write_cache,
+)
+from crosspost.view.load import Archive, Entry, Head, account_folder, load_archive
 from crosspost.view.pages import (
     Page,
     archive_pages,
@@ -31,7 +50,7 @@ from crosspost.view.pages import (
     thread_pages,
 )
 from crosspost.view.people import Names, build_names
-from crosspost.view.search import SearchIndex
+from crosspost.view.search import INDEX, SearchIndex, chunk_of
 from crosspost.view.spool import CardSpool
 from crosspost.view.write import SiteWriter
 
@@ -66,81 +85,186 @@ def render_site(
     progress: Progress | None = None,
     per_page: int = PER_PAGE,
 ) -> SiteReport:
-    """Render the backup at `root` into `out` (default: `root/site`), writing changed files only."""
+    """Render the backup at `root` into `out` (default: `root/site`), making only the pages
+    whose inputs changed since the last render (depends.py) and writing changed files only."""
     progress = progress or NoProgress()
     out = out or default_out(root)
-    archive = load_archive(root, progress)
-    accounts = load_accounts(archive.accounts, progress)
-    names = build_names(archive, accounts)
-    media = SiteMedia()
+    fp = fingerprint(root, per_page)
+    old = PostCache(out, fp)
+    heads = CachedHeads(old)
+    archive = load_archive(root, progress, heads)
     writer = SiteWriter(out)
-    # The cards of the pages one folder down show every post: kept on disk (spool.py).
-    with CardSpool(len(archive.entries), out) as spool:
-        top, deep = (Cards(archive, media, prefix, names) for prefix in ("", "../../"))
-        nested = Cards(archive, media, "../", names, spool)
+    accounts = load_accounts(archive.accounts, progress)
+    names = recording_names(build_names(archive, accounts), archive)
+    media = RecordingMedia()
+    media.archive = archive
+    answers = Answers(archive, names, out, media)
+    clean, kept_media = check(old, heads, archive, answers, fp)
+    del heads
+    recorder = Recorder(archive)
+    for entry in archive.entries:
+        if entry.key not in clean:
+            recorder.dirty[entry.key] = set()
+    # The cards of the pages one folder down show every post: kept on disk (spool.py), and so
+    # are the post cache's new lines.
+    with CardSpool(len(archive.entries), out) as spool, CardSpool(len(archive.entries)) as lines:
+        top, deep = (RecordingCards(archive, media, p, names) for p in ("", "../../"))
+        nested = RecordingCards(archive, media, "../", names, spool)
+        for cards in (top, deep, nested):
+            cards.recorder = recorder
         total = page_count(archive, per_page) + account_page_count(accounts)
         progress.start("render pages", total)
         writer.write("search.html", search_page()[1])
         progress.advance("render pages")
-        _write_posts(archive, writer, top, nested, per_page, names, progress)
+        made = _Made(archive, writer, top, nested, per_page, names, recorder, answers, fp, lines)
+        made.posts(progress)
+        sigs = page_sigs(archive, names, per_page, fp)
+        wanted = {path for path, sig in sigs.items() if not writer.keep_page(path, sig)}
+        progress.advance("render pages", len(sigs) - len(wanted))
         pages: list[Iterable[Page]] = [
-            index_pages(archive, top, nested, per_page),
-            archive_pages(archive, nested),
-            tag_pages(archive, nested),
-            thread_pages(archive, nested),
-            account_pages(accounts, top, nested, deep),
+            index_pages(archive, top, nested, per_page, wanted.__contains__),
+            archive_pages(archive, nested, wanted.__contains__),
+            tag_pages(archive, nested, wanted.__contains__),
+            thread_pages(archive, nested, wanted.__contains__),
         ]
         for relative, html in _chain(pages):
-            writer.write(relative, html)
+            writer.write_made(relative, html, sigs[relative])
             progress.advance("render pages")
-    writer.write("assets/style.css", STYLE)
-    writer.write("assets/search.js", SEARCH)
-    progress.finish("render pages")
-    files = media.paths
-    progress.start("copy media", len(files))
-    copied = media.copy_into(out)
-    size = writer.size
-    for relative in files:
-        writer.keep(relative, Path(relative).stem)
-        size += media.size(relative)
-        progress.advance("copy media")
-    progress.finish("copy media")
-    writer.finish()
+        record = _account_pages(archive, accounts, old, answers, top, nested, deep, writer, fp)
+        kept_media.update(record["media"])
+        progress.advance("render pages", account_page_count(accounts))
+        writer.write("assets/style.css", STYLE)
+        writer.write("assets/search.js", SEARCH)
+        progress.finish("render pages")
+        files = media.paths
+        progress.start("copy media", len(files))
+        copied = media.copy_into(out)
+        size = writer.size
+        placed = set(files)
+        for relative in files:
+            writer.keep(relative, Path(relative).stem)
+            size += media.size(relative)
+            progress.advance("copy media")
+        for relative in sorted(kept_media - placed):
+            target = out / relative
+            if target.is_file():
+                writer.keep(relative, target.stem)
+                size += target.stat().st_size
+        progress.finish("copy media")
+        count = len(placed | kept_media)
+        writer.finish()
+        write_cache(out, fp, record, archive, old, clean, lambda e: lines.get_bytes(e.index))
+    old.close()
     return SiteReport(
         out=out,
         posts=len(archive.entries),
         accounts=len(archive.accounts),
-        pages=writer.unchanged + len(writer.written) + len(files),
+        pages=writer.unchanged + len(writer.written) + count,
         written=(*writer.written, *copied),
-        unchanged=writer.unchanged + len(files) - len(copied),
+        unchanged=writer.unchanged + count - len(copied),
         removed=tuple(writer.removed),
-        media=len(files),
+        media=count,
         size=size,
     )
 
 
-def _write_posts(
+@dataclass
+class _Made:
+    """The posts' own pages and the search index: each post read from its file once, newest
+    first, for everything it is on by itself (its page, its card kept for the pages that list
+    it, its row of the search index, its card on index.html), when one of them changed."""
+
+    archive: Archive
+    writer: SiteWriter
+    top: Cards
+    nested: Cards
+    per_page: int
+    names: Names
+    recorder: Recorder
+    answers: Answers
+    fp: bytes
+    lines: CardSpool  # the post cache's lines of the posts made this time, by entry index
+
+    def posts(self, progress: Progress) -> None:
+        archive, writer = self.archive, self.writer
+        search = SearchIndex(len(archive.entries), self.names)
+        chunks = search_sigs(archive, self.names, self.fp)
+        if not writer.keep_page(INDEX, chunks[INDEX]):
+            writer.write_made(*search.listing(), chunks[INDEX])
+        total = len(archive.entries)
+        chunk: str | None = None
+        chunk_wanted = False
+        dirty = self.recorder.dirty
+        for entry in archive.entries:
+            path = f"assets/search/{chunk_of(entry.index, total)}.js"
+            if path != chunk:
+                chunk, chunk_wanted = path, not writer.keep_page(path, chunks[path])
+            asked = dirty.get(entry.key)
+            page = f"posts/{entry.slug}.html"
+            own = asked is not None or not writer.keep_page(page, entry.sig)
+            post = entry.read() if own or chunk_wanted else None
+            if post is not None and own:
+                self._post(entry, post, asked)
+            progress.advance("render pages")
+            if post is None or not chunk_wanted:
+                search.skip()
+                continue
+            made = search.add(entry, post)
+            if made is not None:
+                writer.write_made(*made, chunks[made[0]])
+
+    def _post(self, entry: Entry, post: Post, asked: set[Question] | None) -> None:
+        with Scoped(self.archive, asked):
+            if entry.index < self.per_page:
+                self.top.card(entry, post)
+            path, html = post_page(self.archive, self.nested, entry, post)
+        if asked is not None:  # a post made this time: its sig, from its answers
+            entry.sig = self.answers.sig(self.fp, entry.stamp, sorted(asked))
+            folder = account_folder(self.archive.root, entry.backup)
+            self.lines.put_bytes(entry.index, post_line(folder, entry, Head.of(post), asked))
+            self.recorder.dirty[entry.key] = None
+        self.writer.write_made(path, html, entry.sig)
+
+
+def _account_pages(
     archive: Archive,
-    writer: SiteWriter,
+    accounts: list[AccountData],
+    old: PostCache,
+    answers: Answers,
     top: Cards,
     nested: Cards,
-    per_page: int,
-    names: Names,
-    progress: Progress,
-) -> None:
-    """Each post read from its file once, newest first, for everything it is on by itself: its
-    page, its card (kept for the pages that list it), its row of the search index, its card on
-    index.html. Nothing of it is held after."""
-    search = SearchIndex(len(archive.entries), names)
-    writer.write(*search.listing())
-    for entry, post in archive.posts():
-        if entry.index < per_page:
-            top.card(entry, post)
-        writer.write(*post_page(archive, nested, entry, post))
-        progress.advance("render pages")
-        chunk = search.add(entry, post)
-        if chunk is not None:
-            writer.write(*chunk)
+    deep: Cards,
+    writer: SiteWriter,
+    fp: bytes,
+) -> dict[str, Any]:
+    """The account pages, made again when their files, or the answers to what they asked,
+    changed; the record of them for the post cache."""
+    stamp = account_stamp(archive)
+    record = old.accounts
+    try:
+        asked = [tuple(q) for q in record["questions"]]
+        sig = answers.sig(fp, stamp, asked).hex()
+        if sig == record["sig"] and all(
+            writer.keep_page(p, bytes.fromhex(sig)) for p in record["pages"]
+        ):
+            return record
+    except (KeyError, TypeError, ValueError):
+        pass
+    found: set[Question] = set()
+    made: list[tuple[str, str]] = []
+    with Scoped(archive, found):
+        for relative, html in account_pages(accounts, top, nested, deep):
+            made.append((relative, html))
+    questions = sorted(found)
+    sig_bytes = answers.sig(fp, stamp, questions)
+    for relative, html in made:
+        writer.write_made(relative, html, sig_bytes)
+    return {
+        "sig": sig_bytes.hex(),
+        "questions": [list(q) for q in questions],
+        "pages": [relative for relative, _ in made],
+        "media": sorted(q[1] for q in questions if q[0] == "p"),
+    }
 
 
 def _chain(groups: Iterable[Iterable[Page]]) -> Iterator[Page]:

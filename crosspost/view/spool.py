@@ -29,20 +29,28 @@ class CardSpool:
         self._end = 0
 
     def get(self, index: int) -> Markup | None:
-        if not 0 <= index < len(self._offsets):
+        data = self.get_bytes(index)
+        if data is None:
             return None
-        offset = self._offsets[index]
-        if offset < 0:
-            return None
-        data = os.pread(self._fd, self._lengths[index], offset)
         return Markup(data.decode("utf-8"))  # written by `put`: markup the card template made
 
     def put(self, index: int, html: Markup) -> None:
         if not isinstance(html, Markup):
             raise TypeError("only a rendered card (Markup) goes into the card spool")
+        self.put_bytes(index, html.encode("utf-8"))
+
+    def get_bytes(self, index: int) -> bytes | None:
+        """What `put_bytes` kept for the index (a post's line of the post cache, depends.py)."""
+        if not 0 <= index < len(self._offsets):
+            return None
+        offset = self._offsets[index]
+        if offset < 0:
+            return None
+        return os.pread(self._fd, self._lengths[index], offset)
+
+    def put_bytes(self, index: int, data: bytes) -> None:
         if not 0 <= index < len(self._offsets):
             return
-        data = html.encode("utf-8")
         view = memoryview(data)
         while view:
             view = view[os.pwrite(self._fd, view, self._end + len(data) - len(view)) :]

@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from crosspost.errors import DataError
 
@@ -30,6 +31,9 @@ class SiteWriter:
     # are kept as bytes, half the size of their hex.
     _old: dict[str, str] = field(default_factory=dict)
     _new: dict[str, bytes | str] = field(default_factory=dict)
+    # What each page was made of (depends.py), beside its hash: the last render's, this one's.
+    _old_sigs: dict[str, str] = field(default_factory=dict)
+    _new_sigs: dict[str, bytes | str] = field(default_factory=dict)
     _old_digest: str | None = field(init=False, default=None)  # the last page's, before
     _changed: bool = False  # a page's hash, or which pages there are, differs from the last
     _folders: set[str] = field(default_factory=set)  # made (or found) this run
@@ -51,9 +55,40 @@ class SiteWriter:
                 )
             # The marker comes before any page: a render stopped halfway leaves a folder that
             # is still known to be the viewer's, and the next render finishes it.
-            self._save({})
-        self._old = _read_manifest(manifest)
+            self._save({}, {})
+        self._old, self._old_sigs = _read_manifest(manifest)
         self._root = os.fspath(self.out)
+
+    def sig(self, relative: str) -> bytes | None:
+        """What the page was made of at the last render, when the manifest says."""
+        old = self._old_sigs.get(relative)
+        try:
+            return bytes.fromhex(old) if old else None
+        except ValueError:
+            return None
+
+    def keep_page(self, relative: str, sig: bytes) -> bool:
+        """Leave a page as the last render wrote it, when it was made of the same (`sig`) and
+        is still there; True when kept, else it is to be made and written."""
+        if not sig or self.sig(relative) != sig or relative not in self._old:
+            return False
+        try:
+            size = os.stat(os.path.join(self._root, relative)).st_size
+        except OSError:
+            return False
+        self._new[relative] = self._old.pop(relative)
+        self._new_sigs[relative] = self._old_sigs.pop(relative)
+        self.size += size
+        self.unchanged += 1
+        return True
+
+    def write_made(self, relative: str, text: str, sig: bytes) -> bool:
+        """`write`, noting what the page was made of (`sig`) for the next render."""
+        old = self._old_sigs.pop(relative, None)
+        if old != sig.hex():
+            self._changed = True
+        self._new_sigs[relative] = sig
+        return self.write(relative, text)
 
     def write(self, relative: str, text: str) -> bool:
         """Write one page unless it already holds this content; True when written. Paths are
@@ -104,27 +139,36 @@ class SiteWriter:
             if _inside(self.out, path) and path.is_file():
                 path.unlink()
                 self.removed.append(relative)
+        if self._old_sigs:
+            self._changed = True  # pages made of something before, not noted this time
         if not self._old and not self._changed and not self.written:
             return
-        self._old = {}
-        self._save(self._new)
+        self._old, self._old_sigs = {}, {}
+        self._save(self._new, self._new_sigs)
 
-    def _save(self, pages: Mapping[str, bytes | str]) -> None:
+    def _save(self, pages: Mapping[str, bytes | str], sigs: Mapping[str, bytes | str]) -> None:
         """The manifest, written a line at a time (100,000 pages are not made one string
         first) as `json.dumps(manifest, indent=0, sort_keys=True)` would write it."""
         temp = self.out / f".{MANIFEST}.tmp"
         with temp.open("w", encoding="utf-8") as file:
             file.write(f'{{\n"format": {FORMAT},\n"pages": ')
-            if not pages:
-                file.write("{}")
-            else:
-                separator = "{\n"
-                for key in sorted(pages):
-                    file.write(f"{separator}{json.dumps(key)}: {json.dumps(_hex(pages[key]))}")
-                    separator = ",\n"
-                file.write("\n}")
+            _write_map(file, pages)
+            if sigs:
+                file.write(',\n"sigs": ')
+                _write_map(file, sigs)
             file.write("\n}\n")
         os.replace(temp, self.out / MANIFEST)
+
+
+def _write_map(file: TextIO, values: Mapping[str, bytes | str]) -> None:
+    if not values:
+        file.write("{}")
+        return
+    separator = "{\n"
+    for key in sorted(values):
+        file.write(f"{separator}{json.dumps(key)}: {json.dumps(_hex(values[key]))}")
+        separator = ",\n"
+    file.write("\n}")
 
 
 def _hex(digest: bytes | str) -> str:
@@ -135,17 +179,21 @@ def _inside(out: Path, path: Path) -> bool:
     return path.resolve().is_relative_to(out.resolve())
 
 
-def _read_manifest(path: Path) -> dict[str, str]:
-    """The hashes of the last render; an unreadable manifest means every page is written."""
+def _read_manifest(path: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The hashes of the last render, and what each page was made of; an unreadable manifest
+    means every page is made and written."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}
+        return {}, {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}, {}
+    return _strings(data.get("pages")), _strings(data.get("sigs"))
+
+
+def _strings(values: object) -> dict[str, str]:
+    if not isinstance(values, dict):
         return {}
-    pages = data.get("pages")
-    if not isinstance(pages, dict):
-        return {}
-    if all(isinstance(v, str) for v in pages.values()):
-        return pages  # as read: no copy of 100,000 pages (JSON's keys are strings)
-    return {str(k): str(v) for k, v in pages.items() if isinstance(v, str)}
+    if all(isinstance(v, str) for v in values.values()):
+        return values  # as read: no copy of 100,000 pages (JSON's keys are strings)
+    return {str(k): str(v) for k, v in values.items() if isinstance(v, str)}

@@ -1,0 +1,439 @@
+"""What each page of the site is made of, so that a render makes only the pages whose inputs
+changed since the last one, and leaves the others as they are without rendering them.
+
+A post's card is made from its file and from what it asks of the rest of the backup while it
+is made: which post a link or a quote names (`Archive.find`), where its conversation is shown,
+whether a tag has a page, who an account is (`Names.find`), which media file it shows and
+whether that file is in the site. Those questions are recorded as the card is made (the
+`Recording*` classes here, and `Archive.asked`), kept with the post in the site's post cache
+(`CACHE`), and asked again at the next render: a post whose file has the same size and mtime
+and whose questions get the same answers has the same card, and its `sig` (a hash of all of
+it, and of the viewer's own code and templates) is the same.
+
+A page's sig is made of what it shows: the sigs of its posts, in order, and the few facts of
+its own (its neighbours, its list's length, its title): `page_sigs` works them out the way
+pages.py lays the pages out, without rendering one. The manifest keeps each page's sig after
+its hash (write.py); a page whose sig is the same and whose file is still there is kept.
+The post cache also keeps each post's head (load.Head), so an unchanged post file is not read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from markupsafe import Markup
+
+import crosspost
+from crosspost.model import Media, MediaKind, Platform, Post
+from crosspost.view.cards import Cards, TagHrefs
+from crosspost.view.load import (
+    THREAD_PAGE,
+    Archive,
+    Entry,
+    Head,
+    account_folder,
+    stored_file,
+    thread_page,
+)
+from crosspost.view.media import Placed, SiteMedia
+from crosspost.view.pages import chunk_count, runs, thread_page_count
+from crosspost.view.people import Known, Names
+from crosspost.view.safe import sanitiser, tag_key, tag_slug
+from crosspost.view.search import CHUNK, INDEX, chunk_of
+
+CACHE = ".crosspost-view-posts.jsonl"
+_VERSION = 1
+_SIG = 16  # bytes of a sig
+_SKIP = {"posts", "media", "versions"}  # folders of an account that its pages do not show
+ACCOUNTS = "\u0000accounts"  # the scope of the account pages' questions
+
+Question = tuple[str, ...]
+
+
+def fingerprint(root: Path, per_page: int) -> bytes:
+    """The viewer itself: its version, its code and templates, where the backup is, and the
+    page size. Any change makes every sig change, so every page is made again."""
+    digest = hashlib.sha256(f"{crosspost.__version__}\0{root.resolve()}\0{per_page}".encode())
+    here = Path(__file__).parent
+    for path in sorted([*here.glob("*.py"), *(here / "templates").glob("*")]):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.digest()[:_SIG]
+
+
+def _hash(*parts: object) -> bytes:
+    return hashlib.sha256(repr(parts).encode("utf-8")).digest()[:_SIG]
+
+
+class Recorder:
+    """The questions of the posts whose cards are made this time, by post key."""
+
+    def __init__(self, archive: Archive) -> None:
+        self.archive = archive
+        # post key -> its questions as they are asked; None once its line is made
+        self.dirty: dict[str, set[Question] | None] = {}
+
+    def scope(self, key: str) -> set[Question] | None:
+        """Where the questions of `key`'s card go: None for a post known to be unchanged."""
+        return self.dirty.get(key)
+
+
+class Scoped:
+    """Questions asked while it is entered are those of `key` (None: not recorded)."""
+
+    def __init__(self, archive: Archive, asked: set[Question] | None) -> None:
+        self.archive, self.asked = archive, asked
+        self.saved: set[Question] | None = None
+
+    def __enter__(self) -> None:
+        self.saved, self.archive.asked = self.archive.asked, self.asked
+
+    def __exit__(self, *_: object) -> None:
+        self.archive.asked = self.saved
+
+
+class RecordingTags(TagHrefs):
+    """TagHrefs that tells the archive each tag it is asked about (every time: it caches)."""
+
+    archive: Archive
+
+    def __call__(self, tag: str) -> str | None:
+        asked = self.archive.asked
+        if asked is not None:
+            asked.add(("g", tag_key(tag)))
+        return super().__call__(tag)
+
+
+class RecordingNames(Names):
+    archive: Archive | None = None
+
+    def find(self, platform: Platform, account: str) -> Known | None:
+        asked = self.archive.asked if self.archive is not None else None
+        if asked is not None:
+            asked.add(("n", platform.value, account))
+        return super().find(platform, account)
+
+
+def recording_names(names: Names, archive: Archive) -> RecordingNames:
+    recording = RecordingNames(names.known)
+    recording.archive = archive
+    return recording
+
+
+class RecordingMedia(SiteMedia):
+    archive: Archive | None = None
+
+    def place(self, source: Path) -> Placed:
+        placed = super().place(source)
+        asked = self.archive.asked if self.archive is not None else None
+        if asked is not None and placed.path is not None:
+            asked.add(("p", placed.path))
+        return placed
+
+
+class RecordingCards(Cards):
+    """Cards whose questions go to the post they are of (`recorder`)."""
+
+    recorder: Recorder | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        tags = RecordingTags(self.prefix, self.archive.tags)
+        tags.archive = self.archive
+        self.tag_href = tags
+        self._sanitise = sanitiser(tags)
+
+    def card(self, entry: Entry, post: Post | None = None) -> Markup:
+        recorder = self.recorder
+        asked = recorder.scope(entry.key) if recorder is not None else None
+        with Scoped(self.archive, asked):
+            return super().card(entry, post)
+
+
+@dataclass
+class Answers:
+    """Asks a recorded question again, of this render's archive."""
+
+    archive: Archive
+    names: Names
+    out: Path
+    media: SiteMedia  # what this render places in the site is there by the end of it
+
+    def __post_init__(self) -> None:
+        self._backups = {os.fspath(b.folder): b for b in self.archive.accounts}
+
+    def __call__(self, question: Question) -> str:
+        kind = question[0]
+        archive = self.archive
+        if kind == "f":
+            found = archive.find_key(question[1], question[2], question[3])
+            return found.key if found is not None else ""
+        if kind == "t":
+            entry = archive.by_key.get(question[1])
+            href = archive.thread_href(entry) if entry is not None else None
+            return href or ""
+        if kind == "g":
+            return "1" if question[1] in archive.tags else ""
+        if kind == "n":
+            return repr(tuple(self.names.find(Platform(question[1]), question[2]) or ()))
+        if kind == "m":
+            return self._media(question)
+        if kind == "p":
+            placed = question[1] in self.media.files or question[1] in self.media.made
+            return "1" if placed or os.path.isfile(self.out / question[1]) else ""
+        return "?"  # a question this version does not ask: never the same answer
+
+    def _media(self, question: Question) -> str:
+        backup = self._backups.get(question[1])
+        if backup is None:
+            return ""
+        media = Media(MediaKind.IMAGE, local_path=question[2] or None, sha256=question[3] or None)
+        found = stored_file(self.archive, backup, media)
+        if found is None:
+            return ""
+        try:
+            stat = found.stat()
+        except OSError:
+            return ""
+        return f"{found}:{stat.st_size}:{stat.st_mtime_ns}"
+
+    def sig(self, fp: bytes, stamp: str, questions: list[Question]) -> bytes:
+        with Scoped(self.archive, None):  # asking again records nothing
+            answers = [(q, self(q)) for q in questions]
+        return _hash(fp, stamp, answers)
+
+
+def account_stamp(archive: Archive) -> str:
+    """The files the account pages are made of: each account folder's files but its posts,
+    media and versions (profiles, earlier profiles, collections), by size and mtime."""
+    stamps = []
+    for backup in archive.accounts:
+        for folder, dirs, files in os.walk(backup.folder):
+            if folder == os.fspath(backup.folder):
+                dirs[:] = sorted(d for d in dirs if d not in _SKIP)
+            for name in sorted(files):
+                path = os.path.join(folder, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                stamps.append(f"{path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "\n".join(stamps)
+
+
+def _sigs(entries: list[Entry]) -> list[tuple[str, bytes]]:
+    return [(e.key, e.sig) for e in entries]
+
+
+def _labels(archive: Archive, names: Names) -> list[tuple[str, str]]:
+    return [(names.label(a.platform, a.account), a.platform.value) for a in archive.accounts]
+
+
+def page_sigs(archive: Archive, names: Names, per_page: int, fp: bytes) -> dict[str, bytes]:
+    """The sig of every page that lists posts (all but the posts' own pages and the account
+    pages), laid out as pages.py lays them out. Every entry has its sig by now."""
+    with Scoped(archive, None):
+        return dict(_page_sigs(archive, names, per_page, fp))
+
+
+def _page_sigs(
+    archive: Archive, names: Names, per_page: int, fp: bytes
+) -> Iterator[tuple[str, bytes]]:
+    entries = archive.entries
+    total = len(entries)
+    chunks = chunk_count(total, per_page)
+    labels = _labels(archive, names)
+    yield "index.html", _hash(fp, "index", total, labels, chunks, _sigs(entries[:per_page]))
+    oldest = entries[::-1]
+    for number in range(1, chunks + 1):
+        shown = oldest[(number - 1) * per_page : number * per_page]
+        yield f"page/{number}.html", _hash(fp, "page", number, chunks, _sigs(shown))
+    months = [(month, len(found)) for month, found in archive.months.items()]
+    yield "archive.html", _hash(fp, "archive", months)
+    ordered = [
+        (month, path, run, len(archive.months[month]))
+        for month in archive.months
+        for path, run in runs(f"archive/{month}", archive.months[month])
+    ]
+    for index, (month, path, run, count) in enumerate(ordered):
+        newer = ordered[index - 1][1] if index > 0 else None
+        older = ordered[index + 1][1] if index + 1 < len(ordered) else None
+        yield path, _hash(fp, "month", path, month, count, newer, older, _sigs(run))
+    ranked = sorted(archive.tags, key=lambda key: (-len(archive.tags[key]), key))
+    listed = [(tag_slug(k), archive.tag_names[k], len(archive.tags[k])) for k in ranked]
+    yield "tags.html", _hash(fp, "tags", listed)
+    for key, tagged in archive.tags.items():
+        name = archive.tag_names[key]
+        pages = runs(f"tags/{tag_slug(key)}", tagged)
+        for index, (path, run) in enumerate(pages):
+            where = (index, len(pages), len(tagged))
+            yield path, _hash(fp, "tag", path, name, where, _sigs(run))
+    for key, members in archive.conversations.items():
+        count = thread_page_count(len(members))
+        first = members[0][0].sig
+        for number in range(count):
+            part = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
+            placed = [(e.key, e.sig, depth) for e, depth in part]
+            path = thread_page(key, number)
+            yield path, _hash(fp, "thread", path, count, number, len(members), first, placed)
+
+
+def search_sigs(archive: Archive, names: Names, fp: bytes) -> dict[str, bytes]:
+    """The sigs of the search index's files: its list, and each chunk by its posts' files and
+    how their accounts are named."""
+    total = len(archive.entries)
+    found: dict[str, list[object]] = {}
+    with Scoped(archive, None):
+        for entry in archive.entries:
+            path = f"assets/search/{chunk_of(entry.index, total)}.js"
+            platform = Platform(entry.key.partition(":")[0])
+            label = names.label(platform, entry.account)
+            found.setdefault(path, []).append((entry.key, entry.stamp, label))
+    sigs = {path: _hash(fp, "search", path, CHUNK, rows) for path, rows in found.items()}
+    sigs[INDEX] = _hash(fp, "search-index", total, CHUNK)
+    return sigs
+
+
+class PostCache:
+    """The site's post cache (`CACHE`): a header line (the fingerprint, the account pages'
+    record), then a line per post in (account folder, file name) order: its place, its file's
+    stamp, its head and sig as one JSON array, a tab, then its questions as another (read only
+    for the posts whose files are unchanged)."""
+
+    def __init__(self, out: Path, fp: bytes) -> None:
+        self.path = out / CACHE
+        self.accounts: dict[str, Any] = {}
+        self.valid = False
+        self.count = 0  # post lines read by `heads`
+        self._file: IO[bytes] | None = None
+        try:
+            self._file = self.path.open("rb")
+            header = json.loads(self._file.readline() or b"null")
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            header = None
+        if isinstance(header, dict) and header.get("version") == _VERSION:
+            self.valid = header.get("fp") == fp.hex()
+            found = header.get("accounts")
+            self.accounts = found if isinstance(found, dict) and self.valid else {}
+
+    def heads(self) -> Iterator[tuple[int, list[Any]]]:
+        """Each post line's offset and first part, in order, read once."""
+        if not self.valid or self._file is None:
+            return
+        offset = self._file.tell()
+        for line in self._file:
+            try:
+                found = json.loads(line.partition(b"\t")[0])
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                return  # a damaged cache: the rest of it is not used
+            if not isinstance(found, list) or len(found) != 5:
+                return
+            self.count += 1
+            yield offset, found
+            offset += len(line)
+
+    def line(self, offset: int) -> bytes:
+        assert self._file is not None
+        self._file.seek(offset)
+        return self._file.readline()
+
+    def questions(self, offset: int) -> list[Question]:
+        try:
+            found = json.loads(self.line(offset).partition(b"\t")[2])
+            return [tuple(q) for q in found]
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
+            return [("?",)]
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+
+class CachedHeads:
+    """load.Heads from the cache, asked in the cache's own order (a merge of two sorted runs):
+    each head found is noted with its line's offset and sig (`found`, by post key)."""
+
+    def __init__(self, cache: PostCache) -> None:
+        self._lines = cache.heads()
+        self._line = next(self._lines, None)
+        self.found: dict[str, tuple[int, str]] = {}
+
+    def __call__(self, folder: str, name: str, stamp: str) -> Head | None:
+        while self._line is not None and tuple(self._line[1][:2]) < (folder, name):
+            self._line = next(self._lines, None)
+        if self._line is None:
+            return None
+        offset, (at, named, stamped, head, sig) = self._line
+        if at != folder or named != name or stamped != stamp:
+            return None
+        try:
+            found = Head(*head)
+        except TypeError:
+            return None
+        self.found[f"{found.platform}:{found.account}:{found.post_id}"] = (offset, sig)
+        return found
+
+    def drain(self) -> None:
+        """Read the lines no file was asked about (posts gone since), to count them."""
+        for _ in self._lines:
+            pass
+
+
+def check(
+    cache: PostCache, heads: CachedHeads, archive: Archive, answers: Answers, fp: bytes
+) -> tuple[dict[str, int], set[str]]:
+    """Give each entry whose file and answers are unchanged its sig from the cache. Returns
+    their cache lines' offsets, and the site media those posts show (their "p" questions)."""
+    clean: dict[str, int] = {}
+    media: set[str] = set()
+    heads.drain()
+    for key, (offset, sig) in heads.found.items():
+        entry = archive.by_key.get(key)
+        if entry is None:
+            continue
+        asked = cache.questions(offset)
+        if answers.sig(fp, entry.stamp, asked).hex() != sig:
+            continue
+        entry.sig = bytes.fromhex(sig)
+        clean[key] = offset
+        media.update(q[1] for q in asked if q[0] == "p")
+    return clean, media
+
+
+def post_line(folder: str, entry: Entry, head: Head, questions: set[Question]) -> bytes:
+    stamp = ":".join(entry.stamp.split(":")[:2])  # the file's own, without its versions'
+    first = json.dumps([folder, entry.file, stamp, list(head), entry.sig.hex()])
+    return f"{first}\t{json.dumps(sorted(questions))}\n".encode()
+
+
+def write_cache(
+    out: Path,
+    fp: bytes,
+    accounts: dict[str, Any],
+    archive: Archive,
+    old: PostCache,
+    clean: dict[str, int],
+    made: Callable[[Entry], bytes | None],
+) -> None:
+    """The new cache: the lines of unchanged posts copied from the old one, the others as
+    made this time (`made`), in (account folder, file name) order. Left alone when it would
+    be the same."""
+    if old.valid and accounts is old.accounts and len(clean) == old.count == len(archive.entries):
+        return
+    folders = {b: account_folder(archive.root, b) for b in archive.accounts}
+    order = sorted(archive.entries, key=lambda e: (folders[e.backup], e.file))
+    temp = out / f".{CACHE}.tmp"
+    with temp.open("wb") as file:
+        header = {"version": _VERSION, "fp": fp.hex(), "accounts": accounts}
+        file.write(json.dumps(header).encode() + b"\n")
+        for entry in order:
+            offset = clean.get(entry.key)
+            line = old.line(offset) if offset is not None else made(entry)
+            if line:
+                file.write(line)
+    os.replace(temp, out / CACHE)
