@@ -40,6 +40,25 @@ blockquote.quoted { background: var(--quote); border-radius: .4rem; padding: .5r
 figure { margin: 0; }
 figure img, figure video { max-width: 100%; height: auto; border-radius: .4rem; display: block; }
 figure audio { width: 100%; }
+figure.audio { grid-column: 1 / -1; }
+.media.n2, .media.n4 { grid-template-columns: repeat(2, 1fr); }
+.media.n3, .media.n5, .media.n6, .media.n7, .media.n8, .media.n9, .media.n10 {
+  grid-template-columns: repeat(3, 1fr); }
+.media[class*=" n"] figure img, .media[class*=" n"] figure video { width: 100%;
+  aspect-ratio: 4 / 3; object-fit: cover; }
+.ask { background: var(--quote); border-radius: .4rem; padding: .5rem .8rem; margin: .5rem 0;
+  white-space: pre-wrap; }
+.ask p { margin: .2rem 0; }
+.ask .asker { color: var(--muted); font-size: .9rem; font-weight: 600; }
+.poll { border: 1px solid var(--line); border-radius: .4rem; padding: .4rem .7rem;
+  margin: .5rem 0; }
+.poll ul { list-style: none; padding: 0; margin: .3rem 0; }
+.poll li { margin: .25rem 0; }
+.poll .choice { font-weight: 600; }
+.poll meter { width: 8rem; vertical-align: middle; }
+.poll .votes, .poll .note, .poll .percent { color: var(--muted); font-size: .85rem; }
+.poll pre { white-space: pre-wrap; font: inherit; margin: 0; }
+ol.thread li { scroll-margin-top: 1rem; }
 .alt { color: var(--muted); font-size: .85rem; margin: .2rem 0 0; }
 figure.missing { border: 1px dashed var(--line); border-radius: .4rem; padding: .4rem .6rem;
   font-size: .9rem; }
