@@ -118,7 +118,7 @@ SEARCH = """\
   var input = document.getElementById("q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("results");
-  var LIMIT = 100;
+  var PAGE = 100;  // results shown at once; "More results" shows the next ones
   var chunks = {};  // number -> {people, rows, haystacks}
   var loading = null;
   var ready = listing.chunks.length === 0;
@@ -164,7 +164,8 @@ SEARCH = """\
     link.textContent = row[1] + " · " + who[0] + " on " + who[1] + (row[3] ? " · " + row[3] : "");
     var text = document.createElement("p");
     text.className = "snippet";
-    text.textContent = snippet(row[4], words[0]);
+    // Words behind a content warning are found but never shown: the snippet is the warning.
+    text.textContent = row[6] ? "CW: " + row[6] : snippet(row[4], words[0]);
     item.appendChild(link);
     item.appendChild(text);
     list.appendChild(item);
@@ -173,6 +174,8 @@ SEARCH = """\
   function run() {
     var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
     list.textContent = "";
+    var button = document.getElementById("more-results");
+    if (button) { button.remove(); }
     if (failed) {
       status.textContent = "Part of the search index is missing: render the site again.";
       return;
@@ -196,13 +199,26 @@ SEARCH = """\
         var text = chunk.haystacks[i];
         if (words.every(function (w) { return text.indexOf(w) !== -1; })) {
           count += 1;
-          if (hits.length < LIMIT) { hits.push({row: chunk.rows[i], people: chunk.people}); }
+          hits.push({row: chunk.rows[i], people: chunk.people});
         }
       }
     });
-    status.textContent = count + (count === 1 ? " post" : " posts") + " found" +
-      (count > LIMIT ? ", the newest " + LIMIT + " shown." : ".");
-    hits.forEach(function (hit) { show(hit, words); });
+    status.textContent = count + (count === 1 ? " post" : " posts") + " found, newest first.";
+    more(hits, words, 0);
+  }
+
+  function more(hits, words, from) {
+    var old = document.getElementById("more-results");
+    if (old) { old.remove(); }
+    hits.slice(from, from + PAGE).forEach(function (hit) { show(hit, words); });
+    if (from + PAGE < hits.length) {
+      var button = document.createElement("button");
+      button.id = "more-results";
+      button.type = "button";
+      button.textContent = "More results (" + (hits.length - from - PAGE) + " left)";
+      button.addEventListener("click", function () { more(hits, words, from + PAGE); });
+      list.parentNode.insertBefore(button, list.nextSibling);
+    }
   }
 
   var timer = null;
