@@ -127,6 +127,24 @@ def build(root: Path) -> None:
         "uri": status["uri"] + "0",
     }
     mastodon.save_post(mastodon_post(hebrew, account="alice@example.social"))
+    hidden = {
+        **status,
+        "id": "901",
+        "poll": None,
+        "spoiler_text": "spoilers for the film",
+        "content": "<p>the butler did it</p>",
+        "uri": status["uri"] + "1",
+    }
+    mastodon.save_post(mastodon_post(hidden, account="alice@example.social"))
+    for number in range(105):  # more than one page of search results
+        many = {
+            **status,
+            "id": f"{1000 + number}",
+            "poll": None,
+            "uri": f"{status['uri']}/{number}",
+            "content": f"<p>needle number {number}</p>",
+        }
+        mastodon.save_post(mastodon_post(many, account="alice@example.social"))
 
     bluesky = store.account(Platform.BLUESKY, DID)
     uri = f"at://{DID}/app.bsky.feed.post/"
@@ -273,3 +291,27 @@ def test_right_to_left_posts_are_marked(browser: WebDriver, site: SiteReport) ->
     text = browser.find_element("css selector", "main article.post div.text")
     assert text.get_attribute("dir") == "rtl"
     assert not browser.execute_script("return arguments[0].hasAttribute('lang')", text)
+
+
+def search(driver: WebDriver, report: SiteReport, words: str) -> list[str]:
+    from tests.test_view_browser import wait_for
+
+    driver.get((report.out / "search.html").resolve().as_uri() + "?q=" + words)
+    status = driver.find_element("css selector", "#search-status")
+    wait_for(lambda: "found" in status.text)
+    return [li.text for li in driver.find_elements("css selector", "#results li")]
+
+
+def test_search_never_shows_words_behind_a_warning(browser: WebDriver, site: SiteReport) -> None:
+    found = search(browser, site, "butler")
+    assert len(found) == 1  # still found by its words
+    assert "CW: spoilers for the film" in found[0]
+    assert "butler" not in found[0]
+
+
+def test_search_results_go_on_past_one_hundred(browser: WebDriver, site: SiteReport) -> None:
+    assert len(search(browser, site, "needle")) == 100
+    assert "105 posts found" in browser.find_element("css selector", "#search-status").text
+    browser.find_element("css selector", "#more-results").click()
+    assert len(browser.find_elements("css selector", "#results li")) == 105
+    assert not browser.find_elements("css selector", "#more-results")
