@@ -17,6 +17,12 @@ _RTL_LANGS = frozenset(
 _RTL_SCRIPTS = frozenset({"arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg", "samr"})
 _TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,4}")
 _SAMPLE = 600  # characters of text looked at: enough to tell, cheap on a long post
+# Letters of right-to-left scripts (Hebrew, Arabic, Syriac, Thaana, NKo, ... and their forms):
+# most posts have none, and a search for one is far cheaper than weighing every letter.
+_RTL_CHAR = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def language(post: Post) -> str:
@@ -50,8 +56,11 @@ def text_direction(post: Post) -> str:
             kept.append(text[position:start])
         position = max(position, end)
     kept.append(text[position:])
+    sample = "".join(kept)[:_SAMPLE]
+    if _RTL_CHAR.search(sample) is None:
+        return "ltr" if _LETTER.search(sample) else "auto"
     right = left = 0
-    for char in "".join(kept)[:_SAMPLE]:
+    for char in sample:
         kind = unicodedata.bidirectional(char)
         if kind in ("R", "AL"):
             right += 1
