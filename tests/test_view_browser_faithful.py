@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -136,6 +137,22 @@ def build(root: Path) -> None:
         "uri": status["uri"] + "1",
     }
     mastodon.save_post(mastodon_post(hidden, account="alice@example.social"))
+    card = load("mastodon-docs/extracted/entities_PreviewCard.md_L0023_examples.json")
+    linked = mastodon_post(
+        {
+            **status,
+            "id": "902",
+            "poll": None,
+            "card": card,
+            "uri": status["uri"] + "2",
+            "content": "<p>a link worth keeping</p>",
+        },
+        account="alice@example.social",
+    )
+    assert linked.link_card is not None
+    sha, local = store_media(mastodon, root, png((10, 200, 10)), "png")
+    thumb = replace(linked.link_card, thumb_local_path=local, thumb_sha256=sha)
+    mastodon.save_post(linked.with_changes(link_card=thumb))
     for number in range(105):  # more than one page of search results
         many = {
             **status,
@@ -315,3 +332,11 @@ def test_search_results_go_on_past_one_hundred(browser: WebDriver, site: SiteRep
     browser.find_element("css selector", "#more-results").click()
     assert len(browser.find_elements("css selector", "#results li")) == 105
     assert not browser.find_elements("css selector", "#more-results")
+
+
+def test_a_link_card_shows_its_stored_thumbnail(browser: WebDriver, site: SiteReport) -> None:
+    open_post(browser, site, "a link worth keeping")
+    thumb = browser.find_element("css selector", "main article.post .card img.thumb")
+    assert (thumb.get_attribute("src") or "").startswith("file:")
+    loaded = "return arguments[0].complete && arguments[0].naturalWidth"
+    assert browser.execute_script(loaded, thumb) == 64
