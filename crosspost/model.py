@@ -219,6 +219,43 @@ class Unsupported:
     text: str = ""
 
 
+@json_array  # [row, media, start, end]
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One item of a post's body in the order the platform shows it (`Post.layout`): the text
+    from `start` to `end` (indices into `Post.text.text`) when `media` is -1, else
+    `Post.media[media]`. Consecutive pieces with the same `row` sit side by side (a photoset)."""
+
+    row: int
+    media: int = -1
+    start: int = 0
+    end: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class PollOption:
+    text: str
+    votes: int | None = None  # None when the platform does not say
+
+
+@dataclass(frozen=True, slots=True)
+class Poll:
+    """A poll as the platform showed it. Other platforms cannot take one, so posts that carry
+    a poll also name it in `Post.unsupported`, for cross-posting."""
+
+    question: str = ""  # empty when the post's text asks it (Mastodon)
+    options: tuple[PollOption, ...] = ()
+    multiple: bool = False
+    expires_at: datetime | None = None
+    voters: int | None = None
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.options, tuple):
+            object.__setattr__(self, "options", tuple(self.options))
+        if self.expires_at is not None:
+            object.__setattr__(self, "expires_at", _utc(self.expires_at, "poll expires_at"))
+
+
 @dataclass(frozen=True, slots=True)
 class Post:
     ref: PostRef
@@ -246,13 +283,17 @@ class Post:
     # The platform gives no date for this post (a Tumblr reblog trail item): `created_at` is
     # then only the latest it can be (the date of the post that quotes it), never shown as its.
     undated: bool = False
+    # The body in display order, when the platform orders text and media (Tumblr's blocks and
+    # rows); empty: the text, then the media.
+    layout: tuple[Piece, ...] = ()
+    poll: Poll | None = None
     raw: JSON = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "created_at", _utc(self.created_at, "created_at"))
         if self.edited_at is not None:
             object.__setattr__(self, "edited_at", _utc(self.edited_at, "edited_at"))
-        for name in ("media", "trail", "tags", "labels", "langs", "unsupported"):
+        for name in ("media", "trail", "tags", "labels", "langs", "unsupported", "layout"):
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))

@@ -11,7 +11,10 @@ from crosspost.model import (
     LinkCard,
     Media,
     MediaKind,
+    Piece,
     Platform,
+    Poll,
+    PollOption,
     Post,
     PostKind,
     PostRef,
@@ -23,6 +26,7 @@ from crosspost.model import (
 )
 
 texts = st.text(max_size=40)
+small_ints = st.integers(min_value=-1, max_value=50)
 aware_datetimes = st.datetimes(
     min_value=datetime(1990, 1, 1),
     max_value=datetime(2100, 1, 1),
@@ -117,6 +121,21 @@ def post_fields(max_depth: int = 1) -> dict[str, st.SearchStrategy[Any]]:
         ).map(tuple),
         "deleted": st.booleans(),
         "undated": st.booleans(),
+        "layout": st.lists(
+            st.builds(Piece, row=small_ints, media=small_ints, start=small_ints, end=small_ints),
+            max_size=3,
+        ).map(tuple),
+        "poll": st.none()
+        | st.builds(
+            Poll,
+            question=texts,
+            options=st.lists(
+                st.builds(PollOption, text=texts, votes=st.none() | small_ints), max_size=3
+            ).map(tuple),
+            multiple=st.booleans(),
+            expires_at=st.none() | aware_datetimes,
+            voters=st.none() | small_ints,
+        ),
         "raw": st.dictionaries(st.text(max_size=8), json_values, max_size=4),
     }
 

@@ -40,6 +40,25 @@ blockquote.quoted { background: var(--quote); border-radius: .4rem; padding: .5r
 figure { margin: 0; }
 figure img, figure video { max-width: 100%; height: auto; border-radius: .4rem; display: block; }
 figure audio { width: 100%; }
+figure.audio { grid-column: 1 / -1; }
+.media.n2, .media.n4 { grid-template-columns: repeat(2, 1fr); }
+.media.n3, .media.n5, .media.n6, .media.n7, .media.n8, .media.n9, .media.n10 {
+  grid-template-columns: repeat(3, 1fr); }
+.media[class*=" n"] figure img, .media[class*=" n"] figure video { width: 100%;
+  aspect-ratio: 4 / 3; object-fit: cover; }
+.ask { background: var(--quote); border-radius: .4rem; padding: .5rem .8rem; margin: .5rem 0;
+  white-space: pre-wrap; }
+.ask p { margin: .2rem 0; }
+.ask .asker { color: var(--muted); font-size: .9rem; font-weight: 600; }
+.poll { border: 1px solid var(--line); border-radius: .4rem; padding: .4rem .7rem;
+  margin: .5rem 0; }
+.poll ul { list-style: none; padding: 0; margin: .3rem 0; }
+.poll li { margin: .25rem 0; }
+.poll .choice { font-weight: 600; }
+.poll meter { width: 8rem; vertical-align: middle; }
+.poll .votes, .poll .note, .poll .percent { color: var(--muted); font-size: .85rem; }
+.poll pre { white-space: pre-wrap; font: inherit; margin: 0; }
+ol.thread li { scroll-margin-top: 1rem; }
 .alt { color: var(--muted); font-size: .85rem; margin: .2rem 0 0; }
 figure.missing { border: 1px dashed var(--line); border-radius: .4rem; padding: .4rem .6rem;
   font-size: .9rem; }
@@ -99,7 +118,7 @@ SEARCH = """\
   var input = document.getElementById("q");
   var status = document.getElementById("search-status");
   var list = document.getElementById("results");
-  var LIMIT = 100;
+  var PAGE = 100;  // results shown at once; "More results" shows the next ones
   var chunks = {};  // number -> {people, rows, haystacks}
   var loading = null;
   var ready = listing.chunks.length === 0;
@@ -145,7 +164,8 @@ SEARCH = """\
     link.textContent = row[1] + " · " + who[0] + " on " + who[1] + (row[3] ? " · " + row[3] : "");
     var text = document.createElement("p");
     text.className = "snippet";
-    text.textContent = snippet(row[4], words[0]);
+    // Words behind a content warning are found but never shown: the snippet is the warning.
+    text.textContent = row[6] ? "CW: " + row[6] : snippet(row[4], words[0]);
     item.appendChild(link);
     item.appendChild(text);
     list.appendChild(item);
@@ -154,6 +174,8 @@ SEARCH = """\
   function run() {
     var words = input.value.toLowerCase().split(/\\s+/).filter(Boolean);
     list.textContent = "";
+    var button = document.getElementById("more-results");
+    if (button) { button.remove(); }
     if (failed) {
       status.textContent = "Part of the search index is missing: render the site again.";
       return;
@@ -177,13 +199,26 @@ SEARCH = """\
         var text = chunk.haystacks[i];
         if (words.every(function (w) { return text.indexOf(w) !== -1; })) {
           count += 1;
-          if (hits.length < LIMIT) { hits.push({row: chunk.rows[i], people: chunk.people}); }
+          hits.push({row: chunk.rows[i], people: chunk.people});
         }
       }
     });
-    status.textContent = count + (count === 1 ? " post" : " posts") + " found" +
-      (count > LIMIT ? ", the newest " + LIMIT + " shown." : ".");
-    hits.forEach(function (hit) { show(hit, words); });
+    status.textContent = count + (count === 1 ? " post" : " posts") + " found, newest first.";
+    more(hits, words, 0);
+  }
+
+  function more(hits, words, from) {
+    var old = document.getElementById("more-results");
+    if (old) { old.remove(); }
+    hits.slice(from, from + PAGE).forEach(function (hit) { show(hit, words); });
+    if (from + PAGE < hits.length) {
+      var button = document.createElement("button");
+      button.id = "more-results";
+      button.type = "button";
+      button.textContent = "More results (" + (hits.length - from - PAGE) + " left)";
+      button.addEventListener("click", function () { more(hits, words, from + PAGE); });
+      list.parentNode.insertBefore(button, list.nextSibling);
+    }
   }
 
   var timer = null;

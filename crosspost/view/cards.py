@@ -20,12 +20,16 @@ from crosspost.model import (
     LinkCard,
     Media,
     MediaKind,
+    Poll,
     Post,
     PostKind,
     PostRef,
     RichText,
+    Span,
+    Unsupported,
     Visibility,
 )
+from crosspost.view.direction import direction, language
 from crosspost.view.load import (
     PLATFORM_NAMES,
     Archive,
@@ -36,6 +40,7 @@ from crosspost.view.load import (
 )
 from crosspost.view.media import Shown, SiteMedia
 from crosspost.view.parts import (
+    Ask,
     Card,
     Content,
     ContextLine,
@@ -44,7 +49,10 @@ from crosspost.view.parts import (
     Header,
     Link,
     LinkPreview,
+    PollChoice,
+    PollShown,
     Quoted,
+    Row,
 )
 from crosspost.view.people import Known, Names, as_handle
 from crosspost.view.render import partial
@@ -195,24 +203,90 @@ class Cards:
         lines = []
         if post.reply_to is not None:
             lines.append(ContextLine("↩ in reply to ", self.ref_link(post.reply_to)))
-        if post.repost_of is not None and not post.trail:
+        if post.repost_of is not None and not post.trail and not self._embeds(post.repost_of):
             lines.append(ContextLine("reposted ", self.ref_link(post.repost_of)))
-        if post.quote_of is not None and not post.trail:
+        if post.quote_of is not None and not post.trail and not self._embeds(post.quote_of):
             lines.append(ContextLine("quoting ", self.ref_link(post.quote_of)))
         return tuple(lines)
 
+    def _embeds(self, ref: PostRef) -> bool:
+        """Whether a quoted or reposted post that the post does not carry is shown inside it:
+        when the backup holds it."""
+        return self.archive.find(ref) is not None
+
+    def _passed_on(self, post: Post, depth: int) -> tuple[Post, AccountBackup] | None:
+        """The post a quote or repost passes on, from the backup, when the post itself does not
+        carry it (a Bluesky record names it only): shown once, never its own quotes in turn."""
+        if post.trail or depth > 0:
+            return None
+        for ref in (post.quote_of, post.repost_of):
+            target = self.archive.find(ref)
+            if target is not None and target.key != post.ref.key:
+                return target.read(), target.backup
+        return None
+
     def _content(self, backup: AccountBackup, post: Post, depth: int) -> Content:
-        trail = (self._quoted(backup, item, depth + 1) for item in post.trail)
+        trail = [self._quoted(backup, item, depth + 1) for item in post.trail]
+        passed_on = self._passed_on(post, depth)
+        if passed_on is not None:
+            # Embedded as deep as a trail may go: its own quotes are links, not cards.
+            trail.append(self._quoted(passed_on[1], passed_on[0], _MAX_TRAIL_DEPTH))
+        figures = tuple(self._figure(backup, media) for media in post.media)
+        rows = self._rows(post, figures)
+        lang = language(post)
+        unsupported, ask = _extras(post)
         return Content(
             title=post.title,
-            body=sanitised_markup(post.text, self._sanitise),
-            media=tuple(self._figure(backup, media) for media in post.media),
+            body=None if rows else sanitised_markup(post.text, self._sanitise),
+            media=() if rows else figures,
             fold_media=post.sensitive and not post.content_warning,
             preview=self._preview(backup, post.link_card),
-            unsupported=post.unsupported,
+            unsupported=unsupported,
             trail=tuple(quoted for quoted in trail if quoted is not None),
             trail_first=post.kind in (PostKind.REPOST, PostKind.REBLOG_WITH_COMMENT),
+            rows=rows,
+            ask=ask,
+            poll=_poll(post.poll) if post.poll is not None else None,
+            lang=lang,
+            dir=direction(post, lang),
         )
+
+    def _rows(self, post: Post, figures: tuple[Figure, ...]) -> tuple[Row, ...]:
+        """The body in its platform's order (`Post.layout`): text runs and rows of media side by
+        side. Empty, for the default (text, then media), when the post has no layout or one that
+        does not fit its text and media."""
+        if not post.layout:
+            return ()
+        text = post.text
+        rows: list[Row] = []
+        covered = [False] * len(text.text)
+        used: set[int] = set()
+        last_row: int | None = None  # the display row of the media row being filled
+        for piece in post.layout:
+            if piece.media >= 0:
+                if piece.media >= len(figures) or piece.media in used:
+                    return ()
+                used.add(piece.media)
+                figure = figures[piece.media]
+                if last_row == piece.row:
+                    rows[-1] = Row(None, (*rows[-1].media, figure))
+                else:
+                    rows.append(Row(None, (figure,)))
+                last_row = piece.row
+                continue
+            if not 0 <= piece.start < piece.end <= len(text.text):
+                return ()
+            last_row = None
+            covered[piece.start : piece.end] = [True] * (piece.end - piece.start)
+            rows.append(Row(sanitised_markup(_slice(text, piece.start, piece.end), self._sanitise)))
+        if any(
+            not done and not char.isspace() for done, char in zip(covered, text.text, strict=True)
+        ):
+            return ()  # text the layout leaves out: show it all the default way instead
+        rest = tuple(figure for index, figure in enumerate(figures) if index not in used)
+        if rest:
+            rows.append(Row(None, rest))
+        return tuple(rows)
 
     def _quoted(self, backup: AccountBackup, post: Post, depth: int) -> Quoted | None:
         if depth > _MAX_TRAIL_DEPTH:
@@ -308,6 +382,53 @@ class Cards:
             who_href=self.prefix + page if page is not None else None,
             avatar=self.avatar_src(known),
         )
+
+
+def _slice(text: RichText, start: int, end: int) -> RichText:
+    """The part of a text from `start` to `end`, with the spans that reach into it (clipped)."""
+    spans = tuple(
+        Span(max(span.start, start) - start, min(span.end, end) - start, span.kind, span.value)
+        for span in text.spans
+        if span.start < end and span.end > start
+    )
+    return RichText(text.text[start:end], spans)
+
+
+def _extras(post: Post) -> tuple[tuple[Unsupported, ...], Ask | None]:
+    """What the post holds beyond text and media, as a reader of the archive sees it: an ask
+    above its answer, the poll in its own part (not its cross-posting note), no note about a
+    read-more fold (the whole text is shown)."""
+    ask = None
+    kept = []
+    for item in post.unsupported:
+        if item.kind == "ask" and ask is None:
+            who, _, question = item.text.partition("\n")
+            ask = Ask(who, question) if question else Ask("", who)
+        elif item.kind == "read_more" or (item.kind == "poll" and post.poll is not None):
+            continue
+        else:
+            kept.append(item)
+    return tuple(kept), ask
+
+
+def _poll(poll: Poll) -> PollShown:
+    counts = [option.votes for option in poll.options]
+    total = sum(c for c in counts if c is not None) if all(c is not None for c in counts) else 0
+    choices = []
+    for option in poll.options:
+        votes = option.votes
+        shown = "" if votes is None else f"{votes:,} vote{'' if votes == 1 else 's'}"
+        percent = round(100 * votes / total) if total and votes is not None else None
+        choices.append(PollChoice(option.text, shown, percent))
+    notes = []
+    if poll.voters is not None:
+        notes.append(f"{poll.voters:,} {'person' if poll.voters == 1 else 'people'} voted")
+    elif total:
+        notes.append(f"{total:,} votes")
+    notes.append("multiple choice" if poll.multiple else "one choice")
+    if poll.expires_at is not None:
+        notes.append(f"until {poll.expires_at:%Y-%m-%d %H:%M UTC}")
+    return PollShown(poll.question, tuple(choices), " · ".join(notes))
 
 
 def sanitised_markup(source: RichText | str, sanitise: Sanitise) -> Markup:

@@ -230,12 +230,16 @@ def thread_pages(archive: Archive, nested: Cards, wanted: Wanted = _every) -> It
         paths = [thread_page(key, number) for number in range(count)]
         if not any(wanted(path) for path in paths):
             continue
+        shown = column_depths(members)
         title = heading(members[0][0].read()) or "Conversation"  # one file per conversation
         for number in range(count):
             if not wanted(paths[number]):
                 continue
             run = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
-            thread = [(e.slug, nested.card(e), depth) for e, depth in run]
+            depths = shown[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
+            thread = [
+                (e.slug, nested.card(e), depth) for (e, _), depth in zip(run, depths, strict=True)
+            ]
             path = thread_page(key, number)
             earlier = _name(thread_page(key, number - 1)) if number > 0 else None
             later = _name(thread_page(key, number + 1)) if number + 1 < count else None
@@ -253,6 +257,25 @@ def thread_pages(archive: Archive, nested: Cards, wanted: Wanted = _every) -> It
                 later=later,
             )
             yield path, page
+
+
+def column_depths(members: Sequence[tuple[Entry, int]]) -> list[int]:
+    """How far each post of a conversation (oldest first, with its depth in the reply tree) is
+    indented: a reply by the author of the post it answers continues that post's column, as a
+    self-thread reads on its platform; a reply by someone else is indented one step."""
+    shown: list[int] = []
+    latest: dict[int, tuple[str, int]] = {}  # tree depth -> (account, shown depth) of its last
+    for entry, depth in members:
+        parent = latest.get(depth - 1) if depth > 0 else None
+        if parent is None:
+            at = 0 if depth == 0 else min(depth, 1)
+        elif parent[0] == entry.account:
+            at = parent[1]
+        else:
+            at = parent[1] + 1
+        latest[depth] = (entry.account, at)
+        shown.append(at)
+    return shown
 
 
 def thread_page_count(members: int) -> int:

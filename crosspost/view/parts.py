@@ -74,17 +74,50 @@ class LinkPreview(NamedTuple):
     thumb: str | None = None  # the thumbnail from the backup inside the site; never a remote one
 
 
+class Row(NamedTuple):
+    """One row of a post laid out as its platform shows it: a run of its text (`body`), or
+    media side by side (a photoset row)."""
+
+    body: Markup | None  # sanitised HTML; None for a row of media
+    media: tuple[Figure, ...] = ()
+
+
+class PollChoice(NamedTuple):
+    text: str
+    votes: str  # "3 votes"; empty when the platform does not say
+    percent: int | None = None  # of all votes, for the bar
+
+
+class PollShown(NamedTuple):
+    question: str
+    choices: tuple[PollChoice, ...]
+    note: str  # "4 people voted · multiple choice · ended 2024-01-02 10:00 UTC"
+
+
+class Ask(NamedTuple):
+    """A question asked of the blog, shown above its answer (the post's text)."""
+
+    who: str  # "Anonymous asked:"
+    question: str
+
+
 class Content(NamedTuple):
     """A post's own content, with the posts it quotes or reblogs (`trail`)."""
 
     title: str
-    body: Markup  # sanitised HTML of the text; empty when the post has none
+    body: Markup | None  # sanitised HTML of the text; empty when it has none, None with rows
     media: tuple[Figure, ...]
     fold_media: bool  # sensitive media without a content warning is folded on its own
     preview: LinkPreview | None
     unsupported: tuple[Unsupported, ...]
     trail: tuple[Quoted, ...]
     trail_first: bool  # a reblog or repost shows what it passes on before its own words
+    rows: tuple[Row, ...] = ()  # the body in its platform's order; when set, body and media
+    # are not shown apart
+    ask: Ask | None = None
+    poll: PollShown | None = None
+    lang: str = ""  # for lang= on the text; empty: the page's
+    dir: str = "auto"  # for dir= on the text
 
 
 class Quoted(NamedTuple):

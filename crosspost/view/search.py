@@ -32,6 +32,14 @@ def _searchable(post: Post) -> str:
     return " ".join(part for part in parts if part)[:MAX_TEXT]
 
 
+def _warning(post: Post) -> str:
+    """The content warning hiding the post's text (or a quoted post's): a snippet shows it, never
+    the words behind it."""
+    if post.content_warning:
+        return post.content_warning
+    return next((found for found in map(_warning, post.trail) if found), "")
+
+
 def _script(call: str, *values: object) -> str:
     # ASCII-only JSON is valid JavaScript whatever the text holds (U+2028, "</script>", ...).
     data = ",".join(json.dumps(v, ensure_ascii=True, separators=(",", ":")) for v in values)
@@ -77,13 +85,14 @@ class SearchIndex:
             self._rows, self._people = [], {}
 
     def _row(self, entry: Entry, post: Post) -> list[object]:
-        """[slug, date, who, title, text, tags]; `who` indexes the chunk's table of
+        """[slug, date, who, title, text, tags, warning]; `who` indexes the chunk's table of
         "account · platform" (the account by its handle where the backup knows it)."""
         account = self.names.label(post.ref.platform, post.ref.account).removeprefix("@")
         person = f"{account}\u0000{PLATFORM_NAMES[post.ref.platform]}"
         who = self._people.setdefault(person, len(self._people))
         tags = " ".join(post_tags(post))
-        return [entry.slug, f"{post.created_at:%Y-%m-%d}", who, post.title, _searchable(post), tags]
+        date = f"{post.created_at:%Y-%m-%d}"
+        return [entry.slug, date, who, post.title, _searchable(post), tags, _warning(post)]
 
 
 def chunk_of(index: int, total: int) -> int:

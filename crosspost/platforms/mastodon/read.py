@@ -22,6 +22,8 @@ from crosspost.model import (
     Media,
     MediaKind,
     Platform,
+    Poll,
+    PollOption,
     Post,
     PostKind,
     PostRef,
@@ -154,6 +156,7 @@ def _to_post(raw: JSON, account: str) -> Post:
         langs=(str(raw["language"]),) if raw.get("language") else (),
         origin=origin,
         unsupported=tuple(unsupported),
+        poll=_read_poll(raw.get("poll")),
         raw=raw,
     )
 
@@ -271,6 +274,35 @@ def _poll(poll: object) -> list[Unsupported]:
         lines.append(f"• {option.get('title', '')}{count}")
     reason = "polls exist only on Mastodon; the question and options are kept as text"
     return [Unsupported(kind="poll", reason=reason, text="\n".join(lines))]
+
+
+def _read_poll(poll: object) -> Poll | None:
+    """The poll for the viewer: options with their counts (null while a poll hides them)."""
+    if not isinstance(poll, Mapping):
+        return None
+    options = []
+    for option in poll.get("options") or ():
+        if isinstance(option, Mapping):
+            votes = option.get("votes_count")
+            count = votes if isinstance(votes, int) and not isinstance(votes, bool) else None
+            options.append(PollOption(str(option.get("title") or ""), count))
+    expires = poll.get("expires_at")
+    voters = poll.get("voters_count")
+    return Poll(
+        options=tuple(options),
+        multiple=bool(poll.get("multiple")),
+        expires_at=_poll_end(expires),
+        voters=voters if isinstance(voters, int) and not isinstance(voters, bool) else None,
+    )
+
+
+def _poll_end(value: object) -> datetime | None:
+    """When a poll ends; None when it never does or the date is unreadable (the poll is kept)."""
+    try:
+        end = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return end if end is not None and end.tzinfo is not None else None
 
 
 def _tags(rich: RichText, tags: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:

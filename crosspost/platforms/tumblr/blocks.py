@@ -9,7 +9,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from crosspost.model import LinkCard, Media, MediaKind, RichText, Unsupported
+from crosspost.model import (
+    LinkCard,
+    Media,
+    MediaKind,
+    Piece,
+    Poll,
+    PollOption,
+    RichText,
+    Unsupported,
+)
 
 Block = Mapping[str, Any]
 
@@ -26,6 +35,8 @@ class Body:
     media: list[Media] = field(default_factory=list)
     link_card: LinkCard | None = None
     unsupported: list[Unsupported] = field(default_factory=list)
+    layout: list[Piece] = field(default_factory=list)  # text and media in display order
+    poll: Poll | None = None
 
     @property
     def empty(self) -> bool:
@@ -41,6 +52,7 @@ class Parts:
     media: list[Media] = field(default_factory=list)
     link_card: LinkCard | None = None
     unsupported: list[Unsupported] = field(default_factory=list)
+    poll: Poll | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +64,7 @@ class Layout:
     asker: str = ""  # the asking blog's name or URL; "" for an anonymous ask
     truncate_after: int | None = None
     paywall_at: int | None = None  # index (in display order) of the first paywall block
+    row_of: tuple[int, ...] = ()  # per block of the content list: its display row
 
 
 def read_layout(content: Sequence[Block], layouts: object) -> Layout:
@@ -77,7 +90,27 @@ def read_layout(content: Sequence[Block], layouts: object) -> Layout:
     # Blocks a rows layout forgot are shown after it, in their own order (the default stack).
     order = list(dict.fromkeys(order)) + [i for i in range(count) if i not in seen]
     paywall = next((n for n, i in enumerate(order) if _type(content[i]) == "paywall"), None)
-    return Layout(tuple(order), ask, asker, truncate, paywall)
+    return Layout(tuple(order), ask, asker, truncate, paywall, _row_of(layouts, count))
+
+
+def _row_of(layouts: object, count: int) -> tuple[int, ...]:
+    """Each block's row in the first `rows` layout; a block in none gets a row of its own."""
+    rows: list[list[int]] = []
+    for layout in layouts if isinstance(layouts, list) else ():
+        if isinstance(layout, Mapping) and layout.get("type") == "rows":
+            rows = _rows(layout)
+            break
+    row_of: dict[int, int] = {}
+    for number, row in enumerate(rows):
+        for index in row:
+            if 0 <= index < count:
+                row_of.setdefault(index, number)
+    extra = len(rows)
+    for index in range(count):
+        if index not in row_of:
+            row_of[index] = extra
+            extra += 1
+    return tuple(row_of[index] for index in range(count))
 
 
 def _rows(layout: Mapping[str, Any]) -> list[list[int]]:
@@ -128,6 +161,8 @@ def read_parts(blocks: Sequence[Block]) -> Parts:
             _audio_video(block, kind, parts)
         elif kind == "poll":
             parts.unsupported.append(poll_part(block))
+            if parts.poll is None:
+                parts.poll = read_poll(block)
         elif kind == "paywall":
             continue  # handled with the layout: it hides what follows it
         else:
@@ -266,6 +301,18 @@ def poll_part(block: Block) -> Unsupported:
         if isinstance(text, str):
             lines.append(f"- {text}")
     return Unsupported("poll", "polls cannot be carried to other platforms", "\n".join(lines))
+
+
+def read_poll(block: Block) -> Poll:
+    """The poll for the viewer: the question and its answers (NPF gives no counts)."""
+    question = block.get("question")
+    answers = block.get("answers")
+    options = []
+    for answer in answers if isinstance(answers, list) else ():
+        text = answer.get("answer_text") if isinstance(answer, Mapping) else answer
+        if isinstance(text, str):
+            options.append(PollOption(text))
+    return Poll(question if isinstance(question, str) else "", tuple(options))
 
 
 def paywall_part(block: Block, hidden: int) -> Unsupported:

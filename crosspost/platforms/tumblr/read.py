@@ -13,6 +13,7 @@ from typing import Any
 
 from crosspost.errors import DataError
 from crosspost.model import (
+    Piece,
     Platform,
     Post,
     PostKind,
@@ -69,6 +70,8 @@ def to_post(post_json: Mapping[str, Any], *, account: str) -> Post:
         visibility=STATE_VISIBILITY.get(state, Visibility.PRIVATE),
         origin=origin_from_source_url(post_json.get("source_url")),
         unsupported=tuple(body.unsupported),
+        layout=tuple(body.layout),
+        poll=body.poll,
         raw=dict(post_json),
     )
 
@@ -118,9 +121,12 @@ def npf_body(content: Sequence[Any], layouts: object) -> Body:
     answer = [blocks[i] for i in shown if i not in asked]
     question = [blocks[i] for i in shown if i in asked]
     parts = read_parts(answer)
-    body = Body(richtext_from_npf(answer), "", parts.media, parts.link_card, parts.unsupported)
+    text = richtext_from_npf(answer)
+    body = Body(text, "", parts.media, parts.link_card, parts.unsupported, poll=parts.poll)
+    asked_media = 0
     if question:
         asked_parts = read_parts(question)
+        asked_media = len(asked_parts.media)
         body.media[:0] = asked_parts.media
         body.unsupported.insert(0, _ask_part(layout.asker, richtext_from_npf(question).text))
         body.unsupported.extend(asked_parts.unsupported)
@@ -134,7 +140,59 @@ def npf_body(content: Sequence[Any], layouts: object) -> Body:
                 "the read-more fold has no equivalent on other platforms; the whole post is kept",
             )
         )
+    rows = [layout.row_of[i] for i in shown if i not in asked]
+    body.layout = _pieces(answer, rows, text.text, asked_media)
     return body
+
+
+def _pieces(blocks: Sequence[Any], rows: Sequence[int], text: str, first: int) -> list[Piece]:
+    """The display order of text and media, when the post has both or lays media in rows:
+    each run of text blocks is one piece (its range in `text`), each media block one, numbered
+    from `first` (the media of an ask come before the answer's). Empty when it says
+    no more than the default order (`_default_order`)."""
+    pieces: list[Piece] = []
+    media = first
+    run: tuple[int, int, int] | None = None  # (row, start, end) of the text run being read
+    for index, block in enumerate(blocks):
+        if block.get("type") == "text":
+            own = block.get("text")
+            if not isinstance(own, str) or not own:
+                continue
+            # Where this block ends in the joined text: richtext_from_npf of the blocks so far.
+            end = len(richtext_from_npf(blocks[: index + 1]).text)
+            start = end - len(own)
+            if text[start:end] != own:  # the joined text is not as expected: keep the default
+                return []
+            run = (run[0], run[1], end) if run is not None else (rows[index], start, end)
+            continue
+        found = len(read_parts([block]).media)
+        if not found:
+            continue
+        if run is not None:
+            pieces.append(Piece(run[0], -1, run[1], run[2]))
+            run = None
+        pieces.extend(Piece(rows[index], media + n) for n in range(found))
+        media += found
+    if run is not None:
+        pieces.append(Piece(run[0], -1, run[1], run[2]))
+    if _default_order(pieces):
+        return []
+    return pieces
+
+
+def _default_order(pieces: Sequence[Piece]) -> bool:
+    """Whether the pieces say no more than the viewer's default: the text, then the media (in a
+    grid), with no row holding two or more media."""
+    seen_media = False
+    per_row: dict[int, int] = {}
+    for piece in pieces:
+        if piece.media < 0:
+            if seen_media:
+                return False
+            continue
+        seen_media = True
+        per_row[piece.row] = per_row.get(piece.row, 0) + 1
+    return all(count < 2 for count in per_row.values())
 
 
 def _ask_part(asker: str, question: str) -> Unsupported:
@@ -173,6 +231,8 @@ def trail_post(item: Mapping[str, Any], index: int, fallback: datetime) -> Post:
         media=tuple(body.media),
         link_card=body.link_card,
         unsupported=tuple(body.unsupported),
+        layout=tuple(body.layout),
+        poll=body.poll,
     )
 
 
