@@ -309,3 +309,16 @@ def test_the_command_prints_what_it_published_and_why_there_are_no_feeds(tmp_pat
     )
     assert result.code == 0, result.err
     assert "7 Atom feeds, under https://me.example/feeds/" in result.out
+
+
+def test_only_a_plain_slug_becomes_a_folder() -> None:
+    from crosspost.view.public_pages import old_addresses
+
+    assert old_addresses("https://a.tumblr.com/post/12/hello-world") == [
+        "post/12/index.html",
+        "post/12/hello-world/index.html",
+    ]
+    for bad in ("..", "%2E%2E", "a%2Fb", "a%5Cb", "%00"):
+        assert old_addresses(f"https://a.tumblr.com/post/12/{bad}") == ["post/12/index.html"], bad
+    assert old_addresses("https://mastodon.social/@alice/12") == []
+    assert old_addresses("https://bsky.app/profile/a/post/3k") == []
