@@ -123,7 +123,7 @@ def render_public_site(
         names = build_names(archive, accounts)
         top = PublicCards(archive, media, "", names, hidden=public.hidden)
         nested = PublicCards(archive, media, "../", names, spool, hidden=public.hidden)
-        head = Head(options.url, options.robots.value, options.url is not None, accounts)
+        head = Head(options.url, options.robots.value, options.url is not None)
         progress.start("render pages", len(archive.entries))
         for path, html in _pages(public, accounts, head, (top, nested), per_page, progress):
             writer.write(path, html)

@@ -54,18 +54,17 @@ class HCard(NamedTuple):
     page: str  # the account's page here, relative
     profile: str | None  # its profile on its platform (rel=me)
     photo: str | None
-    note: Markup  # the bio, sanitised
+    note: Markup | None  # the bio, sanitised
     feed: str | None
 
 
 class Head:
     """What the public site adds to each page's <head>."""
 
-    def __init__(self, url: str | None, robots: str, feeds: bool, accounts: Sequence[AccountData]):
+    def __init__(self, url: str | None, robots: str, feeds: bool) -> None:
         self.url = url
         self.robots = robots
         self.feeds = feeds
-        self.accounts = accounts
 
     def add(
         self, path: str, html: str, feeds: Sequence[FeedLink] = (), me: Sequence[str] = ()
@@ -117,7 +116,7 @@ def h_card(data: AccountData, cards: Cards, feeds: bool) -> HCard:
         page=cards.prefix + data.page,
         profile=profile_url(data),
         photo=cards.image_src(backup, profile.avatar) if profile is not None else None,
-        note=bio_markup(profile, cards) if profile is not None else Markup(),
+        note=bio_markup(profile, cards) if profile is not None else None,
         feed=cards.prefix + account_feed(data) if feeds else None,
     )
 
