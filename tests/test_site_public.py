@@ -322,3 +322,19 @@ def test_only_a_plain_slug_becomes_a_folder() -> None:
         assert old_addresses(f"https://a.tumblr.com/post/12/{bad}") == ["post/12/index.html"], bad
     assert old_addresses("https://mastodon.social/@alice/12") == []
     assert old_addresses("https://bsky.app/profile/a/post/3k") == []
+
+
+def test_the_command_reports_as_json(tmp_path: Path) -> None:
+    import json
+
+    build_world(tmp_path / "backup")
+    out = tmp_path / "www"
+    args = ("site", str(tmp_path / "backup"), "--out", str(out), "--url", URL, "--json")
+    result = run_cli(*args, "--robots", "noindex")
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["posts"] == 11
+    assert report["left_out"] == 6
+    assert report["feeds"] == 7
+    assert report["robots"] == "noindex"
+    assert report["url"] == URL
