@@ -165,6 +165,14 @@ def _tumblr_sample_zip(sandbox: Sandbox) -> None:
                 archive.write(path, path.relative_to(sample).as_posix())
 
 
+def _tumblr_sample_imported(sandbox: Sandbox) -> None:
+    """The Tumblr export example, imported once (the site's first run renders it)."""
+    if not (sandbox.home / ".local" / "share" / "crosspost" / "backup" / "tumblr").exists():
+        _tumblr_sample_zip(sandbox)
+        code, output = run_console("crosspost import sampleblog.zip")
+        assert code == 0, output
+
+
 def _imported_car(sandbox: Sandbox) -> None:
     """The README's import example, run first (its output is shown under the import)."""
     _repo_car(sandbox)
@@ -226,6 +234,9 @@ RUN: dict[str, Offline] = {
     "crosspost logout sky": Offline(),
     "crosspost import fakermaker.repo.car": Offline(_repo_car),
     "crosspost import sampleblog.zip": Offline(_tumblr_sample_zip),
+    "crosspost site --out public --url https://me.example/ --tumblr-redirects": Offline(
+        _tumblr_sample_imported
+    ),
     "crosspost verify did:plc:dpg45vsnuir2vqqqadsn6afg": Offline(_imported_car),
     "crosspost repair": Offline(_imported_car_one_post_garbled),
     "crosspost fit --to bluesky ...": Offline(),
