@@ -61,8 +61,9 @@ def fingerprint(root: Path, per_page: int) -> bytes:
     page size. Any change makes every sig change, so every page is made again."""
     digest = hashlib.sha256(f"{crosspost.__version__}\0{root.resolve()}\0{per_page}".encode())
     here = Path(__file__).parent
-    for path in sorted([*here.glob("*.py"), *(here / "templates").glob("*")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    templates = [p for p in (here / "templates").rglob("*") if p.is_file()]
+    for path in sorted([*here.glob("*.py"), *templates]):
+        digest.update(path.relative_to(here).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()[:_SIG]
 
 
