@@ -41,7 +41,7 @@ def people_command(
             "--out",
             "-o",
             metavar="DIR",
-            help="Where to write the files (default: people-<network>/ in the account's folder).",
+            help="Where to write the files (default: people-NETWORK/ in the account's folder).",
             show_default=False,
         ),
     ] = None,
