@@ -82,38 +82,3 @@ def browser() -> Iterator[WebDriver]:
         yield driver
     finally:
         driver.quit()
-
-
-def save_screenshots(folder: Path) -> list[Path]:
-    """Render the test sample backup and photograph its index and a post page (for the README):
-    `python -m tests.browser docs/screenshots`."""
-    from selenium.webdriver.common.by import By
-
-    from crosspost.view import render_site
-    from tests.test_view_sample import build_sample
-
-    work = Path(tempfile.mkdtemp(prefix="crosspost-screenshots-"))
-    build_sample(work / "backup")
-    report = render_site(work / "backup", work / "site")
-    folder.mkdir(parents=True, exist_ok=True)
-    driver = start_chromium(900, 1200)
-    saved = []
-    try:
-        for name, page in (("index", "index.html"), ("post", "tags/painting.html")):
-            driver.get((report.out / page).as_uri())
-            if name == "post":
-                driver.find_element(By.CSS_SELECTOR, "article a.when").click()
-            path = folder / f"view-{name}.png"
-            driver.save_screenshot(str(path))
-            saved.append(path)
-    finally:
-        driver.quit()
-        shutil.rmtree(work, ignore_errors=True)
-    return saved
-
-
-if __name__ == "__main__":
-    import sys
-
-    for path in save_screenshots(Path(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots")):
-        print(path)
