@@ -44,6 +44,8 @@ LEFT_BEHIND = {
     "deleted": "deleted posts are never selected",
     "raw": "the source platform's payload, kept in backups only",
     "undated": "marks a trail item with no date of its own; a mirrored post has its date",
+    "layout": "the order and rows the archive shows; a target takes text, then media",
+    "poll": "shown by the archive; the readers also keep it as an unsupported part, noted",
 }
 
 
