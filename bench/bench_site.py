@@ -10,15 +10,13 @@ Run: `python -m bench.bench_site [--posts 1000,10000]`.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench.bench_view import _temp_parent, build_backup, drop_posts
+from bench.bench_view import _temp_parent, build_backup, drop_posts, line
+from bench.bench_view import render as render_in_fresh_process
 
 RENDER = """
 import json, resource, sys, time
@@ -36,21 +34,7 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_kb": peak, "posts": repo
 
 
 def render(root: Path, out: Path) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, "-P", "-c", RENDER, str(root), str(out)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _line(name: str, result: dict[str, float]) -> str:
-    return (
-        f"  {name:<13} {result['seconds']:7.2f} s wall {result['cpu']:7.2f} s CPU  "
-        f"peak RSS {result['peak_kb'] / 1024:6.0f} MB  {result['written']:>7,.0f} files written"
-    )
+    return render_in_fresh_process(root, out, RENDER)
 
 
 def bench(folder: Path, posts: int) -> None:
@@ -59,13 +43,13 @@ def bench(folder: Path, posts: int) -> None:
     build_backup(root, posts)
     print(f"  generated in {time.perf_counter() - started:.1f} s")
     first = render(root, out)
-    print(_line("first render", first))
+    print(line("first render", first))
     print(f"  {' ' * 13} {first['posts']:,.0f} posts, {first['files']:,.0f} files, "
           f"{first['feeds']:,.0f} feeds, {first['size'] / 1e6:.1f} MB")  # fmt: skip
-    print(_line("no change", render(root, out)))
+    print(line("no change", render(root, out)))
     build_backup(root, 10, first=posts)
     try:
-        print(_line("10 new posts", render(root, out)))
+        print(line("10 new posts", render(root, out)))
     finally:
         drop_posts(root, 10, posts)
 

@@ -162,13 +162,14 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_kb": peak, "ready_kb": r
 """
 
 
-def render(root: Path, out: Path) -> dict[str, float]:
-    """Render in a fresh interpreter: its peak RSS (KB on Linux) is the render's alone, with
-    the interpreter and its imports (`ready_kb`)."""
+def render(root: Path, out: Path, program: str = RENDER) -> dict[str, float]:
+    """Render in a fresh interpreter (`program`: the viewer's render, or another that prints
+    the same JSON line): its peak RSS (KB on Linux) is the render's alone, with the interpreter
+    and its imports (`ready_kb`)."""
     done = subprocess.run(
         # -P: the viewer is imported from PYTHONPATH or the installed package, never from the
         # folder the benchmark was started in.
-        [sys.executable, "-P", "-c", RENDER, str(root), str(out)],
+        [sys.executable, "-P", "-c", program, str(root), str(out)],
         check=True,
         capture_output=True,
         text=True,
@@ -177,7 +178,7 @@ def render(root: Path, out: Path) -> dict[str, float]:
     return result
 
 
-def _line(name: str, result: dict[str, float]) -> str:
+def line(name: str, result: dict[str, float]) -> str:
     return (
         f"  {name:<13} {result['seconds']:7.2f} s wall {result['cpu']:7.2f} s CPU  "
         f"peak RSS {result['peak_kb'] / 1024:6.0f} MB  {result['written']:>7,.0f} files written"
@@ -197,17 +198,17 @@ def bench(folder: Path, posts: int) -> dict[str, dict[str, float]]:
     shutil.rmtree(out, ignore_errors=True)
     results = {"first render": render(root, out)}
     first = results["first render"]
-    print(_line("first render", first))
+    print(line("first render", first))
     print(f"  {' ' * 13} {first['posts']:,.0f} posts, {first['pages']:,.0f} pages and assets, "
           f"{first['media']:,.0f} media files, {first['size'] / 1e6:.1f} MB")  # fmt: skip
     results["no change"] = render(root, out)
-    print(_line("no change", results["no change"]))
+    print(line("no change", results["no change"]))
     build_backup(root, 10, first=posts)
     try:
         results["10 new posts"] = render(root, out)
     finally:
         drop_posts(root, 10, posts)
-    print(_line("10 new posts", results["10 new posts"]))
+    print(line("10 new posts", results["10 new posts"]))
     on_disk = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     index = [out / "assets" / "search-index.js", *(out / "assets" / "search").glob("*.js")]
     search = sum(p.stat().st_size for p in index if p.is_file())

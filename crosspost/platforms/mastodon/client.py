@@ -202,8 +202,8 @@ class MastodonClient:
         is full (`records_continue?`: as many statuses as asked for), and a page can come short
         with older statuses left: one deleted between the server's query for the page's ids and
         its loading of them is dropped from the page (`cache_collection`). So a page without
-        a next link is followed from its oldest status; a whole listing costs one call more,
-        and one to read the account's statuses_count again at its end."""
+        a next link is followed from its oldest status; a whole listing costs one call more.
+        The count comes from the account each page's statuses carry (`_note_owner`)."""
         statuses, linked = self._statuses_page(cursor)
         after = linked or (str(statuses[-1].get("id")) if statuses else None)
         posts = LazyPosts(statuses, partial(to_post, account=self.account.identity))
