@@ -104,3 +104,37 @@ def test_the_search_index_is_split_into_chunks_that_stay_put(tmp_path: Path) -> 
     # The newest chunk and the list of chunks; the full older chunks are left alone.
     assert len(search_files) == 2, search_files
     assert sum(1 for p, t in times.items() if p.stat().st_mtime_ns == t) == 2
+
+
+def test_each_reply_is_shown_under_the_post_it_answers(tmp_path: Path) -> None:
+    """Bob and Carol answer Alice; Alice then answers Bob. Read by time, Alice's answer would
+    hang under Carol's; it is drawn right under Bob's, one step in (another author), and Carol's
+    follows at Bob's depth."""
+    root = tmp_path / "b"
+    backup = BackupStore(root).account(Platform.BLUESKY, ACCOUNT)
+    first = ref(0)
+
+    def by(account: str, number: int) -> PostRef:
+        return PostRef(Platform.BLUESKY, account, f"t0-{number}", None)
+
+    backup.save_post(Post(first, T0, RichText("question")))
+    for number, (author, parent) in enumerate(
+        [("bob.example", first), ("carol.example", first), (ACCOUNT, by("bob.example", 1))],
+        start=1,
+    ):
+        when = T0 + timedelta(minutes=number)
+        reply = Post(
+            by(author, number),
+            when,
+            RichText(f"answer {number} by {author}"),
+            kind=PostKind.REPLY,
+            reply_to=parent,
+            thread_root=first,
+        )
+        BackupStore(root).account(Platform.BLUESKY, author).save_post(reply)
+    out = tmp_path / "site"
+    render_site(root, out)
+    (thread,) = (out / "threads").glob("*.html")
+    html = thread.read_text(encoding="utf-8")
+    items = re.findall(r'class="depth-(\d)">(?:(?!</li>).)*?(question|answer \d)', html, re.S)
+    assert items == [("0", "question"), ("1", "answer 1"), ("2", "answer 3"), ("1", "answer 2")]

@@ -139,6 +139,7 @@ class Archive:
     conversations: dict[str, list[tuple[Entry, int]]] = field(default_factory=dict)
     conversation_of: dict[str, str] = field(default_factory=dict)  # post key -> conversation
     place: dict[str, int] = field(default_factory=dict)  # post key -> its place in it, from 0
+    parent_of: dict[str, str] = field(default_factory=dict)  # reply key -> the key it answers
     real_folders: dict[Path, Path] = field(default_factory=dict)  # resolved once (media_file)
     edited: set[str] = field(default_factory=set)  # keys of posts with earlier versions
     # The accounts the posts of each platform are by, to find a post by its platform and id
@@ -451,21 +452,50 @@ def _group_conversations(archive: Archive, links: dict[str, _Links]) -> None:
             continue
         members.sort(key=lambda e: (e.created_at, e.key))
         inside = {member.key for member in members}  # once: a thread may be 10,000 long
-        archive.conversations[key] = [(e, _depth(archive, e, inside, links)) for e in members]
-        for place, entry in enumerate(members):
+        parents = _parents(archive, members, inside, links)
+        placed = _reply_order(members, parents)
+        archive.conversations[key] = placed
+        archive.parent_of.update(parents)
+        for place, (entry, _) in enumerate(placed):
             archive.conversation_of[entry.key] = key
             archive.place[entry.key] = place
 
 
-def _depth(archive: Archive, entry: Entry, inside: set[str], links: dict[str, _Links]) -> int:
-    depth, current = 0, entry
-    while depth < _MAX_DEPTH:
-        found = links.get(current.key)
+def _parents(
+    archive: Archive, members: list[Entry], inside: set[str], links: dict[str, _Links]
+) -> dict[str, str]:
+    """The post of the conversation each reply answers, where that post is in the backup."""
+    parents: dict[str, str] = {}
+    for entry in members:
+        found = links.get(entry.key)
         parent = archive.find(found.reply_to if found is not None else None)
-        if parent is None or parent.key not in inside or parent is current:
-            break
-        depth, current = depth + 1, parent
-    return depth
+        if parent is not None and parent.key in inside and parent is not entry:
+            parents[entry.key] = parent.key
+    return parents
+
+
+def _reply_order(members: list[Entry], parents: dict[str, str]) -> list[tuple[Entry, int]]:
+    """The conversation in reading order: each reply right under the post it answers (its
+    answers oldest first), with its depth in the reply tree. `members` are oldest first; a post
+    whose parent is not at hand starts a branch of its own, and posts caught in a loop of replies
+    (damaged data) follow at the end, unindented."""
+    children: dict[str, list[Entry]] = defaultdict(list)
+    for entry in members:
+        if entry.key in parents:
+            children[parents[entry.key]].append(entry)
+    placed: list[tuple[Entry, int]] = []
+    seen: set[str] = set()
+    for top in members:
+        if top.key in parents:
+            continue
+        stack = [(top, 0)]
+        while stack:  # depth first without recursion: a self-thread may be 10,000 long
+            entry, depth = stack.pop()
+            seen.add(entry.key)
+            placed.append((entry, min(depth, _MAX_DEPTH)))
+            stack.extend((child, depth + 1) for child in reversed(children.get(entry.key, ())))
+    placed.extend((entry, 0) for entry in members if entry.key not in seen)
+    return placed
 
 
 def media_file(archive: Archive, entry: Entry, media: Media) -> Path | None:

@@ -8,7 +8,7 @@ bytes and the writer can leave it alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 from markupsafe import Markup
@@ -223,14 +223,15 @@ def post_page(archive: Archive, nested: Cards, entry: Entry, post: Post) -> Page
 
 
 def thread_pages(archive: Archive, nested: Cards, wanted: Wanted = _every) -> Iterator[Page]:
-    """Each conversation, oldest first, on pages of THREAD_PAGE posts that link to each other;
-    each post has an anchor ("p-<slug>") its own page links to."""
+    """Each conversation in reading order (each reply under the post it answers), on pages of
+    THREAD_PAGE posts that link to each other; each post has an anchor ("p-<slug>") its own page
+    links to."""
     for key, members in archive.conversations.items():
         count = thread_page_count(len(members))
         paths = [thread_page(key, number) for number in range(count)]
         if not any(wanted(path) for path in paths):
             continue
-        shown = column_depths(members)
+        shown = column_depths(members, archive.parent_of)
         title = heading(members[0][0].read()) or "Conversation"  # one file per conversation
         for number in range(count):
             if not wanted(paths[number]):
@@ -244,7 +245,7 @@ def thread_pages(archive: Archive, nested: Cards, wanted: Wanted = _every) -> It
             earlier = _name(thread_page(key, number - 1)) if number > 0 else None
             later = _name(thread_page(key, number + 1)) if number + 1 < count else None
             start = number * THREAD_PAGE + 1
-            lede = f"{len(members):,} posts, oldest first"
+            lede = f"{len(members):,} posts, each reply under the post it answers"
             if count > 1:
                 lede += f"; posts {start:,}–{start + len(run) - 1:,} here"
             page = render_page(
@@ -259,22 +260,31 @@ def thread_pages(archive: Archive, nested: Cards, wanted: Wanted = _every) -> It
             yield path, page
 
 
-def column_depths(members: Sequence[tuple[Entry, int]]) -> list[int]:
-    """How far each post of a conversation (oldest first, with its depth in the reply tree) is
-    indented: a reply by the author of the post it answers continues that post's column, as a
-    self-thread reads on its platform; a reply by someone else is indented one step."""
+MAX_SHOWN_DEPTH = 6  # the stylesheet indents up to depth-6
+
+
+def column_depths(members: Sequence[tuple[Entry, int]], parent_of: Mapping[str, str]) -> list[int]:
+    """How far each post of a conversation (in reading order, with its depth in the reply tree)
+    is indented, from the post it answers (`parent_of`): a reply by that post's author continues
+    its column, as a self-thread reads on its platform; a reply by someone else is indented one
+    step. A reply whose parent is not shown (left out of a public site) hangs from the nearest
+    shown post it descends from."""
+    at: dict[str, tuple[str, int]] = {}  # key -> (account, shown depth)
     shown: list[int] = []
-    latest: dict[int, tuple[str, int]] = {}  # tree depth -> (account, shown depth) of its last
-    for entry, depth in members:
-        parent = latest.get(depth - 1) if depth > 0 else None
+    for entry, _ in members:
+        parent, passed = parent_of.get(entry.key), {entry.key}
+        while parent is not None and parent not in at and parent not in passed:
+            passed.add(parent)  # a loop of replies in damaged data ends here
+            parent = parent_of.get(parent)
+        if parent is not None and parent not in at:
+            parent = None
         if parent is None:
-            at = 0 if depth == 0 else min(depth, 1)
-        elif parent[0] == entry.account:
-            at = parent[1]
+            depth = 0
         else:
-            at = parent[1] + 1
-        latest[depth] = (entry.account, at)
-        shown.append(at)
+            account, above = at[parent]
+            depth = above if account == entry.account else min(above + 1, MAX_SHOWN_DEPTH)
+        at[entry.key] = (entry.account, depth)
+        shown.append(depth)
     return shown
 
 

@@ -109,6 +109,9 @@ def _conversations(public: Archive, whole: Archive) -> None:
         if len(shown) < 2:
             continue
         public.conversations[key] = shown
+        public.parent_of.update(
+            (e.key, whole.parent_of[e.key]) for e, _ in shown if e.key in whole.parent_of
+        )
         for place, (entry, _) in enumerate(shown):
             public.conversation_of[entry.key] = key
             public.place[entry.key] = place
