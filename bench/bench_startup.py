@@ -11,7 +11,8 @@ SQLite's `total_changes` (`--trace` runs one idle sync in this process with
 Issue 23's targets: `--help` and `status` under 0.15 s, an idle sync under 1 s and no ledger
 writes. Each line gives the best wall time and the best CPU time (user + sys of the child) of
 the runs: the machine may be shared, and CPU time is the steadier figure.
-Run: `python bench/bench_startup.py [-n 10] [--no-servers] [--profile]`.
+Run: `python bench/bench_startup.py [-n 10] [--no-servers] [--profile] [--trace]
+[--imports]`.
 """
 
 from __future__ import annotations
@@ -162,7 +163,9 @@ def seed(pds_url: str, handle: str, password: str, masto_url: str) -> None:
         made.raise_for_status()
 
 
-def idle_sync(home: Path, env: dict[str, str], runs: int, profile: bool, trace: bool) -> None:
+def idle_sync(
+    home: Path, env: dict[str, str], runs: int, profile: bool, trace: bool, imports: bool
+) -> None:
     from tests.backup_mastodon import TOKEN
 
     with servers(home) as (pds_url, handle, password, masto_url):
@@ -188,6 +191,8 @@ def idle_sync(home: Path, env: dict[str, str], runs: int, profile: bool, trace: 
         print(f"{line('sync, nothing new', runs, wall, cpu)}   state file: {unchanged}")
         if trace:
             trace_idle(config, env)
+        if imports:
+            import_tree(config, env)
         if profile:
             profiled = home / "idle.prof"
             subprocess.run(
@@ -211,6 +216,23 @@ def idle_sync(home: Path, env: dict[str, str], runs: int, profile: bool, trace: 
             import pstats
 
             pstats.Stats(str(profiled)).sort_stats("cumulative").print_stats(40)
+
+
+def import_tree(config: Path, env: dict[str, str]) -> None:
+    """The modules one idle sync imports that take longest (cumulative, `-X importtime`)."""
+    done = subprocess.run(
+        [PYTHON, "-X", "importtime", "-m", "crosspost", "sync", "-c", str(config)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+    )
+    rows = [line.split("|") for line in done.stderr.splitlines() if line.startswith("import time:")]
+    timed = [(int(row[1]), row[2].rstrip()) for row in rows[1:]]
+    print(f"idle sync imports {len(timed)} modules; the slowest, cumulative:")
+    for micros, name in sorted(timed, reverse=True)[:25]:
+        print(f"  {micros / 1000:7.1f} ms {name}")
 
 
 def trace_idle(config: Path, env: dict[str, str]) -> None:
@@ -251,6 +273,7 @@ def main() -> None:
     parser.add_argument("--no-servers", action="store_true", help="Skip the idle sync.")
     parser.add_argument("--profile", action="store_true", help="cProfile one idle sync.")
     parser.add_argument("--trace", action="store_true", help="Print an idle sync's writes.")
+    parser.add_argument("--imports", action="store_true", help="An idle sync's slowest imports.")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as folder:
         home = Path(folder)
@@ -266,7 +289,7 @@ def main() -> None:
             wall, cpu = best_of(command, env, args.runs)
             print(line(f"crosspost {name}", args.runs, wall, cpu))
         if not args.no_servers:
-            idle_sync(home, env, args.runs, args.profile, args.trace)
+            idle_sync(home, env, args.runs, args.profile, args.trace, args.imports)
 
 
 if __name__ == "__main__":
