@@ -10,7 +10,9 @@ SQLite's `total_changes` (`--trace` runs one idle sync in this process with
 `sqlite3.Connection.set_trace_callback` on the ledger and prints every statement that writes).
 Issue 23's targets: `--help` and `status` under 0.15 s, an idle sync under 1 s and no ledger
 writes. Each line gives the best wall time and the best CPU time (user + sys of the child) of
-the runs: the machine may be shared, and CPU time is the steadier figure.
+the runs: the machine may be shared, and CPU time is the steadier figure. Where trio is installed
+(selenium, a test dependency, brings it), httpcore imports it: 0.06 to 0.1 s of the idle sync
+that an install of crosspost alone does not pay (`--imports` shows it).
 Run: `python bench/bench_startup.py [-n 10] [--no-servers] [--profile] [--trace]
 [--imports]`.
 """
