@@ -96,3 +96,31 @@ def test_the_check_sees_heavy_modules_where_a_command_loads_them(env: dict[str, 
     """The same reading, on a command that needs more (its --to choice goes through pydantic):
     the check above can fail."""
     assert "pydantic" in heavy(imported("fit", "--to", "bluesky", "hello", env=env))
+
+
+def test_help_lists_commands_without_importing_any_command_module(env: dict[str, str]) -> None:
+    """`crosspost --help` is read from crosspost.cli.commands alone: no command module, no config,
+    no platform registry (and so no platform's spec) is imported for it."""
+    loaded = imported("--help", env=env)
+    assert [m for m in loaded if m.endswith("_commands")] == []
+    assert {"crosspost.config", "crosspost.platforms.registry", "crosspost.model"} & loaded == set()
+
+
+def test_a_command_imports_its_own_module_only(env: dict[str, str]) -> None:
+    loaded = imported("status", env=env)
+    assert sorted(m for m in loaded if m.endswith("_commands")) == ["crosspost.cli.sync_commands"]
+
+
+def test_the_command_table_is_the_command_tree() -> None:
+    """The names, order and summaries `--help` shows from the table are those of the commands
+    themselves (their docstrings' first paragraphs, as `readable` puts them on one line)."""
+    import typer.main
+
+    from crosspost.cli import app
+    from crosspost.cli.commands import COMMANDS
+    from crosspost.cli.readable import readable
+
+    tree = readable(typer.main.get_command(app))
+    built = {name: command.short_help for name, command in tree.commands.items()}
+    assert list(built) == [entry.name for entry in COMMANDS]
+    assert built == {entry.name: entry.summary for entry in COMMANDS}

@@ -2,7 +2,10 @@
 
 The only package that imports typer (and, for progress, rich). Known errors become one line on
 stderr and a documented exit code; a traceback only with CROSSPOST_DEBUG=1. Each command group
-lives in its own module and registers itself on `app` when imported here.
+lives in its own module and registers itself on the root app when imported; `main` imports only
+the module of the command being run (`crosspost.cli.commands`), so `crosspost --help` and
+`crosspost status` start quickly. `app` (for tests and tools) is the app with every command
+registered: asking for it imports them all.
 """
 
 from __future__ import annotations
@@ -10,23 +13,14 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer.main
-
-from crosspost.cli import (
-    accounts_commands,
-    backup_commands,
-    people_commands,
-    repair_commands,
-    site_commands,
-    sync_commands,
-    text_commands,
-    view_commands,
-)
-from crosspost.cli.app import app
-from crosspost.cli.failures import files_error, is_file_error, same_command
 from crosspost.errors import CrosspostError, ExitCode, Interrupted
+
+if TYPE_CHECKING:
+    import typer
+
+    app: typer.Typer
 
 __all__ = [
     "accounts_commands",
@@ -42,9 +36,24 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from crosspost.cli.commands import import_all
+    from crosspost.cli.root import app
+
+    import_all()
+    globals()["app"] = app
+    return app
+
+
 def main() -> None:
     """Entry point: run the app, turning known errors into one line and an exit code."""
+    import typer.main
+
+    from crosspost.cli.failures import files_error, is_file_error
     from crosspost.cli.readable import readable
+    from crosspost.cli.root import app
 
     command = readable(typer.main.get_command(app))
     command.invoke = _interruptible(command.invoke)
@@ -67,6 +76,8 @@ def _interruptible(invoke: Callable[[Any], Any]) -> Callable[[Any], Any]:
     go on (typer would exit 130 without a word)."""
 
     def guarded(ctx: Any) -> Any:
+        from crosspost.cli.failures import same_command
+
         try:
             return invoke(ctx)
         except KeyboardInterrupt:

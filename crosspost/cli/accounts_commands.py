@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 
 from crosspost.accounts import Account
-from crosspost.cli.app import AccountArg, ConfigOpt, app, config_app
+from crosspost.cli.options import AccountArg, ConfigOpt
+from crosspost.cli.root import app, config_app
 from crosspost.config import Config, SyncRule, load_config
 from crosspost.credentials import Secrets
 from crosspost.errors import CredentialsError

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crosspost.cli.app import AccountArg, ConfigOpt, app
 from crosspost.cli.failures import kept_on_failure
+from crosspost.cli.options import AccountArg, ConfigOpt
 from crosspost.cli.progress_bars import progress_bars
+from crosspost.cli.root import app
 from crosspost.config import Config, load_config
 from crosspost.errors import (
     CredentialsError,

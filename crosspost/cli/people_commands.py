@@ -12,8 +12,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from crosspost.cli.app import ConfigOpt, app, one_of
 from crosspost.cli.backup_commands import BackupArg, DirOpt, JsonOpt, QuietOpt, choose_backup
+from crosspost.cli.options import ConfigOpt, one_of
+from crosspost.cli.root import app
 from crosspost.model import Platform
 
 if TYPE_CHECKING:

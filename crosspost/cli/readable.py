@@ -21,6 +21,8 @@ from typer._coercion import RuntimeParam
 from typer._param_types import coerce_cli_path
 from typer.core import TyperArgument, TyperOption
 
+from crosspost.cli.root import LazyCommands
+
 
 class _ReadableArgument(TyperArgument):
     """An argument shown by its placeholder alone: `ACCOUNT`, `[BACKUP]` (no type column)."""
@@ -42,7 +44,11 @@ def readable(command: Any) -> Any:
     for param in command.params:
         _placeholder(param)
     command.get_help_option = _flag_help(command.get_help_option)
-    for sub in (getattr(command, "commands", None) or {}).values():
+    subcommands = getattr(command, "commands", None) or {}
+    if isinstance(subcommands, LazyCommands):  # each made readable when first reached
+        subcommands.prepare_with(readable)
+        return command
+    for sub in subcommands.values():
         readable(sub)
     return command
 

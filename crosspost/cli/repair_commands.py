@@ -6,8 +6,9 @@ import json
 
 import typer
 
-from crosspost.cli.app import ConfigOpt, app
 from crosspost.cli.backup_commands import BackupArg, DirOpt, JsonOpt, choose_backup
+from crosspost.cli.options import ConfigOpt
+from crosspost.cli.root import app
 
 
 @app.command("repair")

@@ -9,10 +9,11 @@ from urllib.parse import urlsplit
 
 import typer
 
-from crosspost.cli.app import ConfigOpt, app
 from crosspost.cli.backup_commands import BackupArg, DirOpt, JsonOpt, QuietOpt, choose_backup
 from crosspost.cli.failures import kept_on_failure
+from crosspost.cli.options import ConfigOpt
 from crosspost.cli.progress_bars import progress_bars
+from crosspost.cli.root import app
 from crosspost.cli.view_commands import _size
 
 if TYPE_CHECKING:  # the viewer is imported by the command alone (tests/test_startup.py)

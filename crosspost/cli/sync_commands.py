@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crosspost.cli.app import AccountArg, ConfigOpt, app
+from crosspost.cli.options import AccountArg, ConfigOpt
+from crosspost.cli.root import app
 from crosspost.config import Config, load_config
 from crosspost.errors import ExitCode
 from crosspost.platforms.registry import specs

@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from crosspost.cli.app import app, one_of
+from crosspost.cli.options import one_of
+from crosspost.cli.root import app
 from crosspost.model import FitMode, Platform
 
 

@@ -7,10 +7,11 @@ from typing import Annotated
 
 import typer
 
-from crosspost.cli.app import ConfigOpt, app
 from crosspost.cli.backup_commands import BackupArg, DirOpt, JsonOpt, QuietOpt, choose_backup
 from crosspost.cli.failures import kept_on_failure
+from crosspost.cli.options import ConfigOpt
 from crosspost.cli.progress_bars import progress_bars
+from crosspost.cli.root import app
 
 
 @app.command("view")

@@ -13,15 +13,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from crosspost.account_data import Collection, Entry
-from crosspost.accounts import Account
 from crosspost.errors import CredentialsError
-from crosspost.model import Limits, Media, Platform, Post, PostRef, Visibility
-from crosspost.platforms.base import Draft, PlatformClient, RetryPolicy
-from crosspost.platforms.bridging import BridgeRules
-from crosspost.platforms.export import Export
+
+if TYPE_CHECKING:  # annotations only: a spec is read at start-up (`crosspost status`)
+    from crosspost.account_data import Collection, Entry
+    from crosspost.accounts import Account
+    from crosspost.model import Limits, Media, Platform, Post, PostRef, Visibility
+    from crosspost.platforms.base import Draft, PlatformClient, RetryPolicy
+    from crosspost.platforms.bridging import BridgeRules
+    from crosspost.platforms.export import Export
 
 HOUR = 3600.0
 DAY = 86_400.0

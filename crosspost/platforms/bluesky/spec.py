@@ -7,24 +7,27 @@ https://blueskyweb.xyz/blog/8-28-2023-app-passwords. The client and converters l
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from crosspost.account_data import Collection, Entry
 from crosspost.errors import AccountSpecError
 from crosspost.identifiers import is_did, is_handle
 from crosspost.model import Media, Platform, Post, PostRef, Visibility
-from crosspost.platforms.base import Draft, PlatformClient
-from crosspost.platforms.bluesky.export import CAR_EXPORT
 from crosspost.platforms.bluesky.limits import CAPS, LIMITS
-from crosspost.platforms.bluesky.marker import marker_key
-from crosspost.platforms.bridging import BridgeRules
 from crosspost.platforms.spec import (
     ClientRequest,
     CredentialRules,
+    ExportFormat,
     PlatformSpec,
     WriteContext,
     upload_placeholder,
 )
+
+if TYPE_CHECKING:
+    from crosspost.account_data import Collection, Entry
+    from crosspost.platforms.base import Draft, PlatformClient
+    from crosspost.platforms.bridging import BridgeRules
+    from crosspost.platforms.export import Export
 
 PROFILE_URL = "https://bsky.app/profile/"
 
@@ -96,6 +99,30 @@ def _portable(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str,
     return portable_files(kind, entries)
 
 
+def _marker_key(raw: Mapping[str, Any]) -> str | None:
+    from crosspost.platforms.bluesky.marker import marker_key
+
+    return marker_key(raw)
+
+
+def _read_car(path: Path) -> Export:
+    from crosspost.platforms.bluesky.export import read_export
+
+    return read_export(path)
+
+
+def _is_car_head(head: bytes) -> bool:
+    from crosspost.platforms.bluesky.export import is_car_head
+
+    return is_car_head(head)
+
+
+# bluesky.export's CAR_EXPORT, its reader loaded on first use (tests/test_lazy_specs.py).
+CAR_EXPORT = ExportFormat(
+    kind="bluesky-car", label="a Bluesky repo.car", read=_read_car, matches_head=_is_car_head
+)
+
+
 def _bridges() -> BridgeRules:
     from crosspost.platforms.bluesky import bridges
 
@@ -134,7 +161,7 @@ SPEC = PlatformSpec(
     to_post=_to_post,
     from_draft=_from_draft,
     placeholder_upload=_placeholder_blob,
-    marker_key=marker_key,
+    marker_key=_marker_key,
     post_ref_from_url=_post_ref_from_url,
     exports=(CAR_EXPORT,),
     portable=_portable,

@@ -2,47 +2,44 @@
 
 https://docs.joinmastodon.org/methods/statuses/ (built on Mastodon.py,
 https://mastodonpy.readthedocs.io/)
+
+Reading goes through rawget.py's plain GETs; Mastodon.py (a fifth of a second to import) is
+loaded for what only it does (writing, media, the instance and a status's source) and for an
+error's type, when one is raised. So is each part of the client a run may not need (writing,
+collections, edit history, the profile): an idle `crosspost sync` reads one page and stops.
 """
 
 from __future__ import annotations
 
-import contextlib
 import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import requests
-from mastodon import (
-    Mastodon,
-    MastodonAPIError,
-    MastodonNotFoundError,
-    MastodonUnauthorizedError,
-)
-
-from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError, PlatformError
 from crosspost.model import Limits, Media, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
 from crosspost.platforms.http_session import HttpSession
-from crosspost.platforms.mastodon.collections import LISTINGS, CollectionReader, unavailable
-from crosspost.platforms.mastodon.history import history_to_posts
 from crosspost.platforms.mastodon.identity import server_domain
-from crosspost.platforms.mastodon.instance import limits_from_instance, reserve_marker
-from crosspost.platforms.mastodon.marker import split_marker
-from crosspost.platforms.mastodon.profile import profile_from_account, saved_account_id
 from crosspost.platforms.mastodon.ratelimit import Limiter
-from crosspost.platforms.mastodon.rawget import get_json
+from crosspost.platforms.mastodon.rawget import Connection, get_json
 from crosspost.platforms.mastodon.read import plain_json, status_ref, to_post
-from crosspost.platforms.mastodon.software import ServerSoftware, fetch_software
-from crosspost.platforms.mastodon.write import from_draft, update_kwargs
 from crosspost.platforms.retry import REQUEST_TIMEOUT
 from crosspost.platforms.spec import WriteContext
+
+if TYPE_CHECKING:
+    import requests
+    from mastodon import Mastodon, MastodonAPIError
+
+    from crosspost.account_data import Collection, CollectionPage, Profile
+    from crosspost.platforms.mastodon.collections import CollectionReader
+    from crosspost.platforms.mastodon.software import ServerSoftware
 
 PAGE_SIZE = 40  # the most account_statuses returns
 MEDIA_POLL_SECONDS = 2.0
@@ -82,20 +79,35 @@ class MastodonClient:
         self._session.hooks["response"].append(self._remember)
         self._media_source = media_source or self._read_media
         self._signed_in = bool(access_token)
-        self.api = Mastodon(
-            access_token=access_token or None,
-            api_base_url=base_url,
-            session=self._session,
-            ratelimit_method="throw",  # we wait ourselves, with the injected sleeper
-            version_check_mode="none",
-            user_agent="crosspost",
-            request_timeout=request_timeout,  # not Mastodon.py's 300 s: a hung server
-        )
+        self._connection = Connection(base_url, access_token or None, "crosspost", request_timeout)
+        self._api: Mastodon | None = None
         self._server_limits: Limits | None = None
         self._me: Mapping[str, Any] | None = None
         self._known_id = account_id
         self._listed_account: Mapping[str, Any] | None = None  # as a page under the id shows it
-        self._collections = CollectionReader(self._read, self.account_id)
+        self._collection_reader: CollectionReader | None = None
+
+    @property
+    def api(self) -> Mastodon:
+        """Mastodon.py on the same session, made on first use (reading needs none)."""
+        if self._api is None:
+            from mastodon import Mastodon
+
+            connection = self._connection
+            self._api = Mastodon(
+                access_token=connection.access_token,
+                api_base_url=connection.api_base_url,
+                session=self._session,
+                ratelimit_method="throw",  # we wait ourselves, with the injected sleeper
+                version_check_mode="none",
+                user_agent=connection.user_agent or "crosspost",
+                request_timeout=connection.request_timeout,  # not Mastodon.py's 300 s
+            )
+        return self._api
+
+    @api.setter
+    def api(self, api: Mastodon) -> None:
+        self._api = api
 
     def __repr__(self) -> str:  # never show the token
         return f"MastodonClient({self.account.spec!r})"
@@ -111,7 +123,7 @@ class MastodonClient:
     def _call(self, what: str, function: Callable[[], Any]) -> Any:
         try:
             return self.limiter.call(what, function)
-        except MastodonUnauthorizedError:
+        except _mastodon().MastodonUnauthorizedError:
             raise CredentialsError(
                 f"{self.account.name}: the server refused the access token; run "
                 f"`crosspost login {self.account.name}` again"
@@ -122,9 +134,11 @@ class MastodonClient:
     def server_limits(self) -> Limits:
         """The server's own limits, from /api/v2/instance (v1 on older servers)."""
         if self._server_limits is None:
+            from crosspost.platforms.mastodon.instance import limits_from_instance
+
             try:
                 instance = self._call("read instance", self.api.instance_v2)
-            except MastodonNotFoundError:
+            except _mastodon().MastodonNotFoundError:
                 instance = self._call("read instance", self.api.instance_v1)
             software = self.server_software()
             self._server_limits = limits_from_instance(plain_json(instance), software)
@@ -133,6 +147,8 @@ class MastodonClient:
     def server_software(self) -> ServerSoftware:
         """The software answering (nodeinfo, read once): GoToSocial, Pixelfed, Mastodon..."""
         if self._software is None:
+            from crosspost.platforms.mastodon.software import fetch_software
+
             self._software = fetch_software(
                 self._session, self._base_url, timeout=self._request_timeout
             )
@@ -155,6 +171,8 @@ class MastodonClient:
 
     def limits(self) -> Limits:
         """The room a fitted post may use: the server's limits less the origin marker."""
+        from crosspost.platforms.mastodon.instance import reserve_marker
+
         return reserve_marker(self.server_limits())
 
     # --- reading ---------------------------------------------------------------------------
@@ -167,6 +185,8 @@ class MastodonClient:
     def use_saved_profile(self, profile: Profile | None) -> None:
         """Take the account's id from the profile an earlier backup saved (its `raw` is the
         server's Account), so that listing its statuses needs no lookup. Call before reading."""
+        from crosspost.platforms.mastodon.profile import saved_account_id
+
         if self._me is None:
             self._known_id = saved_account_id(profile) or self._known_id
 
@@ -190,7 +210,7 @@ class MastodonClient:
         user = self.account.identity.partition("@")[0]
         try:
             return self._get("/api/v1/accounts/lookup", {"acct": user})[0]
-        except MastodonNotFoundError:
+        except _mastodon().MastodonNotFoundError:
             raise PlatformError(
                 f"{self.account.identity}: no such account on {server_domain(self.account)}"
             ) from None
@@ -259,8 +279,10 @@ class MastodonClient:
         known = self._known_id if self._me is None else None
         answer: tuple[Any, str | None] | None = None
         if known is not None and self._listed_account is None:  # not confirmed yet
-            with contextlib.suppress(MastodonNotFoundError):
+            try:
                 answer = self._call("read statuses", lambda: self._get(_listing(known), params))
+            except _mastodon().MastodonNotFoundError:
+                pass
             if answer is not None and self._listed_by(known, answer[0]):
                 return answer
             self._known_id = None
@@ -290,7 +312,7 @@ class MastodonClient:
     def fetch_post(self, ref: PostRef) -> Post | None:
         try:
             status, _ = self._call("read status", lambda: self._get(f"/api/v1/statuses/{ref.id}"))
-        except MastodonNotFoundError:
+        except _mastodon().MastodonNotFoundError:
             return None
         if not isinstance(status, Mapping):
             raise PlatformError(f"read status {ref.id}: the answer is not a status")
@@ -300,7 +322,7 @@ class MastodonClient:
         self, endpoint: str, params: Mapping[str, Any] | None = None
     ) -> tuple[Any, str | None]:
         """Statuses as the server sent them: the native payload a backup keeps (rawget.py)."""
-        return get_json(self.api, self._session, endpoint, params or {})
+        return get_json(self._connection, self._session, endpoint, params or {})
 
     def fetch_source(self, ref: PostRef) -> tuple[str, str]:
         """The plain text and content warning as the author typed them (own statuses only)."""
@@ -320,13 +342,19 @@ class MastodonClient:
     # --- the account: profile, collections, edit history ----------------------------------
 
     def fetch_profile(self) -> Profile:
+        from crosspost.platforms.mastodon.profile import profile_from_account
+
         return profile_from_account(self._account())
 
     def collections(self) -> tuple[Collection, ...]:
+        from crosspost.platforms.mastodon.collections import LISTINGS
+
         hidden = self.collections_unavailable()
         return tuple(kind for kind in LISTINGS if kind not in hidden)
 
     def collections_unavailable(self) -> Mapping[Collection, str]:
+        from crosspost.platforms.mastodon.collections import unavailable
+
         login = f"crosspost login {self.account.name}"
         return unavailable(self._account(), signed_in=self._signed_in, login=login)
 
@@ -334,14 +362,20 @@ class MastodonClient:
         reason = self.collections_unavailable().get(kind)
         if reason is not None:
             raise PlatformError(f"{self.account.name}: {reason}")
-        return self._collections.fetch(kind, cursor)
+        if self._collection_reader is None:
+            from crosspost.platforms.mastodon.collections import CollectionReader
+
+            self._collection_reader = CollectionReader(self._read, self.account_id)
+        return self._collection_reader.fetch(kind, cursor)
 
     def fetch_history(self, ref: PostRef) -> Sequence[Post]:
         """The versions of one of the account's statuses, oldest first; [] when it is gone."""
+        from crosspost.platforms.mastodon.history import history_to_posts
+
         try:
             status, _ = self._read("read status", f"/api/v1/statuses/{ref.id}", {})
             edits, _ = self._read("read edit history", f"/api/v1/statuses/{ref.id}/history", {})
-        except MastodonNotFoundError:
+        except _mastodon().MastodonNotFoundError:
             return []
         if not isinstance(status, Mapping) or not isinstance(edits, list):
             raise PlatformError(f"read edit history of {ref.id}: the answer is not a history")
@@ -351,8 +385,8 @@ class MastodonClient:
         """One rate-limited GET of plain JSON; a token without the scope says so in a line."""
         try:
             result: tuple[Any, str | None] = self._call(what, lambda: self._get(endpoint, params))
-        except MastodonAPIError as error:
-            if isinstance(error, MastodonNotFoundError) or _status(error) != 403:
+        except _mastodon().MastodonAPIError as error:
+            if isinstance(error, _mastodon().MastodonNotFoundError) or _status(error) != 403:
                 raise
             raise PlatformError(
                 f"{what} on {self.account.name}: refused ({_api_message(error)}), the access "
@@ -367,6 +401,8 @@ class MastodonClient:
 
     def publish(self, draft: Draft) -> PostRef:
         """Post one draft; the Idempotency-Key makes a retry within the hour the same status."""
+        from crosspost.platforms.mastodon.write import from_draft
+
         limits = self.server_limits()
         media_ids = self.upload_media(draft.media, limits)
         context = WriteContext(now=self._now(), limits=limits, uploads=tuple(media_ids))
@@ -385,6 +421,8 @@ class MastodonClient:
 
     def edit(self, ref: PostRef, draft: Draft, *, replace_media: bool = False) -> PostRef:
         """Edit a status in place (text, content warning, sensitive; media when asked)."""
+        from crosspost.platforms.mastodon.write import update_kwargs
+
         limits = self.server_limits()
         kwargs = update_kwargs(draft, limits=limits)
         if replace_media:
@@ -395,7 +433,7 @@ class MastodonClient:
     def delete(self, ref: PostRef) -> None:
         try:
             self._call("delete", lambda: self.api.status_delete(ref.id))
-        except MastodonNotFoundError:
+        except _mastodon().MastodonNotFoundError:
             return
 
     def find_published(self, draft: Draft) -> PostRef | None:
@@ -419,7 +457,7 @@ class MastodonClient:
     def _write(self, what: str, function: Callable[[], Any]) -> Mapping[str, Any]:
         try:
             result: Mapping[str, Any] = self._call(what, function)
-        except MastodonAPIError as error:
+        except _mastodon().MastodonAPIError as error:
             raise PlatformError(f"{what} on {self.account.name}: {_api_message(error)}") from None
         return result
 
@@ -460,6 +498,14 @@ class MastodonClient:
         return self.fetch_media(media)
 
 
+def _mastodon() -> ModuleType:
+    """Mastodon.py, for its error types: an `except` clause names them only once an error is
+    raised, so a run with none never imports Mastodon.py for them."""
+    import mastodon
+
+    return mastodon
+
+
 def _listing(account_id: str) -> str:
     return f"/api/v1/accounts/{account_id}/statuses"
 
@@ -474,6 +520,8 @@ def _marker_url(post: Post) -> str | None:
     if post.origin is not None:
         return post.origin.url
     # A marker whose URL shape is unknown is left in the text; look for it there.
+    from crosspost.platforms.mastodon.marker import split_marker
+
     return split_marker(post.text)[1]
 
 

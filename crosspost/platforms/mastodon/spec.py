@@ -8,22 +8,26 @@ converters load on first use.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from crosspost.account_data import Collection, Entry
 from crosspost.model import Limits, Platform, Post, Visibility
-from crosspost.platforms.base import Draft, PlatformClient
-from crosspost.platforms.bridging import BridgeRules
-from crosspost.platforms.mastodon.export import ARCHIVE_EXPORT
 from crosspost.platforms.mastodon.identity import normalize_identity
 from crosspost.platforms.mastodon.limits import CAPS, LIMITS
 from crosspost.platforms.spec import (
     ClientRequest,
     CredentialRules,
+    ExportFormat,
     PlatformSpec,
     WriteContext,
     upload_placeholder,
 )
+
+if TYPE_CHECKING:
+    from crosspost.account_data import Collection, Entry
+    from crosspost.platforms.base import Draft, PlatformClient
+    from crosspost.platforms.bridging import BridgeRules
+    from crosspost.platforms.export import Export
 
 
 def _claims_mention(value: str) -> bool:
@@ -65,6 +69,29 @@ def _portable(kind: Collection, entries: Sequence[Entry]) -> Sequence[tuple[str,
     from crosspost.platforms.mastodon.portable import portable_files
 
     return portable_files(kind, entries)
+
+
+def _read_archive(path: Path) -> Export:
+    from crosspost.platforms.mastodon.export import read_export
+
+    return read_export(path)
+
+
+def _is_archive(names: list[str]) -> bool:
+    from crosspost.platforms.mastodon.export import ARCHIVE_EXPORT
+
+    assert ARCHIVE_EXPORT.matches_names is not None
+    return ARCHIVE_EXPORT.matches_names(names)
+
+
+# mastodon.export's ARCHIVE_EXPORT, its reader loaded on first use (tests/test_lazy_specs.py).
+ARCHIVE_EXPORT = ExportFormat(
+    kind="mastodon-archive",
+    label="a Mastodon archive zip or tar.gz",
+    read=_read_archive,
+    matches_names=_is_archive,
+    names_hint="outbox.json (Mastodon)",
+)
 
 
 def _bridges() -> BridgeRules:

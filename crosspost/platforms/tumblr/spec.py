@@ -10,15 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crosspost.accounts import HOSTNAME_RE, Account
 from crosspost.errors import AccountSpecError, CredentialsError
 from crosspost.model import Media, Platform, Post, Visibility
-from crosspost.platforms.base import Draft, PlatformClient
-from crosspost.platforms.bridging import BridgeRules
-from crosspost.platforms.export import Export
 from crosspost.platforms.spec import (
     ClientRequest,
     CredentialRules,
@@ -28,6 +25,11 @@ from crosspost.platforms.spec import (
     WriteContext,
 )
 from crosspost.platforms.tumblr.limits import CAPS, LIMITS
+
+if TYPE_CHECKING:
+    from crosspost.platforms.base import Draft, PlatformClient
+    from crosspost.platforms.bridging import BridgeRules
+    from crosspost.platforms.export import Export
 
 # Tumblr blog names: letters, digits and hyphens, at most 32 characters.
 _NAME_RE = re.compile(r"^[a-z0-9]([a-z0-9-]{0,30}[a-z0-9])?$", re.IGNORECASE)
