@@ -9,7 +9,6 @@ same code the golden pairs run (tests/test_golden_pairs.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,15 +16,14 @@ from typing import Any
 
 import pytest
 
-from crosspost.model import Media, MediaKind, Platform, RichText, Span, SpanKind
+from crosspost.model import Media, MediaKind, Platform, RichText, Span, SpanKind, Visibility
 from crosspost.platforms import registry
 from crosspost.platforms.dreamwidth import read, write
 from crosspost.platforms.dreamwidth.limits import CAPS, LIMITS
-from crosspost.platforms.dreamwidth.profiles import is_dreamwidth_profile
+from crosspost.platforms.dreamwidth.profiles import claims_mention
 from crosspost.platforms.dreamwidth.richtext_read import FORMATS, Fold, body_format, read_body
 from crosspost.platforms.dreamwidth.richtext_write import html_from_richtext
 from crosspost.platforms.spec import CredentialRules, PlatformSpec
-from crosspost.model import Visibility
 from tests.golden import GOLDEN_ROOT
 
 RAW = FORMATS["html_raw0"]
@@ -52,7 +50,7 @@ def _stand_in() -> PlatformSpec:
         identity_key="journal",
         identity_example="example",
         normalize_identity=str.lower,
-        claims_mention=is_dreamwidth_profile,
+        claims_mention=claims_mention,
         open_client=no_client,
         to_post=to_post,
         from_draft=write.from_draft,
@@ -69,8 +67,8 @@ from tests import test_golden_pairs as pairs  # noqa: E402
 
 
 @pytest.fixture
-def registered() -> Iterator[None]:
-    yield
+def registered() -> None:
+    """Dreamwidth is in the registry (the stand-in above, until spec.py lands)."""
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -117,7 +115,9 @@ def test_cuts_keep_the_whole_text_and_note_the_fold() -> None:
 def test_casual_html_breaks_lines_and_links_bare_urls() -> None:
     event = "first line\nsecond line\n\nnew paragraph https://example.com/a_b?x=1 end"
     body = read_body(event, CASUAL)
-    assert body.text.text == "first line\nsecond line\n\nnew paragraph https://example.com/a_b?x=1 end"
+    assert (
+        body.text.text == "first line\nsecond line\n\nnew paragraph https://example.com/a_b?x=1 end"
+    )
     (link,) = body.text.spans_of(SpanKind.LINK)
     assert link.value == "https://example.com/a_b?x=1"
     # Raw HTML (opt_preformatted) takes newlines as spaces, as a browser does.
@@ -131,7 +131,9 @@ def test_casual_html_keeps_pre_as_written() -> None:
 
 def test_at_mentions_only_where_the_format_has_them() -> None:
     # t/cleaner-markdown.t: "@system" becomes a user; not inside code, not inside a URL.
-    event = "hi @system and @bob.lj, see https://medium.com/@username/title-of-page <code>@no</code>"
+    event = (
+        "hi @system and @bob.lj, see https://medium.com/@username/title-of-page <code>@no</code>"
+    )
     body = read_body(event, CASUAL)
     mentions = body.text.spans_of(SpanKind.MENTION)
     assert [s.value for s in mentions] == [
@@ -150,13 +152,17 @@ def test_images_are_media_with_their_alt_text() -> None:
         RAW,
     )
     assert body.media == [
-        Media(MediaKind.IMAGE, url="https://pics.example/a.jpg", alt="a cat", width=640, height=480),
+        Media(
+            MediaKind.IMAGE, url="https://pics.example/a.jpg", alt="a cat", width=640, height=480
+        ),
         Media(MediaKind.GIF, url="https://pics.example/b.gif?x=1", alt="dancing"),
     ]
 
 
 def test_embeds_and_polls_are_noted_not_dropped_silently() -> None:
-    body = read_body('<lj-embed id="1" /> text <poll name="p"><poll-question>Q?</poll-question></poll>', RAW)
+    body = read_body(
+        '<lj-embed id="1" /> text <poll name="p"><poll-question>Q?</poll-question></poll>', RAW
+    )
     assert body.text.text == "text"
     assert [u.kind for u in body.unsupported] == ["embed", "poll"]
 
@@ -169,9 +175,12 @@ def test_formatting_tags_become_spans() -> None:
     )
     kinds = [(body.text.covered(s), s.kind) for s in body.text.spans]
     assert ("Title", SpanKind.HEADING) in kinds
-    assert ("bold", SpanKind.BOLD) in kinds and ("it", SpanKind.ITALIC) in kinds
-    assert ("gone", SpanKind.STRIKE) in kinds and ("x", SpanKind.CODE) in kinds
-    assert ("quoted", SpanKind.QUOTE) in kinds and ("two", SpanKind.LIST_ITEM) in kinds
+    assert ("bold", SpanKind.BOLD) in kinds
+    assert ("it", SpanKind.ITALIC) in kinds
+    assert ("gone", SpanKind.STRIKE) in kinds
+    assert ("x", SpanKind.CODE) in kinds
+    assert ("quoted", SpanKind.QUOTE) in kinds
+    assert ("two", SpanKind.LIST_ITEM) in kinds
 
 
 def test_the_format_follows_the_site_rules() -> None:
@@ -262,8 +271,8 @@ def test_the_xss_corpus_comes_out_inert(payload: str) -> None:
 @pytest.mark.parametrize(
     "event",
     [
-        "<p>Hello <lj user=\"some_one\"> and <user name=\"bob\" site=\"lj\">!<br>"
-        "Second <i>line</i> <a href=\"https://example.com/x\">example</a>.</p>",
+        '<p>Hello <lj user="some_one"> and <user name="bob" site="lj">!<br>'
+        'Second <i>line</i> <a href="https://example.com/x">example</a>.</p>',
         "<h1>Head</h1><blockquote><p>quoted <b>bold</b></p></blockquote>"
         "<ol><li>one</li><li>two <s>x</s></li></ol><p>caf\u00e9 \U0001f600 &lt;tag&gt;</p>",
         "<p>a &amp; b</p><ul><li>x<ul><li>nested</li></ul></li></ul>",
@@ -308,7 +317,9 @@ def test_entry_reads_as_its_golden_post(path: Path, registered: None) -> None:
 def test_entry_fits_its_golden_payloads(path: Path, target: Platform, registered: None) -> None:
     from tests.golden import check_golden
 
-    check_golden(_case(path).golden(f".{target.value}.json"), pairs.conversion_json(_case(path), target))
+    check_golden(
+        _case(path).golden(f".{target.value}.json"), pairs.conversion_json(_case(path), target)
+    )
 
 
 def test_there_are_golden_entries() -> None:
@@ -316,5 +327,6 @@ def test_there_are_golden_entries() -> None:
 
 
 def test_limits_take_a_whole_entry() -> None:
-    assert LIMITS.text.one_post and LIMITS.text.free_tags
+    assert LIMITS.text.one_post
+    assert LIMITS.text.free_tags
     assert replace(LIMITS).max_chars == 300_000

@@ -84,3 +84,10 @@ def journal_of(url: str) -> tuple[str, str] | None:
 def is_dreamwidth_profile(url: str) -> bool:
     found = journal_of(url)
     return found is not None and found[1] == DREAMWIDTH
+
+
+def claims_mention(url: str) -> bool:
+    """Whether a mention's value is a person a Dreamwidth user tag names: a profile on Dreamwidth
+    or another journal site (LiveJournal, InsaneJournal, ...); Tumblr claims its own first."""
+    found = journal_of(url)
+    return found is not None and found[1] != "tumblr.com"
