@@ -35,7 +35,7 @@ _NOTES = (
 )
 
 
-def to_post(native: Mapping[str, Any], *, account: str) -> Post:
+def to_post(native: Mapping[str, Any], account: str) -> Post:
     """A Post from one decoded `getevents` entry; raises DataError when it cannot be read."""
     if not isinstance(native, Mapping):
         raise DataError("a Dreamwidth entry must be a mapping")
