@@ -39,6 +39,7 @@ class Platform(StrEnum):
     BLUESKY = "bluesky"
     MASTODON = "mastodon"
     TUMBLR = "tumblr"
+    DREAMWIDTH = "dreamwidth"
 
 
 class PostKind(StrEnum):
