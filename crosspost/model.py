@@ -37,9 +37,9 @@ JSON = dict[str, Any]
 
 class Platform(StrEnum):
     BLUESKY = "bluesky"
+    DREAMWIDTH = "dreamwidth"
     MASTODON = "mastodon"
     TUMBLR = "tumblr"
-    DREAMWIDTH = "dreamwidth"
 
 
 class PostKind(StrEnum):

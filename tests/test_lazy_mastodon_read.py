@@ -68,11 +68,6 @@ def test_reading_statuses_loads_the_reading_half_only(read: tuple[list[str], set
     assert sorted(modules & set(NOT_FOR_READING)) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="crosspost/platforms/mastodon/ratelimit.py imports Mastodon.py's error types at "
-    "module level; the client and rawget.py name them only once an error is raised",
-)
 def test_reading_statuses_imports_no_mastodon_py(read: tuple[list[str], set[str]]) -> None:
     _, modules = read
     assert "mastodon" not in modules

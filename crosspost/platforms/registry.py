@@ -16,6 +16,7 @@ from crosspost.accounts import Account
 from crosspost.errors import AccountSpecError
 from crosspost.model import Limits, Platform
 from crosspost.platforms.bluesky.spec import SPEC as BLUESKY
+from crosspost.platforms.dreamwidth.spec import SPEC as DREAMWIDTH
 from crosspost.platforms.mastodon.spec import SPEC as MASTODON
 from crosspost.platforms.spec import PlatformSpec
 from crosspost.platforms.tumblr.spec import SPEC as TUMBLR
@@ -23,6 +24,7 @@ from crosspost.platforms.tumblr.spec import SPEC as TUMBLR
 _SPECS: tuple[PlatformSpec, ...] = (
     BLUESKY,
     TUMBLR,
+    DREAMWIDTH,
     MASTODON,  # last: it claims every profile URL no other network claims
 )
 

@@ -71,7 +71,11 @@ def journal_of(url: str) -> tuple[str, str] | None:
     except ValueError:
         return None
     host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or parts.path not in ("", "/") or parts.query:
+    if (
+        parts.scheme not in ("http", "https")
+        or parts.path not in ("", "/", "/profile")
+        or parts.query
+    ):
         return None
     for domain in set(_JOURNALS.values()):
         if host.endswith("." + domain):
@@ -79,6 +83,12 @@ def journal_of(url: str) -> tuple[str, str] | None:
             if user and "." not in user and user != "www":
                 return user.replace("-", "_"), domain
     return None
+
+
+def journal_profile(url: str) -> str | None:
+    """The canonical profile URL (the journal's root) of a journal site's URL, else None."""
+    found = journal_of(url)
+    return profile_url(found[0], found[1]) if found is not None else None
 
 
 def is_dreamwidth_profile(url: str) -> bool:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
+from urllib.parse import urlsplit
 
 from crosspost.errors import InvalidPostError
 from crosspost.model import Media, MediaKind, RichText, SpanKind, Visibility
@@ -85,7 +86,8 @@ def _media_html(media: Media, upload: object) -> str:
     if not url or not is_link_url(url):
         return ""
     src = escape(url, quote=True)
-    if media.kind in (MediaKind.IMAGE, MediaKind.GIF):
+    moving = urlsplit(url).path.lower().endswith((".mp4", ".webm", ".mov"))
+    if media.kind is MediaKind.IMAGE or (media.kind is MediaKind.GIF and not moving):
         size = "".join(
             f' {name}="{value}"'
             for name, value in (("width", media.width), ("height", media.height))

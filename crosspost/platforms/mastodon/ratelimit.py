@@ -15,13 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
-from mastodon import (
-    MastodonAPIError,
-    MastodonNetworkError,
-    MastodonRatelimitError,
-    MastodonServerError,
-)
-
 from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.platforms.mastodon.rawget import NotJsonError
 from crosspost.platforms.retry import (
@@ -119,6 +112,9 @@ class Limiter:
     def _classify(self, outcome: T | Exception, what: str) -> Verdict[T]:
         if not isinstance(outcome, Exception):
             return Ok(outcome)
+        # Mastodon.py loads only once something failed: reading works without it (rawget.py).
+        from mastodon import MastodonNetworkError, MastodonRatelimitError, MastodonServerError
+
         if isinstance(outcome, MastodonRatelimitError):
             return RateLimited(self._retry_after())
         if isinstance(outcome, MastodonNetworkError) and (why := _unreachable(outcome)):
@@ -166,6 +162,8 @@ class Limiter:
 
 def _mastodon_py_not_json(error: Exception) -> bool:
     # The words are the first argument: str() of the error shows the tuple of all its arguments.
+    from mastodon import MastodonAPIError
+
     first = error.args[0] if error.args else None
     return (
         isinstance(error, MastodonAPIError)
