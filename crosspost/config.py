@@ -211,7 +211,7 @@ def _parse_rule(table: _Table, accounts: Mapping[str, Account]) -> SyncRule:
         table.fail("to", "name at least one target account")
     if source in targets:
         table.fail("to", f"the rule would mirror {source!r} onto itself; remove it from 'to'")
-    options = _parse_options(table)
+    options = _parse_options(table, _default_options(accounts[source]))
     overrides = {
         target: _parse_override(
             _Table(raw, f"{table.prefix}.targets.{target}", table.where), options
@@ -239,6 +239,14 @@ def _parse_rule(table: _Table, accounts: Mapping[str, Account]) -> SyncRule:
     )
     table.finish()
     return rule
+
+
+def _default_options(source: Account) -> TargetOptions:
+    """A journal's entries are announced elsewhere by excerpt and link; other posts are
+    mirrored whole (a thread where they are long)."""
+    if spec(source.platform).limits.text.long_form:
+        return TargetOptions(mode=FitMode.EXCERPT)
+    return TargetOptions()
 
 
 def _parse_options(table: _Table, base: TargetOptions = TargetOptions()) -> TargetOptions:

@@ -81,7 +81,7 @@ def test_unknown_account_is_one_line() -> None:
     result = run_cli("logout", "myspace:tom")
     assert result.code == 3
     assert result.err.strip() == (
-        "error: unknown platform 'myspace' (expected one of: bluesky, mastodon, tumblr)"
+        "error: unknown platform 'myspace' (expected one of: bluesky, dreamwidth, mastodon, tumblr)"
     )
 
 
@@ -163,7 +163,8 @@ def test_a_wrong_platform_lists_the_valid_ones() -> None:
     assert result.code == 2
     assert "Value error" not in result.err
     flat = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.err).split())
-    assert "'bsky' is not a platform; expected one of: bluesky, mastodon, tumblr" in flat
+    expected = "expected one of: bluesky, dreamwidth, mastodon, tumblr"
+    assert f"'bsky' is not a platform; {expected}" in flat
     assert run_cli("fit", "--to", "Bluesky", "hello").code == 0
 
 
