@@ -217,13 +217,13 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
         )
     alone = _warning_first(work, post)
     body = work.body
-    if limits.text.one_post:
+    if options.mode is FitMode.EXCERPT:  # asked for even where the whole would fit
+        chunks = [_excerpt(work, post)]
+    elif limits.text.one_post:
         chunks = [_chunk(work, body, media)]
         work.tags_field = work.tags
     elif options.mode is FitMode.TRUNCATE:
         chunks = [_truncate(work, post)]
-    elif options.mode is FitMode.EXCERPT:
-        chunks = [_excerpt(work, post)]
     else:
         chunks = _thread(work)
     if alone:
@@ -440,6 +440,8 @@ def _excerpt(work: _Work, post: Post) -> Chunk:
     if len(work.groups) > 1:
         left = sum(len(g) for g in work.groups[1:])
         work.notes.append(f"{left} media left out: an excerpt takes {len(group)}")
+    if work.limits.text.one_post:  # the target's own tags field takes them all (Tumblr)
+        work.tags_field, work.tags = work.tags, []
     _tags_off_text(work)
     body = work.body
     lede_end = _lede_end(body, post.title)
