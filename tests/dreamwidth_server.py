@@ -193,6 +193,9 @@ class DreamwidthServer:
         self.crashes: Counter[str] = Counter()  # method -> calls whose reply is dropped
         self.stalls: dict[str, list[float]] = {}  # method -> seconds the next calls hang
         self.syncitems_limit = syncitems_limit
+        # The site's post frequency limit (`rateallowed-post`, a setting Dreamwidth does not
+        # publish): past this many entries, postevent answers fault 405 until it is lifted.
+        self.post_limit: int | None = None
         self.clock = clock
         self.lock = threading.RLock()
         self.base_url = ""
@@ -444,6 +447,8 @@ class DreamwidthServer:
 
     def _m_postevent(self, req: dict[str, Any]) -> dict[str, Any]:
         user = self._authenticate(req)
+        if self.post_limit is not None and len(user.entries) >= self.post_limit:
+            raise Fault(405)
         event = _text(req.get("event")).strip()
         if not event:
             raise Fault(200)
