@@ -115,7 +115,10 @@ def plan_target(
     fitted = prepared
     if options.link_back is LinkBack.NEVER:
         fitted = prepared.with_changes(ref=dataclasses.replace(prepared.ref, url=None))
-    plan = plan_fit(fitted, limits, fit_options(options))
+    fit = fit_options(options)
+    if spec(limits.platform).marker_is_link:
+        fit = dataclasses.replace(fit, excerpt_link=False)
+    plan = plan_fit(fitted, limits, fit)
     drafts = drafts_from_plan(prepared, plan, target, backdate=backdate)
     planned = TargetPlan(target, plan, tuple(drafts))
     return planned if key_time is None else with_key_time(planned, key_time)

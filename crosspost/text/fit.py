@@ -50,6 +50,9 @@ class FitOptions:
     numbering: bool = True  # only when a thread has more than one chunk
     numbering_format: str = " ({index}/{total})"
     link_back: str | None = None  # truncate mode; defaults to the original post's URL
+    # Excerpt mode ends with a link to the whole; off where the target's origin marker is
+    # itself a visible link to it (Mastodon's "Crossposted from"), so it is not there twice.
+    excerpt_link: bool = True
     ellipsis: str = "…"
     tag_style: TagStyle = TagStyle.CAMEL
     tags_in_text: bool = True
@@ -450,6 +453,8 @@ def _excerpt(work: _Work, post: Post) -> Chunk:
     )
     link = shorten_for_display(link, work.limits, work.options.link_display_chars)
     lede = RichText(body.text[:lede_end], tuple(clip(body, 0, lede_end)))
+    if not work.options.excerpt_link:
+        link = RichText("")
     text = join(lede, link, "\n\n")
     if not _fits(work, text):
         tail = join(RichText(work.options.ellipsis), link, "\n\n")
