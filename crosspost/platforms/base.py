@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, overload, runtime_checkable
 
-from crosspost.account_data import Collection, CollectionPage, Profile
+from crosspost.account_data import Collection, CollectionPage, Entry, Profile
 from crosspost.accounts import Account
 from crosspost.model import Limits, LinkCard, Media, Post, PostRef, RichText, Visibility
 
@@ -264,6 +264,17 @@ class HasCollections(Protocol):
     def collections_unavailable(self) -> Mapping[Collection, str]: ...
 
     def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage: ...
+
+
+@runtime_checkable
+class UsesSavedEntries(Protocol):
+    """Takes what an earlier backup saved of a collection that answers posts (Dreamwidth
+    comments) before it is read, so that only what is new is fetched in full; `full`: read
+    every entry again (edits that no listing shows are caught that way)."""
+
+    def use_saved_entries(
+        self, kind: Collection, saved: Sequence[Entry], *, full: bool
+    ) -> None: ...
 
 
 @runtime_checkable
