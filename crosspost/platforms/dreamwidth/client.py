@@ -7,6 +7,12 @@ where an incremental backup never looks. The first page asks `syncitems` for eve
 `getevents`; the cursor (`before:<itemid>`) names where the next page starts, so a resumed run
 reads on from there with no listing (ids that are gone are simply not answered).
 
+An incremental backup lists only what changed (ListsChanges): syncitems from the mark the last
+listing left gives the entries created or edited since, wherever they are in the journal, and
+only those are read; a rerun with nothing new is one syncitems call (two requests, with its
+challenge). Comments are a collection (HasCollections): the export's metadata each run, bodies
+only for comments not kept yet (UsesSavedEntries; comments.py).
+
 Publishing has no idempotency key, and a blind retry is hidden by Dreamwidth's duplicate check
 (postevent answers the poster's last entry when subject, body and security repeat it): every
 mirror carries its marker (`import_source`), a retry after an unknown outcome first looks for it
@@ -62,6 +68,8 @@ class DreamwidthClient:
         )  # fmt: skip
         self.retry = self.transport.retry
         self._ids: list[int] | None = None  # this process's listing, newest first
+        self._after: str | None = None  # list only the entries changed after this mark
+        self._mark: str | None = None  # where the last listing left the list of changes
         self._login: dict[str, Any] | None = None
         self._last_sig: str | None = None  # the duplicate signature of this client's last post
         self._entries: dict[int, PostRef] = {}  # itemid -> the entry's ref, as read this run
@@ -79,10 +87,12 @@ class DreamwidthClient:
 
     def fetch_page(self, cursor: str | None = None) -> Page:
         total: int | None = None
-        if cursor is None:
-            items = listing.sync_items(self.transport)
+        if cursor is None or (self._ids is None and self._after is not None):
+            items, self._mark = listing.changes(self.transport, self._after)
             self._ids = sorted(items.entries, reverse=True)
-            total = len(self._ids)
+            total = len(self._ids) if self._after is None else None  # a count of changes only
+        if cursor is None:
+            assert self._ids is not None
             wanted = self._ids[:PAGE_SIZE]
         else:
             below = _cursor_id(cursor)
@@ -96,6 +106,15 @@ class DreamwidthClient:
         more = lowest > 1 and (self._ids is None or any(i < lowest for i in self._ids))
         posts = LazyPosts(records, self._to_post)
         return Page(posts, f"{_CURSOR}{lowest}" if more else None, total=total)
+
+    def list_changes_after(self, mark: str) -> None:
+        """The next listing holds only the entries created or edited after `mark` (a mark
+        `change_mark` gave): syncitems from there, and getevents for those entries alone."""
+        self._after, self._ids = mark, None
+
+    def change_mark(self) -> str | None:
+        """Where this client's last listing left the journal's list of changes."""
+        return self._mark
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         native = listing.one(self.transport, itemid_of(ref), journal=self.journal)
