@@ -210,3 +210,35 @@ def test_an_interrupted_backup_resumes_with_nothing_lost(
     again = world.backup_json()
     assert again["new"] == 0
     assert "getevents" not in world.dw.requests
+
+
+def test_the_viewer_shows_the_comment_thread_and_the_public_site_does_not(world: World) -> None:
+    world.backup_json()
+    site = world.out / "site"
+    shown = run_cli("view", str(world.out), "-o", str(site))
+    assert shown.code == 0, shown.err
+    pages = {p: p.read_text(encoding="utf-8") for p in (site / "posts").glob("*.html")}
+    (html,) = [text for text in pages.values() if 'class="comments"' in text]
+    assert "Bold" in html  # the page of the entry they answer, and of no other
+    section = html[html.index('<section class="comments"') :]
+    assert "5 comments" in section
+    # 2 answers 1, 3 answers 2: each inside its parent's item, so indented under it.
+    first = section.index('id="comment-1"')
+    second = section.index('id="comment-2"')
+    third = section.index('id="comment-3"')
+    assert first < second < third
+    assert section.count("<ol", first, third) == 2
+    assert "Anonymous" in section[third:]
+    assert "deleted comment" in section
+    assert "screened" in section
+    assert "Nice <em>post</em>" in section  # read as the site shows it, then sanitised
+    assert (site / "accounts").is_dir()  # the account page is there, without a comments list
+    assert not list((site / "accounts").rglob("comments*.html"))
+
+    public = world.out / "public"
+    published = run_cli("site", str(world.out), "-o", str(public))
+    assert published.code == 0, published.err
+    pages = [p.read_text(encoding="utf-8") for p in public.rglob("*.html")]
+    assert pages
+    assert not [p for p in pages if 'class="comments"' in p or "Nice" in p]
+    assert not [p for p in pages if "for friends" in p or "mine alone" in p]
