@@ -238,7 +238,7 @@ def test_the_viewer_shows_the_comment_thread_and_the_public_site_does_not(world:
     public = world.out / "public"
     published = run_cli("site", str(world.out), "-o", str(public))
     assert published.code == 0, published.err
-    pages = [p.read_text(encoding="utf-8") for p in public.rglob("*.html")]
-    assert pages
-    assert not [p for p in pages if 'class="comments"' in p or "Nice" in p]
-    assert not [p for p in pages if "for friends" in p or "mine alone" in p]
+    texts = [p.read_text(encoding="utf-8") for p in public.rglob("*.html")]
+    assert texts
+    assert not [t for t in texts if 'class="comments"' in t or "Nice" in t]
+    assert not [t for t in texts if "for friends" in t or "mine alone" in t]
