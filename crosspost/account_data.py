@@ -32,6 +32,7 @@ class Collection(StrEnum):
     LISTS = "lists"
     BLOCKS = "blocks"
     MUTES = "mutes"
+    COMMENTS = "comments"  # comments others left on the account's own posts (Dreamwidth)
 
     @property
     def of_posts(self) -> bool:
@@ -39,6 +40,14 @@ class Collection(StrEnum):
         at the first entry it already has. The others name accounts or lists and are read whole
         each run (they are small, and an unfollow is only seen that way)."""
         return self in _OF_POSTS
+
+    @property
+    def answers_posts(self) -> bool:
+        """Entries are comments on the account's own posts, each naming its post as `subject`.
+        They are read whole each run (states change: screened, deleted), the reader given the
+        saved copy so that it fetches in full only what is new; the viewer shows them under the
+        posts they answer, not on the account's page."""
+        return self is Collection.COMMENTS
 
     @property
     def label(self) -> str:

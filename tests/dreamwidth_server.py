@@ -179,6 +179,7 @@ class Failure:
     fault: int | None = None  # an XML-RPC fault code
     status: int | None = None  # or an HTTP status from the front end
     times: int = 1
+    after: int = 0  # calls that go through before the failure starts
 
 
 class DreamwidthServer:
@@ -223,9 +224,16 @@ class DreamwidthServer:
             return entry
 
     def fail_next(
-        self, method: str, *, fault: int | None = None, status: int | None = None, times: int = 1
+        self,
+        method: str,
+        *,
+        fault: int | None = None,
+        status: int | None = None,
+        times: int = 1,
+        after: int = 0,
     ) -> None:
-        self.failures.setdefault(method, []).append(Failure(fault, status, times))
+        """The next `times` calls of `method` fail, once `after` more have gone through."""
+        self.failures.setdefault(method, []).append(Failure(fault, status, times, after))
 
     def stall_next(self, method: str, seconds: float, times: int = 1) -> None:
         """The next `times` calls of `method` answer only after `seconds` (a hung server)."""
@@ -646,7 +654,10 @@ class _Handler(BaseHTTPRequestHandler):
             dw.requests[name] += 1
             queue = dw.failures.get(name) or []
             failure = queue[0] if queue else None
-            if failure is not None:
+            if failure is not None and failure.after > 0:
+                failure.after -= 1
+                failure = None
+            elif failure is not None:
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)

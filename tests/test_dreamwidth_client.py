@@ -251,7 +251,7 @@ def test_comments_come_from_the_export_with_a_session(monkeypatch: pytest.Monkey
             4: Comment(4, entry.itemid, 1, parentid=2, state="S", body="screened"),
             5: Comment(5, entry.itemid, 1, body="last"),
         }  # fmt: skip
-        found = comment_export.fetch_comments(open_client(dw).transport)
+        _, found = comment_export.fetch_comments(open_client(dw).transport)
         assert [c["id"] for c in found] == [1, 2, 3, 4, 5]
         first = found[0]
         assert first["poster"] == "bob"

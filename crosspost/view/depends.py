@@ -32,6 +32,7 @@ from markupsafe import Markup
 import crosspost
 from crosspost.model import Media, MediaKind, Platform, Post
 from crosspost.view.cards import Cards, TagHrefs
+from crosspost.view.comments import QUESTION, CommentIndex
 from crosspost.view.load import (
     THREAD_PAGE,
     Archive,
@@ -167,6 +168,7 @@ class Answers:
 
     def __post_init__(self) -> None:
         self._backups = {os.fspath(b.folder): b for b in self.archive.accounts}
+        self._comments = CommentIndex()
 
     def __call__(self, question: Question) -> str:
         kind = question[0]
@@ -184,6 +186,9 @@ class Answers:
             return repr(tuple(self.names.find(Platform(question[1]), question[2]) or ()))
         if kind == "m":
             return self._media(question)
+        if kind == QUESTION:
+            backup = self._backups.get(question[1])
+            return self._comments.digest(backup, question[2]) if backup is not None else ""
         if kind == "p":
             placed = question[1] in self.media.files or question[1] in self.media.made
             return "1" if placed or os.path.isfile(self.out / question[1]) else ""
