@@ -125,7 +125,7 @@ def test_help_placeholders_say_what_to_give(monkeypatch: pytest.MonkeyPatch) -> 
     assert re.search(r"--keep-dates / --no-keep-dates +Keep", migrate)  # a flag: no placeholder
     fit = _help(["fit"], monkeypatch)
     assert re.search(r"-t, --tag TAG ", fit)
-    assert re.search(r"--to +bluesky\|mastodon\|tumblr ", fit)
+    assert re.search(r"--to +bluesky\|dreamwidth\|mastodon\|tumblr\b", fit)
 
 
 def test_each_command_summary_is_whole_on_its_row(monkeypatch: pytest.MonkeyPatch) -> None:
