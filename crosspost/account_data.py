@@ -135,6 +135,9 @@ class Profile:
     banner: Media | None = None
     url: str | None = None
     title: str = ""  # a Tumblr blog's title
+    # Other pictures the account keeps to show beside what it writes (Dreamwidth's userpics,
+    # each with its keyword as the alt text); the avatar is one of them where it is.
+    pictures: tuple[Media, ...] = ()
     theme: JSON = field(default_factory=dict)
     created_at: datetime | None = None
     counts: JSON = field(default_factory=dict)  # posts, followers, following, as it says
@@ -151,7 +154,7 @@ class Profile:
         )
 
     def media(self) -> tuple[Media, ...]:
-        return tuple(m for m in (self.avatar, self.banner) if m is not None)
+        return tuple(m for m in (self.avatar, self.banner) if m is not None) + self.pictures
 
     def to_json(self) -> JSON:
         return {"schema": PROFILE_SCHEMA, **encode(self)}

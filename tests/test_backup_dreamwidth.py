@@ -71,12 +71,16 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
         yield World(dw, config, tmp_path / "out", now)
 
 
+PNG_CAT = PNG + b"cat"  # a second, different file
+
+
 def seed(dw: DreamwidthServer) -> None:
     """Three entries (public with tags, access-locked and backdated, private), a userpic, and a
     thread of comments: a reply to a reply, an anonymous one, a screened and a deleted one."""
     bob = dw.add_user("bob", "bobkey")
     alice = dw.users["alice"]
-    alice.pickws, alice.defaultpicid, alice.userpics = {"me": 7}, 7, {7: PNG}
+    alice.pickws, alice.defaultpicid = {"me": 7, "cat": 8}, 7
+    alice.userpics = {7: PNG, 8: PNG_CAT}
     hello = dw.add_entry(
         "alice", "Hello", "<b>Bold</b> words\nand a <lj user=\"bob\">", "2025-12-31 10:00:00",
         props={"taglist": "cats, long walks"},
@@ -137,6 +141,13 @@ def test_a_backup_keeps_entries_comments_and_the_userpic(world: World) -> None:
     avatar = profile["avatar"]
     assert avatar["local_path"]
     assert (world.out / avatar["local_path"]).read_bytes() == PNG
+    pictures = {p["alt"]: (world.out / p["local_path"]).read_bytes() for p in profile["pictures"]}
+    assert pictures == {"me": PNG, "cat": PNG_CAT}  # every userpic, with its keyword
+    site = world.out / "site"
+    assert run_cli("view", str(world.out), "--out", str(site)).code == 0
+    page = next((site / "accounts").glob("*.html")).read_text(encoding="utf-8")
+    assert page.count('class="avatar"') >= 2
+    assert ">cat</span>" in page
     checked = run_cli("verify", str(world.out), "--json")
     assert checked.code == 0, checked.out
     assert json.loads(checked.out)["posts"] == 3

@@ -281,7 +281,7 @@ def test_the_profile_names_the_userpics_and_fetches_them() -> None:
         assert profile.id == f"{user.userid}@{client.transport.host}"
         assert profile.avatar is not None
         assert profile.avatar.url == f"{dw.base_url}/userpic/7/{user.userid}"
-        assert [u["keyword"] for u in profile.theme["userpics"]] == ["cat", "Me"]
+        assert [p.alt for p in profile.pictures] == ["cat", "Me"]
         assert client.fetch_media(profile.avatar) == PNG
         assert dw.requests["login"] == 1  # the profile and the stable id share one sign-in
 

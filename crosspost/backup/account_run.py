@@ -160,7 +160,12 @@ class AccountDataStep:
             return media
 
         avatar, banner = keep(profile.avatar, "avatar"), keep(profile.banner, "banner")
-        return replace(profile, avatar=avatar, banner=banner)
+        pictures = tuple(
+            kept
+            for picture in profile.pictures
+            if (kept := keep(picture, f"picture {picture.alt or picture.url}")) is not None
+        )
+        return replace(profile, avatar=avatar, banner=banner, pictures=pictures)
 
     # --- a collection ----------------------------------------------------------------------------
 

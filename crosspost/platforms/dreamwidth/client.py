@@ -135,7 +135,8 @@ class DreamwidthClient:
         return f"{self._logged_in()['userid']}@{self.transport.host}"
 
     def fetch_profile(self) -> Profile:
-        """The journal's name, display name and default userpic (login with getpickwurls)."""
+        """The journal's name, display name, default userpic and every userpic with its keyword
+        (login with getpickwurls)."""
         login = self._logged_in()
         url = self._journal_url(self.journal)
         avatar = login.get("defaultpicurl")
@@ -148,9 +149,9 @@ class DreamwidthClient:
             display_name=str(login.get("fullname") or ""),
             avatar=Media(MediaKind.IMAGE, str(avatar)) if avatar else None,
             url=url,
-            theme={
-                "userpics": [{"keyword": w, "url": u} for w, u in zip(words, urls, strict=False)]
-            },
+            pictures=tuple(
+                Media(MediaKind.IMAGE, u, alt=w) for w, u in zip(words, urls, strict=False) if u
+            ),
             raw=dict(login),
         )
 
