@@ -250,3 +250,41 @@ digest = "daily"
     result = run_cli("config", "check", "--config", str(config))
     assert result.code != 0
     assert "too short for a digest" in result.err
+
+
+def test_a_tumblr_backup_migrates_into_a_journal_with_reblogs_as_quotations(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tumblr: TumblrServer, dw: DreamwidthServer
+) -> None:
+    original = {
+        "blog": {"name": "dave-birds"},
+        "post": {"id": "747000000000000002"},
+        "content": [text("A heron at dawn.")],
+        "layout": [],
+    }
+    tumblr.state.add("art", {"timestamp": BASE, "content": [text("my own words")]})
+    tumblr.state.add(
+        "art",
+        {
+            "timestamp": BASE + 60,
+            "content": [text("Lovely.")],
+            "trail": [original],
+            "parent_post_url": "https://dave-birds.tumblr.com/post/747000000000000002",
+            "reblogged_root_name": "dave-birds",
+            "parent_tumblelog_uuid": "t:dave",
+        },
+    )
+    config = configure(tmp_path, monkeypatch, tumblr, dw)
+    backup = tmp_path / "backup"
+    saved = run_cli("backup", "art", "--config", str(config), "--dir", str(backup))
+    assert saved.code == 0, saved.err
+    tumblr.state.posts["art"].clear()  # the blog is gone: only the backup has the posts
+    moved = run_cli(
+        "migrate", "art", "journal", "--config", str(config), "--from-backup", str(backup)
+    )
+    assert moved.code == 0, moved.err
+    own, reblog = entries(dw)
+    assert own.event == "<p>my own words</p>"
+    assert "dave-birds" in reblog.event
+    assert "<blockquote><p>A heron at dawn.</p></blockquote>" in reblog.event
+    assert reblog.event.endswith("<p>Lovely.</p>")
+    assert reblog.eventtime == datetime.fromtimestamp(BASE + 60, UTC).strftime("%Y-%m-%d %H:%M:00")
