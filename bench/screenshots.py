@@ -3,7 +3,9 @@
 Starts the real local Bluesky PDS (tests/bluesky_pds.py) and the Tumblr-shaped server
 (tests/tumblr_server.py), fills them as their apps would (a profile with an avatar, posts with
 images, a self-thread on Bluesky; on Tumblr the documented NPF photoset rows and ask from
-/work/shared/fixtures, and a poll block), runs `crosspost backup` of both accounts in a
+/work/shared/fixtures, and a poll block), and the Dreamwidth-shaped server
+(tests/dreamwidth_server.py: a journal with a cut, userpics and a comment thread), runs
+`crosspost backup` of the three accounts in a
 subprocess, renders the backup with `crosspost view` and `crosspost site`, and photographs the
 pages in headless Chromium at 1280x800 into docs/screenshots/ (PNGs quantised by Pillow).
 
@@ -44,6 +46,7 @@ from tests.backup_world import cli_env, crosspost, run
 from tests.bluesky_pds import LAUNCHER, PdsAccount, create_account, pds_installed, start_pds
 from tests.bluesky_seed import Seeder, stamp, tid_for
 from tests.browser import browser_problem, start_chromium
+from tests.dreamwidth_server import KEY, Comment, DreamwidthServer, journal
 from tests.fixtures import fixture_path
 from tests.tumblr_server import CONSUMER, TumblrServer, running
 
@@ -51,6 +54,7 @@ WIDTH, HEIGHT = 1280, 800
 NPF = "tumblr-docs/extracted/npf-spec.md_"
 BLOG = "tambler"
 HANDLE = "ada.test"
+JOURNAL = "grace"
 TUMBLR_START = 1_767_300_000  # 2026-01-01 20:40 UTC
 PALETTE = ((231, 111, 81), (42, 157, 143), (233, 196, 106), (38, 70, 83), (244, 162, 97))
 
@@ -213,6 +217,46 @@ def _image(server: TumblrServer, key: str, number: int) -> dict[str, Any]:
 # Backups, sites, screenshots
 
 
+def seed_dreamwidth(dw: DreamwidthServer) -> None:
+    """A journal as fandom keeps one: a long entry with a cut and a user tag, a locked entry,
+    userpics, and a comment thread with replies and an anonymous reader."""
+    user = dw.users[JOURNAL]
+    user.fullname = "Grace's reading journal"
+    user.pickws, user.defaultpicid = {"reading": 1, "cat": 2}, 1
+    user.userpics = {1: picture(7, (100, 100)), 2: picture(8, (100, 100))}
+    pal = dw.add_user("ladyloveless", "pal-key", fullname="Ada")
+    dw.add_user("bookwyrm", "wyrm-key", fullname="Wyrm")
+    entry = dw.add_entry(
+        JOURNAL,
+        "Reading Wednesday: the engine that weaves",
+        "<p><b>What I finished:</b> the notes on the Analytical Engine, at last. "
+        '<lj user="ladyloveless"> lent me her annotated copy.</p>'
+        '<cut text="the long part"><p>Note G is the famous one: a table of operations for the '
+        "Bernoulli numbers, worked out step by step.</p><p>What struck me is how plainly it is "
+        "written: the engine weaves algebraic patterns just as the Jacquard loom weaves "
+        "flowers and leaves.</p></cut>"
+        "<p><i>What I'm reading now:</i> letters, mostly.</p>",
+        "2026-01-07 20:15:00",
+        props={"taglist": "reading wednesday, books, engines", "current_mood": "contemplative"},
+    )
+    dw.add_entry(JOURNAL, "Friends only", "<p>Not for the archive's front page.</p>",
+                 "2026-01-08 09:00:00", security="usemask", allowmask=1)  # fmt: skip
+    wyrm = dw.users["bookwyrm"]
+    user.comments = {
+        1: Comment(1, entry.itemid, pal.userid, subject="Note G!",
+                   body="Told you it was worth it. The table is the whole point.",
+                   datepost="2026-01-07 21:02:00"),
+        2: Comment(2, entry.itemid, user.userid, parentid=1,
+                   body="It is! I copied it out by hand to follow it.",
+                   datepost="2026-01-07 21:30:00"),
+        3: Comment(3, entry.itemid, wyrm.userid, parentid=2,
+                   body="Please post the copy? I'd love to see your working.",
+                   datepost="2026-01-08 08:12:00"),
+        4: Comment(4, entry.itemid, 0, body="Lurker here: thank you for the rec.",
+                   datepost="2026-01-08 10:45:00"),
+    }  # fmt: skip
+
+
 @contextmanager
 def local_pds(folder: Path) -> Iterator[str]:
     if not pds_installed():
@@ -233,18 +277,21 @@ def cli(env: dict[str, str], *args: str) -> None:
 def make_backup(work: Path) -> Path:
     """Backs both accounts up with the CLI into work/backup; returns the backup folder."""
     backup = work / "backup"
-    with local_pds(work / "pds") as url, running() as server:
+    with local_pds(work / "pds") as url, running() as server, journal(JOURNAL) as dw:
         account = create_account(url, HANDLE)
         seed_bluesky(account)
         seed_tumblr(server)
+        seed_dreamwidth(dw)
         config = work / "config.toml"
         config.write_text(
             f'[accounts.sky]\nplatform = "bluesky"\nhandle = "{account.handle}"\n'
             f'service = "{url}"\n\n'
-            f'[accounts.{BLOG}]\nplatform = "tumblr"\nblog = "{BLOG}"\nservice = "{server.url}"\n'
+            f'[accounts.{BLOG}]\nplatform = "tumblr"\nblog = "{BLOG}"\nservice = "{server.url}"\n\n'
+            f'[accounts.{JOURNAL}]\nplatform = "dreamwidth"\njournal = "{JOURNAL}"\n'
+            f'service = "{dw.base_url}"\n'
         )
-        env = cli_env(work, {"sky": account.password, BLOG: CONSUMER[0]})
-        for name in ("sky", BLOG):
+        env = cli_env(work, {"sky": account.password, BLOG: CONSUMER[0], JOURNAL: KEY})
+        for name in ("sky", BLOG, JOURNAL):
             cli(env, "backup", name, "-c", str(config), "-d", str(backup), "-q")
     env = cli_env(work, {})
     cli(env, "view", str(backup), "--out", str(work / "view"), "-q")
@@ -267,12 +314,13 @@ def shots(work: Path) -> dict[str, Path]:
         "view-post": find_page(view, "posts/*.html", "Which room should get the new plants?"),
         "view-thread": find_page(view, "threads/*.html", "(3/3)"),
         "view-profile": find_page(view, "accounts/*.html", "poetical science"),
+        "view-comments": find_page(view, "posts/*.html", "Lurker here"),
         "site-index": site / "index.html",
     }
 
 
 # Words a shot must show whole: the page is scrolled until they sit at the bottom of the screen.
-SHOW = {"view-post": "Everywhere"}
+SHOW = {"view-post": "Everywhere", "view-comments": "Lurker here"}
 SCROLL = """
 const words = document.evaluate(`//*[text()[contains(., '${arguments[0]}')]]`, document.body,
     null, XPathResult.FIRST_ORDERED_NODE_TYPE, null).singleNodeValue;
