@@ -237,10 +237,12 @@ def seed_dreamwidth(dw: DreamwidthServer) -> None:
         "flowers and leaves.</p></cut>"
         "<p><i>What I'm reading now:</i> letters, mostly.</p>",
         "2026-01-07 20:15:00",
+        logtime="2026-01-07 20:15:41",  # posted then: the server logs the time of posting
         props={"taglist": "reading wednesday, books, engines", "current_mood": "contemplative"},
     )
     dw.add_entry(JOURNAL, "Friends only", "<p>Not for the archive's front page.</p>",
-                 "2026-01-08 09:00:00", security="usemask", allowmask=1)  # fmt: skip
+                 "2026-01-08 09:00:00", logtime="2026-01-08 09:00:12",
+                 security="usemask", allowmask=1)  # fmt: skip
     wyrm = dw.users["bookwyrm"]
     user.comments = {
         1: Comment(1, entry.itemid, pal.userid, subject="Note G!",
