@@ -11,8 +11,8 @@ and whose questions get the same answers has the same card, and its `sig` (a has
 it, and of the viewer's own code and templates) is the same.
 
 A page's sig is made of what it shows: the sigs of its posts, in order, and the few facts of
-its own (its neighbours, its list's length, its title): `page_sigs` works them out the way
-pages.py lays the pages out, without rendering one. The manifest keeps each page's sig after
+its own (its neighbours, its lede, its title), as listings.py lays the page out before it is
+rendered (`listing_sig`). The manifest keeps each page's sig after
 its hash (write.py); a page whose sig is the same and whose file is still there is kept.
 The post cache also keeps each post's head (load.Head), so an unchanged post file is not read.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -32,19 +32,17 @@ from markupsafe import Markup
 import crosspost
 from crosspost.model import Media, MediaKind, Platform, Post
 from crosspost.view.cards import Cards, TagHrefs
+from crosspost.view.listings import Listing
 from crosspost.view.load import (
-    THREAD_PAGE,
     Archive,
     Entry,
     Head,
     account_folder,
     stored_file,
-    thread_page,
 )
 from crosspost.view.media import Placed, SiteMedia
-from crosspost.view.pages import chunk_count, runs, thread_page_count
 from crosspost.view.people import Known, Names
-from crosspost.view.safe import sanitiser, tag_key, tag_slug
+from crosspost.view.safe import sanitiser, tag_key
 from crosspost.view.search import CHUNK, INDEX, chunk_of
 
 CACHE = ".crosspost-view-posts.jsonl"
@@ -227,61 +225,14 @@ def account_stamp(archive: Archive) -> str:
     return "\n".join(stamps)
 
 
-def _sigs(entries: list[Entry]) -> list[tuple[str, bytes]]:
+def _sigs(entries: Sequence[Entry]) -> list[tuple[str, bytes]]:
     return [(e.key, e.sig) for e in entries]
 
 
-def _labels(archive: Archive, names: Names) -> list[tuple[str, str]]:
-    return [(names.label(a.platform, a.account), a.platform.value) for a in archive.accounts]
-
-
-def page_sigs(archive: Archive, names: Names, per_page: int, fp: bytes) -> dict[str, bytes]:
-    """The sig of every page that lists posts (all but the posts' own pages and the account
-    pages), laid out as pages.py lays them out. Every entry has its sig by now."""
-    with Scoped(archive, None):
-        return dict(_page_sigs(archive, names, per_page, fp))
-
-
-def _page_sigs(
-    archive: Archive, names: Names, per_page: int, fp: bytes
-) -> Iterator[tuple[str, bytes]]:
-    entries = archive.entries
-    total = len(entries)
-    chunks = chunk_count(total, per_page)
-    labels = _labels(archive, names)
-    yield "index.html", _hash(fp, "index", total, labels, chunks, _sigs(entries[:per_page]))
-    oldest = entries[::-1]
-    for number in range(1, chunks + 1):
-        shown = oldest[(number - 1) * per_page : number * per_page]
-        yield f"page/{number}.html", _hash(fp, "page", number, chunks, _sigs(shown))
-    months = [(month, len(found)) for month, found in archive.months.items()]
-    yield "archive.html", _hash(fp, "archive", months)
-    ordered = [
-        (month, path, run, len(archive.months[month]))
-        for month in archive.months
-        for path, run in runs(f"archive/{month}", archive.months[month])
-    ]
-    for index, (month, path, run, count) in enumerate(ordered):
-        newer = ordered[index - 1][1] if index > 0 else None
-        older = ordered[index + 1][1] if index + 1 < len(ordered) else None
-        yield path, _hash(fp, "month", path, month, count, newer, older, _sigs(run))
-    ranked = sorted(archive.tags, key=lambda key: (-len(archive.tags[key]), key))
-    listed = [(tag_slug(k), archive.tag_names[k], len(archive.tags[k])) for k in ranked]
-    yield "tags.html", _hash(fp, "tags", listed)
-    for key, tagged in archive.tags.items():
-        name = archive.tag_names[key]
-        pages = runs(f"tags/{tag_slug(key)}", tagged)
-        for index, (path, run) in enumerate(pages):
-            where = (index, len(pages), len(tagged))
-            yield path, _hash(fp, "tag", path, name, where, _sigs(run))
-    for key, members in archive.conversations.items():
-        count = thread_page_count(len(members))
-        first = members[0][0].sig
-        for number in range(count):
-            part = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
-            placed = [(e.key, e.sig, depth) for e, depth in part]
-            path = thread_page(key, number)
-            yield path, _hash(fp, "thread", path, count, number, len(members), first, placed)
+def listing_sig(fp: bytes, listing: Listing) -> bytes:
+    """What a page that lists posts is made of: its path, its facts and its posts' sigs (every
+    entry has its sig by now)."""
+    return _hash(fp, listing.path, listing.facts, _sigs(listing.entries))
 
 
 def search_sigs(archive: Archive, names: Names, fp: bytes) -> dict[str, bytes]:

@@ -32,23 +32,21 @@ from crosspost.view.depends import (
     account_stamp,
     check,
     fingerprint,
-    page_sigs,
+    listing_sig,
     post_line,
     recording_names,
     search_sigs,
     write_cache,
 )
-from crosspost.view.load import Archive, Entry, Head, account_folder, load_archive
-from crosspost.view.pages import (
-    Page,
-    archive_pages,
-    index_pages,
-    page_count,
-    post_page,
-    search_page,
-    tag_pages,
-    thread_pages,
+from crosspost.view.listings import (
+    Listing,
+    archive_listings,
+    index_listings,
+    tag_listings,
+    thread_listings,
 )
+from crosspost.view.load import Archive, Entry, Head, account_folder, load_archive
+from crosspost.view.pages import page_count, post_page, search_page
 from crosspost.view.people import Names, build_names
 from crosspost.view.search import INDEX, SearchIndex, chunk_of
 from crosspost.view.spool import CardSpool
@@ -118,17 +116,16 @@ def render_site(
         progress.advance("render pages")
         made = _Made(archive, writer, top, nested, per_page, names, recorder, answers, fp, lines)
         made.posts(progress)
-        sigs = page_sigs(archive, names, per_page, fp)
-        wanted = {path for path, sig in sigs.items() if not writer.keep_page(path, sig)}
-        progress.advance("render pages", len(sigs) - len(wanted))
-        pages: list[Iterable[Page]] = [
-            index_pages(archive, top, nested, per_page, wanted.__contains__),
-            archive_pages(archive, nested, wanted.__contains__),
-            tag_pages(archive, nested, wanted.__contains__),
-            thread_pages(archive, nested, wanted.__contains__),
+        listings = [
+            index_listings(archive, top, nested, per_page),
+            archive_listings(archive, nested),
+            tag_listings(archive, nested),
+            thread_listings(archive, nested),
         ]
-        for relative, html in _chain(pages):
-            writer.write_made(relative, html, sigs[relative])
+        for listing in _chain(listings):
+            sig = listing_sig(fp, listing)
+            if not writer.keep_page(listing.path, sig):
+                writer.write_made(listing.path, listing.make(), sig)
             progress.advance("render pages")
         record = _account_pages(archive, accounts, old, answers, top, nested, deep, writer, fp)
         kept_media.update(record["media"])
@@ -267,6 +264,6 @@ def _account_pages(
     }
 
 
-def _chain(groups: Iterable[Iterable[Page]]) -> Iterator[Page]:
+def _chain(groups: Iterable[Iterable[Listing]]) -> Iterator[Listing]:
     for group in groups:
         yield from group
