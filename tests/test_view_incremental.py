@@ -12,7 +12,7 @@ import pytest
 
 from crosspost.backup.store import BackupStore
 from crosspost.model import Platform, Post, PostKind, RichText
-from crosspost.view import listings, load, render_site
+from crosspost.view import listings, load, pages, render_site
 from crosspost.view.write import MANIFEST
 from tests.test_view_sample import BSKY, T0, bsky_ref, build_sample
 
@@ -127,7 +127,7 @@ def test_new_posts_across_page_boundaries_render_as_a_fresh_site_making_few_page
     bsky.save_posts(_numbered(range(199)))
     render_site(root, out, per_page=2)
     made: list[str] = []
-    real = listings.posts_page
+    real = pages.posts_page
 
     def counting(title: str, *args: Any) -> str:
         made.append(title)

@@ -165,8 +165,20 @@ class Answers:
 
     def __post_init__(self) -> None:
         self._backups = {os.fspath(b.folder): b for b in self.archive.accounts}
+        # Who an account is, and whether a tag has a page, asked by most posts of 100,000 and
+        # the same all through a render: answered once each.
+        self._known: dict[Question, str] = {}
 
     def __call__(self, question: Question) -> str:
+        kind = question[0]
+        if kind in ("n", "g"):
+            found = self._known.get(question)
+            if found is None:
+                found = self._known[question] = self._ask(question)
+            return found
+        return self._ask(question)
+
+    def _ask(self, question: Question) -> str:
         kind = question[0]
         archive = self.archive
         if kind == "f":
@@ -294,12 +306,14 @@ class PostCache:
         self._file.seek(offset)
         return self._file.readline()
 
-    def questions(self, offset: int) -> list[Question]:
+    def sig_and_questions(self, offset: int) -> tuple[bytes, list[Question]]:
+        """The sig and the questions of the post line at `offset` (no sig when damaged)."""
+        first, _, rest = self.line(offset).partition(b"\t")
         try:
-            found = json.loads(self.line(offset).partition(b"\t")[2])
-            return [tuple(q) for q in found]
-        except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
-            return [("?",)]
+            sig = bytes.fromhex(json.loads(first)[4])
+            return sig, [tuple(q) for q in json.loads(rest)]
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError, IndexError):
+            return b"", []
 
     def close(self) -> None:
         if self._file is not None:
@@ -308,27 +322,24 @@ class PostCache:
 
 class CachedHeads:
     """load.Heads from the cache, asked in the cache's own order (a merge of two sorted runs):
-    each head found is noted with its line's offset and sig (`found`, by post key)."""
+    each head found comes with its line's offset, which the entry keeps (`Entry.cached`)."""
 
     def __init__(self, cache: PostCache) -> None:
         self._lines = cache.heads()
         self._line = next(self._lines, None)
-        self.found: dict[str, tuple[int, str]] = {}
 
-    def __call__(self, folder: str, name: str, stamp: str) -> Head | None:
+    def __call__(self, folder: str, name: str, stamp: str) -> tuple[Head, int] | None:
         while self._line is not None and tuple(self._line[1][:2]) < (folder, name):
             self._line = next(self._lines, None)
         if self._line is None:
             return None
-        offset, (at, named, stamped, head, sig) = self._line
+        offset, (at, named, stamped, head, _) = self._line
         if at != folder or named != name or stamped != stamp:
             return None
         try:
-            found = Head(*head)
+            return Head(*head), offset
         except TypeError:
             return None
-        self.found[f"{found.platform}:{found.account}:{found.post_id}"] = (offset, sig)
-        return found
 
     def drain(self) -> None:
         """Read the lines no file was asked about (posts gone since), to count them."""
@@ -338,23 +349,22 @@ class CachedHeads:
 
 def check(
     cache: PostCache, heads: CachedHeads, archive: Archive, answers: Answers, fp: bytes
-) -> tuple[dict[str, int], set[str]]:
-    """Give each entry whose file and answers are unchanged its sig from the cache. Returns
-    their cache lines' offsets, and the site media those posts show (their "p" questions)."""
-    clean: dict[str, int] = {}
+) -> set[str]:
+    """Give each entry whose file and answers are unchanged its sig from the cache (the others
+    lose their `cached` line: they are made again). Returns the site media those posts show
+    (their "p" questions)."""
     media: set[str] = set()
     heads.drain()
-    for key, (offset, sig) in heads.found.items():
-        entry = archive.by_key.get(key)
-        if entry is None:
+    for entry in archive.entries:
+        if entry.cached < 0:
             continue
-        asked = cache.questions(offset)
-        if answers.sig(fp, entry.stamp, asked).hex() != sig:
+        sig, asked = cache.sig_and_questions(entry.cached)
+        if not sig or answers.sig(fp, entry.stamp, asked) != sig:
+            entry.cached = -1
             continue
-        entry.sig = bytes.fromhex(sig)
-        clean[key] = offset
+        entry.sig = sig
         media.update(q[1] for q in asked if q[0] == "p")
-    return clean, media
+    return media
 
 
 def post_line(folder: str, entry: Entry, head: Head, questions: set[Question]) -> bytes:
@@ -369,13 +379,13 @@ def write_cache(
     accounts: dict[str, Any],
     archive: Archive,
     old: PostCache,
-    clean: dict[str, int],
     made: Callable[[Entry], bytes | None],
 ) -> None:
-    """The new cache: the lines of unchanged posts copied from the old one, the others as
-    made this time (`made`), in (account folder, file name) order. Left alone when it would
-    be the same."""
-    if old.valid and accounts is old.accounts and len(clean) == old.count == len(archive.entries):
+    """The new cache: the lines of unchanged posts copied from the old one (`Entry.cached`),
+    the others as made this time (`made`), in (account folder, file name) order. Left alone
+    when it would be the same."""
+    clean = sum(1 for entry in archive.entries if entry.cached >= 0)
+    if old.valid and accounts is old.accounts and clean == old.count == len(archive.entries):
         return
     folders = {b: account_folder(archive.root, b) for b in archive.accounts}
     order = sorted(archive.entries, key=lambda e: (folders[e.backup], e.file))
@@ -384,8 +394,7 @@ def write_cache(
         header = {"version": _VERSION, "fp": fp.hex(), "accounts": accounts}
         file.write(json.dumps(header).encode() + b"\n")
         for entry in order:
-            offset = clean.get(entry.key)
-            line = old.line(offset) if offset is not None else made(entry)
+            line = old.line(entry.cached) if entry.cached >= 0 else made(entry)
             if line:
                 file.write(line)
     os.replace(temp, out / CACHE)

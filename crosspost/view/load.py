@@ -75,6 +75,7 @@ class Entry:
     index: int = -1  # its place in Archive.entries, newest first
     stamp: str = ""  # its file's size and mtime (and its versions folder's), for depends.py
     sig: bytes = b""  # what its card was made of, when that is unchanged since the last render
+    cached: int = -1  # where the last render's post cache holds it, while it is unchanged
 
     @property
     def post_id(self) -> str:
@@ -273,8 +274,9 @@ def _ref(parts: list[str] | None) -> PostRef | None:
 
 
 # Asked for the head of each post file, in the order of (account folder, file name), with the
-# file's stamp: the head the last render kept of it, when its stamp is the same, else None.
-Heads = Callable[[str, str, str], "Head | None"]
+# file's stamp: the head the last render kept of it and where it kept it (the offset of its
+# line in the site's post cache), when its stamp is the same, else None.
+Heads = Callable[[str, str, str], "tuple[Head, int] | None"]
 
 
 def account_folder(root: Path, backup: AccountBackup) -> str:
@@ -310,14 +312,13 @@ def load_archive(
         folder = os.fspath(backup.posts_dir)
         has_versions = versions.get(backup, set())
         for name, stamp in names:
-            head = heads(relative, name, stamp) if heads is not None else None
-            if head is None:
-                head = Head.of(read_post(os.path.join(folder, name)))
+            kept = heads(relative, name, stamp) if heads is not None else None
+            head, cached = kept or (Head.of(read_post(os.path.join(folder, name))), -1)
             platform, post_id = head.platform, head.post_id
             account = shared.setdefault(head.account, head.account)
             created = datetime.fromisoformat(head.created_at)
             entry = Entry(backup, account, f"{platform}:{account}:{post_id}", created)
-            entry.stamp = stamp
+            entry.stamp, entry.cached = stamp, cached
             if _usual_file(post_id) != name:
                 entry.odd_file = name
             entries.append(entry)

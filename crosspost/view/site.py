@@ -97,11 +97,11 @@ def render_site(
     media = RecordingMedia()
     media.archive = archive
     answers = Answers(archive, names, out, media)
-    clean, kept_media = check(old, heads, archive, answers, fp)
+    kept_media = check(old, heads, archive, answers, fp)
     del heads
     recorder = Recorder(archive)
     for entry in archive.entries:
-        if entry.key not in clean:
+        if entry.cached < 0:
             recorder.dirty[entry.key] = set()
     # The cards of the pages one folder down show every post: kept on disk (spool.py), and so
     # are the post cache's new lines.
@@ -150,7 +150,7 @@ def render_site(
         progress.finish("copy media")
         count = len(placed | kept_media)
         writer.finish()
-        write_cache(out, fp, record, archive, old, clean, lambda e: lines.get_bytes(e.index))
+        write_cache(out, fp, record, archive, old, lambda e: lines.get_bytes(e.index))
     old.close()
     return SiteReport(
         out=out,

@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -27,14 +28,14 @@ class SiteWriter:
     removed: list[str] = field(default_factory=list)
     size: int = 0  # bytes of every page in the site
     # What the last render wrote and this one has not written yet, and what this one wrote,
-    # each page in one of the two: 100,000 pages are held once, not twice. The hashes written
-    # are kept as bytes, half the size of their hex.
-    _old: dict[str, str] = field(default_factory=dict)
+    # each page in one of the two: 100,000 pages are held once, not twice. Hashes are kept as
+    # bytes (`_pack`), half the size of their hex; a value that is not hex stays a string.
+    _old: dict[str, bytes | str] = field(default_factory=dict)
     _new: dict[str, bytes | str] = field(default_factory=dict)
     # What each page was made of (depends.py), beside its hash: the last render's, this one's.
-    _old_sigs: dict[str, str] = field(default_factory=dict)
+    _old_sigs: dict[str, bytes | str] = field(default_factory=dict)
     _new_sigs: dict[str, bytes | str] = field(default_factory=dict)
-    _old_digest: str | None = field(init=False, default=None)  # the last page's, before
+    _old_digest: bytes | str | None = field(init=False, default=None)  # the last page's, before
     _changed: bool = False  # a page's hash, or which pages there are, differs from the last
     _folders: set[str] = field(default_factory=set)  # made (or found) this run
     _root: str = field(init=False, default="")
@@ -62,10 +63,7 @@ class SiteWriter:
     def sig(self, relative: str) -> bytes | None:
         """What the page was made of at the last render, when the manifest says."""
         old = self._old_sigs.get(relative)
-        try:
-            return bytes.fromhex(old) if old else None
-        except ValueError:
-            return None
+        return old if isinstance(old, bytes) and old else None
 
     def keep_page(self, relative: str, sig: bytes) -> bool:
         """Leave a page as the last render wrote it, when it was made of the same (`sig`) and
@@ -85,7 +83,7 @@ class SiteWriter:
     def write_made(self, relative: str, text: str, sig: bytes) -> bool:
         """`write`, noting what the page was made of (`sig`) for the next render."""
         old = self._old_sigs.pop(relative, None)
-        if old != sig.hex():
+        if old != sig:
             self._changed = True
         self._new_sigs[relative] = sig
         return self.write(relative, text)
@@ -94,7 +92,8 @@ class SiteWriter:
         """Write one page unless it already holds this content; True when written. Paths are
         strings here: a Path per page interns its name for the rest of the process."""
         data = text.encode("utf-8")
-        digest = self._note(relative, hashlib.sha256(data).digest())
+        digest = hashlib.sha256(data).digest()
+        self._note(relative, digest)
         self.size += len(data)
         target = os.path.join(self._root, relative)
         if digest == self._old_digest and os.path.isfile(target):
@@ -115,22 +114,16 @@ class SiteWriter:
     def keep(self, relative: str, digest: str) -> None:
         """Count a file placed by someone else (a media file) as part of the site; `digest` is
         what the manifest says of it (the hex of its hash)."""
-        try:
-            packed = bytes.fromhex(digest)
-        except ValueError:
-            packed = b""
-        self._note(relative, packed if packed.hex() == digest and packed else digest)
+        self._note(relative, _pack(digest))
 
-    def _note(self, relative: str, digest: bytes | str) -> str:
-        """Record the page's hash (bytes) and take its last one out of the old manifest (into
-        `_old_digest`); the page's hash as hex."""
-        hexed = _hex(digest)
+    def _note(self, relative: str, digest: bytes | str) -> None:
+        """Record the page's hash (`_pack`ed) and take its last one out of the old manifest
+        (into `_old_digest`)."""
         old = self._old.pop(relative, None)
         self._old_digest = old
-        if relative in self._new or old != hexed:
+        if relative in self._new or old != digest:
             self._changed = True
         self._new[relative] = digest
-        return hexed
 
     def finish(self) -> None:
         """Remove pages this writer made before that no longer exist; save the manifest."""
@@ -179,21 +172,83 @@ def _inside(out: Path, path: Path) -> bool:
     return path.resolve().is_relative_to(out.resolve())
 
 
-def _read_manifest(path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """The hashes of the last render, and what each page was made of; an unreadable manifest
-    means every page is made and written."""
+def _pack(text: str) -> bytes | str:
+    """A hash as the manifest writes it (hex) kept as its bytes; anything else as it is."""
     try:
+        packed = bytes.fromhex(text)
+    except ValueError:
+        return text
+    return packed if packed and packed.hex() == text else text
+
+
+Hashes = dict[str, bytes | str]
+_START = re.compile(r'"(pages|sigs)": \{(\}?),?\n')
+_ENTRY = re.compile(r'("(?:[^"\\]|\\.)*"): "([^"\\]*)",?\n')
+
+
+def _read_manifest(path: Path) -> tuple[Hashes, Hashes]:
+    """The hashes of the last render, and what each page was made of; an unreadable manifest
+    means every page is made and written. Read a line at a time as `_save` writes it (the
+    whole text of 100,000 pages, and each hash as a string, were a fifth of a render's
+    memory), else as any JSON."""
+    try:
+        with path.open(encoding="utf-8") as file:
+            found = _read_lines(file)
+        if found is not None:
+            return found
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return {}, {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return {}, {}
-    return _strings(data.get("pages")), _strings(data.get("sigs"))
+    return _packed(data.get("pages")), _packed(data.get("sigs"))
 
 
-def _strings(values: object) -> dict[str, str]:
+def _read_lines(file: TextIO) -> tuple[Hashes, Hashes] | None:
+    """The manifest as `_save` writes it, or None when it is written otherwise."""
+    if file.readline() != "{\n" or file.readline() != f'"format": {FORMAT},\n':
+        return None
+    maps: dict[str, Hashes] = {"pages": {}, "sigs": {}}
+    into: Hashes | None = None
+    names = _Names(())
+    for line in file:
+        if into is None:
+            if line == "}\n":
+                return maps["pages"], maps["sigs"]
+            start = _START.fullmatch(line)
+            if start is None:
+                return None
+            if not start[2]:  # "{" and its entries, a line each
+                into = maps[start[1]]
+                names = _Names(maps["pages"] if start[1] == "sigs" else ())
+            continue
+        if line in ("}\n", "},\n"):
+            into = None
+            continue
+        entry = _ENTRY.fullmatch(line)
+        if entry is None:
+            return None
+        quoted, value = entry.groups()
+        name = quoted[1:-1] if "\\" not in quoted else json.loads(quoted)
+        into[names.same(name)] = _pack(value)
+    return None  # cut short
+
+
+class _Names:
+    """The pages' names in order, so that the sigs are kept under the same strings (both maps
+    are written sorted): 100,000 names are held once."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self._names = iter(names)
+        self._next = next(self._names, None)
+
+    def same(self, name: str) -> str:
+        while self._next is not None and self._next < name:
+            self._next = next(self._names, None)
+        return self._next if self._next == name else name
+
+
+def _packed(values: object) -> Hashes:
     if not isinstance(values, dict):
         return {}
-    if all(isinstance(v, str) for v in values.values()):
-        return values  # as read: no copy of 100,000 pages (JSON's keys are strings)
-    return {str(k): str(v) for k, v in values.items() if isinstance(v, str)}
+    return {str(k): _pack(v) for k, v in values.items() if isinstance(v, str)}
