@@ -249,16 +249,26 @@ def listing_sig(fp: bytes, listing: Listing) -> bytes:
 
 def search_sigs(archive: Archive, names: Names, fp: bytes) -> dict[str, bytes]:
     """The sigs of the search index's files: its list, and each chunk by its posts' files and
-    how their accounts are named."""
+    how their accounts are named. A chunk's rows are held while it is hashed, not every
+    chunk's at once (100,000 rows and labels were a tenth of a render's memory)."""
     total = len(archive.entries)
-    found: dict[str, list[object]] = {}
+    sigs: dict[str, bytes] = {}
+    labels: dict[tuple[str, str], str] = {}
+    rows: list[tuple[str, str, str]] = []
     with Scoped(archive, None):
         for entry in archive.entries:
-            path = f"assets/search/{chunk_of(entry.index, total)}.js"
-            platform = Platform(entry.key.partition(":")[0])
-            label = names.label(platform, entry.account)
-            found.setdefault(path, []).append((entry.key, entry.stamp, label))
-    sigs = {path: _hash(fp, "search", path, CHUNK, rows) for path, rows in found.items()}
+            platform = entry.key.partition(":")[0]
+            label = labels.get((platform, entry.account))
+            if label is None:
+                label = names.label(Platform(platform), entry.account)
+                labels[(platform, entry.account)] = label
+            rows.append((entry.key, entry.stamp, label))
+            if entry.index + 1 == total or chunk_of(entry.index + 1, total) != chunk_of(
+                entry.index, total
+            ):
+                path = f"assets/search/{chunk_of(entry.index, total)}.js"
+                sigs[path] = _hash(fp, "search", path, CHUNK, rows)
+                rows = []
     sigs[INDEX] = _hash(fp, "search-index", total, CHUNK)
     return sigs
 
