@@ -146,6 +146,8 @@ class Archive:
     # The accounts the posts of each platform are by, to find a post by its platform and id
     # alone (a reply names its parent's account by DID, the backup by handle).
     post_accounts: dict[str, set[str]] = field(default_factory=dict)
+    # The entries in the order of their files (account folder, file name): the post cache's.
+    in_files: list[Entry] = field(default_factory=list)
     # While a post's card is made: the questions it asks of the archive (which post a link
     # names, where its conversation is, which media file it shows), to ask again next time.
     asked: set[tuple[str, ...]] | None = None
@@ -332,10 +334,12 @@ def load_archive(
                 entry.stamp += f":{_mtime(backup.versions_dir(post_id))}"
             progress.advance("load posts")
     progress.finish("load posts")
+    in_files = list(entries)
     entries.sort(key=lambda e: (e.created_at, e.key), reverse=True)
     for index, entry in enumerate(entries):
         entry.index = index
     archive = Archive(root, entries, accounts, post_accounts=dict(post_accounts))
+    archive.in_files = in_files
     _index(archive, sorted(tagged, key=lambda item: item[0].index))
     _group_conversations(archive, links)
     _load_versions(archive, edited, progress)
