@@ -318,8 +318,11 @@ class PostCache:
     def sig_and_questions(self, offset: int) -> tuple[bytes, list[Question]]:
         """The sig and the questions of the post line at `offset` (no sig when damaged)."""
         first, _, rest = self.line(offset).partition(b"\t")
+        # The sig is the last string of the first part (its head was read by `heads`):
+        # taken from between its quotes, not by decoding the part again.
+        quoted = first.rpartition(b'"')[0].rpartition(b'"')[2]
         try:
-            sig = bytes.fromhex(json.loads(first)[4])
+            sig = bytes.fromhex(quoted.decode("ascii"))
             return sig, [tuple(q) for q in json.loads(rest)]
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError, IndexError):
             return b"", []
