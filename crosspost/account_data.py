@@ -32,6 +32,7 @@ class Collection(StrEnum):
     LISTS = "lists"
     BLOCKS = "blocks"
     MUTES = "mutes"
+    COMMENTS = "comments"  # comments others left on the account's own posts (Dreamwidth)
 
     @property
     def of_posts(self) -> bool:
@@ -39,6 +40,14 @@ class Collection(StrEnum):
         at the first entry it already has. The others name accounts or lists and are read whole
         each run (they are small, and an unfollow is only seen that way)."""
         return self in _OF_POSTS
+
+    @property
+    def answers_posts(self) -> bool:
+        """Entries are comments on the account's own posts, each naming its post as `subject`.
+        They are read whole each run (states change: screened, deleted), the reader given the
+        saved copy so that it fetches in full only what is new; the viewer shows them under the
+        posts they answer, not on the account's page."""
+        return self is Collection.COMMENTS
 
     @property
     def label(self) -> str:
@@ -126,6 +135,9 @@ class Profile:
     banner: Media | None = None
     url: str | None = None
     title: str = ""  # a Tumblr blog's title
+    # Other pictures the account keeps to show beside what it writes (Dreamwidth's userpics,
+    # each with its keyword as the alt text); the avatar is one of them where it is.
+    pictures: tuple[Media, ...] = ()
     theme: JSON = field(default_factory=dict)
     created_at: datetime | None = None
     counts: JSON = field(default_factory=dict)  # posts, followers, following, as it says
@@ -142,7 +154,7 @@ class Profile:
         )
 
     def media(self) -> tuple[Media, ...]:
-        return tuple(m for m in (self.avatar, self.banner) if m is not None)
+        return tuple(m for m in (self.avatar, self.banner) if m is not None) + self.pictures
 
     def to_json(self) -> JSON:
         return {"schema": PROFILE_SCHEMA, **encode(self)}

@@ -7,6 +7,7 @@ machines, in one environment variable per account.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tomllib
@@ -16,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crosspost.accounts import Account, check_service_url
 from crosspost.errors import AccountSpecError, ConfigError
@@ -44,6 +46,11 @@ class LinkBack(StrEnum):
     NEVER = "never"
 
 
+class Digest(StrEnum):
+    NONE = "none"  # one mirror per post
+    DAILY = "daily"  # a day's posts in one entry, once the day is over
+
+
 @dataclass(frozen=True, slots=True)
 class TargetOptions:
     """How posts are fitted to one target; a rule's defaults, overridable per target."""
@@ -54,6 +61,8 @@ class TargetOptions:
     tag_style: TagStyle = TagStyle.CAMEL
     # Where a content warning goes on a target without one of its own (Bluesky).
     content_warning: ContentWarningStyle = ContentWarningStyle.FIRST_LINE
+    digest: Digest = Digest.NONE  # targets that take long posts only (a journal, Tumblr)
+    digest_timezone: str = "UTC"  # where a digest's day begins and ends (an IANA name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,13 +220,25 @@ def _parse_rule(table: _Table, accounts: Mapping[str, Account]) -> SyncRule:
         table.fail("to", "name at least one target account")
     if source in targets:
         table.fail("to", f"the rule would mirror {source!r} onto itself; remove it from 'to'")
-    options = _parse_options(table)
+    options = _parse_options(table, _default_options(accounts[source]))
+    raw_overrides = table.table("targets")
     overrides = {
         target: _parse_override(
             _Table(raw, f"{table.prefix}.targets.{target}", table.where), options
         )
-        for target, raw in table.table("targets").items()
+        for target, raw in raw_overrides.items()
     }
+    if options.mode is FitMode.EXCERPT and "mode" not in table.data:
+        # The excerpt default is for short posts; a target that takes any length (Tumblr, a
+        # journal) gets the whole entry unless the rule asks otherwise.
+        for target in targets:
+            given = raw_overrides.get(target)
+            if _takes_any_length(accounts[target]) and not (
+                isinstance(given, Mapping) and "mode" in given
+            ):
+                overrides[target] = dataclasses.replace(
+                    overrides.get(target, options), mode=FitMode.THREAD
+                )
     for target in overrides:
         if target not in targets:
             table.fail(f"targets.{target}", "overrides a target that is not in 'to'")
@@ -238,7 +259,20 @@ def _parse_rule(table: _Table, accounts: Mapping[str, Account]) -> SyncRule:
         overrides=overrides,
     )
     table.finish()
+    _check_digests(table, rule, accounts)
     return rule
+
+
+def _takes_any_length(account: Account) -> bool:
+    return spec(account.platform).limits.text.one_post
+
+
+def _default_options(source: Account) -> TargetOptions:
+    """A journal's entries are announced elsewhere by excerpt and link; other posts are
+    mirrored whole (a thread where they are long)."""
+    if spec(source.platform).limits.text.long_form:
+        return TargetOptions(mode=FitMode.EXCERPT)
+    return TargetOptions()
 
 
 def _parse_options(table: _Table, base: TargetOptions = TargetOptions()) -> TargetOptions:
@@ -248,7 +282,35 @@ def _parse_options(table: _Table, base: TargetOptions = TargetOptions()) -> Targ
         numbering=table.optional("numbering", bool, base.numbering),
         tag_style=table.enum("tag_style", TagStyle, base.tag_style),
         content_warning=table.enum("content_warning", ContentWarningStyle, base.content_warning),
+        digest=table.enum("digest", Digest, base.digest),
+        digest_timezone=_time_zone(table, base.digest_timezone),
     )
+
+
+def _time_zone(table: _Table, default: str) -> str:
+    name = table.optional("digest_timezone", str)
+    if name is None:
+        return default
+    try:
+        ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError):
+        example = '"Europe/London" or "America/New_York"'
+        table.fail("digest_timezone", f"{name!r} is not a time zone; use an IANA name: {example}")
+    return str(name)
+
+
+def _check_digests(table: _Table, rule: SyncRule, accounts: Mapping[str, Account]) -> None:
+    for target in rule.targets:
+        if rule.options_for(target).digest is Digest.NONE:
+            continue
+        platform = accounts[target].platform
+        if not spec(platform).limits.text.one_post:
+            key = f"targets.{target}.digest" if target in rule.overrides else "digest"
+            table.fail(
+                key,
+                f"{spec(platform).display_name} posts are too short for a digest of a day's "
+                f"posts ({target}); digests go to a journal or Tumblr, or remove the key",
+            )
 
 
 def _parse_override(table: _Table, base: TargetOptions) -> TargetOptions:

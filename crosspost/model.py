@@ -95,6 +95,9 @@ class FitMode(StrEnum):
 
     THREAD = "thread"  # split into an ordered thread of posts
     TRUNCATE = "truncate"  # one post, cut at a boundary, ending with a link back
+    # One post announcing a long one: its title and first paragraph, then a link to the whole
+    # (the default from a journal, whose entries are long-form writing).
+    EXCERPT = "excerpt"
 
 
 class TagStyle(StrEnum):
@@ -375,6 +378,9 @@ class TextRules:
     mention_is_local: Callable[[str], bool] | None = None
     # The profile URL of any mention's value, whatever its network; set by the registry.
     profile_url: Callable[[str], str | None] | None = None
+    # Long-form writing (a journal): entries have a subject, reblogged and quoted posts are
+    # carried in full as attributed quotations, and its posts are announced elsewhere by excerpt.
+    long_form: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,8 @@ def convert_native(
 ) -> Conversion:
     post = read_post(source, load_native(text, source))
     post = with_quote(post, offline_quote(post, target))
+    if spec(target).marker_is_link:  # the marker links the original: no excerpt link too
+        options = replace(options, excerpt_link=False)
     plan = plan_fit(post, target_limits(target), options)
     name = f"{target.value}:convert-{stable_digest(post.ref.key, 4)}"
     drafts = drafts_from_plan(post, plan, name)

@@ -179,6 +179,7 @@ class Failure:
     fault: int | None = None  # an XML-RPC fault code
     status: int | None = None  # or an HTTP status from the front end
     times: int = 1
+    after: int = 0  # calls that go through before the failure starts
 
 
 class DreamwidthServer:
@@ -193,6 +194,9 @@ class DreamwidthServer:
         self.crashes: Counter[str] = Counter()  # method -> calls whose reply is dropped
         self.stalls: dict[str, list[float]] = {}  # method -> seconds the next calls hang
         self.syncitems_limit = syncitems_limit
+        # The site's post frequency limit (`rateallowed-post`, a setting Dreamwidth does not
+        # publish): past this many entries, postevent answers fault 405 until it is lifted.
+        self.post_limit: int | None = None
         self.clock = clock
         self.lock = threading.RLock()
         self.base_url = ""
@@ -220,9 +224,16 @@ class DreamwidthServer:
             return entry
 
     def fail_next(
-        self, method: str, *, fault: int | None = None, status: int | None = None, times: int = 1
+        self,
+        method: str,
+        *,
+        fault: int | None = None,
+        status: int | None = None,
+        times: int = 1,
+        after: int = 0,
     ) -> None:
-        self.failures.setdefault(method, []).append(Failure(fault, status, times))
+        """The next `times` calls of `method` fail, once `after` more have gone through."""
+        self.failures.setdefault(method, []).append(Failure(fault, status, times, after))
 
     def stall_next(self, method: str, seconds: float, times: int = 1) -> None:
         """The next `times` calls of `method` answer only after `seconds` (a hung server)."""
@@ -444,6 +455,8 @@ class DreamwidthServer:
 
     def _m_postevent(self, req: dict[str, Any]) -> dict[str, Any]:
         user = self._authenticate(req)
+        if self.post_limit is not None and len(user.entries) >= self.post_limit:
+            raise Fault(405)
         event = _text(req.get("event")).strip()
         if not event:
             raise Fault(200)
@@ -641,7 +654,10 @@ class _Handler(BaseHTTPRequestHandler):
             dw.requests[name] += 1
             queue = dw.failures.get(name) or []
             failure = queue[0] if queue else None
-            if failure is not None:
+            if failure is not None and failure.after > 0:
+                failure.after -= 1
+                failure = None
+            elif failure is not None:
                 failure.times -= 1
                 if failure.times <= 0:
                     queue.pop(0)

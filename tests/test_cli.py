@@ -81,7 +81,7 @@ def test_unknown_account_is_one_line() -> None:
     result = run_cli("logout", "myspace:tom")
     assert result.code == 3
     assert result.err.strip() == (
-        "error: unknown platform 'myspace' (expected one of: bluesky, mastodon, tumblr)"
+        "error: unknown platform 'myspace' (expected one of: bluesky, dreamwidth, mastodon, tumblr)"
     )
 
 
@@ -125,7 +125,7 @@ def test_help_placeholders_say_what_to_give(monkeypatch: pytest.MonkeyPatch) -> 
     assert re.search(r"--keep-dates / --no-keep-dates +Keep", migrate)  # a flag: no placeholder
     fit = _help(["fit"], monkeypatch)
     assert re.search(r"-t, --tag TAG ", fit)
-    assert re.search(r"--to +bluesky\|mastodon\|tumblr ", fit)
+    assert re.search(r"--to +bluesky\|dreamwidth\|mastodon\|tumblr\b", fit)
 
 
 def test_each_command_summary_is_whole_on_its_row(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -163,7 +163,8 @@ def test_a_wrong_platform_lists_the_valid_ones() -> None:
     assert result.code == 2
     assert "Value error" not in result.err
     flat = " ".join(re.sub(r"[│╭╮╰╯─]", " ", result.err).split())
-    assert "'bsky' is not a platform; expected one of: bluesky, mastodon, tumblr" in flat
+    expected = "expected one of: bluesky, dreamwidth, mastodon, tumblr"
+    assert f"'bsky' is not a platform; {expected}" in flat
     assert run_cli("fit", "--to", "Bluesky", "hello").code == 0
 
 

@@ -251,7 +251,7 @@ def test_comments_come_from_the_export_with_a_session(monkeypatch: pytest.Monkey
             4: Comment(4, entry.itemid, 1, parentid=2, state="S", body="screened"),
             5: Comment(5, entry.itemid, 1, body="last"),
         }  # fmt: skip
-        found = comment_export.fetch_comments(open_client(dw).transport)
+        _, found = comment_export.fetch_comments(open_client(dw).transport)
         assert [c["id"] for c in found] == [1, 2, 3, 4, 5]
         first = found[0]
         assert first["poster"] == "bob"
@@ -281,7 +281,7 @@ def test_the_profile_names_the_userpics_and_fetches_them() -> None:
         assert profile.id == f"{user.userid}@{client.transport.host}"
         assert profile.avatar is not None
         assert profile.avatar.url == f"{dw.base_url}/userpic/7/{user.userid}"
-        assert [u["keyword"] for u in profile.theme["userpics"]] == ["cat", "Me"]
+        assert [p.alt for p in profile.pictures] == ["cat", "Me"]
         assert client.fetch_media(profile.avatar) == PNG
         assert dw.requests["login"] == 1  # the profile and the stable id share one sign-in
 

@@ -2,9 +2,7 @@
 dreamwidth/dreamwidth) and bodies in the shapes LiveJournal-era entries use; golden pairs of
 whole entries, and their fitting to Bluesky, Mastodon and Tumblr.
 
-Until the registry has Dreamwidth's entry (the client branch adds spec.py), `registered` puts a
-stand-in built from the conversion modules in front of Mastodon, so conversions go through the
-same code the golden pairs run (tests/test_golden_pairs.py).
+The golden entries go through the same code as every platform's pairs (tests/test_golden_pairs.py).
 """
 
 from __future__ import annotations
@@ -12,63 +10,19 @@ from __future__ import annotations
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from crosspost.model import Media, MediaKind, Platform, RichText, Span, SpanKind, Visibility
-from crosspost.platforms import registry
-from crosspost.platforms.dreamwidth import read, write
-from crosspost.platforms.dreamwidth.limits import CAPS, LIMITS
-from crosspost.platforms.dreamwidth.profiles import claims_mention
+from crosspost.model import Media, MediaKind, Platform, RichText, Span, SpanKind
+from crosspost.platforms.dreamwidth.limits import LIMITS
 from crosspost.platforms.dreamwidth.richtext_read import FORMATS, Fold, body_format, read_body
 from crosspost.platforms.dreamwidth.richtext_write import html_from_richtext
-from crosspost.platforms.spec import CredentialRules, PlatformSpec
+from tests import test_golden_pairs as pairs
 from tests.golden import GOLDEN_ROOT
 
 RAW = FORMATS["html_raw0"]
 CASUAL = FORMATS["html_casual1"]
 CASUAL0 = FORMATS["html_casual0"]
-
-
-def _stand_in() -> PlatformSpec:
-    def to_post(native: Any, account: str) -> Any:
-        return read.to_post(native, account=account)
-
-    def no_client(request: Any) -> Any:
-        raise NotImplementedError
-
-    return PlatformSpec(
-        platform=Platform.DREAMWIDTH,
-        display_name="Dreamwidth",
-        limits=LIMITS,
-        caps=CAPS,
-        safe_visibility=frozenset({Visibility.PUBLIC, Visibility.FOLLOWERS, Visibility.PRIVATE}),
-        backdating=True,
-        marker_is_link=False,
-        credentials=CredentialRules(("api_key",), ("api_key",), (), {}, lambda s: {"api_key": s}),
-        identity_key="journal",
-        identity_example="example",
-        normalize_identity=str.lower,
-        claims_mention=claims_mention,
-        open_client=no_client,
-        to_post=to_post,
-        from_draft=write.from_draft,
-        placeholder_upload=lambda media: None,
-    )
-
-
-# Before anything imports crosspost.sync, which reads every platform's caps on import.
-if not any(s.platform is Platform.DREAMWIDTH for s in registry._SPECS):
-    registry._SPECS = (*registry._SPECS[:-1], _stand_in(), registry._SPECS[-1])
-    registry.spec.cache_clear()
-
-from tests import test_golden_pairs as pairs  # noqa: E402
-
-
-@pytest.fixture
-def registered() -> None:
-    """Dreamwidth is in the registry (the stand-in above, until spec.py lands)."""
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -303,7 +257,7 @@ def _case(path: Path) -> pairs.Case:
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)
-def test_entry_reads_as_its_golden_post(path: Path, registered: None) -> None:
+def test_entry_reads_as_its_golden_post(path: Path) -> None:
     from tests.golden import check_golden
 
     check_golden(_case(path).golden(".post.json"), pairs.post_json(_case(path)))
@@ -314,7 +268,7 @@ def test_entry_reads_as_its_golden_post(path: Path, registered: None) -> None:
     [(p, t) for p in CASES for t in TARGETS],
     ids=lambda v: v.name if isinstance(v, Path) else v.value,
 )
-def test_entry_fits_its_golden_payloads(path: Path, target: Platform, registered: None) -> None:
+def test_entry_fits_its_golden_payloads(path: Path, target: Platform) -> None:
     from tests.golden import check_golden
 
     check_golden(

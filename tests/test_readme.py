@@ -253,6 +253,9 @@ SKIPPED: dict[str, str] = {
     "crosspost sync": f"{_LIVE} and publishes to Mastodon",
     "crosspost status": "reports on the ledger of the live sync runs above",
     "crosspost migrate art masto --dry-run": f"{_LIVE} (the art blog)",
+    "crosspost migrate art journal --plan": f"{_LIVE} (the art blog) and a Dreamwidth journal; "
+    "its output is tests/test_dreamwidth_flows.py's setup against the local servers",
+    "crosspost migrate art journal": f"{_LIVE} and publishes to a Dreamwidth journal",
 }
 
 # Console blocks without a `$ ` prompt are commands to type, not transcripts: there is no output

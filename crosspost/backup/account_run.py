@@ -3,8 +3,10 @@
 A profile is read each run and kept when it changed (the one it replaces goes to
 profile.versions/). A collection of posts (likes, bookmarks, reposts) is read newest first and,
 in an incremental run, only until a page holds an entry already saved; the others (follows,
-lists, blocks, mutes) are read whole each run, which is how an unfollow is seen. Media of a
-profile (avatar, banner) and of the posts in a collection are stored like a post's own.
+lists, blocks, mutes) are read whole each run, which is how an unfollow is seen. Comments on
+the account's posts are read whole every run too, the reader given the saved ones so that it
+fetches in full only the new ones (UsesSavedEntries). Media of a profile (avatar, banner) and
+of the posts in a collection are stored like a post's own.
 A rate limit stops the step after writing what it read: the next run continues.
 """
 
@@ -28,7 +30,12 @@ from crosspost.backup.media import MediaStore, PendingMedia, all_media, with_sav
 from crosspost.backup.store import AccountBackup
 from crosspost.errors import CrosspostError, DataError, RateLimitedError
 from crosspost.model import Media
-from crosspost.platforms.base import HasCollections, HasProfile, PlatformClient
+from crosspost.platforms.base import (
+    HasCollections,
+    HasProfile,
+    PlatformClient,
+    UsesSavedEntries,
+)
 from crosspost.progress import Progress
 
 PROFILE = "profile"
@@ -153,7 +160,12 @@ class AccountDataStep:
             return media
 
         avatar, banner = keep(profile.avatar, "avatar"), keep(profile.banner, "banner")
-        return replace(profile, avatar=avatar, banner=banner)
+        pictures = tuple(
+            kept
+            for picture in profile.pictures
+            if (kept := keep(picture, f"picture {picture.alt or picture.url}")) is not None
+        )
+        return replace(profile, avatar=avatar, banner=banner, pictures=pictures)
 
     # --- a collection ----------------------------------------------------------------------------
 
@@ -167,10 +179,13 @@ class AccountDataStep:
         # Stopping at a saved entry is right only when the saved list reached the end.
         whole = bool(header.get("complete"))
         known = {entry.id for entry in saved} if whole else set()
-        if not kind.of_posts and whole and not self.full and self._fresh(header):
+        fresh = not kind.answers_posts and whole and not self.full and self._fresh(header)
+        if not kind.of_posts and fresh:
             counts["entries"] = len(saved)
             counts["not_reread"] = 1
             return
+        if kind.answers_posts and isinstance(client, UsesSavedEntries):
+            client.use_saved_entries(kind, saved, full=self.full)
         read: list[Entry] = []
         cursor: str | None = None
         complete = False
@@ -218,6 +233,9 @@ class AccountDataStep:
         known = {entry.id for entry in saved}
         read = merge_newest_first(read, [])  # a list that moved between pages repeats people
         counts["new"] += sum(1 for e in read if e.id not in known)
+        if kind.answers_posts:  # a comment screened, unscreened, deleted or edited since
+            before = {entry.id: entry for entry in saved}
+            counts["changed"] += sum(1 for e in read if e.id in before and e != before[e.id])
         if kind.of_posts and not (self.full and complete):
             entries = merge_newest_first(read, saved)  # older entries were not read again
         elif complete:

@@ -35,6 +35,7 @@ class RunState:
     since: str | None = None
     media: bool = True
     listed: bool = False  # the listing is over; what is left is media retries and deletions
+    changes_after: str | None = None  # lists only the posts changed after this mark (ListsChanges)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class RunState:
             "since": self.since,
             "media": self.media,
             "listed": self.listed,
+            "changes_after": self.changes_after,
         }
 
     @classmethod
@@ -62,6 +64,7 @@ class RunState:
                 since=data.get("since"),
                 media=bool(data.get("media", True)),
                 listed=bool(data.get("listed", False)),
+                changes_after=data.get("changes_after") or None,
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -90,6 +93,9 @@ class Manifest:
     # How many posts the platform counted at the end of the last complete run (None: it did
     # not say, or the manifest is older than this field).
     platform_count: PlatformCount | None = None
+    # Where the last whole listing left the platform's list of changes (ListsChanges): the next
+    # incremental run lists only the posts changed after it.
+    change_mark: str | None = None
 
     @property
     def newest(self) -> datetime | None:
@@ -123,6 +129,7 @@ class Manifest:
             "sees": self.sees,
             "refetch": self.refetch,
             "platform_count": self.platform_count.to_json() if self.platform_count else None,
+            "change_mark": self.change_mark,
         }
 
 
@@ -172,6 +179,8 @@ def load_manifest(backup: AccountBackup) -> Manifest:
         manifest.sees = [str(v) for v in sees] if isinstance(sees, list) else None
         manifest.refetch = [str(v) for v in data.get("refetch") or []]
         manifest.platform_count = PlatformCount.from_json(data.get("platform_count"))
+        mark = data.get("change_mark")
+        manifest.change_mark = mark if isinstance(mark, str) and mark else None
     except (AttributeError, TypeError, ValueError, DataError) as error:
         raise damaged_manifest(backup, f"not a manifest this version wrote ({error})") from None
     return manifest

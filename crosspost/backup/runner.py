@@ -51,6 +51,7 @@ from crosspost.model import Media, Post, PostRef, Visibility
 from crosspost.platforms.base import (
     HasEditHistory,
     HasStableId,
+    ListsChanges,
     Page,
     PlatformClient,
     UsesSavedProfile,
@@ -214,13 +215,15 @@ class _Run:
     def _new_state(self, options: BackupOptions) -> RunState:
         """A run from the newest post: incremental ones stop where older posts are all known."""
         newest = self.manifest.newest
-        boundary = None
+        boundary = mark = None
         if not options.full and newest is not None and not self._sees_more():
             boundary = (newest - options.edit_window).isoformat()
+            if isinstance(self.client, ListsChanges) and self.manifest.change_mark:
+                boundary, mark = None, self.manifest.change_mark  # the changes, read to the end
         since = options.since.isoformat() if options.since else None
         return RunState(
             options.mode, self.now().isoformat(), boundary=boundary, since=since,
-            media=options.media,
+            media=options.media, changes_after=mark,
         )  # fmt: skip
 
     def _sees_more(self) -> bool:
@@ -271,6 +274,8 @@ class _Run:
         self.listed_before = len(self.listed_this_run)
         self.progress.start(POSTS)
         boundary = datetime.fromisoformat(state.boundary) if state.boundary else None
+        if state.changes_after and isinstance(self.client, ListsChanges):
+            self.client.list_changes_after(state.changes_after)
         rule = StopRule(self.backup, self.options.since, boundary, set(self.listed_this_run))
         self.whole_listing = rule.reads_to_end
         reader = PageReader(self._fetch_page, rule, state.cursor, self._submit)
@@ -442,6 +447,8 @@ class _Run:
         the pass over posts made while it was interrupted is what is left to do."""
         self.journal.clear()
         self.manifest.sees = [v.value for v in Visibility if self.client.sees(v)]
+        if isinstance(self.client, ListsChanges) and self.options.since is None:
+            self.manifest.change_mark = self.client.change_mark() or self.manifest.change_mark
         if self.counted is not None:
             self.manifest.platform_count = describe_count(
                 self.client, self.counted, self.now().isoformat(), self._count_since()

@@ -130,6 +130,12 @@ def _describe_rule(rule: SyncRule) -> str:
         f"visibility {', '.join(v.value for v in rule.visibility)}",
         f"mode {rule.options.mode.value}",
     ]
+    for target in rule.targets:
+        options = rule.options_for(target)
+        if options.mode is not rule.options.mode:
+            parts.append(f"mode {options.mode.value} on {target}")
+        if options.digest.value != "none":
+            parts.append(f"{options.digest.value} digest on {target} ({options.digest_timezone})")
     if rule.since:
         parts.append(f"since {rule.since.date().isoformat()}")
     return "; ".join(parts)

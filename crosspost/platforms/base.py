@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, overload, runtime_checkable
 
-from crosspost.account_data import Collection, CollectionPage, Profile
+from crosspost.account_data import Collection, CollectionPage, Entry, Profile
 from crosspost.accounts import Account
 from crosspost.model import Limits, LinkCard, Media, Post, PostRef, RichText, Visibility
 
@@ -264,6 +264,30 @@ class HasCollections(Protocol):
     def collections_unavailable(self) -> Mapping[Collection, str]: ...
 
     def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage: ...
+
+
+@runtime_checkable
+class ListsChanges(Protocol):
+    """Lists only the posts created or edited after a mark an earlier listing left (Dreamwidth's
+    syncitems time), so an incremental run reads what changed wherever it is in the account,
+    and nothing more. `list_changes_after(mark)` makes the next listing (from no cursor, or a
+    resumed one) list only those; `change_mark()` is where this client's last listing left the
+    list of changes (None: it has not listed). Deletions are not changes: `--full` finds them."""
+
+    def list_changes_after(self, mark: str) -> None: ...
+
+    def change_mark(self) -> str | None: ...
+
+
+@runtime_checkable
+class UsesSavedEntries(Protocol):
+    """Takes what an earlier backup saved of a collection that answers posts (Dreamwidth
+    comments) before it is read, so that only what is new is fetched in full; `full`: read
+    every entry again (edits that no listing shows are caught that way)."""
+
+    def use_saved_entries(
+        self, kind: Collection, saved: Sequence[Entry], *, full: bool
+    ) -> None: ...
 
 
 @runtime_checkable

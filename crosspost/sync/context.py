@@ -28,6 +28,7 @@ from crosspost.sync.quotes import (
     ledger_keys,
     link_for,
     native_ref,
+    quoted_in_full,
     quoted_ref,
     with_quote,
 )
@@ -156,7 +157,7 @@ class SyncContext:
     def quote(self, post: Post, target: str) -> QuoteOnTarget:
         """What the post `post` quotes becomes on `target` (see crosspost.sync.quotes)."""
         quoted = quoted_ref(post)
-        if quoted is None:
+        if quoted is None or quoted_in_full(post, self.config.account(target).platform):
             return NO_QUOTE
         for key in ledger_keys(quoted, post.ref):
             found = self._quote_in_ledger(key, target)

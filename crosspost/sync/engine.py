@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from crosspost.config import Config, SyncRule
+from crosspost.config import Config, Digest, SyncRule
 from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.model import Limits, Post, PostRef
 from crosspost.platforms.base import Draft, PlatformClient
@@ -41,6 +41,7 @@ from crosspost.sync.context import (
     StopSignal,
     SyncContext,
 )
+from crosspost.sync.digest import plan_digests
 from crosspost.sync.plan import TargetPlan, describe, link_draft, placeholder_ref
 from crosspost.sync.propagate import propagate
 from crosspost.sync.recover import adopt_existing, reconcile_target
@@ -131,7 +132,9 @@ class SyncEngine:
     def run_rule(self, rule: SyncRule, *, adopt: bool = False) -> RuleReport:
         report = RuleReport(rule.name, dry=self.dry_run)
         posts, newest = self.read_new(rule, report)
-        self.queue(rule, posts, report, adopt=adopt)
+        held_from = self.queue(rule, posts, report, adopt=adopt)
+        if newest is not None and held_from is not None:
+            newest = min(newest, held_from)  # a digest's day not over: read it again next run
         if newest is not None and not self.stop.requested:
             self.state.set_cursor(rule.name, newest.isoformat())
         self.process(rule, report)
@@ -171,8 +174,10 @@ class SyncEngine:
         *,
         adopt: bool = False,
         publishing: Publishing = DEFAULT_PUBLISHING,
-    ) -> None:
-        """Select, and write the intent of every chunk of every selected post on each target."""
+    ) -> datetime | None:
+        """Select, and write the intent of every chunk of every selected post on each target
+        (or of each finished day's digest, on a digest target). Returns the time of the oldest
+        post held back for a digest whose day is not over, None when none is."""
         selected: list[Post] = []
         keys: set[str] = set()
         for post in posts:
@@ -187,11 +192,34 @@ class SyncEngine:
         report.selected += len(selected)
         if adopt and selected:
             adopt_existing(self.context, rule, selected, report)
-        targets = [t for t in rule.targets if self._checked(rule, t, selected, report)]
+        digesting = [t for t in rule.targets if rule.options_for(t).digest is not Digest.NONE]
+        per_post = [t for t in rule.targets if t not in digesting]
+        targets = [t for t in per_post if self._checked(rule, t, selected, report)]
         for post in selected:
             self.state.save_source(post, rule.name, replace=False)
             for target in targets:
                 self._queue_target(rule, post, target, report, publishing)
+        held = [self._queue_digests(rule, t, selected, report, publishing) for t in digesting]
+        return min((when for when in held if when is not None), default=None)
+
+    def _queue_digests(
+        self,
+        rule: SyncRule,
+        target: str,
+        selected: list[Post],
+        report: RuleReport,
+        publishing: Publishing,
+    ) -> datetime | None:
+        """Queue each finished day's digest for `target` (crosspost.sync.digest)."""
+        now = datetime.fromtimestamp(self.clock(), UTC)
+        zone = rule.options_for(target).digest_timezone
+        plan = plan_digests(selected, rule.name, target, zone, now, self.state)
+        digests = list(plan.digests)
+        if digests and self._checked(rule, target, digests, report):
+            for digest in digests:
+                self.state.save_source(digest, rule.name, replace=False)
+                self._queue_target(rule, digest, target, report, publishing)
+        return plan.held_from
 
     def _checked(
         self, rule: SyncRule, target: str, selected: list[Post], report: RuleReport

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from crosspost.backup.locate import find_accounts
 from crosspost.config import SyncRule, TargetOptions
 from crosspost.errors import ConfigError, DataError
-from crosspost.model import Limits, Platform, Post, PostKind, Visibility
+from crosspost.model import FitMode, Limits, Platform, Post, PostKind, Visibility
 from crosspost.platforms.base import ServerBackdating, Sleeper
 from crosspost.platforms.registry import spec
 from crosspost.sync.engine import Publishing, SyncEngine
@@ -59,7 +59,7 @@ def migration_rule(source: str, target: str, options: MigrateOptions) -> SyncRul
         visibility=options.visibility,
         since=options.since,
         strip_selecting_tags=False,
-        options=TargetOptions(),
+        options=TargetOptions(mode=FitMode.THREAD),  # a migration carries the whole text
     )
 
 

@@ -46,7 +46,12 @@ def prepare(post: Post, rule: SyncRule, limits: Limits, options: TargetOptions) 
     the rule asks for one always and the target's origin marker is not already one."""
     if rule.strip_selecting_tags:
         post = _stripped(post, rule.include_tags)
-    if options.link_back is LinkBack.ALWAYS and not spec(limits.platform).marker_is_link:
+    linkable = post.ref.url is not None  # a digest links each of its posts instead
+    if (
+        options.link_back is LinkBack.ALWAYS
+        and linkable
+        and not spec(limits.platform).marker_is_link
+    ):
         post = with_paragraph(post, LINK_BACK_PREFIX, post.ref.url)
     return post
 
@@ -110,7 +115,10 @@ def plan_target(
     fitted = prepared
     if options.link_back is LinkBack.NEVER:
         fitted = prepared.with_changes(ref=dataclasses.replace(prepared.ref, url=None))
-    plan = plan_fit(fitted, limits, fit_options(options))
+    fit = fit_options(options)
+    if spec(limits.platform).marker_is_link:
+        fit = dataclasses.replace(fit, excerpt_link=False)
+    plan = plan_fit(fitted, limits, fit)
     drafts = drafts_from_plan(prepared, plan, target, backdate=backdate)
     planned = TargetPlan(target, plan, tuple(drafts))
     return planned if key_time is None else with_key_time(planned, key_time)

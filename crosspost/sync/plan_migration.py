@@ -62,8 +62,14 @@ class MigrationPlan:
         lines += _counted("not carried", self.not_carried)
         lines += _counted("left out of posts sent", self.left_out)
         time = about(self.seconds) if self.chunks else "nothing to send"
-        lines.append(f"  time at {self.platform}'s caps ({caps_text(self.caps)}): {time}")
-        if self.chunks:
+        if not self.caps:
+            lines.append(
+                f"  {self.platform} publishes no posting limit: should it refuse for a while, "
+                "the run stops and says so; run it again later to go on"
+            )
+        else:
+            lines.append(f"  time at {self.platform}'s caps ({caps_text(self.caps)}): {time}")
+        if self.chunks and self.caps:
             lines.append(
                 f"  done about {when_text(self.finish)}, if run with --watch "
                 "(or rerun as caps allow); sending time itself not counted"

@@ -106,11 +106,17 @@ def _card(post: Post, url: str) -> LinkCard:
     return LinkCard(url=url, title=author or url, description=text)
 
 
+def quoted_in_full(post: Post, target: Platform) -> bool:
+    """Whether a long-form target (a journal) carries the quoted post itself, as an attributed
+    quotation (crosspost.text.long_form), rather than a quote or a link: the source showed it."""
+    return spec(target).limits.text.long_form and quoted_post(post) is not None
+
+
 def offline_quote(post: Post, target: Platform) -> QuoteOnTarget:
     """What `crosspost convert` can tell without a ledger or a network: a native quote where
     the target's network names the quoted post, its CID shown as fetched when publishing."""
     quoted = quoted_ref(post)
-    if quoted is None:
+    if quoted is None or quoted_in_full(post, target):
         return NO_QUOTE
     ref, fetch = native_ref(quoted, target)
     if ref is None:

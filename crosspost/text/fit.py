@@ -27,6 +27,7 @@ from crosspost.text.detect import detect_spans
 from crosspost.text.fit_mentions import MentionStyle, rewrite_mentions
 from crosspost.text.fit_render import join, render_for_target, shorten_for_display
 from crosspost.text.fit_split import Layout, Room, clip, room_for, split
+from crosspost.text.long_form import with_title, with_trail_quoted
 from crosspost.text.tags import is_valid_hashtag, render_tags
 
 __all__ = [
@@ -49,6 +50,9 @@ class FitOptions:
     numbering: bool = True  # only when a thread has more than one chunk
     numbering_format: str = " ({index}/{total})"
     link_back: str | None = None  # truncate mode; defaults to the original post's URL
+    # Excerpt mode ends with a link to the whole; off where the target's origin marker is
+    # itself a visible link to it (Mastodon's "Crossposted from"), so it is not there twice.
+    excerpt_link: bool = True
     ellipsis: str = "…"
     tag_style: TagStyle = TagStyle.CAMEL
     tags_in_text: bool = True
@@ -110,7 +114,8 @@ def prepare_text(post: Post, limits: Limits, options: FitOptions) -> tuple[RichT
     """The post's text as the target will get it, before any cut: mentions of people on other
     networks rewritten, then rendered for the target (a plain text, or links shortened for
     display, as its text rules say)."""
-    rich, notes = rewrite_mentions(with_polls(post), limits, options.mention_style)
+    rich = with_title(post, with_polls(post))
+    rich, notes = rewrite_mentions(rich, limits, options.mention_style)
     return render_for_target(rich, limits, options.link_display_chars), notes
 
 
@@ -183,6 +188,8 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
     """Plan how `post` goes to a target with `limits`. Raises `UnfittableError` when a link,
     mention or tag (or one grapheme cluster) is longer than a whole post."""
     options = options or FitOptions()
+    if limits.text.long_form:
+        post = with_trail_quoted(post)
     body, notes = prepare_text(post, limits, options)
     rendered = render_tags(post.tags, limits.text, options.tag_style)
     names: list[str] = list(rendered.names)
@@ -213,7 +220,9 @@ def plan_fit(post: Post, limits: Limits, options: FitOptions | None = None) -> F
         )
     alone = _warning_first(work, post)
     body = work.body
-    if limits.text.one_post:
+    if options.mode is FitMode.EXCERPT:  # asked for even where the whole would fit
+        chunks = [_excerpt(work, post)]
+    elif limits.text.one_post:
         chunks = [_chunk(work, body, media)]
         work.tags_field = work.tags
     elif options.mode is FitMode.TRUNCATE:
@@ -419,6 +428,58 @@ def _truncate(work: _Work, post: Post) -> Chunk:
     if work.tags or work.plain_tags:
         text = _place_tags(work, text, "")
     return _chunk(work, text, group)
+
+
+READ_MORE = "Read more: "
+
+
+def _excerpt(work: _Work, post: Post) -> Chunk:
+    """One post announcing a long one: its title and first paragraph (cut at a boundary where
+    even that is too long), then a link to the whole. Without a link it is a truncation."""
+    url = work.options.link_back or post.ref.url
+    if not url:
+        return _truncate(work, post)
+    group = work.groups[0] if work.groups else ()
+    if len(work.groups) > 1:
+        left = sum(len(g) for g in work.groups[1:])
+        work.notes.append(f"{left} media left out: an excerpt takes {len(group)}")
+    if work.limits.text.one_post:  # the target's own tags field takes them all (Tumblr)
+        work.tags_field, work.tags = work.tags, []
+    _tags_off_text(work)
+    body = work.body
+    lede_end = _lede_end(body, post.title)
+    link = RichText(
+        READ_MORE + url, (Span(len(READ_MORE), len(READ_MORE) + len(url), SpanKind.LINK, url),)
+    )
+    link = shorten_for_display(link, work.limits, work.options.link_display_chars)
+    lede = RichText(body.text[:lede_end], tuple(clip(body, 0, lede_end)))
+    if not work.options.excerpt_link:
+        link = RichText("")
+    text = join(lede, link, "\n\n")
+    if not _fits(work, text):
+        tail = join(RichText(work.options.ellipsis), link, "\n\n")
+        start, end = split(Layout(lede, work.limits), _room(work, tail.text))[0]
+        text = join(RichText(lede.text[start:end], tuple(clip(lede, start, end))), tail, "")
+    if lede_end < len(body.text.rstrip()):
+        work.notes.append("an excerpt: the rest is behind the link")
+    if work.tags or work.plain_tags:
+        text = _place_tags(work, text, "")
+    return _chunk(work, text, group)
+
+
+def _lede_end(body: RichText, title: str) -> int:
+    """Where the first paragraph ends, the title (a first paragraph that is all heading, or
+    the post's title) counted with the paragraph after it."""
+    text = body.text.rstrip()
+    first = text.find("\n\n")
+    if first < 0:
+        return len(text)
+    headings = body.spans_of(SpanKind.HEADING)
+    titled = title.strip() and text[:first].strip() == " ".join(title.split())
+    if titled or any(s.start == 0 and s.end >= first for s in headings):
+        second = text.find("\n\n", first + 2)
+        return len(text) if second < 0 else second
+    return first
 
 
 def _tags_off_text(work: _Work) -> None:

@@ -84,6 +84,8 @@ def _load(backup: AccountBackup, progress: Progress) -> AccountData:
     ]
     data = AccountData(backup, account_slug(backup), profile, earlier)
     for kind in saved_collections(backup):
+        if kind.answers_posts:  # comments: shown under their posts (comments.py)
+            continue
         collection = _collection(backup, kind, progress)
         if collection is not None:
             data.collections[kind] = collection

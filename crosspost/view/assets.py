@@ -96,6 +96,8 @@ dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .2rem 1r
 dl.fields dt { font-weight: 600; }
 dl.fields dd { margin: 0; overflow-wrap: anywhere; }
 ul.counts { display: flex; flex-wrap: wrap; gap: 1rem; list-style: none; padding: 0; }
+ul.pictures { display: flex; flex-wrap: wrap; gap: .75rem; list-style: none; padding: 0; }
+ul.pictures li { display: flex; flex-direction: column; align-items: center; font-size: .85rem; }
 ul.people { list-style: none; padding: 0; }
 ul.people li { padding: .35rem 0; border-bottom: 1px solid var(--line); overflow-wrap: anywhere; }
 ul.people .name, ul.people .since, .platform { color: var(--muted); font-size: .9rem; }

@@ -32,6 +32,7 @@ from markupsafe import Markup
 import crosspost
 from crosspost.model import Media, MediaKind, Platform, Post
 from crosspost.view.cards import Cards, TagHrefs
+from crosspost.view.comments import QUESTION, CommentIndex
 from crosspost.view.listings import Listing
 from crosspost.view.load import (
     Archive,
@@ -167,6 +168,7 @@ class Answers:
         # Who an account is, and whether a tag has a page, asked by most posts of 100,000 and
         # the same all through a render: answered once each.
         self._known: dict[Question, str] = {}
+        self._comments = CommentIndex()
 
     def __call__(self, question: Question) -> str:
         kind = question[0]
@@ -193,6 +195,9 @@ class Answers:
             return repr(tuple(self.names.find(Platform(question[1]), question[2]) or ()))
         if kind == "m":
             return self._media(question)
+        if kind == QUESTION:
+            backup = self._backups.get(question[1])
+            return self._comments.digest(backup, question[2]) if backup is not None else ""
         if kind == "p":
             placed = question[1] in self.media.files or question[1] in self.media.made
             return "1" if placed or os.path.isfile(self.out / question[1]) else ""

@@ -114,11 +114,15 @@ def post_pages(archive: Archive, nested: Cards) -> Iterator[Page]:
         yield post_page(archive, nested, entry, post)
 
 
-def post_page(archive: Archive, nested: Cards, entry: Entry, post: Post) -> Page:
-    """The page of one post (`post` is the entry's, read from its file)."""
+def post_page(
+    archive: Archive, nested: Cards, entry: Entry, post: Post, comments: Markup | None = None
+) -> Page:
+    """The page of one post (`post` is the entry's, read from its file), with the comments on
+    it where they are given (view/comments.py)."""
     versions = nested.versions(entry, post) if entry.key in archive.edited else ()
     card = nested.card(entry, post)
-    page = render_page("post.html.j2", heading(post) or "Post", "../", card=card, versions=versions)
+    page = render_page("post.html.j2", heading(post) or "Post", "../", card=card,
+                       versions=versions, comments=comments)  # fmt: skip
     return f"posts/{entry.slug}.html", page
 
 

@@ -95,6 +95,7 @@ class ProfileView(NamedTuple):
     saved: str
     collections: tuple[CollectionLink, ...]
     changes: tuple[ProfileChange, ...]
+    pictures: tuple[tuple[str, str], ...] = ()  # (src, alt): a journal's userpics
 
 
 def profile_view(data: AccountData, cards: Cards) -> ProfileView:
@@ -139,6 +140,11 @@ def profile_view(data: AccountData, cards: Cards) -> ProfileView:
         saved=f"{saved.saved_at:%Y-%m-%d %H:%M UTC}" if saved and saved.saved_at else "",
         collections=links,
         changes=changes,
+        pictures=tuple(
+            (src, picture.alt)
+            for picture in profile.pictures
+            if (src := cards.image_src(backup, picture)) is not None
+        ),
     )
 
 

@@ -17,7 +17,7 @@ index pages (each slicing the whole list again) took 35 s.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from crosspost.view.account import AccountData, load_accounts
 from crosspost.view.account_pages import account_page_count, account_pages
 from crosspost.view.assets import SEARCH, STYLE
 from crosspost.view.cards import Cards
+from crosspost.view.comments import QUESTION, CommentIndex, thread_html
 from crosspost.view.depends import (
     Answers,
     CachedHeads,
@@ -188,6 +189,7 @@ class _Made:
     answers: Answers
     fp: bytes
     lines: CardSpool  # the post cache's lines of the posts made this time, by entry index
+    comments: CommentIndex = field(default_factory=CommentIndex)
 
     def posts(self, progress: Progress) -> None:
         archive, writer = self.archive, self.writer
@@ -221,7 +223,11 @@ class _Made:
         with Scoped(self.archive, asked):
             if entry.index < self.per_page:
                 self.top.card(entry, post)
-            path, html = post_page(self.archive, self.nested, entry, post)
+            if asked is not None:  # the page shows the post's comments as they are now
+                asked.add((QUESTION, str(entry.backup.folder), post.ref.id))
+            found = self.comments.of(entry.backup, post.ref.id)
+            shown = thread_html(found, self.nested.sanitise)
+            path, html = post_page(self.archive, self.nested, entry, post, shown)
         if asked is not None:  # a post made this time: its sig, from its answers
             entry.sig = self.answers.sig(self.fp, entry.stamp, sorted(asked))
             folder = account_folder(self.archive.root, entry.backup)

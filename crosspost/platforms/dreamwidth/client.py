@@ -7,6 +7,12 @@ where an incremental backup never looks. The first page asks `syncitems` for eve
 `getevents`; the cursor (`before:<itemid>`) names where the next page starts, so a resumed run
 reads on from there with no listing (ids that are gone are simply not answered).
 
+An incremental backup lists only what changed (ListsChanges): syncitems from the mark the last
+listing left gives the entries created or edited since, wherever they are in the journal, and
+only those are read; a rerun with nothing new is one syncitems call (two requests, with its
+challenge). Comments are a collection (HasCollections): the export's metadata each run, bodies
+only for comments not kept yet (UsesSavedEntries; comments.py).
+
 Publishing has no idempotency key, and a blind retry is hidden by Dreamwidth's duplicate check
 (postevent answers the poster's last entry when subject, body and security repeat it): every
 mirror carries its marker (`import_source`), a retry after an unknown outcome first looks for it
@@ -17,17 +23,17 @@ so the duplicate check does not hand back another draft's entry.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from crosspost.account_data import Profile
+from crosspost.account_data import Collection, CollectionPage, Entry, Person, Profile
 from crosspost.accounts import Account
 from crosspost.errors import DataError, PlatformError
 from crosspost.model import Limits, Media, MediaKind, Platform, Post, PostRef, Visibility
 from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
-from crosspost.platforms.dreamwidth import listing
+from crosspost.platforms.dreamwidth import comment_read, comments, listing
 from crosspost.platforms.dreamwidth.limits import LIMITS
 from crosspost.platforms.dreamwidth.marker import marker_props, matches
 from crosspost.platforms.dreamwidth.protocol import CANNOT_EDIT, SITE, CallFault, Transport
@@ -62,8 +68,13 @@ class DreamwidthClient:
         )  # fmt: skip
         self.retry = self.transport.retry
         self._ids: list[int] | None = None  # this process's listing, newest first
+        self._after: str | None = None  # list only the entries changed after this mark
+        self._mark: str | None = None  # where the last listing left the list of changes
         self._login: dict[str, Any] | None = None
         self._last_sig: str | None = None  # the duplicate signature of this client's last post
+        self._entries: dict[int, PostRef] = {}  # itemid -> the entry's ref, as read this run
+        self._saved_comments: dict[int, Entry] = {}
+        self._reread_comments = True  # no saved copy given: every body is read
 
     # -- reading -------------------------------------------------------------------------
 
@@ -76,10 +87,12 @@ class DreamwidthClient:
 
     def fetch_page(self, cursor: str | None = None) -> Page:
         total: int | None = None
-        if cursor is None:
-            items = listing.sync_items(self.transport)
+        if cursor is None or (self._ids is None and self._after is not None):
+            items, self._mark = listing.changes(self.transport, self._after)
             self._ids = sorted(items.entries, reverse=True)
-            total = len(self._ids)
+            total = len(self._ids) if self._after is None else None  # a count of changes only
+        if cursor is None:
+            assert self._ids is not None
             wanted = self._ids[:PAGE_SIZE]
         else:
             below = _cursor_id(cursor)
@@ -88,10 +101,20 @@ class DreamwidthClient:
             else:  # a resumed run: the ids below, whether or not they still exist
                 wanted = list(range(below - 1, max(below - 1 - PAGE_SIZE, 0), -1))
         records = list(listing.events(self.transport, wanted, journal=self.journal))
+        self._know(records)
         lowest = min(wanted, default=0)
         more = lowest > 1 and (self._ids is None or any(i < lowest for i in self._ids))
         posts = LazyPosts(records, self._to_post)
         return Page(posts, f"{_CURSOR}{lowest}" if more else None, total=total)
+
+    def list_changes_after(self, mark: str) -> None:
+        """The next listing holds only the entries created or edited after `mark` (a mark
+        `change_mark` gave): syncitems from there, and getevents for those entries alone."""
+        self._after, self._ids = mark, None
+
+    def change_mark(self) -> str | None:
+        """Where this client's last listing left the journal's list of changes."""
+        return self._mark
 
     def fetch_post(self, ref: PostRef) -> Post | None:
         native = listing.one(self.transport, itemid_of(ref), journal=self.journal)
@@ -112,13 +135,10 @@ class DreamwidthClient:
         return f"{self._logged_in()['userid']}@{self.transport.host}"
 
     def fetch_profile(self) -> Profile:
-        """The journal's name, display name and default userpic (login with getpickwurls)."""
+        """The journal's name, display name, default userpic and every userpic with its keyword
+        (login with getpickwurls)."""
         login = self._logged_in()
-        url = (
-            f"https://{self.journal.replace('_', '-')}.dreamwidth.org/"
-            if not self.account.service
-            else f"{self.transport.base_url}/~{self.journal}"
-        )
+        url = self._journal_url(self.journal)
         avatar = login.get("defaultpicurl")
         words = [str(w) for w in login.get("pickws") or []]
         urls = [str(u) for u in login.get("pickwurls") or []]
@@ -129,9 +149,9 @@ class DreamwidthClient:
             display_name=str(login.get("fullname") or ""),
             avatar=Media(MediaKind.IMAGE, str(avatar)) if avatar else None,
             url=url,
-            theme={
-                "userpics": [{"keyword": w, "url": u} for w, u in zip(words, urls, strict=False)]
-            },
+            pictures=tuple(
+                Media(MediaKind.IMAGE, u, alt=w) for w, u in zip(words, urls, strict=False) if u
+            ),
             raw=dict(login),
         )
 
@@ -139,6 +159,77 @@ class DreamwidthClient:
         if not media.url:
             raise DataError("this media item has no URL to fetch")
         return self.transport.get(media.url, what="download media", counted="media").content
+
+    # -- comments (HasCollections, UsesSavedEntries) ----------------------------------------
+
+    def collections(self) -> tuple[Collection, ...]:
+        return (Collection.COMMENTS,)
+
+    def collections_unavailable(self) -> Mapping[Collection, str]:
+        return {}
+
+    def use_saved_entries(self, kind: Collection, saved: Sequence[Entry], *, full: bool) -> None:
+        """The comments an earlier run kept: only new ones are read in full (`full`: all)."""
+        if kind is not Collection.COMMENTS:
+            return
+        self._saved_comments = {int(e.id): e for e in saved if e.id.isdigit()}
+        self._reread_comments = full
+        for entry in saved:
+            jitemid = entry.raw.get("jitemid")
+            if entry.subject is not None and isinstance(jitemid, int) and jitemid:
+                self._entries.setdefault(jitemid, entry.subject)
+
+    def fetch_collection(self, kind: Collection, cursor: str | None = None) -> CollectionPage:
+        """Every comment on the journal's entries, newest first, in one page: the metadata of
+        all (states), the bodies of those not kept yet (comments.py says why)."""
+        if kind is not Collection.COMMENTS:
+            raise DataError(f"Dreamwidth has no {kind.label} to read")
+        saved = self._saved_comments
+        meta, records = comments.fetch_comments(
+            self.transport, journal=self.journal,
+            wanted=lambda m: m.comments if self._reread_comments else set(m.comments) - set(saved),
+        )  # fmt: skip
+        refs = self._entry_refs(int(r["jitemid"]) for r in records)
+        found = {
+            int(r["id"]): comment_read.to_entry(
+                r, journal=self.journal, entry=refs.get(int(r["jitemid"])), people=self._person
+            )
+            for r in records
+        }
+        for cid, (posterid, state) in meta.comments.items():
+            if cid not in found and cid in saved:
+                person = self._person(posterid, meta.users.get(posterid, ""))
+                found[cid] = comment_read.with_state(saved[cid], state, person)
+        for cid, entry in saved.items():
+            if cid not in meta.comments:
+                found[cid] = comment_read.gone(entry)
+        return CollectionPage([found[c] for c in sorted(found, reverse=True)])
+
+    def _entry_refs(self, itemids: Iterable[int]) -> dict[int, PostRef]:
+        """The refs of the entries of `itemids` (a comment names its entry by item id, the
+        backup by ditemid): those not read this run are asked for, 100 a call."""
+        wanted = set(itemids)
+        missing = sorted(i for i in wanted if i not in self._entries)
+        if missing:
+            self._know(listing.events(self.transport, missing, journal=self.journal))
+        return {i: self._entries[i] for i in wanted if i in self._entries}
+
+    def _know(self, records: Iterable[Mapping[str, Any]]) -> None:
+        for native in records:
+            ref = self._ref(native)
+            self._entries[int(native["itemid"])] = ref
+
+    def _person(self, posterid: int, username: str) -> Person | None:
+        if not posterid:
+            return None  # anonymous
+        return Person(
+            f"{posterid}@{self.transport.host}", username, url=self._journal_url(username)
+        )
+
+    def _journal_url(self, username: str) -> str:
+        if not self.account.service:
+            return f"https://{username.replace('_', '-')}.dreamwidth.org/"
+        return f"{self.transport.base_url}/~{username}"
 
     def _logged_in(self) -> dict[str, Any]:
         if self._login is None:

@@ -6,6 +6,7 @@ loops until an answer holds everything left (`count == total`). Items are `L-<it
 created or edited) and `C-<itemid>` (comments changed on an entry): only `L-` items are
 entries. A deleted entry is simply absent; what was deleted is what a listing no longer has.
 
+An incremental listing asks only for what changed after the mark the last one left (`changes`).
 The cursor moves to the last item's time, less a second: an answer cut at 500 may have left out
 items of that same second, which "strictly newer" would otherwise skip for good; the items seen
 again are merged. (Only a second holding more than 500 changes still loses some: then the
@@ -36,6 +37,7 @@ class SyncItems:
     entries: dict[int, str] = field(default_factory=dict)
     comments: dict[int, str] = field(default_factory=dict)
     lastsync: str = ""
+    latest: set[str] = field(default_factory=set)  # the items ("L-3") changed at `lastsync`
     calls: int = 0
 
 
@@ -57,19 +59,50 @@ def sync_items(transport: Transport, lastsync: str = "", *, journal: str = "") -
             target = found.entries if kind == "L" else found.comments if kind == "C" else None
             if target is not None:
                 target[int(number)] = max(when, target.get(int(number), ""))
-            found.lastsync = max(found.lastsync, when)
+            if when > found.lastsync:
+                found.lastsync, found.latest = when, set()
+            if when == found.lastsync:
+                found.latest.add(str(item.get("item", "")))
         count, total = _int(answer.get("count"), len(items)), _int(answer.get("total"), 0)
         if not items or count >= total:
             return found
         cursor = _next_cursor(cursor, [str(i.get("time", "")) for i in items])
 
 
+def changes(
+    transport: Transport, mark: str | None, *, journal: str = ""
+) -> tuple[SyncItems, str | None]:
+    """The items changed after `mark` (None: every item ever), and the mark this listing
+    leaves: the newest change's time and the items changed in that second ("T|L-3,C-5"). The
+    next listing starts a second before it and leaves those items out, so a change made later
+    in that same second is not lost to "strictly newer"."""
+    if not mark:
+        items = sync_items(transport, journal=journal)
+        return items, _mark(items) or None
+    when, _, seen = mark.partition("|")
+    items = sync_items(transport, earlier(when), journal=journal)
+    known = set(seen.split(",")) if seen else set()
+    for kind, found in (("L", items.entries), ("C", items.comments)):
+        for number, changed in list(found.items()):
+            if changed == when and f"{kind}-{number}" in known:
+                del found[number]
+    return items, _mark(items) if items.latest else mark
+
+
+def _mark(items: SyncItems) -> str:
+    return f"{items.lastsync}|{','.join(sorted(items.latest))}" if items.lastsync else ""
+
+
+def earlier(when: str) -> str:
+    """A syncitems time one second earlier (so that a listing from it holds that second)."""
+    return (datetime.strptime(when[:19], _TIME) - timedelta(seconds=1)).strftime(_TIME)
+
+
 def _next_cursor(cursor: str, times: Sequence[str]) -> str:
     last = max(times)
     if min(times) == last:  # the whole answer is one second: move past it
         return last
-    earlier = (datetime.strptime(last[:19], _TIME) - timedelta(seconds=1)).strftime(_TIME)
-    return max(earlier, cursor)
+    return max(earlier(last), cursor)
 
 
 def events(

@@ -14,4 +14,6 @@ def _code_points(text: str, url_weight: int, content_warning: str) -> int:
     return len(text)
 
 
-TEXT_RULES = TextRules(name="Dreamwidth", count_chars=_code_points, one_post=True, free_tags=True)
+TEXT_RULES = TextRules(
+    name="Dreamwidth", count_chars=_code_points, one_post=True, free_tags=True, long_form=True
+)
