@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from crosspost.backup.store import BackupStore
 from crosspost.model import Platform, Post, PostKind, RichText
-from crosspost.view import load, render_site
+from crosspost.view import listings, load, pages, render_site
 from crosspost.view.write import MANIFEST
 from tests.test_view_sample import BSKY, T0, bsky_ref, build_sample
 
@@ -97,3 +98,51 @@ def test_an_unchanged_backup_is_not_read_again_nor_rendered(
     made = render_site(root, out)
     assert f"posts/{load.post_slug(post)}.html" in made.written
     assert 0 < len(made.written) < made.pages - made.media
+
+
+def _numbered(numbers: range) -> list[Post]:
+    """Posts of one account, an hour apart: every one tagged "all" (so the tag runs onto pages
+    of LIST_PAGE posts), some "odd", every fourth replying to the one before (conversations)."""
+    posts = []
+    for number in numbers:
+        post = Post(bsky_ref(f"n{number:05d}"), T0 + timedelta(hours=7 * number),
+                    RichText(f"Numbered post {number}"),
+                    tags=("all", "odd") if number % 2 else ("all",))  # fmt: skip
+        if number % 4 == 3:
+            parent = bsky_ref(f"n{number - 1:05d}")
+            post = post.with_changes(kind=PostKind.REPLY, reply_to=parent, thread_root=parent)
+        posts.append(post)
+    return posts
+
+
+def test_new_posts_across_page_boundaries_render_as_a_fresh_site_making_few_pages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each step adds posts so that the index gains an older page, the "all" tag a run of
+    LIST_PAGE posts and a month a page: what is left is the fresh render's site, and of the
+    pages that list posts only those the new posts change are made again (a new older page
+    of the index changes the link on the one before it, not the other pages)."""
+    root, out = tmp_path / "backup", tmp_path / "site"
+    bsky = BackupStore(root).account(Platform.BLUESKY, BSKY)
+    bsky.save_posts(_numbered(range(199)))
+    render_site(root, out, per_page=2)
+    made: list[str] = []
+    real = pages.posts_page
+
+    def counting(title: str, *args: Any) -> str:
+        made.append(title)
+        return real(title, *args)
+
+    monkeypatch.setattr(listings, "posts_page", counting)
+    for step, (first, count) in enumerate([(199, 2), (201, 1), (202, 1), (203, 98)]):
+        made.clear()
+        bsky.save_posts(_numbered(range(first, first + count)))
+        render_site(root, out, per_page=2)
+        if count < 3:
+            older = [title for title in made if title.startswith("Page ")]
+            assert len(older) <= 2, older  # the new older page, and the one it follows
+            assert len(made) <= 8, made  # and the newest pages of a month and the tags
+        _same_as_fresh(root, out, tmp_path / f"fresh{step}")
+    made.clear()
+    assert render_site(root, out, per_page=2).written == ()
+    assert made == []

@@ -11,7 +11,15 @@ import pytest
 
 from crosspost.errors import DataError
 from crosspost.view import render_site
-from crosspost.view.write import MANIFEST, SiteWriter
+from crosspost.view.write import (
+    MANIFEST,
+    SiteWriter,
+    _digest,
+    _hex,
+    _read_lines,
+    _read_manifest,
+    _sig,
+)
 from tests.cli_helpers import run_cli
 from tests.test_view_sample import build_sample
 
@@ -95,3 +103,32 @@ def test_the_manifest_is_the_json_it_always_was_and_saved_only_on_a_change(
     assert again.removed == ("old/page.html",)
     assert not (out / "old" / "page.html").exists()
     assert "old/page.html" not in json.loads(manifest.read_text(encoding="utf-8"))["pages"]
+
+
+@pytest.mark.parametrize("indent", [0, 2, None])
+def test_the_manifest_reads_the_same_a_line_at_a_time_or_as_any_json(
+    tmp_path: Path, indent: int | None
+) -> None:
+    """As `_save` writes it (indent 0, sorted) the manifest is read a line at a time; written
+    another way (by hand, by another tool), it is read as JSON: either way to the same hashes,
+    a name with a quote or a non-ASCII letter too, and a value that is no hash as it is."""
+    out = tmp_path / "site"
+    writer = SiteWriter(out)
+    for name in ("index.html", 'tags/"q".html', "tags/café.html", "z.html"):
+        writer.write_made(name, f"<p>{name}</p>", b"\x01" * 16)
+    writer.keep("media/ab/notahash.png", "notahash")
+    writer.finish()
+    manifest = out / MANIFEST
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    if indent != 0:
+        manifest.write_text(json.dumps(data, indent=indent), encoding="utf-8")
+    pages = _read_manifest(manifest)
+    assert {name: _hex(_digest(value)) for name, value in pages.items()} == data["pages"]
+    assert {name: _sig(value).hex() for name, value in pages.items() if _sig(value)} == data["sigs"]
+    assert pages["media/ab/notahash.png"] == "notahash"
+    assert pages["z.html"] == bytes.fromhex(data["pages"]["z.html"]) + b"\x01" * 16
+    with manifest.open(encoding="utf-8") as file:
+        assert (_read_lines(file) is not None) == (indent == 0)
+    again = SiteWriter(out)
+    assert again.keep_page("tags/café.html", b"\x01" * 16)
+    assert not again.keep_page("z.html", b"\x02" * 16)

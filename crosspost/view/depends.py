@@ -11,8 +11,8 @@ and whose questions get the same answers has the same card, and its `sig` (a has
 it, and of the viewer's own code and templates) is the same.
 
 A page's sig is made of what it shows: the sigs of its posts, in order, and the few facts of
-its own (its neighbours, its list's length, its title): `page_sigs` works them out the way
-pages.py lays the pages out, without rendering one. The manifest keeps each page's sig after
+its own (its neighbours, its lede, its title), as listings.py lays the page out before it is
+rendered (`listing_sig`). The manifest keeps each page's sig after
 its hash (write.py); a page whose sig is the same and whose file is still there is kept.
 The post cache also keeps each post's head (load.Head), so an unchanged post file is not read.
 """
@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -33,19 +33,16 @@ import crosspost
 from crosspost.model import Media, MediaKind, Platform, Post
 from crosspost.view.cards import Cards, TagHrefs
 from crosspost.view.comments import QUESTION, CommentIndex
+from crosspost.view.listings import Listing
 from crosspost.view.load import (
-    THREAD_PAGE,
     Archive,
     Entry,
     Head,
-    account_folder,
     stored_file,
-    thread_page,
 )
 from crosspost.view.media import Placed, SiteMedia
-from crosspost.view.pages import chunk_count, runs, thread_page_count
 from crosspost.view.people import Known, Names
-from crosspost.view.safe import sanitiser, tag_key, tag_slug
+from crosspost.view.safe import sanitiser, tag_key
 from crosspost.view.search import CHUNK, INDEX, chunk_of
 
 CACHE = ".crosspost-view-posts.jsonl"
@@ -168,9 +165,21 @@ class Answers:
 
     def __post_init__(self) -> None:
         self._backups = {os.fspath(b.folder): b for b in self.archive.accounts}
+        # Who an account is, and whether a tag has a page, asked by most posts of 100,000 and
+        # the same all through a render: answered once each.
+        self._known: dict[Question, str] = {}
         self._comments = CommentIndex()
 
     def __call__(self, question: Question) -> str:
+        kind = question[0]
+        if kind in ("n", "g"):
+            found = self._known.get(question)
+            if found is None:
+                found = self._known[question] = self._ask(question)
+            return found
+        return self._ask(question)
+
+    def _ask(self, question: Question) -> str:
         kind = question[0]
         archive = self.archive
         if kind == "f":
@@ -232,75 +241,38 @@ def account_stamp(archive: Archive) -> str:
     return "\n".join(stamps)
 
 
-def _sigs(entries: list[Entry]) -> list[tuple[str, bytes]]:
+def _sigs(entries: Sequence[Entry]) -> list[tuple[str, bytes]]:
     return [(e.key, e.sig) for e in entries]
 
 
-def _labels(archive: Archive, names: Names) -> list[tuple[str, str]]:
-    return [(names.label(a.platform, a.account), a.platform.value) for a in archive.accounts]
-
-
-def page_sigs(archive: Archive, names: Names, per_page: int, fp: bytes) -> dict[str, bytes]:
-    """The sig of every page that lists posts (all but the posts' own pages and the account
-    pages), laid out as pages.py lays them out. Every entry has its sig by now."""
-    with Scoped(archive, None):
-        return dict(_page_sigs(archive, names, per_page, fp))
-
-
-def _page_sigs(
-    archive: Archive, names: Names, per_page: int, fp: bytes
-) -> Iterator[tuple[str, bytes]]:
-    entries = archive.entries
-    total = len(entries)
-    chunks = chunk_count(total, per_page)
-    labels = _labels(archive, names)
-    yield "index.html", _hash(fp, "index", total, labels, chunks, _sigs(entries[:per_page]))
-    oldest = entries[::-1]
-    for number in range(1, chunks + 1):
-        shown = oldest[(number - 1) * per_page : number * per_page]
-        yield f"page/{number}.html", _hash(fp, "page", number, chunks, _sigs(shown))
-    months = [(month, len(found)) for month, found in archive.months.items()]
-    yield "archive.html", _hash(fp, "archive", months)
-    ordered = [
-        (month, path, run, len(archive.months[month]))
-        for month in archive.months
-        for path, run in runs(f"archive/{month}", archive.months[month])
-    ]
-    for index, (month, path, run, count) in enumerate(ordered):
-        newer = ordered[index - 1][1] if index > 0 else None
-        older = ordered[index + 1][1] if index + 1 < len(ordered) else None
-        yield path, _hash(fp, "month", path, month, count, newer, older, _sigs(run))
-    ranked = sorted(archive.tags, key=lambda key: (-len(archive.tags[key]), key))
-    listed = [(tag_slug(k), archive.tag_names[k], len(archive.tags[k])) for k in ranked]
-    yield "tags.html", _hash(fp, "tags", listed)
-    for key, tagged in archive.tags.items():
-        name = archive.tag_names[key]
-        pages = runs(f"tags/{tag_slug(key)}", tagged)
-        for index, (path, run) in enumerate(pages):
-            where = (index, len(pages), len(tagged))
-            yield path, _hash(fp, "tag", path, name, where, _sigs(run))
-    for key, members in archive.conversations.items():
-        count = thread_page_count(len(members))
-        first = members[0][0].sig
-        for number in range(count):
-            part = members[number * THREAD_PAGE : (number + 1) * THREAD_PAGE]
-            placed = [(e.key, e.sig, depth) for e, depth in part]
-            path = thread_page(key, number)
-            yield path, _hash(fp, "thread", path, count, number, len(members), first, placed)
+def listing_sig(fp: bytes, listing: Listing) -> bytes:
+    """What a page that lists posts is made of: its path, its facts and its posts' sigs (every
+    entry has its sig by now)."""
+    return _hash(fp, listing.path, listing.facts, _sigs(listing.entries))
 
 
 def search_sigs(archive: Archive, names: Names, fp: bytes) -> dict[str, bytes]:
     """The sigs of the search index's files: its list, and each chunk by its posts' files and
-    how their accounts are named."""
+    how their accounts are named. A chunk's rows are held while it is hashed, not every
+    chunk's at once (100,000 rows and labels were a tenth of a render's memory)."""
     total = len(archive.entries)
-    found: dict[str, list[object]] = {}
+    sigs: dict[str, bytes] = {}
+    labels: dict[tuple[str, str], str] = {}
+    rows: list[tuple[str, str, str]] = []
     with Scoped(archive, None):
         for entry in archive.entries:
-            path = f"assets/search/{chunk_of(entry.index, total)}.js"
-            platform = Platform(entry.key.partition(":")[0])
-            label = names.label(platform, entry.account)
-            found.setdefault(path, []).append((entry.key, entry.stamp, label))
-    sigs = {path: _hash(fp, "search", path, CHUNK, rows) for path, rows in found.items()}
+            platform = entry.key.partition(":")[0]
+            label = labels.get((platform, entry.account))
+            if label is None:
+                label = names.label(Platform(platform), entry.account)
+                labels[(platform, entry.account)] = label
+            rows.append((entry.key, entry.stamp, label))
+            if entry.index + 1 == total or chunk_of(entry.index + 1, total) != chunk_of(
+                entry.index, total
+            ):
+                path = f"assets/search/{chunk_of(entry.index, total)}.js"
+                sigs[path] = _hash(fp, "search", path, CHUNK, rows)
+                rows = []
     sigs[INDEX] = _hash(fp, "search-index", total, CHUNK)
     return sigs
 
@@ -348,12 +320,17 @@ class PostCache:
         self._file.seek(offset)
         return self._file.readline()
 
-    def questions(self, offset: int) -> list[Question]:
+    def sig_and_questions(self, offset: int) -> tuple[bytes, list[Question]]:
+        """The sig and the questions of the post line at `offset` (no sig when damaged)."""
+        first, _, rest = self.line(offset).partition(b"\t")
+        # The sig is the last string of the first part (its head was read by `heads`):
+        # taken from between its quotes, not by decoding the part again.
+        quoted = first.rpartition(b'"')[0].rpartition(b'"')[2]
         try:
-            found = json.loads(self.line(offset).partition(b"\t")[2])
-            return [tuple(q) for q in found]
-        except (UnicodeDecodeError, json.JSONDecodeError, TypeError):
-            return [("?",)]
+            sig = bytes.fromhex(quoted.decode("ascii"))
+            return sig, [tuple(q) for q in json.loads(rest)]
+        except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError, IndexError):
+            return b"", []
 
     def close(self) -> None:
         if self._file is not None:
@@ -362,27 +339,24 @@ class PostCache:
 
 class CachedHeads:
     """load.Heads from the cache, asked in the cache's own order (a merge of two sorted runs):
-    each head found is noted with its line's offset and sig (`found`, by post key)."""
+    each head found comes with its line's offset, which the entry keeps (`Entry.cached`)."""
 
     def __init__(self, cache: PostCache) -> None:
         self._lines = cache.heads()
         self._line = next(self._lines, None)
-        self.found: dict[str, tuple[int, str]] = {}
 
-    def __call__(self, folder: str, name: str, stamp: str) -> Head | None:
+    def __call__(self, folder: str, name: str, stamp: str) -> tuple[Head, int] | None:
         while self._line is not None and tuple(self._line[1][:2]) < (folder, name):
             self._line = next(self._lines, None)
         if self._line is None:
             return None
-        offset, (at, named, stamped, head, sig) = self._line
+        offset, (at, named, stamped, head, _) = self._line
         if at != folder or named != name or stamped != stamp:
             return None
         try:
-            found = Head(*head)
+            return Head(*head), offset
         except TypeError:
             return None
-        self.found[f"{found.platform}:{found.account}:{found.post_id}"] = (offset, sig)
-        return found
 
     def drain(self) -> None:
         """Read the lines no file was asked about (posts gone since), to count them."""
@@ -392,23 +366,22 @@ class CachedHeads:
 
 def check(
     cache: PostCache, heads: CachedHeads, archive: Archive, answers: Answers, fp: bytes
-) -> tuple[dict[str, int], set[str]]:
-    """Give each entry whose file and answers are unchanged its sig from the cache. Returns
-    their cache lines' offsets, and the site media those posts show (their "p" questions)."""
-    clean: dict[str, int] = {}
+) -> set[str]:
+    """Give each entry whose file and answers are unchanged its sig from the cache (the others
+    lose their `cached` line: they are made again). Returns the site media those posts show
+    (their "p" questions)."""
     media: set[str] = set()
     heads.drain()
-    for key, (offset, sig) in heads.found.items():
-        entry = archive.by_key.get(key)
-        if entry is None:
+    for entry in archive.entries:
+        if entry.cached < 0:
             continue
-        asked = cache.questions(offset)
-        if answers.sig(fp, entry.stamp, asked).hex() != sig:
+        sig, asked = cache.sig_and_questions(entry.cached)
+        if not sig or answers.sig(fp, entry.stamp, asked) != sig:
+            entry.cached = -1
             continue
-        entry.sig = bytes.fromhex(sig)
-        clean[key] = offset
+        entry.sig = sig
         media.update(q[1] for q in asked if q[0] == "p")
-    return clean, media
+    return media
 
 
 def post_line(folder: str, entry: Entry, head: Head, questions: set[Question]) -> bytes:
@@ -423,23 +396,20 @@ def write_cache(
     accounts: dict[str, Any],
     archive: Archive,
     old: PostCache,
-    clean: dict[str, int],
     made: Callable[[Entry], bytes | None],
 ) -> None:
-    """The new cache: the lines of unchanged posts copied from the old one, the others as
-    made this time (`made`), in (account folder, file name) order. Left alone when it would
-    be the same."""
-    if old.valid and accounts is old.accounts and len(clean) == old.count == len(archive.entries):
+    """The new cache: the lines of unchanged posts copied from the old one (`Entry.cached`),
+    the others as made this time (`made`), in (account folder, file name) order. Left alone
+    when it would be the same."""
+    clean = sum(1 for entry in archive.entries if entry.cached >= 0)
+    if old.valid and accounts is old.accounts and clean == old.count == len(archive.entries):
         return
-    folders = {b: account_folder(archive.root, b) for b in archive.accounts}
-    order = sorted(archive.entries, key=lambda e: (folders[e.backup], e.file))
     temp = out / f".{CACHE}.tmp"
     with temp.open("wb") as file:
         header = {"version": _VERSION, "fp": fp.hex(), "accounts": accounts}
         file.write(json.dumps(header).encode() + b"\n")
-        for entry in order:
-            offset = clean.get(entry.key)
-            line = old.line(offset) if offset is not None else made(entry)
+        for entry in archive.in_files:  # not sorted again: a key per post was 10 MB at 100,000
+            line = old.line(entry.cached) if entry.cached >= 0 else made(entry)
             if line:
                 file.write(line)
     os.replace(temp, out / CACHE)

@@ -75,6 +75,7 @@ class Entry:
     index: int = -1  # its place in Archive.entries, newest first
     stamp: str = ""  # its file's size and mtime (and its versions folder's), for depends.py
     sig: bytes = b""  # what its card was made of, when that is unchanged since the last render
+    cached: int = -1  # where the last render's post cache holds it, while it is unchanged
 
     @property
     def post_id(self) -> str:
@@ -145,6 +146,8 @@ class Archive:
     # The accounts the posts of each platform are by, to find a post by its platform and id
     # alone (a reply names its parent's account by DID, the backup by handle).
     post_accounts: dict[str, set[str]] = field(default_factory=dict)
+    # The entries in the order of their files (account folder, file name): the post cache's.
+    in_files: list[Entry] = field(default_factory=list)
     # While a post's card is made: the questions it asks of the archive (which post a link
     # names, where its conversation is, which media file it shows), to ask again next time.
     asked: set[tuple[str, ...]] | None = None
@@ -273,8 +276,9 @@ def _ref(parts: list[str] | None) -> PostRef | None:
 
 
 # Asked for the head of each post file, in the order of (account folder, file name), with the
-# file's stamp: the head the last render kept of it, when its stamp is the same, else None.
-Heads = Callable[[str, str, str], "Head | None"]
+# file's stamp: the head the last render kept of it and where it kept it (the offset of its
+# line in the site's post cache), when its stamp is the same, else None.
+Heads = Callable[[str, str, str], "tuple[Head, int] | None"]
 
 
 def account_folder(root: Path, backup: AccountBackup) -> str:
@@ -310,14 +314,13 @@ def load_archive(
         folder = os.fspath(backup.posts_dir)
         has_versions = versions.get(backup, set())
         for name, stamp in names:
-            head = heads(relative, name, stamp) if heads is not None else None
-            if head is None:
-                head = Head.of(read_post(os.path.join(folder, name)))
+            kept = heads(relative, name, stamp) if heads is not None else None
+            head, cached = kept or (Head.of(read_post(os.path.join(folder, name))), -1)
             platform, post_id = head.platform, head.post_id
             account = shared.setdefault(head.account, head.account)
             created = datetime.fromisoformat(head.created_at)
             entry = Entry(backup, account, f"{platform}:{account}:{post_id}", created)
-            entry.stamp = stamp
+            entry.stamp, entry.cached = stamp, cached
             if _usual_file(post_id) != name:
                 entry.odd_file = name
             entries.append(entry)
@@ -331,10 +334,12 @@ def load_archive(
                 entry.stamp += f":{_mtime(backup.versions_dir(post_id))}"
             progress.advance("load posts")
     progress.finish("load posts")
+    in_files = list(entries)
     entries.sort(key=lambda e: (e.created_at, e.key), reverse=True)
     for index, entry in enumerate(entries):
         entry.index = index
     archive = Archive(root, entries, accounts, post_accounts=dict(post_accounts))
+    archive.in_files = in_files
     _index(archive, sorted(tagged, key=lambda item: item[0].index))
     _group_conversations(archive, links)
     _load_versions(archive, edited, progress)

@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
@@ -26,17 +26,16 @@ from crosspost.errors import DataError
 from crosspost.progress import NoProgress, Progress
 from crosspost.view.account import AccountData, load_accounts
 from crosspost.view.assets import SEARCH, STYLE
+from crosspost.view.listings import (
+    archive_listings,
+    index_listings,
+    rendered,
+    tag_listings,
+    thread_listings,
+)
 from crosspost.view.load import load_archive
 from crosspost.view.media import SiteMedia
-from crosspost.view.pages import (
-    Page,
-    archive_pages,
-    index_pages,
-    post_page,
-    search_page,
-    tag_pages,
-    thread_pages,
-)
+from crosspost.view.pages import Page, post_page, search_page
 from crosspost.view.people import build_names
 from crosspost.view.public_archive import PublicArchive, PublicCards, public_archive
 from crosspost.view.public_pages import (
@@ -214,7 +213,7 @@ def _pages(
         chunk = search.add(entry, post)
         if chunk is not None:
             yield chunk
-    for path, html in index_pages(archive, top, nested, per_page):
+    for path, html in rendered([index_listings(archive, top, nested, per_page)]):
         if path == "index.html":
             html = index_with_cards(html, accounts, top, head.feeds)
             yield head.add(path, html, account_feeds, me)
@@ -222,9 +221,10 @@ def _pages(
             yield head.add(path, html)
     tag_feeds = {f"tags/{tag_slug(key)}": FeedLink(f"#{name}", tag_feed(key))
                  for key, name in archive.tag_names.items()}  # fmt: skip
-    for path, html in _chain(archive_pages(archive, nested), thread_pages(archive, nested)):
+    listed = [archive_listings(archive, nested), thread_listings(archive, nested)]
+    for path, html in rendered(listed):
         yield head.add(path, html)
-    for path, html in tag_pages(archive, nested):
+    for path, html in rendered([tag_listings(archive, nested)]):
         found = tag_feeds.get(path.partition(".")[0])
         feeds = [FeedLink(found.title, "../" + found.href)] if found is not None else []
         yield head.add(path, html, feeds)
@@ -233,11 +233,6 @@ def _pages(
         path, html = account_page(data, archive, nested, head.feeds)
         feeds = [FeedLink(account_feeds[accounts.index(data)].title, "../" + account_feed(data))]
         yield head.add(path, html, feeds, [url for url in [profile_url(data)] if url])
-
-
-def _chain(*groups: Iterable[Page]) -> Iterator[Page]:
-    for group in groups:
-        yield from group
 
 
 def _copy_media(media: SiteMedia, out: Path) -> list[str]:

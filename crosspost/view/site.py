@@ -4,7 +4,14 @@ The render holds a small entry per post (load.py), never every post: it reads ea
 once more, newest first, for its own page, its card, its row of the search index (written a
 chunk at a time) and, for the newest, its card on index.html; the cards the other pages list
 are kept in a spool on disk (spool.py) and read back as each page is made. At 100,000 posts
-this peaks at 120 to 140 MB, where holding the posts and their cards took over 500 MB.
+a render peaks at about 145 MB (bench/bench_view.py: first render, no change and 10 new posts
+alike), where holding the posts and their cards took over 500 MB.
+
+A render after a backup makes only what changed (depends.py): the posts whose files or whose
+answers changed, and the pages that list posts whose sig (listings.py: the values the page is
+rendered from, and its posts' sigs) changed. At 10,000 posts, 10 new posts take about 0.7 s of
+CPU where making every older page of the index again took 2.4 s; at 100,000, 6 s where the
+index pages (each slicing the whole list again) took 35 s.
 """
 
 from __future__ import annotations
@@ -33,23 +40,21 @@ from crosspost.view.depends import (
     account_stamp,
     check,
     fingerprint,
-    page_sigs,
+    listing_sig,
     post_line,
     recording_names,
     search_sigs,
     write_cache,
 )
-from crosspost.view.load import Archive, Entry, Head, account_folder, load_archive
-from crosspost.view.pages import (
-    Page,
-    archive_pages,
-    index_pages,
-    page_count,
-    post_page,
-    search_page,
-    tag_pages,
-    thread_pages,
+from crosspost.view.listings import (
+    Listing,
+    archive_listings,
+    index_listings,
+    tag_listings,
+    thread_listings,
 )
+from crosspost.view.load import Archive, Entry, Head, account_folder, load_archive
+from crosspost.view.pages import page_count, post_page, search_page
 from crosspost.view.people import Names, build_names
 from crosspost.view.search import INDEX, SearchIndex, chunk_of
 from crosspost.view.spool import CardSpool
@@ -100,11 +105,11 @@ def render_site(
     media = RecordingMedia()
     media.archive = archive
     answers = Answers(archive, names, out, media)
-    clean, kept_media = check(old, heads, archive, answers, fp)
+    kept_media = check(old, heads, archive, answers, fp)
     del heads
     recorder = Recorder(archive)
     for entry in archive.entries:
-        if entry.key not in clean:
+        if entry.cached < 0:
             recorder.dirty[entry.key] = set()
     # The cards of the pages one folder down show every post: kept on disk (spool.py), and so
     # are the post cache's new lines.
@@ -119,17 +124,16 @@ def render_site(
         progress.advance("render pages")
         made = _Made(archive, writer, top, nested, per_page, names, recorder, answers, fp, lines)
         made.posts(progress)
-        sigs = page_sigs(archive, names, per_page, fp)
-        wanted = {path for path, sig in sigs.items() if not writer.keep_page(path, sig)}
-        progress.advance("render pages", len(sigs) - len(wanted))
-        pages: list[Iterable[Page]] = [
-            index_pages(archive, top, nested, per_page, wanted.__contains__),
-            archive_pages(archive, nested, wanted.__contains__),
-            tag_pages(archive, nested, wanted.__contains__),
-            thread_pages(archive, nested, wanted.__contains__),
+        listings = [
+            index_listings(archive, top, nested, per_page),
+            archive_listings(archive, nested),
+            tag_listings(archive, nested),
+            thread_listings(archive, nested),
         ]
-        for relative, html in _chain(pages):
-            writer.write_made(relative, html, sigs[relative])
+        for listing in _chain(listings):
+            sig = listing_sig(fp, listing)
+            if not writer.keep_page(listing.path, sig):
+                writer.write_made(listing.path, listing.make(), sig)
             progress.advance("render pages")
         record = _account_pages(archive, accounts, old, answers, top, nested, deep, writer, fp)
         kept_media.update(record["media"])
@@ -154,7 +158,7 @@ def render_site(
         progress.finish("copy media")
         count = len(placed | kept_media)
         writer.finish()
-        write_cache(out, fp, record, archive, old, clean, lambda e: lines.get_bytes(e.index))
+        write_cache(out, fp, record, archive, old, lambda e: lines.get_bytes(e.index))
     old.close()
     return SiteReport(
         out=out,
@@ -273,6 +277,6 @@ def _account_pages(
     }
 
 
-def _chain(groups: Iterable[Iterable[Page]]) -> Iterator[Page]:
+def _chain(groups: Iterable[Iterable[Listing]]) -> Iterator[Listing]:
     for group in groups:
         yield from group

@@ -6,9 +6,11 @@ and is refused rather than written over."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -27,14 +29,12 @@ class SiteWriter:
     removed: list[str] = field(default_factory=list)
     size: int = 0  # bytes of every page in the site
     # What the last render wrote and this one has not written yet, and what this one wrote,
-    # each page in one of the two: 100,000 pages are held once, not twice. The hashes written
-    # are kept as bytes, half the size of their hex.
-    _old: dict[str, str] = field(default_factory=dict)
+    # each page in one of the two: 100,000 pages are held once, not twice. A page's value is
+    # its hash (32 bytes, half the size of its hex) followed by what it was made of (its sig,
+    # depends.py), when it says; a value that is no such hash stays the string it was.
+    _old: dict[str, bytes | str] = field(default_factory=dict)
     _new: dict[str, bytes | str] = field(default_factory=dict)
-    # What each page was made of (depends.py), beside its hash: the last render's, this one's.
-    _old_sigs: dict[str, str] = field(default_factory=dict)
-    _new_sigs: dict[str, bytes | str] = field(default_factory=dict)
-    _old_digest: str | None = field(init=False, default=None)  # the last page's, before
+    _old_digest: bytes | str | None = field(init=False, default=None)  # the last page's, before
     _changed: bool = False  # a page's hash, or which pages there are, differs from the last
     _folders: set[str] = field(default_factory=set)  # made (or found) this run
     _root: str = field(init=False, default="")
@@ -55,49 +55,42 @@ class SiteWriter:
                 )
             # The marker comes before any page: a render stopped halfway leaves a folder that
             # is still known to be the viewer's, and the next render finishes it.
-            self._save({}, {})
-        self._old, self._old_sigs = _read_manifest(manifest)
+            self._save({})
+        self._old = _read_manifest(manifest)
         self._root = os.fspath(self.out)
 
     def sig(self, relative: str) -> bytes | None:
         """What the page was made of at the last render, when the manifest says."""
-        old = self._old_sigs.get(relative)
-        try:
-            return bytes.fromhex(old) if old else None
-        except ValueError:
-            return None
+        return _sig(self._old.get(relative)) or None
 
     def keep_page(self, relative: str, sig: bytes) -> bool:
         """Leave a page as the last render wrote it, when it was made of the same (`sig`) and
         is still there; True when kept, else it is to be made and written."""
-        if not sig or self.sig(relative) != sig or relative not in self._old:
+        if not sig or self.sig(relative) != sig:
             return False
         try:
             size = os.stat(os.path.join(self._root, relative)).st_size
         except OSError:
             return False
         self._new[relative] = self._old.pop(relative)
-        self._new_sigs[relative] = self._old_sigs.pop(relative)
         self.size += size
         self.unchanged += 1
         return True
 
     def write_made(self, relative: str, text: str, sig: bytes) -> bool:
         """`write`, noting what the page was made of (`sig`) for the next render."""
-        old = self._old_sigs.pop(relative, None)
-        if old != sig.hex():
-            self._changed = True
-        self._new_sigs[relative] = sig
-        return self.write(relative, text)
+        return self.write(relative, text, sig)
 
-    def write(self, relative: str, text: str) -> bool:
+    def write(self, relative: str, text: str, sig: bytes = b"") -> bool:
         """Write one page unless it already holds this content; True when written. Paths are
         strings here: a Path per page interns its name for the rest of the process."""
         data = text.encode("utf-8")
-        digest = self._note(relative, hashlib.sha256(data).digest())
+        digest = hashlib.sha256(data).digest()
+        self._note(relative, digest + sig)
         self.size += len(data)
         target = os.path.join(self._root, relative)
-        if digest == self._old_digest and os.path.isfile(target):
+        old = self._old_digest
+        if old is not None and digest == _digest(old) and os.path.isfile(target):
             self.unchanged += 1
             return False
         folder, name = os.path.split(target)
@@ -115,22 +108,16 @@ class SiteWriter:
     def keep(self, relative: str, digest: str) -> None:
         """Count a file placed by someone else (a media file) as part of the site; `digest` is
         what the manifest says of it (the hex of its hash)."""
-        try:
-            packed = bytes.fromhex(digest)
-        except ValueError:
-            packed = b""
-        self._note(relative, packed if packed.hex() == digest and packed else digest)
+        self._note(relative, _pack(digest))
 
-    def _note(self, relative: str, digest: bytes | str) -> str:
-        """Record the page's hash (bytes) and take its last one out of the old manifest (into
-        `_old_digest`); the page's hash as hex."""
-        hexed = _hex(digest)
+    def _note(self, relative: str, value: bytes | str) -> None:
+        """Record the page's value (its hash, `_pack`ed, and its sig) and take its last one out
+        of the old manifest (into `_old_digest`)."""
         old = self._old.pop(relative, None)
         self._old_digest = old
-        if relative in self._new or old != hexed:
+        if relative in self._new or old != value:
             self._changed = True
-        self._new[relative] = digest
-        return hexed
+        self._new[relative] = value
 
     def finish(self) -> None:
         """Remove pages this writer made before that no longer exist; save the manifest."""
@@ -139,36 +126,48 @@ class SiteWriter:
             if _inside(self.out, path) and path.is_file():
                 path.unlink()
                 self.removed.append(relative)
-        if self._old_sigs:
-            self._changed = True  # pages made of something before, not noted this time
         if not self._old and not self._changed and not self.written:
             return
-        self._old, self._old_sigs = {}, {}
-        self._save(self._new, self._new_sigs)
+        self._old = {}
+        self._save(self._new)
 
-    def _save(self, pages: Mapping[str, bytes | str], sigs: Mapping[str, bytes | str]) -> None:
+    def _save(self, pages: Mapping[str, bytes | str]) -> None:
         """The manifest, written a line at a time (100,000 pages are not made one string
-        first) as `json.dumps(manifest, indent=0, sort_keys=True)` would write it."""
+        first) as `json.dumps(manifest, indent=0, sort_keys=True)` would write it: each page's
+        hash under "pages", and what it was made of under "sigs"."""
         temp = self.out / f".{MANIFEST}.tmp"
+        names = sorted(pages)
         with temp.open("w", encoding="utf-8") as file:
             file.write(f'{{\n"format": {FORMAT},\n"pages": ')
-            _write_map(file, pages)
-            if sigs:
+            _write_map(file, ((name, _hex(_digest(pages[name]))) for name in names))
+            sigs = ((name, _sig(pages[name]).hex()) for name in names if _sig(pages[name]))
+            first = next(sigs, None)
+            if first is not None:
                 file.write(',\n"sigs": ')
-                _write_map(file, sigs)
+                _write_map(file, itertools.chain([first], sigs))
             file.write("\n}\n")
         os.replace(temp, self.out / MANIFEST)
 
 
-def _write_map(file: TextIO, values: Mapping[str, bytes | str]) -> None:
-    if not values:
-        file.write("{}")
-        return
+def _write_map(file: TextIO, values: Iterable[tuple[str, str]]) -> None:
     separator = "{\n"
-    for key in sorted(values):
-        file.write(f"{separator}{json.dumps(key)}: {json.dumps(_hex(values[key]))}")
+    for key, value in values:
+        file.write(f"{separator}{json.dumps(key)}: {json.dumps(value)}")
         separator = ",\n"
-    file.write("\n}")
+    file.write("{}" if separator == "{\n" else "\n}")
+
+
+_DIGEST = 32  # bytes of a page's hash (sha256)
+
+
+def _digest(value: bytes | str) -> bytes | str:
+    """A page's hash, without its sig."""
+    return value[:_DIGEST] if isinstance(value, bytes) else value
+
+
+def _sig(value: bytes | str | None) -> bytes:
+    """What the page was made of, when it says (else empty)."""
+    return value[_DIGEST:] if isinstance(value, bytes) else b""
 
 
 def _hex(digest: bytes | str) -> str:
@@ -179,21 +178,83 @@ def _inside(out: Path, path: Path) -> bool:
     return path.resolve().is_relative_to(out.resolve())
 
 
-def _read_manifest(path: Path) -> tuple[dict[str, str], dict[str, str]]:
-    """The hashes of the last render, and what each page was made of; an unreadable manifest
-    means every page is made and written."""
+def _pack(text: str) -> bytes | str:
+    """A hash as the manifest writes it (hex) kept as its bytes; anything else as it is."""
     try:
+        packed = bytes.fromhex(text)
+    except ValueError:
+        return text
+    return packed if len(packed) == _DIGEST and packed.hex() == text else text
+
+
+Hashes = dict[str, bytes | str]
+_START = re.compile(r'"(pages|sigs)": \{(\}?),?\n')
+_ENTRY = re.compile(r'("(?:[^"\\]|\\.)*"): "([^"\\]*)",?\n')
+
+
+def _read_manifest(path: Path) -> Hashes:
+    """The last render's value of each page (`SiteWriter._old`); an unreadable manifest means
+    every page is made and written. Read a line at a time as `_save` writes it (the whole text
+    of 100,000 pages, and each hash and sig as a string, were a fifth of a render's memory),
+    else as any JSON."""
+    try:
+        with path.open(encoding="utf-8") as file:
+            found = _read_lines(file)
+        if found is not None:
+            return found
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return {}, {}
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
-        return {}, {}
-    return _strings(data.get("pages")), _strings(data.get("sigs"))
-
-
-def _strings(values: object) -> dict[str, str]:
-    if not isinstance(values, dict):
         return {}
-    if all(isinstance(v, str) for v in values.values()):
-        return values  # as read: no copy of 100,000 pages (JSON's keys are strings)
-    return {str(k): str(v) for k, v in values.items() if isinstance(v, str)}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    pages, sigs = data.get("pages"), data.get("sigs")
+    found = {}
+    for name, digest in pages.items() if isinstance(pages, dict) else ():
+        if isinstance(digest, str):
+            found[str(name)] = _pack(digest)
+    for name, sig in sigs.items() if isinstance(sigs, dict) else ():
+        if isinstance(sig, str):
+            _add_sig(found, str(name), sig)
+    return found
+
+
+def _add_sig(pages: Hashes, name: str, sig: str) -> None:
+    """A page's sig after its hash (a sig of a page with no hash of its own is left out)."""
+    digest = pages.get(name)
+    try:
+        packed = bytes.fromhex(sig)
+    except ValueError:
+        return
+    if isinstance(digest, bytes) and len(digest) == _DIGEST and packed:
+        pages[name] = digest + packed
+
+
+def _read_lines(file: TextIO) -> Hashes | None:
+    """The manifest as `_save` writes it, or None when it is written otherwise."""
+    if file.readline() != "{\n" or file.readline() != f'"format": {FORMAT},\n':
+        return None
+    pages: Hashes = {}
+    into: str | None = None
+    for line in file:
+        if into is None:
+            if line == "}\n":
+                return pages
+            start = _START.fullmatch(line)
+            if start is None:
+                return None
+            if not start[2]:  # "{" and its entries, a line each
+                into = start[1]
+            continue
+        if line in ("}\n", "},\n"):
+            into = None
+            continue
+        entry = _ENTRY.fullmatch(line)
+        if entry is None:
+            return None
+        quoted, value = entry.groups()
+        name = quoted[1:-1] if "\\" not in quoted else json.loads(quoted)
+        if into == "pages":
+            pages[name] = _pack(value)
+        else:
+            _add_sig(pages, name, value)
+    return None  # cut short
