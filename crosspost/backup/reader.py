@@ -31,7 +31,7 @@ from crosspost.platforms.base import Page
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
-AHEAD = 8  # pages read ahead of the writer (and the most written as one commit)
+AHEAD = 16  # pages read ahead of the writer: the listing never waits for a commit or two
 _POLL = 0.1  # seconds between checks of `closed` while the queue is full
 
 

@@ -194,10 +194,7 @@ class TumblrClient:
     def fetch_media(self, media: Media) -> bytes:
         if not media.url:
             raise DataError("this media item has no URL to fetch")
-        response = self.http.session.get(media.url, timeout=self.http.timeout)
-        if response.status_code != 200:
-            raise PlatformError(f"media download failed: HTTP {response.status_code}")
-        return response.content
+        return self.http.download(media.url)
 
     # --- writing -------------------------------------------------------------------------------
 
