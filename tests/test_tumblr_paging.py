@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -18,7 +19,7 @@ from crosspost.errors import DataError
 from crosspost.platforms.tumblr.client import TumblrClient
 from crosspost.platforms.tumblr.paging import Cursor
 from tests.test_tumblr_flow import client_for
-from tests.tumblr_server import TumblrServer, running
+from tests.tumblr_server import Handler, TumblrServer, envelope, running
 
 PAGE = 20
 
@@ -154,6 +155,31 @@ def test_a_server_that_ignores_offset_is_read_by_time(server: TumblrServer) -> N
     ids, _ = read(client)
     assert sorted(ids) == sorted(original_ids(server))
     assert len(ids) == len(set(ids))
+
+
+def test_where_offset_paging_stops_short_of_the_total_the_listing_goes_on_by_time(
+    server: TumblrServer,
+) -> None:
+    server.state.add_posts("art", 130)
+    cap = 60  # as /likes does past an offset of 1,000: nothing, while total_posts says more
+
+    def capped(handler: Handler) -> bool:
+        query = dict(parse_qsl(urlsplit(handler.path).query))
+        if not handler.path.split("?")[0].endswith("/posts") or int(query.get("offset", 0)) < cap:
+            return False
+        handler._send(200, envelope(200, "OK", {"posts": [], "total_posts": 130}))
+        return True
+
+    server.intercept = capped
+    client = client_for(server.url, signed=False, page_size=PAGE)
+    ids, _ = read(client)
+    assert sorted(ids) == sorted(original_ids(server))
+    assert len(ids) == len(set(ids))
+    queries = list_queries(server)
+    by_time = [q for q in queries if "before=" in q]
+    assert "offset=60" in queries[3]  # the empty page past the cap (one more may be in flight)
+    assert queries[-len(by_time) :] == by_time  # then on by time to the end
+    assert len(by_time) == math.ceil((130 - 60 + 1) / PAGE) + 1  # the oldest read, read again
 
 
 def test_signed_listing_goes_on_to_drafts_and_the_queue(server: TumblrServer) -> None:

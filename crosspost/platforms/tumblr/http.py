@@ -189,6 +189,13 @@ class TumblrHttp:
             host=urlsplit(self.base_url).netloc,
         )
 
+    def calls_left(self) -> int | None:
+        """The fewest calls any window (hourly, daily) has left, as the last answer said; None
+        when no answer said."""
+        with self._count_lock:
+            left = [w.remaining for w in self.budget.windows.values() if w.remaining is not None]
+        return min(left) if left else None
+
     def download(self, url: str) -> bytes:
         """A media file's bytes (redirects followed); PlatformError unless it answers 200."""
         if self._plain is not None:
