@@ -39,7 +39,9 @@ alike (`--posts 1000,10000` for other sizes; `--posts 100000` works too, and tak
   the peers wrote), else the bench stops: a tool skipping the media would look fast.
 - Requests per endpoint are counted at the servers. The sequential floor is crosspost's list
   calls x one bare GET to the same server (requests, a kept session): what reading the listing
-  one page at a time costs at the least.
+  one page at a time costs at the least. crosspost reads Tumblr's offset pages 4 at a time after
+  the first (crosspost/platforms/tumblr/prefetch.py), so its own floor is printed too: the start
+  of `crosspost --help` plus 1 + ceil((list calls - 1) / 4) bare GETs.
 
 Median of `--runs` (3) runs each, the tools taking turns. Run from the project root:
 python -m bench.bench_peers [--posts 2000] [--platforms tumblr,mastodon] [--runs 3]
@@ -50,6 +52,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import json
+import math
 import os
 import resource
 import statistics
@@ -66,6 +69,7 @@ from bench.bench_backup_e2e import bare_get
 from bench.bench_backup_servers import mastodon_shaped_process, tumblr_process
 from bench.mastodon_shaped_server import USERNAME
 from bench.request_counts import take_counts
+from crosspost.platforms.tumblr.prefetch import DEPTH
 from tests.backup_world import cli_env
 from tests.fixtures import PROJECT_ROOT
 from tests.tumblr_server import CONSUMER
@@ -222,6 +226,7 @@ class Row:
     ours: list[Run]
     theirs: list[Run]
     unsynced: list[Run] = field(default_factory=list)  # crosspost with os.fsync a no-op
+    startup: float = 0.0  # `crosspost --help`, best of 3: the start no backup can beat
 
     @staticmethod
     def median(runs: list[Run], attribute: str) -> float:
@@ -244,6 +249,12 @@ def _bare_url(platform: str, url: str) -> str:
     return f"{url}/api/v1/accounts/lookup?acct={USERNAME}"
 
 
+def _started() -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "crosspost", "--help"], capture_output=True, check=True)
+    return time.perf_counter() - started
+
+
 def _timed(tool: Tool, url: str, posts: int, images: int) -> Run:
     with tempfile.TemporaryDirectory(prefix="bench-peers-") as folder:
         run = tool(url, Path(folder), posts, images)
@@ -261,6 +272,7 @@ def compare(
     with _serving(platform, posts, images, latency) as url:
         row = Row(platform, posts, images, bare_get(_bare_url(platform, url)), [], [])
         take_counts(url)  # the bare GETs are not a tool's
+        row.startup = min(_started() for _ in range(3))
         for _ in range(runs):  # taking turns, so a busy moment of the machine hits both
             row.ours.append(_timed(ours, url, posts, images))
             if python is not None:
@@ -307,6 +319,15 @@ def _lines(rows: list[Row], latency: float) -> Iterator[str]:
             f"{row.ours[-1].counts.get(LIST_ENDPOINTS[row.platform], 0)} list calls x "
             f"{row.bare_get * 1000:.1f} ms a bare GET"
         )
+        if row.platform == "tumblr":
+            calls = row.ours[-1].counts.get(LIST_ENDPOINTS[row.platform], 0)
+            trips = 1 + math.ceil(max(calls - 1, 0) / DEPTH)
+            yield (
+                f"  crosspost's own floor: start-up (`crosspost --help`, best of 3) "
+                f"{row.startup:.2f} s + the listing {DEPTH} pages at a time after the first, "
+                f"{trips} round trips, {trips * row.bare_get:.2f} s = "
+                f"{row.startup + trips * row.bare_get:.2f} s"
+            )
         if row.unsynced:
             seconds = row.median(row.unsynced, "seconds")
             yield (

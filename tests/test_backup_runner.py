@@ -421,3 +421,24 @@ def test_pages_read_while_a_commit_is_made_are_committed_together(
     assert len(asked) == 20
     assert len(commits) < 12  # 20 pages: 1, 1, 1, 1, 2, 3, 4, 6, then what is left
     assert load_manifest(account(tmp_path, fake)).run is None
+
+
+def test_a_first_backup_looks_for_each_post_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakePlatform()
+    fake.add_many(120)
+    compared: list[Path] = []
+    change = AccountBackup._change
+
+    def counting(path: Path, document: dict[str, object]) -> object:
+        compared.append(path)
+        return change(path, document)
+
+    monkeypatch.setattr(AccountBackup, "_change", staticmethod(counting))
+    assert backup(fake, tmp_path).counts["new"] == 120
+    assert compared == []  # found absent when the page was prepared: not looked for again
+    fake.revise(next(iter(fake.posts)), "edited")
+    again = backup(fake, tmp_path, full=True)
+    assert again.counts["updated"] == 1
+    assert len(compared) == 120  # saved copies: compared, so an edit keeps its old version

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -338,7 +339,7 @@ class _Run:
         one commit for the pages the listing has read while the last commit was being made."""
         ready = [(saved, self._ready(item)) for pending in pages for saved, item in pending.items]
         posts = [post for _, post in ready]
-        changed = self.backup.save_posts(posts)  # one batch: written, synced, renamed
+        changed = self.backup.save_posts(posts, self._absent(ready))  # written, synced, renamed
         sync_folder(self.backup.posts_dir)
         edited = sum(1 for (saved, _), c in zip(ready, changed, strict=True) if c and saved)
         self._count("versions_kept", edited)  # the store kept each one's earlier version
@@ -353,6 +354,16 @@ class _Run:
         if pages[-1].last:  # media a rate limit left out are retried from missing_media
             state.cursor, state.listed = None, True
         save_manifest(self.backup, self.manifest)
+
+    def _absent(self, ready: list[tuple[Post | None, Post]]) -> set[str]:
+        """Posts found without a saved copy when their page was prepared, and not written since
+        (listed once in this run, once in this commit): the store need not look for a file."""
+        once = Counter(post.ref.id for _, post in ready)
+        return {
+            post.ref.id
+            for saved, post in ready
+            if saved is None and once[post.ref.id] == 1 and post.ref.id not in self.listed_this_run
+        }
 
     def _ready(self, item: PendingMedia | Post) -> Post:
         """The post to write, once its media are stored (or recorded as missing)."""

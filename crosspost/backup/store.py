@@ -46,6 +46,7 @@ import random
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -417,18 +418,21 @@ class AccountBackup:
         atomic_write_json(path, document, sync_dir=sync_dir)
         return change is _NEW or isinstance(change, dict)
 
-    def save_posts(self, posts: Sequence[Post]) -> list[bool]:
+    def save_posts(
+        self, posts: Sequence[Post], absent: AbstractSet[str] = frozenset()
+    ) -> list[bool]:
         """Write a page of posts as one batch (`atomic_write_many`); for each, whether what the
         post says changed. A file whose post was edited keeps its earlier version under
         versions/ first; one where only counters in the native payload moved (a like count), or
         only what crosspost records about it (its media stored, the deleted flag), is rewritten
-        without a version and does not count as changed. The folder is not synced:
-        `sync_folder(posts_dir)` before the checkpoint."""
+        without a version and does not count as changed. `absent`: ids the caller knows have no
+        file (looked for by this run, none written since), so none is looked for again. The
+        folder is not synced: `sync_folder(posts_dir)` before the checkpoint."""
         changed: list[bool] = []
         files: list[tuple[Path, bytes]] = []
         for post in posts:
             path, document = self._post_document(post)
-            change = self._change(path, document)
+            change = _NEW if post.ref.id in absent else self._change(path, document)
             changed.append(change is _NEW or isinstance(change, dict))
             if isinstance(change, dict):
                 self.add_version(post.ref.id, change)
