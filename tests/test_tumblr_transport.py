@@ -215,3 +215,16 @@ def test_the_listing_sends_nothing_ahead_near_the_end_of_the_hourly_budget() -> 
         server.intercept = near_the_end
         assert len(read_all(client)) == 400
     assert seen.most == 1
+
+
+def test_sixteen_downloads_at_once_keep_their_connections(plain: PlainHttp) -> None:
+    with serving() as server:
+        url = f"{server.url}/json"
+        for _ in range(3):  # three rounds of 16 at once, as the media pool downloads
+            threads = [threading.Thread(target=plain.get, args=(url,)) for _ in range(16)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    assert len(server.paths) == 48
+    assert len(server.peers) <= 16  # later rounds reuse the first round's connections

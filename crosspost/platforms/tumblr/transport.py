@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-IDLE = 8  # connections kept open per host (the listing sends 4 pages at once, media 16)
+IDLE = 24  # connections kept open per host: the listing's 4 pages at once and 16 media downloads
 REDIRECTS = 5
 _REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 _PROXY_VARIABLES = ("https_proxy", "http_proxy", "all_proxy")
