@@ -31,7 +31,7 @@ from crosspost.platforms.base import Page
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
-AHEAD = 16  # pages read ahead of the writer: the listing never waits for a commit or two
+AHEAD = 32  # pages read ahead of the writer: the listing rarely waits for a commit
 _POLL = 0.1  # seconds between checks of `closed` while the queue is full
 
 
