@@ -8,17 +8,20 @@ from __future__ import annotations
 import gzip
 import json
 import select
+import ssl
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
 from crosspost.accounts import Account
 from crosspost.model import Platform
+from crosspost.platforms.tumblr import transport
 from crosspost.platforms.tumblr.client import TumblrClient
 from crosspost.platforms.tumblr.http import OAuthKeys, TumblrHttp
 from crosspost.platforms.tumblr.transport import PlainHttp, TransportError
@@ -228,3 +231,17 @@ def test_sixteen_downloads_at_once_keep_their_connections(plain: PlainHttp) -> N
                 thread.join()
     assert len(server.paths) == 48
     assert len(server.peers) <= 16  # later rounds reuse the first round's connections
+
+
+def test_https_checks_the_certificate_against_requests_bundle(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import certifi
+
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    assert transport._ca_bundle() == certifi.where()
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(tmp_path))  # a folder, as requests allows
+    context = PlainHttp(user_agent="test", timeout=5)._tls()
+    assert context.verify_mode == ssl.CERT_REQUIRED
+    assert context.check_hostname

@@ -137,7 +137,11 @@ class PlainHttp:
 
     def _tls(self) -> ssl.SSLContext:
         if self._context is None:
-            self._context = ssl.create_default_context(cafile=_ca_bundle())
+            bundle = _ca_bundle()
+            if bundle is not None and os.path.isdir(bundle):  # a folder of certificates
+                self._context = ssl.create_default_context(capath=bundle)
+            else:
+                self._context = ssl.create_default_context(cafile=bundle)
         return self._context
 
 
