@@ -6,16 +6,19 @@ import json
 import math
 import os
 import stat
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from crosspost.backup import runner, store
 from crosspost.backup.manifest import load_manifest
-from crosspost.backup.runner import BackupOptions, BackupResult, run_backup
+from crosspost.backup.runner import BackupOptions, BackupResult, commit_pages, run_backup
 from crosspost.backup.store import AccountBackup, BackupStore
 from crosspost.errors import PlatformError, RateLimitedError
 from crosspost.model import Media, MediaKind, Platform, Post, Visibility
+from crosspost.platforms.base import Page
 from crosspost.progress import RecordingProgress
 from tests.fake_platform import START, FakePlatform, png
 
@@ -377,3 +380,65 @@ def test_the_summary_is_json(tmp_path: Path) -> None:
     summary = backup(fake, tmp_path).to_json()
     assert json.loads(json.dumps(summary))["new"] == 3
     assert summary["complete"] is True
+
+
+def test_commit_pages_grow_with_what_is_committed_up_to_eight() -> None:
+    assert [commit_pages(n) for n in (0, 1, 2, 3, 4, 6, 9, 13, 16, 19, 100)] == [
+        1, 1, 1, 1, 2, 3, 4, 6, 8, 8, 8,
+    ]  # fmt: skip
+
+
+def test_pages_read_while_a_commit_is_made_are_committed_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakePlatform()
+    fake.page_size = 10
+    fake.add_many(200)
+    asked: list[str | None] = []
+    listed = threading.Event()
+    fetch_page = fake.fetch_page
+
+    def counting(cursor: str | None = None) -> Page:
+        asked.append(cursor)
+        if len(asked) >= 17:  # the pages the reader may hold ahead of the first commit
+            listed.set()
+        return fetch_page(cursor)
+
+    commits: list[int] = []
+    sync_folder = store.sync_folder
+
+    def slow_first_commit(folder: Path) -> None:
+        if not commits:
+            listed.wait(timeout=10)  # a bound, not a pause: set as soon as the pages are read
+        commits.append(len(asked))
+        sync_folder(folder)
+
+    monkeypatch.setattr(fake, "fetch_page", counting)
+    monkeypatch.setattr(runner, "sync_folder", slow_first_commit)
+    result = backup(fake, tmp_path)
+    assert result.complete
+    assert result.counts["new"] == 200
+    assert len(asked) == 20
+    assert len(commits) < 12  # 20 pages: 1, 1, 1, 1, 2, 3, 4, 6, then what is left
+    assert load_manifest(account(tmp_path, fake)).run is None
+
+
+def test_a_first_backup_looks_for_each_post_file_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakePlatform()
+    fake.add_many(120)
+    compared: list[Path] = []
+    change = AccountBackup._change
+
+    def counting(path: Path, document: dict[str, object]) -> object:
+        compared.append(path)
+        return change(path, document)
+
+    monkeypatch.setattr(AccountBackup, "_change", staticmethod(counting))
+    assert backup(fake, tmp_path).counts["new"] == 120
+    assert compared == []  # found absent when the page was prepared: not looked for again
+    fake.revise(next(iter(fake.posts)), "edited")
+    again = backup(fake, tmp_path, full=True)
+    assert again.counts["updated"] == 1
+    assert len(compared) == 120  # saved copies: compared, so an edit keeps its old version

@@ -239,6 +239,28 @@ def test_a_page_of_posts_is_one_sync_then_its_renames(
     assert json.loads((tmp_path / "posts" / "7.json").read_text()) == {"n": 7}
 
 
+@pytest.mark.skipif(store._syncfs() is None, reason="syncfs needs Linux 5.8 or later")
+def test_a_commit_of_many_pages_is_still_one_sync_and_keeps_one_file_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+    _record_syncs(monkeypatch, events)
+    opened: list[int] = []
+    real_close = os.close
+
+    def close(descriptor: int) -> None:
+        opened.append(descriptor)
+        real_close(descriptor)
+
+    monkeypatch.setattr(os, "close", close)
+    atomic_write_many(_page(tmp_path, 400))  # 8 pages of 50: was a syncfs per 64 files
+    assert events == ["syncfs"] + ["rename"] * 400
+    assert len(opened) == 400  # each closed once; one of them only after the sync
+    assert sorted(p.name for p in (tmp_path / "posts").iterdir()) == sorted(
+        f"{n}.json" for n in range(400)
+    )
+
+
 def test_where_syncfs_is_refused_each_file_is_fsynced_before_any_rename(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 
@@ -18,7 +19,7 @@ from crosspost.errors import DataError
 from crosspost.platforms.tumblr.client import TumblrClient
 from crosspost.platforms.tumblr.paging import Cursor
 from tests.test_tumblr_flow import client_for
-from tests.tumblr_server import TumblrServer, running
+from tests.tumblr_server import Handler, TumblrServer, envelope, running
 
 PAGE = 20
 
@@ -97,11 +98,16 @@ def test_a_post_published_while_listing_is_not_read_twice(server: TumblrServer) 
     before = original_ids(server)
     client = client_for(server.url, signed=False, page_size=PAGE, pages_ahead=1)
 
-    def publish(page: int) -> None:
-        if page == 2:  # newest of all: every older post moves one place down
-            server.state.add("art", {"timestamp": 1700000000, "content": []})
+    def publish(handler: Handler) -> bool:
+        # Just before the third page (offset 40, which may be sent ahead while the second is
+        # being read) is answered: a post newest of all, so every older post moves one down.
+        if "offset=40" in handler.path and not published:
+            published.append(server.state.add("art", {"timestamp": 1700000000, "content": []}))
+        return False
 
-    ids, _ = read(client, publish)
+    published: list[object] = []
+    server.intercept = publish
+    ids, _ = read(client)
     assert len(ids) == len(set(ids))
     assert sorted(ids) == sorted(before)
     queries = list_queries(server)
@@ -154,6 +160,35 @@ def test_a_server_that_ignores_offset_is_read_by_time(server: TumblrServer) -> N
     ids, _ = read(client)
     assert sorted(ids) == sorted(original_ids(server))
     assert len(ids) == len(set(ids))
+
+
+def test_where_offset_paging_stops_short_of_the_total_the_listing_goes_on_by_time(
+    server: TumblrServer,
+) -> None:
+    server.state.add_posts("art", 130)
+    cap = 60  # as /likes does past an offset of 1,000: nothing, while total_posts says more
+
+    def capped(handler: Handler) -> bool:
+        query = dict(parse_qsl(urlsplit(handler.path).query))
+        if not handler.path.split("?")[0].endswith("/posts") or int(query.get("offset", 0)) < cap:
+            return False
+        handler._send(200, envelope(200, "OK", {"posts": [], "total_posts": 130}))
+        return True
+
+    server.intercept = capped
+    client = client_for(server.url, signed=False, page_size=PAGE)
+    ids, _ = read(client)
+    assert sorted(ids) == sorted(original_ids(server))
+    assert len(ids) == len(set(ids))
+    queries = list_queries(server)
+    by_time = [q for q in queries if "before=" in q]
+    offsets = {int(dict(parse_qsl(urlsplit(q).query)).get("offset", 0)) for q in queries}
+    by_offset = len(queries) - len(by_time)
+    # The pages up to the cap, its empty page, and at most one sent ahead past it; then by time,
+    # from the oldest post read (read again: one post more).
+    assert {0, 20, 40, 60} <= offsets <= {0, 20, 40, 60, 80}
+    assert by_offset == len(offsets)
+    assert len(by_time) == math.ceil((130 - 60 + 1) / PAGE) + 1
 
 
 def test_signed_listing_goes_on_to_drafts_and_the_queue(server: TumblrServer) -> None:

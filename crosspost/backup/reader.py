@@ -31,7 +31,7 @@ from crosspost.platforms.base import Page
 
 _In = TypeVar("_In")
 _Out = TypeVar("_Out")
-AHEAD = 4  # pages read ahead of the writer
+AHEAD = 32  # pages read ahead of the writer: the listing rarely waits for a commit
 _POLL = 0.1  # seconds between checks of `closed` while the queue is full
 
 
@@ -112,14 +112,37 @@ class PageReader:
         self._thread.start()
 
     def __iter__(self) -> Iterator[object]:
+        for batch in self.batches(lambda: 1):
+            yield from batch
+
+    def batches(self, most: Callable[[], int]) -> Iterator[list[object]]:
+        """The pages, prepared, in order, in lists of up to `most()` (asked before each list):
+        each holds the next page (waited for) and the pages read after it that are already
+        waiting in the queue, so a writer slower than the listing commits them together. A list
+        never holds a page read after an error: the error is raised once the pages before it
+        were handed over."""
+        held: object = None
         while True:
-            item = self._queue.get()
-            if isinstance(item, _End):
+            item = held if held is not None else self._queue.get()
+            held = None
+            batch: list[object] = []
+            limit = max(most(), 1)
+            while isinstance(item, Future):
+                batch.append(item.result())
+                if len(batch) >= limit:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            else:
+                held = item  # the end, or an error: after this batch
+            if batch:
+                yield batch
+            if isinstance(held, _End):
                 return
-            if isinstance(item, BaseException):
-                raise item
-            assert isinstance(item, Future)
-            yield item.result()
+            if isinstance(held, BaseException):
+                raise held
 
     def close(self) -> None:
         """Stop reading (the thread finishes the request it is in, if any, and drops it)."""

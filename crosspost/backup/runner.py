@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -65,6 +66,10 @@ __all__ = [
     "run_backup",
 ]
 POSTS, MEDIA = "posts", "media"
+# The most pages written as one commit (one sync of their files, of the folder, of the journal
+# and of the manifest): a commit costs about the same for one page or eight, so when the listing
+# runs ahead of the writer the pages waiting are committed together (reader.PageReader.batches).
+COMMIT_PAGES = 8
 Now = Callable[[], datetime]
 
 
@@ -280,9 +285,9 @@ class _Run:
         self.whole_listing = rule.reads_to_end
         reader = PageReader(self._fetch_page, rule, state.cursor, self._submit)
         try:
-            for pending in reader:
-                assert isinstance(pending, _PagePending)
-                self._finalize(state, pending)
+            for batch in reader.batches(lambda: commit_pages(state.pages)):
+                pages = [pending for pending in batch if isinstance(pending, _PagePending)]
+                self._finalize(state, pages)
                 if self.rate_limit is not None:
                     break
         except RateLimitedError as error:  # pages read before it are written and checkpointed
@@ -334,11 +339,12 @@ class _Run:
             gone = {str(m.get("url")) for m in recorded if m.get("gone")}
         return self.media.submit(post, gone)
 
-    def _finalize(self, state: RunState, pending: _PagePending) -> None:
-        """Write a page (its media done), make it durable, then checkpoint past it."""
-        ready = [(saved, self._ready(item)) for saved, item in pending.items]
+    def _finalize(self, state: RunState, pages: list[_PagePending]) -> None:
+        """Write pages (their media done), make them durable, then checkpoint past the last:
+        one commit for the pages the listing has read while the last commit was being made."""
+        ready = [(saved, self._ready(item)) for pending in pages for saved, item in pending.items]
         posts = [post for _, post in ready]
-        changed = self.backup.save_posts(posts)  # one batch: written, synced, renamed
+        changed = self.backup.save_posts(posts, self._absent(ready))  # written, synced, renamed
         sync_folder(self.backup.posts_dir)
         edited = sum(1 for (saved, _), c in zip(ready, changed, strict=True) if c and saved)
         self._count("versions_kept", edited)  # the store kept each one's earlier version
@@ -348,11 +354,21 @@ class _Run:
         ids = [post.ref.id for post in posts]
         self.journal.append(ids)
         self.listed_this_run.update(ids)
-        state.pages += 1
-        state.cursor = pending.next_cursor
-        if pending.last:  # media a rate limit left out are retried from missing_media
+        state.pages += len(pages)
+        state.cursor = pages[-1].next_cursor
+        if pages[-1].last:  # media a rate limit left out are retried from missing_media
             state.cursor, state.listed = None, True
         save_manifest(self.backup, self.manifest)
+
+    def _absent(self, ready: list[tuple[Post | None, Post]]) -> set[str]:
+        """Posts found without a saved copy when their page was prepared, and not written since
+        (listed once in this run, once in this commit): the store need not look for a file."""
+        once = Counter(post.ref.id for _, post in ready)
+        return {
+            post.ref.id
+            for saved, post in ready
+            if saved is None and once[post.ref.id] == 1 and post.ref.id not in self.listed_this_run
+        }
 
     def _ready(self, item: PendingMedia | Post) -> Post:
         """The post to write, once its media are stored (or recorded as missing)."""
@@ -592,6 +608,14 @@ _VISIBILITY_NAMES = {
     Visibility.DIRECT: "direct",
     Visibility.PRIVATE: "private (drafts, queued)",
 }
+
+
+def commit_pages(committed: int) -> int:
+    """How many waiting pages the next commit may take, after `committed` pages (this listing's,
+    a resumed one's included): half as many as are committed already, from one up to
+    COMMIT_PAGES. An interruption then loses at most a third of what a listing has read (those
+    pages are read again on resume), and a long listing commits eight pages at a time."""
+    return max(1, min(COMMIT_PAGES, committed // 2))
 
 
 def _top_up(options: BackupOptions) -> BackupOptions:

@@ -16,8 +16,9 @@ on disk come from ids and hashes only, escaped so that no path from a server rea
 filesystem.
 
 What is durable when: a file's bytes once the file is fsynced (or its filesystem is, syncfs);
-a rename once the folder holding the new name is fsynced. A page of posts
-(`atomic_write_many`) is one durable commit, in this order:
+a rename once the folder holding the new name is fsynced. A page of posts, or the few pages
+a listing read while the last commit was being made (backup/runner.py), is one durable commit
+(`atomic_write_many`), in this order:
 
 1. every file is written under a temp name, nothing synced yet;
 2. all their bytes are made durable at once: one syncfs(2) of the filesystem they are on (Linux
@@ -45,6 +46,7 @@ import random
 import re
 import sys
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -162,54 +164,61 @@ def atomic_write_bytes(path: Path, data: bytes, *, sync_dir: bool = True) -> Non
         _fsync_dir(path.parent)
 
 
-BATCH = 64  # files open at once in atomic_write_many
-
-
 def atomic_write_many(files: Sequence[tuple[Path, bytes]]) -> None:
     """Write many files, each whole or not at all and durable before it takes its name, as
-    one batch: all written, then all synced at once (`sync_files`: one syncfs, not an fsync
-    each), then all renamed. Folders are not synced: call `sync_folder` before a checkpoint
-    (see the module's docstring for what is durable when)."""
-    for start in range(0, len(files), BATCH):
-        _write_batch(files[start : start + BATCH])
-
-
-def _write_batch(files: Sequence[tuple[Path, bytes]]) -> None:
-    opened: list[tuple[int, str, Path]] = []
+    one batch: all written (and closed, but for one per filesystem), then all synced at once
+    (one syncfs per filesystem, not an fsync each, however many files), then all renamed.
+    Folders are not synced: call `sync_folder` before a checkpoint (see the module's docstring
+    for what is durable when)."""
+    temps: list[tuple[str, Path]] = []
+    kept: dict[int, int] = {}  # a file left open on each filesystem written to, for syncfs
     try:
+        folders: set[Path] = set()
         for path, data in files:
             descriptor, temp = _create_temp(path.parent)
-            opened.append((descriptor, temp, path))
-            _write_all(descriptor, data)
-        sync_files([descriptor for descriptor, _, _ in opened])
+            temps.append((temp, path))
+            try:
+                _write_all(descriptor, data)
+                if path.parent not in folders:  # one fstat a folder, not one a file
+                    folders.add(path.parent)
+                    device = os.fstat(descriptor).st_dev
+                    if device not in kept:
+                        kept[device], descriptor = descriptor, -1
+            finally:
+                if descriptor >= 0:
+                    os.close(descriptor)
+        _sync_written([temp for temp, _ in temps], list(kept.values()))
     except BaseException:
-        for descriptor, temp, _ in opened:
-            with contextlib.suppress(OSError):
-                os.close(descriptor)
+        for temp, _ in temps:
             Path(temp).unlink(missing_ok=True)
         raise
-    for descriptor, _, _ in opened:
-        os.close(descriptor)
-    for index, (_, temp, path) in enumerate(opened):
+    finally:
+        for descriptor in kept.values():
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+    for index, (temp, path) in enumerate(temps):
         try:
             os.replace(temp, path)
         except BaseException:
-            for _, left, _ in opened[index:]:
+            for left, _ in temps[index:]:
                 Path(left).unlink(missing_ok=True)
             raise
 
 
-def sync_files(descriptors: Sequence[int]) -> None:
-    """Make the bytes of these open files durable: one syncfs per filesystem they are on where
-    syncfs can be trusted with it, else an fsync of each. OSError when a write-back failed."""
-    if len(descriptors) > 1 and _syncfs() is not None:
-        by_disk: dict[int, int] = {}
-        for descriptor in descriptors:
-            by_disk.setdefault(os.fstat(descriptor).st_dev, descriptor)
-        if all(_syncfs_one(descriptor) for descriptor in by_disk.values()):
-            return
-    for descriptor in descriptors:
-        os.fsync(descriptor)
+def _sync_written(temps: Sequence[str], kept: Sequence[int]) -> None:
+    """Make the written temp files durable: one syncfs of each filesystem (`kept`: a file open
+    on each) where syncfs can be trusted, else an fsync of each file, opened again."""
+    if len(temps) == 1 and len(kept) == 1:
+        os.fsync(kept[0])  # the one file is the one kept open
+        return
+    if len(temps) > 1 and _syncfs() is not None and all(_syncfs_one(d) for d in kept):
+        return
+    for temp in temps:
+        descriptor = os.open(temp, os.O_WRONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 @functools.cache
@@ -409,18 +418,21 @@ class AccountBackup:
         atomic_write_json(path, document, sync_dir=sync_dir)
         return change is _NEW or isinstance(change, dict)
 
-    def save_posts(self, posts: Sequence[Post]) -> list[bool]:
+    def save_posts(
+        self, posts: Sequence[Post], absent: AbstractSet[str] = frozenset()
+    ) -> list[bool]:
         """Write a page of posts as one batch (`atomic_write_many`); for each, whether what the
         post says changed. A file whose post was edited keeps its earlier version under
         versions/ first; one where only counters in the native payload moved (a like count), or
         only what crosspost records about it (its media stored, the deleted flag), is rewritten
-        without a version and does not count as changed. The folder is not synced:
-        `sync_folder(posts_dir)` before the checkpoint."""
+        without a version and does not count as changed. `absent`: ids the caller knows have no
+        file (looked for by this run, none written since), so none is looked for again. The
+        folder is not synced: `sync_folder(posts_dir)` before the checkpoint."""
         changed: list[bool] = []
         files: list[tuple[Path, bytes]] = []
         for post in posts:
             path, document = self._post_document(post)
-            change = self._change(path, document)
+            change = _NEW if post.ref.id in absent else self._change(path, document)
             changed.append(change is _NEW or isinstance(change, dict))
             if isinstance(change, dict):
                 self.add_version(post.ref.id, change)

@@ -149,12 +149,18 @@ class TumblrClient:
 
         The number sent ahead grows with the pages asked for in a row (none after the first,
         one after the second, ...), so an incremental run, which stops at the first saved post
-        (usually on the first page), costs no call more than it reads."""
+        (usually on the first page), costs no call more than it reads. With few calls left in
+        the hourly or daily budget (X-Ratelimit headers) none is sent ahead: calls in flight
+        are not counted in the remaining the last answer gave, and the budget's own wait
+        (retry.RateBudget) needs the calls one at a time to hold."""
         total = self.total_posts
         if after is None or after.phase != "offset" or total is None:
             self._pages.drop()
             return
         count = min(self._pages.depth, self._offset_pages - 1)
+        left = self.http.calls_left()
+        if left is not None and left <= 2 * self._pages.depth:
+            count = 0  # near the end of an hourly or daily budget: one call at a time, paced
         offsets = range(after.count, total + self.page_size, self.page_size)[:count]
         self._pages.ahead(
             [
@@ -194,10 +200,7 @@ class TumblrClient:
     def fetch_media(self, media: Media) -> bytes:
         if not media.url:
             raise DataError("this media item has no URL to fetch")
-        response = self.http.session.get(media.url, timeout=self.http.timeout)
-        if response.status_code != 200:
-            raise PlatformError(f"media download failed: HTTP {response.status_code}")
-        return response.content
+        return self.http.download(media.url)
 
     # --- writing -------------------------------------------------------------------------------
 

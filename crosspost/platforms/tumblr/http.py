@@ -4,24 +4,23 @@ API docs: https://github.com/tumblr/docs/blob/master/api.md#rate-limits
 
 pytumblr 0.1.2 cannot serve here: its `json_parse` returns only the body (so the X-Ratelimit
 headers and the HTTP status of an error are lost), it calls `requests` without a timeout, it has no
-NPF create call, and it turns a non-JSON 429 into a made-up 500. This module signs with the same
-`requests_oauthlib.OAuth1` pytumblr uses, on a `requests.Session` it owns.
+NPF create call, and it turns a non-JSON 429 into a made-up 500. Reads (every GET: pages, blog
+info, media) go over plain http.client (transport.py), signed where asked by oauthlib's OAuth1
+client; posting goes through requests with `requests_oauthlib.OAuth1`, imported only then. A
+session handed in, or a proxy in the environment, carries every call through requests instead.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
-from urllib.parse import urlsplit
-
-import requests
-from requests_oauthlib import OAuth1
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
 
 from crosspost.errors import CredentialsError, CrosspostError, PlatformError, RateLimitedError
-from crosspost.platforms.http_session import HttpSession
 from crosspost.platforms.retry import (
     Fatal,
     Ok,
@@ -36,6 +35,12 @@ from crosspost.platforms.retry import (
 
 # Where TumblrClient.publish has always caught it; the one retry loop raises it now.
 from crosspost.platforms.retry import OutcomeUnknownError as OutcomeUnknownError
+from crosspost.platforms.tumblr.transport import PlainHttp, PlainResponse, TransportError, proxied
+
+if TYPE_CHECKING:
+    import requests
+    from oauthlib.oauth1 import Client as OAuthClient
+
 
 API_URL = "https://api.tumblr.com"
 USER_AGENT = "crosspost/0.1 (+https://github.com/crosspost-dev/crosspost)"
@@ -118,18 +123,32 @@ class TumblrHttp:
         self.keys = keys
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
-        self.session = session or HttpSession()
-        self.session.headers["User-Agent"] = USER_AGENT
         self.timeout = timeout
         self.calls = 0
         self._count_lock = threading.Lock()
+        self._setup_lock = threading.Lock()
         self.budget = RateBudget()  # the hourly and daily windows, as the last answer said
-        self._oauth = OAuth1(
-            keys.consumer_key,
-            client_secret=keys.consumer_secret,
-            resource_owner_key=keys.oauth_token or None,
-            resource_owner_secret=keys.oauth_token_secret or None,
+        self._session = session
+        if session is not None:
+            session.headers["User-Agent"] = USER_AGENT
+        # GETs go over http.client unless a session was handed in or a proxy is configured.
+        self._plain = (
+            None
+            if session is not None or proxied()
+            else PlainHttp(user_agent=USER_AGENT, timeout=timeout)
         )
+        self._signer: OAuthClient | None = None
+
+    @property
+    def session(self) -> requests.Session:
+        """The requests session that posts (and reads, when `_plain` is None); made on first use."""
+        with self._setup_lock:
+            if self._session is None:
+                from crosspost.platforms.http_session import HttpSession
+
+                self._session = HttpSession()
+                self._session.headers["User-Agent"] = USER_AGENT
+            return self._session
 
     def request(
         self,
@@ -146,18 +165,13 @@ class TumblrHttp:
         query = dict(params or {})
         if not signed:
             query["api_key"] = self.keys.consumer_key
+        plain = self._plain is not None and method == "GET" and json_body is None and not files
 
-        def send() -> requests.Response:
-            raw = self.session.request(
-                method,
-                self.base_url + path,
-                params=query or None,
-                json=json_body if files is None else None,
-                files=files,
-                auth=self._oauth if signed else None,
-                timeout=self.timeout,
-                allow_redirects=False,
-            )
+        def send() -> PlainResponse | requests.Response:
+            if plain:
+                raw: PlainResponse | requests.Response = self._plain_get(path, query, signed)
+            else:
+                raw = self._requests_call(method, path, query, json_body, files, signed)
             with self._count_lock:  # listings send pages ahead from a small pool (prefetch.py)
                 self.calls += 1
                 self._note_limits(raw.headers)
@@ -175,10 +189,84 @@ class TumblrHttp:
             host=urlsplit(self.base_url).netloc,
         )
 
-    def _classify(self, outcome: requests.Response | Exception, what: str) -> Verdict[ApiResponse]:
-        if isinstance(outcome, requests.ConnectionError | requests.Timeout):
-            return Transient(f"the connection failed ({type(outcome).__name__})")
+    def calls_left(self) -> int | None:
+        """The fewest calls any window (hourly, daily) has left, as the last answer said; None
+        when no answer said."""
+        with self._count_lock:
+            left = [w.remaining for w in self.budget.windows.values() if w.remaining is not None]
+        return min(left) if left else None
+
+    def download(self, url: str) -> bytes:
+        """A media file's bytes (redirects followed); PlatformError unless it answers 200."""
+        if self._plain is not None:
+            try:
+                answer: PlainResponse | requests.Response = self._plain.get(url, redirects=5)
+            except TransportError as error:
+                raise PlatformError(f"media download failed: {error}") from error
+        else:
+            answer = self.session.get(url, timeout=self.timeout)
+        if answer.status_code != 200:
+            raise PlatformError(f"media download failed: HTTP {answer.status_code}")
+        return answer.content
+
+    def _plain_get(self, path: str, query: Mapping[str, Any], signed: bool) -> PlainResponse:
+        assert self._plain is not None
+        url = self.base_url + path + (f"?{urlencode(query, doseq=True)}" if query else "")
+        headers: dict[str, str] = {}
+        if signed:
+            url, headers, _ = self._oauth_client().sign(url, "GET")
+        return self._plain.get(url, headers)
+
+    def _requests_call(
+        self,
+        method: str,
+        path: str,
+        query: Mapping[str, Any],
+        json_body: Mapping[str, Any] | None,
+        files: Mapping[str, Any] | None,
+        signed: bool,
+    ) -> requests.Response:
+        from requests_oauthlib import OAuth1
+
+        auth = None
+        if signed:
+            auth = OAuth1(
+                self.keys.consumer_key,
+                client_secret=self.keys.consumer_secret,
+                resource_owner_key=self.keys.oauth_token or None,
+                resource_owner_secret=self.keys.oauth_token_secret or None,
+            )
+        return self.session.request(
+            method,
+            self.base_url + path,
+            params=query or None,
+            json=json_body if files is None else None,
+            files=files,
+            auth=auth,
+            timeout=self.timeout,
+            allow_redirects=False,
+        )
+
+    def _oauth_client(self) -> OAuthClient:
+        """oauthlib's OAuth1 signer (HMAC-SHA1, in the Authorization header), made once."""
+        with self._setup_lock:
+            if self._signer is None:
+                from oauthlib.oauth1 import Client
+
+                self._signer = Client(
+                    self.keys.consumer_key,
+                    client_secret=self.keys.consumer_secret,
+                    resource_owner_key=self.keys.oauth_token or None,
+                    resource_owner_secret=self.keys.oauth_token_secret or None,
+                )
+            return self._signer
+
+    def _classify(
+        self, outcome: PlainResponse | requests.Response | Exception, what: str
+    ) -> Verdict[ApiResponse]:
         if isinstance(outcome, Exception):
+            if _connection_failed(outcome):
+                return Transient(f"the connection failed ({_failure_name(outcome)})")
             return Fatal(outcome)
         status = outcome.status_code
         if status == 429:
@@ -234,7 +322,7 @@ class TumblrHttp:
             if remaining is not None and reset is not None:
                 self.budget.windows[_window_name(window)] = RateWindow(remaining, now + reset)
 
-    def _retry_after(self, raw: requests.Response) -> float | None:
+    def _retry_after(self, raw: PlainResponse | requests.Response) -> float | None:
         after = _header_int(raw.headers, "retry-after")
         if after is not None:
             return float(after)
@@ -261,7 +349,23 @@ def _header_int(headers: Mapping[str, str], name: str) -> int | None:
         return None
 
 
-def _json_object(raw: requests.Response) -> Mapping[str, Any] | None:
+def _connection_failed(error: Exception) -> bool:
+    """No whole answer came back: over http.client, or over requests (imported only if used)."""
+    if isinstance(error, TransportError):
+        return True
+    loaded = sys.modules.get("requests")
+    return loaded is not None and isinstance(error, loaded.ConnectionError | loaded.Timeout)
+
+
+def _failure_name(error: Exception) -> str:
+    """What failed, named as requests names it (ConnectionError, ReadTimeout, ...)."""
+    if isinstance(error, TransportError) and error.__cause__ is not None:
+        cause = error.__cause__
+        return "ReadTimeout" if isinstance(cause, TimeoutError) else "ConnectionError"
+    return type(error).__name__
+
+
+def _json_object(raw: PlainResponse | requests.Response) -> Mapping[str, Any] | None:
     """The answer's JSON object, or None when the body is not one."""
     try:
         body = raw.json()

@@ -19,9 +19,12 @@ read so far, none read already). When a check fails the page is set aside and th
 on by `before = last + 1` from the oldest post read, carrying the ids seen in that second so they
 are not counted twice; it also does so when it continues a cursor this client did not issue (a
 run resumed later, when anything may have changed). The listing ends only when the blog has
-nothing older: an empty page (at an offset with `total_posts` unchanged, or by time), never
-because the posts counted reached `total_posts`. A full listing of N posts therefore costs
-ceil(N / page) + 1 calls while the blog holds still, and never loses a post when it does not.
+nothing older: an empty page (at an offset at or past an unchanged `total_posts`, or by time),
+never because the posts counted reached `total_posts`. An empty page short of `total_posts`
+goes on by `before`, so offset paging that stops being served (as /likes' does past 1,000)
+loses nothing either. A full listing of N posts therefore costs ceil(N / page) + 1 calls while
+the blog holds still (one more when its count holds posts the API does not list), and never
+loses a post when it does not.
 """
 
 from __future__ import annotations
@@ -105,6 +108,11 @@ def next_page(
     """The posts of this answer to keep, and where the next page starts (None: all is read)."""
     if where.phase == "offset":
         if where.count and not raw and isinstance(total, int) and total == where.total:
+            if where.count < total:
+                # Nothing here, yet the blog counts more: offset paging may stop short (the API
+                # caps `offset` at 1,000 on /likes, and could on /posts one day), or the count
+                # holds posts this reader is not shown. Going on by time settles it: one call.
+                return [], where.by_time()
             return [], _end(signed)  # nothing at this offset, and nothing moved: all is read
         if where.count and not _continues(where, raw, total):
             return [], where.by_time()  # the blog changed under the listing: go on by time
