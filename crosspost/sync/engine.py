@@ -177,7 +177,8 @@ class SyncEngine:
     ) -> datetime | None:
         """Select, and write the intent of every chunk of every selected post on each target
         (or of each finished day's digest, on a digest target). Returns the time of the oldest
-        post held back for a digest whose day is not over, None when none is."""
+        post the next run must read again (held back for a digest whose day is not over, or
+        selected for a target that could not be checked for mirrors), None when none is."""
         selected: list[Post] = []
         keys: set[str] = set()
         for post in posts:
@@ -200,6 +201,9 @@ class SyncEngine:
             for target in targets:
                 self._queue_target(rule, post, target, report, publishing)
         held = [self._queue_digests(rule, t, selected, report, publishing) for t in digesting]
+        if selected and len(targets) < len(per_post):
+            # A target that could not be checked for mirrors got nothing: read these again.
+            held.append(min(post.created_at for post in selected))
         return min((when for when in held if when is not None), default=None)
 
     def _queue_digests(
