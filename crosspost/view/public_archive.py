@@ -17,13 +17,14 @@ this site", with no link to it (its address holds its id).
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from crosspost.model import Post, PostRef, Visibility
 from crosspost.progress import Progress
-from crosspost.view.cards import Cards
-from crosspost.view.load import Archive, Entry, post_tags
+from crosspost.view.depends import Answers, PostCache, Question, RecordingCards, post_line
+from crosspost.view.load import Archive, Entry, Head, account_folder, post_tags
 from crosspost.view.parts import Link
 from crosspost.view.safe import tag_key
 
@@ -53,32 +54,85 @@ class PublicArchive:
     hidden: Hidden
     urls: dict[str, str]  # post key -> the original's address, for the kept posts
     left_out: int
+    # The post cache's lines of the hidden posts read this time (their files changed), by key.
+    hidden_lines: dict[str, bytes] = field(default_factory=dict)
 
 
-def public_archive(archive: Archive, progress: Progress) -> PublicArchive:
-    """`archive` with only its public posts (its entries are re-numbered in place)."""
+def public_archive(
+    archive: Archive, progress: Progress, cache: PostCache | None = None
+) -> PublicArchive:
+    """`archive` with only its public posts (its entries are re-numbered in place). A post
+    whose file is unchanged since the last render (`cache`, its line at `Entry.cached`) is
+    known to be public or not, and its address and tags, from its cache line (`public_part`),
+    without reading its file; the others are read."""
     kept: list[Entry] = []
     tagged: dict[str, list[str]] = {}
     urls: dict[str, str] = {}
     keys: set[str] = set()
     ids: set[tuple[str, str]] = set()
+    lines: dict[str, bytes] = {}
     progress.start("choose public posts", len(archive.entries))
-    for entry, post in archive.posts():
+    for entry in archive.entries:
         progress.advance("choose public posts")
-        if not is_public(post):
+        found = _cached(cache, entry) if cache is not None and entry.cached >= 0 else None
+        if found is None:
+            entry.cached = -1
+            post = entry.read()
+            found = public_part(post)
+            if not found[0]:
+                folder = account_folder(archive.root, entry.backup)
+                line = post_line(folder, entry, Head.of(post), set())
+                lines[entry.key] = with_public_part(line, *found)
+        shown, url, tags = found
+        if not shown:
             keys.add(entry.key)
-            ids.add((post.ref.platform.value, post.ref.id))
+            ids.add((entry.key.partition(":")[0], entry.post_id))
             continue
         entry.index = len(kept)
         kept.append(entry)
-        tagged[entry.key] = post_tags(post)
-        if post.ref.url:
-            urls[entry.key] = post.ref.url
+        if tags:
+            tagged[entry.key] = tags
+        if url:
+            urls[entry.key] = url
     progress.finish("choose public posts")
     public = Archive(archive.root, kept, archive.accounts, real_folders=archive.real_folders)
     _index(public, tagged)
     _conversations(public, archive)
-    return PublicArchive(public, Hidden(frozenset(keys), frozenset(ids)), urls, len(keys))
+    hidden = Hidden(frozenset(keys), frozenset(ids))
+    return PublicArchive(public, hidden, urls, len(keys), lines)
+
+
+Public = tuple[bool, str, list[str]]  # public or not, its address, its tags
+
+
+def public_part(post: Post) -> Public:
+    return is_public(post), post.ref.url or "", post_tags(post)
+
+
+def with_public_part(line: bytes, shown: bool, url: str, tags: list[str]) -> bytes:
+    """A post cache line (depends.post_line) with what the public site knows of its post after
+    a tab: whether it is public, its address (old Tumblr addresses are made from it) and its
+    tags (a hidden post's are never shown, nor its spelling of a tag)."""
+    return line.rstrip(b"\n") + b"\t" + json.dumps([shown, url, tags]).encode() + b"\n"
+
+
+def _cached(cache: PostCache, entry: Entry) -> Public | None:
+    """What the entry's cache line says of its post, when it says it (else None: read it)."""
+    part = cache.line(entry.cached).rstrip(b"\n").split(b"\t")
+    if len(part) != 3:
+        return None
+    try:
+        shown, url, tags = json.loads(part[2])
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError):
+        return None
+    if (
+        not isinstance(shown, bool)
+        or not isinstance(url, str)
+        or not isinstance(tags, list)
+        or not all(isinstance(tag, str) for tag in tags)
+    ):
+        return None
+    return shown, url, tags
 
 
 def _index(public: Archive, tagged: dict[str, list[str]]) -> None:
@@ -117,13 +171,37 @@ def _conversations(public: Archive, whole: Archive) -> None:
             public.place[entry.key] = place
 
 
+HIDDEN = "h"  # the question of whether a post is left out (depends.py: a card's questions)
+
+
 @dataclass
-class PublicCards(Cards):
-    """Cards that never link to, nor name the address of, a post left out of the site."""
+class PublicCards(RecordingCards):
+    """Cards that never link to, nor name the address of, a post left out of the site; each
+    post they name asks whether it is left out (`HIDDEN`), so that a card is made again when
+    the answer changes."""
 
     hidden: Hidden = field(default_factory=Hidden)
 
     def ref_link(self, ref: PostRef) -> Link:
+        asked = self.archive.asked
+        if asked is not None:
+            asked.add((HIDDEN, ref.platform.value, ref.account, ref.id))
         if ref in self.hidden:
             return Link(NOT_HERE)
         return super().ref_link(ref)
+
+
+@dataclass
+class PublicAnswers(Answers):
+    """Answers that know which posts are left out."""
+
+    hidden: Hidden = field(default_factory=Hidden)
+
+    def _ask(self, question: Question) -> str:
+        if question[0] == HIDDEN and len(question) == 4:
+            platform, account, post_id = question[1:]
+            left_out = f"{platform}:{account}:{post_id}" in self.hidden.keys or (
+                (platform, post_id) in self.hidden.ids
+            )
+            return "1" if left_out else ""
+        return super()._ask(question)

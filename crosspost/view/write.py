@@ -1,7 +1,14 @@
 """Write the site, touching only what changed: each page's content hash is kept in a manifest,
 and a page whose new content hashes the same is left alone (its mtime too). The manifest is also
 the mark of a site the viewer wrote: a folder holding files but no manifest is someone else's,
-and is refused rather than written over."""
+and is refused rather than written over.
+
+What each page was made of (its sig, depends.py) is kept in the manifest too, unless the writer
+is given a file of its own for it (`sigs`): the public site's folder is uploaded, and what its
+pages were made of is kept beside the backup instead (public_state.py). That file is a manifest
+of its own (hashes and sigs); a sig is trusted only for a page whose hash there is the one the
+site's manifest holds, so a render with other options into the same folder, in between, makes
+the page again rather than keep what that render wrote."""
 
 from __future__ import annotations
 
@@ -38,6 +45,7 @@ class SiteWriter:
     _changed: bool = False  # a page's hash, or which pages there are, differs from the last
     _folders: set[str] = field(default_factory=set)  # made (or found) this run
     _root: str = field(init=False, default="")
+    sigs: Path | None = None  # where the pages' sigs are kept, when not in the manifest
 
     def __post_init__(self) -> None:
         if self.out.exists() and not self.out.is_dir():
@@ -57,6 +65,8 @@ class SiteWriter:
             # is still known to be the viewer's, and the next render finishes it.
             self._save({})
         self._old = _read_manifest(manifest)
+        if self.sigs is not None:
+            self._old = _with_sigs(self._old, _read_manifest(self.sigs))
         self._root = os.fspath(self.out)
 
     def sig(self, relative: str) -> bytes | None:
@@ -129,24 +139,45 @@ class SiteWriter:
         if not self._old and not self._changed and not self.written:
             return
         self._old = {}
+        if self.sigs is not None:  # first: a sig is only trusted when the manifest agrees
+            _save(self.sigs, self._new, with_sigs=True)
         self._save(self._new)
 
     def _save(self, pages: Mapping[str, bytes | str]) -> None:
-        """The manifest, written a line at a time (100,000 pages are not made one string
-        first) as `json.dumps(manifest, indent=0, sort_keys=True)` would write it: each page's
-        hash under "pages", and what it was made of under "sigs"."""
-        temp = self.out / f".{MANIFEST}.tmp"
-        names = sorted(pages)
-        with temp.open("w", encoding="utf-8") as file:
-            file.write(f'{{\n"format": {FORMAT},\n"pages": ')
-            _write_map(file, ((name, _hex(_digest(pages[name]))) for name in names))
-            sigs = ((name, _sig(pages[name]).hex()) for name in names if _sig(pages[name]))
-            first = next(sigs, None)
-            if first is not None:
-                file.write(',\n"sigs": ')
-                _write_map(file, itertools.chain([first], sigs))
-            file.write("\n}\n")
-        os.replace(temp, self.out / MANIFEST)
+        _save(self.out / MANIFEST, pages, with_sigs=self.sigs is None)
+
+
+def _save(path: Path, pages: Mapping[str, bytes | str], *, with_sigs: bool) -> None:
+    """A manifest, written a line at a time (100,000 pages are not made one string first) as
+    `json.dumps(manifest, indent=0, sort_keys=True)` would write it: each page's hash under
+    "pages", and (`with_sigs`) what it was made of under "sigs"."""
+    temp = path.with_name(f".{path.name}.tmp")
+    names = sorted(pages)
+    with temp.open("w", encoding="utf-8") as file:
+        file.write(f'{{\n"format": {FORMAT},\n"pages": ')
+        _write_map(file, ((name, _hex(_digest(pages[name]))) for name in names))
+        sigs = ((name, _sig(pages[name]).hex()) for name in names if _sig(pages[name]))
+        first = next(sigs, None) if with_sigs else None
+        if first is not None:
+            file.write(',\n"sigs": ')
+            _write_map(file, itertools.chain([first], sigs))
+        file.write("\n}\n")
+    os.replace(temp, path)
+
+
+def _with_sigs(pages: Hashes, kept: Hashes) -> Hashes:
+    """The site's manifest (`pages`) with the sigs kept elsewhere (`kept`, a manifest of hashes
+    and sigs), each only where both name the same hash; a sig in the site's own manifest (one
+    an earlier version wrote) is dropped."""
+    found: Hashes = {}
+    for name, value in pages.items():
+        other = kept.get(name)
+        digest = _digest(value)
+        if isinstance(other, bytes) and isinstance(digest, bytes) and _digest(other) == digest:
+            found[name] = other
+        else:
+            found[name] = digest
+    return found
 
 
 def _write_map(file: TextIO, values: Iterable[tuple[str, str]]) -> None:
