@@ -51,6 +51,7 @@ from crosspost.view.public_archive import (
     PublicAnswers,
     PublicArchive,
     PublicCards,
+    Seen,
     public_archive,
 )
 from crosspost.view.public_pages import (
@@ -153,9 +154,11 @@ def _render(
 ) -> PublicReport:
     fp = state.fp
     heads = CachedHeads(old)
-    whole = load_archive(root, progress, heads)
+    seen = Seen(root)
+    whole = load_archive(root, progress, heads, seen)
     heads.drain()  # the cache's lines are read by their offsets from here on
-    public = public_archive(whole, progress, old)
+    public = public_archive(whole, progress, old, seen)
+    del seen
     archive = public.archive
     accounts = [replace(data, earlier=[], collections={}) for data in
                 load_accounts(archive.accounts, progress)]  # fmt: skip

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from crosspost.model import Post, PostRef, Visibility
 from crosspost.progress import Progress
@@ -30,6 +31,7 @@ from crosspost.view.safe import tag_key
 
 PUBLIC = frozenset({Visibility.PUBLIC, Visibility.UNLISTED})
 NOT_HERE = "a post not on this site"
+_OLD_SHAPE = "/post/"  # in every address public_pages.old_addresses makes pages for
 
 
 def is_public(post: Post) -> bool:
@@ -52,37 +54,57 @@ class Hidden:
 class PublicArchive:
     archive: Archive
     hidden: Hidden
-    urls: dict[str, str]  # post key -> the original's address, for the kept posts
+    urls: dict[str, str]  # post key -> the original's address, for the kept posts with one
+    # that may be an old Tumblr address (public_pages.old_addresses): the others are not kept
     left_out: int
     # The post cache's lines of the hidden posts read this time (their files changed), by key.
     hidden_lines: dict[str, bytes] = field(default_factory=dict)
 
 
+class Seen:
+    """What `load_archive` hands on of each post it reads (`load_archive(read=...)`): whether
+    it is public, its address and tags, so the post is not read again to choose the public
+    ones; and the post cache's line of a hidden post, which is never read again."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.parts: dict[str, Public] = {}
+        self.lines: dict[str, bytes] = {}
+
+    def __call__(self, entry: Entry, post: Post) -> None:
+        found = self.parts[entry.key] = public_part(post)
+        if not found[0]:
+            folder = account_folder(self.root, entry.backup)
+            line = post_line(folder, entry, Head.of(post), set())
+            self.lines[entry.key] = with_public_part(line, *found)
+
+
 def public_archive(
-    archive: Archive, progress: Progress, cache: PostCache | None = None
+    archive: Archive,
+    progress: Progress,
+    cache: PostCache | None = None,
+    seen: Seen | None = None,
 ) -> PublicArchive:
     """`archive` with only its public posts (its entries are re-numbered in place). A post
     whose file is unchanged since the last render (`cache`, its line at `Entry.cached`) is
-    known to be public or not, and its address and tags, from its cache line (`public_part`),
-    without reading its file; the others are read."""
+    known to be public or not, and its address and tags, from its cache line (`public_part`);
+    one the archive was loaded from is known from `seen`; the others are read."""
+    seen = seen or Seen(archive.root)
     kept: list[Entry] = []
     tagged: dict[str, list[str]] = {}
     urls: dict[str, str] = {}
     keys: set[str] = set()
     ids: set[tuple[str, str]] = set()
-    lines: dict[str, bytes] = {}
     progress.start("choose public posts", len(archive.entries))
     for entry in archive.entries:
         progress.advance("choose public posts")
         found = _cached(cache, entry) if cache is not None and entry.cached >= 0 else None
         if found is None:
             entry.cached = -1
-            post = entry.read()
-            found = public_part(post)
-            if not found[0]:
-                folder = account_folder(archive.root, entry.backup)
-                line = post_line(folder, entry, Head.of(post), set())
-                lines[entry.key] = with_public_part(line, *found)
+            found = seen.parts.pop(entry.key, None)
+            if found is None:
+                seen(entry, entry.read())
+                found = seen.parts.pop(entry.key)
         shown, url, tags = found
         if not shown:
             keys.add(entry.key)
@@ -92,14 +114,14 @@ def public_archive(
         kept.append(entry)
         if tags:
             tagged[entry.key] = tags
-        if url:
+        if url and _OLD_SHAPE in url:
             urls[entry.key] = url
     progress.finish("choose public posts")
     public = Archive(archive.root, kept, archive.accounts, real_folders=archive.real_folders)
     _index(public, tagged)
     _conversations(public, archive)
     hidden = Hidden(frozenset(keys), frozenset(ids))
-    return PublicArchive(public, hidden, urls, len(keys), lines)
+    return PublicArchive(public, hidden, urls, len(keys), seen.lines)
 
 
 Public = tuple[bool, str, list[str]]  # public or not, its address, its tags
