@@ -1,8 +1,9 @@
 """The part of a backup a public site may show: its public posts, and nothing that names the rest.
 
 A backup holds followers-only posts, direct messages, Tumblr drafts, queued and private posts
-(all `Visibility.FOLLOWERS`, `DIRECT` or `PRIVATE` in the model). `public_archive` reads every
-post once and keeps an `Archive` of the public and unlisted ones only (unlisted posts are shown
+(all `Visibility.FOLLOWERS`, `DIRECT` or `PRIVATE` in the model). `public_archive` keeps an
+`Archive` of the public and unlisted ones only (known from each post as it was read to load the
+backup, or from the post cache's line of a post whose file is unchanged) (unlisted posts are shown
 to anyone on the author's profile and by their address; they are only kept out of the
 platform's public timelines). Posts deleted on the platform are left out too: their author took
 them down. The indexes (tags, months, conversations) are made again from the kept posts alone,
@@ -12,7 +13,9 @@ every platform shows an edit history to the public.
 
 A public post can still point at a hidden one (a public reply to a followers-only post): the
 keys and ids of the hidden posts are kept, and `PublicCards` names such a post "a post not on
-this site", with no link to it (its address holds its id).
+this site", with no link to it (its address holds its id). Whether a post is left out is one of
+the questions a card asks (depends.py), so a card is made again when a post it names is hidden,
+or shown again, since the last render.
 """
 
 from __future__ import annotations
@@ -91,7 +94,7 @@ def public_archive(
     one the archive was loaded from is known from `seen`; the others are read."""
     seen = seen or Seen(archive.root)
     kept: list[Entry] = []
-    tagged: dict[str, list[str]] = {}
+    tagged: dict[str, tuple[str, ...]] = {}
     urls: dict[str, str] = {}
     keys: set[str] = set()
     ids: set[tuple[str, str]] = set()
@@ -114,7 +117,7 @@ def public_archive(
         kept.append(entry)
         if tags:
             tagged[entry.key] = tags
-        if url and _OLD_SHAPE in url:
+        if url:
             urls[entry.key] = url
     progress.finish("choose public posts")
     public = Archive(archive.root, kept, archive.accounts, real_folders=archive.real_folders)
@@ -124,17 +127,19 @@ def public_archive(
     return PublicArchive(public, hidden, urls, len(keys), seen.lines)
 
 
-Public = tuple[bool, str, list[str]]  # public or not, its address, its tags
+Public = tuple[bool, str, tuple[str, ...]]  # public or not, its old address, its tags
 
 
 def public_part(post: Post) -> Public:
-    return is_public(post), post.ref.url or "", post_tags(post)
-
-
-def with_public_part(line: bytes, shown: bool, url: str, tags: list[str]) -> bytes:
-    """A post cache line (depends.post_line) with what the public site knows of its post after
-    a tab: whether it is public, its address (old Tumblr addresses are made from it) and its
+    """What the public site needs of a post besides its head: whether it is shown, its address
+    when it may be an old Tumblr one (the redirect pages' addresses are made from it), and its
     tags (a hidden post's are never shown, nor its spelling of a tag)."""
+    url = post.ref.url or ""
+    return is_public(post), url if _OLD_SHAPE in url else "", tuple(post_tags(post))
+
+
+def with_public_part(line: bytes, shown: bool, url: str, tags: tuple[str, ...]) -> bytes:
+    """A post cache line (depends.post_line) with its post's `public_part` after a tab."""
     return line.rstrip(b"\n") + b"\t" + json.dumps([shown, url, tags]).encode() + b"\n"
 
 
@@ -154,10 +159,10 @@ def _cached(cache: PostCache, entry: Entry) -> Public | None:
         or not all(isinstance(tag, str) for tag in tags)
     ):
         return None
-    return shown, url, tags
+    return shown, url, tuple(tags)
 
 
-def _index(public: Archive, tagged: dict[str, list[str]]) -> None:
+def _index(public: Archive, tagged: dict[str, tuple[str, ...]]) -> None:
     """By key, platform, month and tag, as load.py makes them, from the kept posts' tags alone
     (a tag's spelling is never one a hidden post used)."""
     accounts: dict[str, set[str]] = defaultdict(set)

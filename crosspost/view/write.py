@@ -166,18 +166,18 @@ def _save(path: Path, pages: Mapping[str, bytes | str], *, with_sigs: bool) -> N
 
 
 def _with_sigs(pages: Hashes, kept: Hashes) -> Hashes:
-    """The site's manifest (`pages`) with the sigs kept elsewhere (`kept`, a manifest of hashes
-    and sigs), each only where both name the same hash; a sig in the site's own manifest (one
-    an earlier version wrote) is dropped."""
-    found: Hashes = {}
+    """The site's manifest (`pages`, changed in place: 100,000 pages are not held a third
+    time) with the sigs kept elsewhere (`kept`, a manifest of hashes and sigs), each only where
+    both name the same hash; a sig in the site's own manifest (an earlier version's) is
+    dropped."""
     for name, value in pages.items():
         other = kept.get(name)
         digest = _digest(value)
         if isinstance(other, bytes) and isinstance(digest, bytes) and _digest(other) == digest:
-            found[name] = other
-        else:
-            found[name] = digest
-    return found
+            pages[name] = other
+        elif digest is not value:
+            pages[name] = digest
+    return pages
 
 
 def _write_map(file: TextIO, values: Iterable[tuple[str, str]]) -> None:
