@@ -27,8 +27,12 @@ from tests.test_view_sample import MASTO, T0, TUMBLR
 OPTIONS = PublicOptions(URL, Robots.INDEX, old_addresses=True)
 
 
-def _files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+def _files(out: Path) -> dict[str, bytes | None]:
+    """Each file's bytes, and each folder (None): a folder left empty names what was in it."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes() if p.is_file() else None
+        for p in out.rglob("*")
+    }
 
 
 def _render(root: Path, out: Path, options: PublicOptions = OPTIONS) -> tuple[str, ...]:
@@ -99,6 +103,7 @@ def test_incremental_renders_are_the_fresh_render_file_by_file(tmp_path: Path) -
     _render(root, out)
     _same_as_fresh(root, out, tmp_path / "fresh-deleted")
     assert not redirect.exists()
+    assert not (out / "post").exists()  # nor the folders named by its id and slug
     assert not (out / "posts" / f"{post_slug(post)}.html").exists()
     _no_trace(out, [*gone, Secret(post.text.text[:40], "unused-id")])
     # A reply to a post the backup did not hold links to it on its platform; once the backup

@@ -136,6 +136,7 @@ class SiteWriter:
             if _inside(self.out, path) and path.is_file():
                 path.unlink()
                 self.removed.append(relative)
+                _remove_empty(self.out, path.parent)
         if not self._old and not self._changed and not self.written:
             return
         self._old = {}
@@ -203,6 +204,17 @@ def _sig(value: bytes | str | None) -> bytes:
 
 def _hex(digest: bytes | str) -> str:
     return digest.hex() if isinstance(digest, bytes) else digest
+
+
+def _remove_empty(out: Path, folder: Path) -> None:
+    """The folders a removed page leaves empty, up to the site's own: a folder's name may say
+    what the page was (a public site's post/ID/SLUG/ of a post no longer public)."""
+    while folder != out and folder.is_relative_to(out):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or not ours to remove): the folders above are not either
+            return
+        folder = folder.parent
 
 
 def _inside(out: Path, path: Path) -> bool:
