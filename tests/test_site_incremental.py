@@ -13,7 +13,16 @@ from pathlib import Path
 import pytest
 
 from crosspost.backup.store import BackupStore
-from crosspost.model import Platform, Post, PostKind, PostRef, RichText, Visibility
+from crosspost.model import (
+    Media,
+    MediaKind,
+    Platform,
+    Post,
+    PostKind,
+    PostRef,
+    RichText,
+    Visibility,
+)
 from crosspost.progress import RecordingProgress
 from crosspost.view import load
 from crosspost.view.depends import CACHE
@@ -22,7 +31,7 @@ from crosspost.view.public import PublicOptions, Robots, render_public_site
 from crosspost.view.public_state import SIGS, STATE, state_folder
 from tests.site_world import URL, Secret, build_world
 from tests.test_view_incremental import _numbered
-from tests.test_view_sample import MASTO, T0, TUMBLR
+from tests.test_view_sample import MASTO, T0, TUMBLR, png, store_media
 
 OPTIONS = PublicOptions(URL, Robots.INDEX, old_addresses=True)
 
@@ -78,7 +87,10 @@ def test_incremental_renders_are_the_fresh_render_file_by_file(tmp_path: Path) -
         assert made
         _same_as_fresh(root, out, tmp_path / f"fresh-add{step}")
     # A public post turns followers-only: a Mastodon post that a later public post replies to.
-    parent = _toot(700, "WATCHED parent words", tags=("onlyhere",))
+    sha, local = store_media(masto, root, png((3, 140, 90)), "png")
+    image = Media(MediaKind.IMAGE, f"https://cdn.example/{sha}.png", "its picture", sha256=sha,
+                  local_path=local)  # fmt: skip
+    parent = _toot(700, "WATCHED parent words", tags=("onlyhere",), media=(image,))
     masto.save_post(parent)
     masto.save_post(_toot(701, "a reply to it", kind=PostKind.REPLY, reply_to=parent.ref,
                           thread_root=parent.ref))  # fmt: skip
@@ -86,12 +98,13 @@ def test_incremental_renders_are_the_fresh_render_file_by_file(tmp_path: Path) -
     page = out / "posts" / f"{post_slug(parent)}.html"
     assert page.is_file()
     assert (out / "tags" / "onlyhere.html").is_file()
+    assert list(out.rglob(f"{sha}.*"))
     masto.save_post(parent.with_changes(visibility=Visibility.FOLLOWERS))
     _render(root, out)
     _same_as_fresh(root, out, tmp_path / "fresh-private")
     assert not page.exists()
     assert not (out / "tags" / "onlyhere.html").exists()
-    gone = [*secrets, Secret("WATCHED parent words", "424200700")]
+    gone = [*secrets, Secret("WATCHED parent words", "424200700", sha)]
     _no_trace(out, gone)
     assert "a post not on this site" in (out / "index.html").read_text("utf-8")
     # A Tumblr post deleted on the platform: its page, its old address and its feed entry go.
