@@ -191,11 +191,15 @@ def test_the_cache_is_beside_the_backup_one_per_site_and_a_damaged_one_means_a_f
     assert len(list((root / STATE).iterdir())) == 2
     assert _render(root, out) == ()
     assert _render(root, other, plain) == ()
-    # Other options into the same folder, then the first again: each time the fresh site.
+    # Other options into the same folder, then the first again: each time the fresh site, and
+    # the cache of the options replaced is removed.
     _render(root, out, plain)
     _same_as_fresh(root, out, tmp_path / "fresh-plain", plain)
+    assert not folder.exists()
     _render(root, out)
     _same_as_fresh(root, out, tmp_path / "fresh-again")
+    assert folder.is_dir()
+    assert len([p for p in (root / STATE).iterdir() if p.name != folder.name]) == 3  # fresh ones
     # A damaged cache, then none: every page is made again, and the same site results.
     masto = BackupStore(root).account(Platform.MASTODON, MASTO)
     masto.save_post(_toot(901, "a post while the cache was damaged"))

@@ -7,7 +7,8 @@ must never publish: which posts are followers-only, direct, drafts or deleted, t
 their tags. So it is kept in the backup folder's hidden state instead (`.state/sites/KEY/`,
 readable by its owner only), one folder per site: KEY is a hash of the output folder's
 resolved path and the site's options, so two sites from one backup never share a cache.
-`site.json` there names the site it is for, to tell which folder to delete.
+`site.json` there names the site it is for, to tell which folder to delete; a render with
+other options into the same folder removes the cache of the options it replaces.
 
 A missing or damaged cache means every page is made (and the cache written again); a backup
 folder where nothing can be written means the same at every render, with a note saying why.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -66,11 +68,13 @@ def site_state(
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         for made in (root / ".state", root / STATE, folder):
             made.chmod(0o700)
-        about = {"out": os.fspath(out.resolve()), "options": [repr(o) for o in options]}
+        site = os.fspath(out.resolve())
+        about = {"out": site, "options": [repr(o) for o in options]}
         text = json.dumps(about, indent=1) + "\n"
         path = folder / ABOUT
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             path.write_text(text, encoding="utf-8")
+        _forget_others(folder, site)
     except OSError as error:
         progress.note(
             f"{folder}: cannot keep the site's cache there ({error.strerror or error}); "
@@ -80,3 +84,18 @@ def site_state(
             yield SiteState(Path(temporary), fp)
         return
     yield SiteState(folder, fp)
+
+
+def _forget_others(folder: Path, out: str) -> None:
+    """The caches of the same folder made with other options: its pages are this render's
+    from now on, so theirs are of no more use (a cache is a few bytes to a few hundred per
+    post, and each --url tried would keep one)."""
+    for other in folder.parent.iterdir():
+        if other == folder or not (other / ABOUT).is_file():
+            continue
+        try:
+            about = json.loads((other / ABOUT).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+        if isinstance(about, dict) and about.get("out") == out:
+            shutil.rmtree(other, ignore_errors=True)
