@@ -65,25 +65,31 @@ def site_state(
     fp = sig_of(fingerprint(root, per_page), "public site", options)
     folder = state_folder(root, out, options)
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for made in (root / ".state", root / STATE, folder):
-            made.chmod(0o700)
-        site = os.fspath(out.resolve())
-        about = {"out": site, "options": [repr(o) for o in options]}
-        text = json.dumps(about, indent=1) + "\n"
-        path = folder / ABOUT
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-        _forget_others(folder, site)
+        _make(folder, root, out, options)
     except OSError as error:
         progress.note(
             f"{folder}: cannot keep the site's cache there ({error.strerror or error}); "
             "every page is made again at each render until the backup folder is writable"
         )
-        with tempfile.TemporaryDirectory(prefix="crosspost-site-") as temporary:
-            yield SiteState(Path(temporary), fp)
+    else:
+        yield SiteState(folder, fp)
         return
-    yield SiteState(folder, fp)
+    with tempfile.TemporaryDirectory(prefix="crosspost-site-") as temporary:
+        yield SiteState(Path(temporary), fp)
+
+
+def _make(folder: Path, root: Path, out: Path, options: tuple[object, ...]) -> None:
+    """The state folder, its owner's alone, with its site.json."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for made in (root / ".state", root / STATE, folder):
+        made.chmod(0o700)
+    site = os.fspath(out.resolve())
+    about = {"out": site, "options": [repr(o) for o in options]}
+    text = json.dumps(about, indent=1) + "\n"
+    path = folder / ABOUT
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    _forget_others(folder, site)
 
 
 def _forget_others(folder: Path, out: str) -> None:
