@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -35,7 +36,7 @@ print(json.dumps({"seconds": seconds, "cpu": cpu, "peak_kb": peak, "posts": repo
                   "written": len(report.written), "files": report.files, "feeds": report.feeds,
                   "size": report.size}))
 """
-SITE = "public-site"  # beside bench_view.py's "site" in a kept folder
+SITE = "public-site"  # beside bench_view.py's "site" in a kept folder, a folder per run
 STATE = Path(".state") / "sites"  # where the public site keeps its cache, in the backup
 
 
@@ -43,17 +44,16 @@ def render(root: Path, out: Path) -> dict[str, float]:
     return render_in_fresh_process(root, out, RENDER)
 
 
-def bench(folder: Path, posts: int) -> dict[str, dict[str, float]]:
+def bench(folder: Path, posts: int, run: str) -> dict[str, dict[str, float]]:
     """The three renders of one size; the backup is built unless `folder` has it already, and
-    the site and its cache are made from nothing."""
-    root, out = folder / "backup", folder / SITE
+    the site (in a folder of this run's own) and its cache are made from nothing."""
+    root, out = folder / "backup", folder / f"{SITE}-{run}"
     if not (folder / "built").is_file():
         shutil.rmtree(root, ignore_errors=True)
         started = time.perf_counter()
         build_backup(root, posts)
         (folder / "built").write_text(f"{posts}\n")
         print(f"  generated in {time.perf_counter() - started:.1f} s")
-    shutil.rmtree(out, ignore_errors=True)
     shutil.rmtree(root / STATE, ignore_errors=True)
     results = {"first render": render(root, out)}
     first = results["first render"]
@@ -80,13 +80,20 @@ def main() -> None:
     sizes = [int(size.replace("_", "")) for size in args.posts.split(",")]
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-site-", dir=_temp_parent()))
     figures: dict[str, dict[str, dict[str, float]]] = {}
+    # Each run renders into folders of its own, and the sites are removed after the last run:
+    # on an ext4 mounted with discard, files written right after the removal of 140,000 others
+    # pay for that removal (a first render at 10,000 posts took 10-11 s of CPU, not 6).
+    run = f"{os.getpid()}-{time.time_ns()}"
     try:
         for posts in sizes:
             print(f"{posts:,} posts")
-            figures[str(posts)] = bench(folder / f"posts-{posts}", posts)
+            figures[str(posts)] = bench(folder / f"posts-{posts}", posts, run)
     finally:
         if args.keep is None:
             shutil.rmtree(folder, ignore_errors=True)
+        else:
+            for old in folder.glob(f"posts-*/{SITE}*"):
+                shutil.rmtree(old, ignore_errors=True)
     if args.json:
         args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
