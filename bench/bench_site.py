@@ -81,8 +81,9 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-site-", dir=_temp_parent()))
     figures: dict[str, dict[str, dict[str, float]]] = {}
     # Each run renders into folders of its own, and the sites are removed after the last run:
-    # on an ext4 mounted with discard, files written right after the removal of 140,000 others
-    # pay for that removal (a first render at 10,000 posts took 10-11 s of CPU, not 6).
+    # on an ext4 mounted with discard, files written right after the removal of many others
+    # pay for that removal (bench_peers.py found the same), and a first render is 14,000 or
+    # 140,000 new files.
     run = f"{os.getpid()}-{time.time_ns()}"
     try:
         for posts in sizes:
