@@ -207,6 +207,11 @@ def test_the_cache_is_beside_the_backup_one_per_site_and_a_damaged_one_means_a_f
     (folder / SIGS).write_text("{not json", encoding="utf-8")
     assert len(_render(root, out)) > 1
     _same_as_fresh(root, out, tmp_path / "fresh-damaged")
+    sigs = (folder / SIGS).read_bytes()
+    (folder / SIGS).write_bytes(sigs[: len(sigs) // 2])  # cut short inside a line
+    masto.save_post(_toot(902, "a post while the sigs were cut short"))
+    _render(root, out)
+    _same_as_fresh(root, out, tmp_path / "fresh-cut")
     for path in folder.iterdir():
         path.unlink()
     _render(root, out)

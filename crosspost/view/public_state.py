@@ -30,7 +30,7 @@ from crosspost.progress import Progress
 from crosspost.view.depends import fingerprint
 
 STATE = Path(".state") / "sites"  # under the backup's root
-SIGS = "sigs.json"  # the pages' sigs (write.py's manifest format)
+SIGS = "sigs.txt"  # the pages' sigs (write.py: SiteWriter.sigs)
 ABOUT = "site.json"
 _SIG = 16  # bytes of a sig, as depends.py makes them
 

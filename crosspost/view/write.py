@@ -5,10 +5,10 @@ and is refused rather than written over.
 
 What each page was made of (its sig, depends.py) is kept in the manifest too, unless the writer
 is given a file of its own for it (`sigs`): the public site's folder is uploaded, and what its
-pages were made of is kept beside the backup instead (public_state.py). That file is a manifest
-of its own (hashes and sigs); a sig is trusted only for a page whose hash there is the one the
-site's manifest holds, so a render with other options into the same folder, in between, makes
-the page again rather than keep what that render wrote."""
+pages were made of is kept beside the backup instead (public_state.py). That file holds a line
+per page with a sig, its name (as JSON), its hash and its sig; a sig is trusted only for a page
+whose hash there is the one the site's manifest holds, so a render with other options into the
+same folder, in between, makes the page again rather than keep what that render wrote."""
 
 from __future__ import annotations
 
@@ -66,7 +66,7 @@ class SiteWriter:
             self._save({})
         self._old = _read_manifest(manifest)
         if self.sigs is not None:
-            self._old = _with_sigs(self._old, _read_manifest(self.sigs))
+            _read_sigs(self.sigs, self._old)
         self._root = os.fspath(self.out)
 
     def sig(self, relative: str) -> bytes | None:
@@ -141,7 +141,7 @@ class SiteWriter:
             return
         self._old = {}
         if self.sigs is not None:  # first: a sig is only trusted when the manifest agrees
-            _save(self.sigs, self._new, with_sigs=True)
+            _save_sigs(self.sigs, self._new)
         self._save(self._new)
 
     def _save(self, pages: Mapping[str, bytes | str]) -> None:
@@ -166,19 +166,42 @@ def _save(path: Path, pages: Mapping[str, bytes | str], *, with_sigs: bool) -> N
     os.replace(temp, path)
 
 
-def _with_sigs(pages: Hashes, kept: Hashes) -> Hashes:
-    """The site's manifest (`pages`, changed in place: 100,000 pages are not held a third
-    time) with the sigs kept elsewhere (`kept`, a manifest of hashes and sigs), each only where
-    both name the same hash; a sig in the site's own manifest (an earlier version's) is
-    dropped."""
+SIGS_HEADER = f"crosspost sigs {FORMAT}\n"
+
+
+def _save_sigs(path: Path, pages: Mapping[str, bytes | str]) -> None:
+    """The sigs of `pages`, kept apart from the manifest (`SiteWriter.sigs`), a line each."""
+    temp = path.with_name(f".{path.name}.tmp")
+    with temp.open("w", encoding="utf-8") as file:
+        file.write(SIGS_HEADER)
+        for name in sorted(pages):
+            value = pages[name]
+            sig = _sig(value)
+            if sig:
+                file.write(f"{json.dumps(name)} {_hex(_digest(value))} {sig.hex()}\n")
+    os.replace(temp, path)
+
+
+def _read_sigs(path: Path, pages: Hashes) -> None:
+    """The sigs kept apart (`_save_sigs`) put after the hashes of the site's manifest
+    (`pages`, in place: 100,000 pages are not held twice), each only where both name the same
+    hash; a sig the site's manifest held itself (an earlier version's) is dropped. A damaged
+    file gives no sigs from where it is damaged: those pages are made again."""
     for name, value in pages.items():
-        other = kept.get(name)
-        digest = _digest(value)
-        if isinstance(other, bytes) and isinstance(digest, bytes) and _digest(other) == digest:
-            pages[name] = other
-        elif digest is not value:
-            pages[name] = digest
-    return pages
+        if isinstance(value, bytes) and len(value) > _DIGEST:
+            pages[name] = value[:_DIGEST]
+    try:
+        with path.open(encoding="utf-8") as file:
+            if file.readline() != SIGS_HEADER:
+                return
+            for line in file:
+                quoted, digest, sig = line.rstrip("\n").rsplit(" ", 2)
+                name = json.loads(quoted)
+                found = pages.get(name) if isinstance(name, str) else None
+                if isinstance(found, bytes) and found == bytes.fromhex(digest):
+                    pages[name] = found + bytes.fromhex(sig)
+    except (OSError, UnicodeDecodeError, ValueError):  # JSONDecodeError is a ValueError
+        return
 
 
 def _write_map(file: TextIO, values: Iterable[tuple[str, str]]) -> None:
