@@ -65,21 +65,35 @@ class PublicArchive:
 
 
 class Seen:
-    """What `load_archive` hands on of each post it reads (`load_archive(read=...)`): whether
-    it is public, its address and tags, so the post is not read again to choose the public
-    ones; and the post cache's line of a hidden post, which is never read again."""
+    """What the public site knows of each post (`public_part`), as what the indexes of the
+    public archive are made of: the keys of the hidden posts, the tags and old addresses of
+    the others. Handed each post `load_archive` reads (`load_archive(read=...)`), so that it
+    is not read again to choose the public ones, and given the rest from the post cache."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.parts: dict[str, Public] = {}
-        self.lines: dict[str, bytes] = {}
+        self.hidden: set[str] = set()
+        self.tagged: dict[str, tuple[str, ...]] = {}
+        self.urls: dict[str, str] = {}  # only addresses that may be old Tumblr ones
+        self.lines: dict[str, bytes] = {}  # the post cache's lines of hidden posts read
 
     def __call__(self, entry: Entry, post: Post) -> None:
-        found = self.parts[entry.key] = public_part(post)
+        found = public_part(post)
+        self.add(entry, found)
         if not found[0]:
             folder = account_folder(self.root, entry.backup)
             line = post_line(folder, entry, Head.of(post), set())
             self.lines[entry.key] = with_public_part(line, *found)
+
+    def add(self, entry: Entry, found: Public) -> None:
+        shown, url, tags = found
+        if not shown:
+            self.hidden.add(entry.key)
+            return
+        if tags:
+            self.tagged[entry.key] = tags
+        if url:
+            self.urls[entry.key] = url
 
 
 def public_archive(
@@ -90,41 +104,35 @@ def public_archive(
 ) -> PublicArchive:
     """`archive` with only its public posts (its entries are re-numbered in place). A post
     whose file is unchanged since the last render (`cache`, its line at `Entry.cached`) is
-    known to be public or not, and its address and tags, from its cache line (`public_part`);
-    one the archive was loaded from is known from `seen`; the others are read."""
+    known from its cache line (`public_part`), and one the archive was loaded from (`seen`)
+    from when it was read; the others are read."""
+    given = seen is not None
     seen = seen or Seen(archive.root)
     kept: list[Entry] = []
-    tagged: dict[str, tuple[str, ...]] = {}
-    urls: dict[str, str] = {}
-    keys: set[str] = set()
     ids: set[tuple[str, str]] = set()
     progress.start("choose public posts", len(archive.entries))
     for entry in archive.entries:
         progress.advance("choose public posts")
-        found = _cached(cache, entry) if cache is not None and entry.cached >= 0 else None
-        if found is None:
-            entry.cached = -1
-            found = seen.parts.pop(entry.key, None)
-            if found is None:
+        if entry.cached >= 0:
+            found = _cached(cache, entry) if cache is not None else None
+            if found is not None:
+                seen.add(entry, found)
+            else:  # a line without its public part: the post is read
+                entry.cached = -1
                 seen(entry, entry.read())
-                found = seen.parts.pop(entry.key)
-        shown, url, tags = found
-        if not shown:
-            keys.add(entry.key)
+        elif not given:
+            seen(entry, entry.read())
+        if entry.key in seen.hidden:
             ids.add((entry.key.partition(":")[0], entry.post_id))
             continue
         entry.index = len(kept)
         kept.append(entry)
-        if tags:
-            tagged[entry.key] = tags
-        if url:
-            urls[entry.key] = url
     progress.finish("choose public posts")
     public = Archive(archive.root, kept, archive.accounts, real_folders=archive.real_folders)
-    _index(public, tagged)
+    _index(public, seen.tagged)
     _conversations(public, archive)
-    hidden = Hidden(frozenset(keys), frozenset(ids))
-    return PublicArchive(public, hidden, urls, len(keys), seen.lines)
+    hidden = Hidden(frozenset(seen.hidden), frozenset(ids))
+    return PublicArchive(public, hidden, seen.urls, len(seen.hidden), seen.lines)
 
 
 Public = tuple[bool, str, tuple[str, ...]]  # public or not, its old address, its tags
