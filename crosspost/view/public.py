@@ -16,9 +16,10 @@ here, left out, gone?), and a page that lists posts, a feed, an account's page o
 address's page when its sig (its posts' sigs and the facts of its own) changed. What that needs
 is kept beside the backup, never in the site (public_state.py). At 10,000 generated posts
 (bench/bench_site.py) a render with nothing changed takes about 0.6 s of CPU and one after 10
-new posts 0.85 s, where making every page again took 3.4 s; at 100,000, 6.5 s and 7.7 s where
-it took 35 s, at about 170 MB. A first render reads each post twice (to load the backup, then
-for its page), not three times; writing its 14,000 or 140,000 new files is most of its time.
+new posts 0.8 s, where making every page again took 3.4 s; at 100,000, 6.5 s and 7.1 s where
+it took 33-34 s, peaking at 156 MB (162 MB for a first render). A first render reads each post
+twice (to load the backup, then for its page), not three times; on a disk shared with others,
+writing its 14,000 or 140,000 new files is much of its time.
 """
 
 from __future__ import annotations
