@@ -328,7 +328,8 @@ class PostCache:
         quoted = first.rpartition(b'"')[0].rpartition(b'"')[2]
         try:
             sig = bytes.fromhex(quoted.decode("ascii"))
-            return sig, [tuple(q) for q in json.loads(rest)]
+            # A line may end in a part of its own after another tab (the public site's).
+            return sig, [tuple(q) for q in json.loads(rest.partition(b"\t")[0])]
         except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError, IndexError):
             return b"", []
 

@@ -287,8 +287,13 @@ def account_folder(root: Path, backup: AccountBackup) -> str:
 
 
 def load_archive(
-    root: Path, progress: Progress | None = None, heads: Heads | None = None
+    root: Path,
+    progress: Progress | None = None,
+    heads: Heads | None = None,
+    read: Callable[[Entry, Post], None] | None = None,
 ) -> Archive:
+    """The backup at `root`, each post file unchanged since the last render known from its
+    head (`heads`), the others read (and each handed to `read`, with its entry)."""
     progress = progress or NoProgress()
     if not root.is_dir():
         raise DataError(f"{root}: no such backup folder")
@@ -315,7 +320,11 @@ def load_archive(
         has_versions = versions.get(backup, set())
         for name, stamp in names:
             kept = heads(relative, name, stamp) if heads is not None else None
-            head, cached = kept or (Head.of(read_post(os.path.join(folder, name))), -1)
+            post = None
+            if kept is None:
+                post = read_post(os.path.join(folder, name))
+                kept = Head.of(post), -1
+            head, cached = kept
             platform, post_id = head.platform, head.post_id
             account = shared.setdefault(head.account, head.account)
             created = datetime.fromisoformat(head.created_at)
@@ -323,6 +332,8 @@ def load_archive(
             entry.stamp, entry.cached = stamp, cached
             if _usual_file(post_id) != name:
                 entry.odd_file = name
+            if post is not None and read is not None:
+                read(entry, post)
             entries.append(entry)
             post_accounts[platform].add(account)
             if head.tags:

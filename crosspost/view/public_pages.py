@@ -19,8 +19,9 @@ than guess.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
@@ -30,6 +31,7 @@ from crosspost.view.account import AccountData
 from crosspost.view.account_pages import AccountRow
 from crosspost.view.cards import Cards
 from crosspost.view.feeds import Author, Feed, FeedEntry, atom
+from crosspost.view.listings import Listing
 from crosspost.view.load import PLATFORM_NAMES, Archive, Entry, heading, post_tags
 from crosspost.view.pages import Page, render_page
 from crosspost.view.people import as_handle
@@ -135,13 +137,43 @@ def accounts_page(accounts: Sequence[AccountData], top: Cards) -> Page:
     return "accounts.html", render_page("accounts.html.j2", "Accounts", "", accounts=rows)
 
 
-def account_page(data: AccountData, archive: Archive, nested: Cards, feeds: bool) -> Page:
-    own = [e for e in archive.entries if e.backup.folder == data.backup.folder]
-    card = h_card(data, nested, feeds)
-    cards = [nested.card(entry) for entry in own[:ACCOUNT_POSTS]]
+def newest_by_account(archive: Archive, count: int) -> dict[str, list[Entry]]:
+    """Each account folder's newest `count` posts (newest first), by the folder's path, from one
+    pass over the posts."""
+    folders = {id(backup): os.fspath(backup.folder) for backup in archive.accounts}
+    found: dict[str, list[Entry]] = {}
+    for entry in archive.entries:
+        folder = folders.get(id(entry.backup)) or os.fspath(entry.backup.folder)
+        own = found.setdefault(folder, [])
+        if len(own) < count:
+            own.append(entry)
+    return found
+
+
+def own_posts(own_of: dict[str, list[Entry]], data: AccountData) -> list[Entry]:
+    return own_of.get(os.fspath(data.backup.folder), [])
+
+
+def account_listing(
+    data: AccountData,
+    own: Sequence[Entry],
+    nested: Cards,
+    head: Head,
+    links: tuple[Sequence[FeedLink], Sequence[str]],
+) -> Listing:
+    """An account's page (`own`: its newest posts, more than ACCOUNT_POSTS when it has more),
+    with its feed and rel=me links (`links`) in its <head>."""
+    card = h_card(data, nested, head.feeds)
+    shown = own[:ACCOUNT_POSTS]
     more = len(own) > ACCOUNT_POSTS
-    page = render_page("site/account.html.j2", card.name, "../", h=card, cards=cards, more=more)
-    return data.page, page
+
+    def make() -> str:
+        cards = [nested.card(entry) for entry in shown]
+        page = render_page("site/account.html.j2", card.name, "../", h=card, cards=cards,
+                           more=more)  # fmt: skip
+        return head.add(data.page, page, *links)[1]
+
+    return Listing(data.page, (card, more, links), shown, make)
 
 
 def old_addresses(url: str) -> list[str]:
@@ -166,47 +198,63 @@ def old_addresses(url: str) -> list[str]:
     return paths
 
 
-def redirect_pages(archive: Archive, urls: dict[str, str], head: Head) -> Iterator[Page]:
+def redirect_listings(archive: Archive, urls: dict[str, str], head: Head) -> Iterator[Listing]:
     """A page at each post's old address that sends the reader to its page here; where two
-    posts had one address (two blogs' copies), the newest keeps it."""
+    posts had one address (two blogs' copies), the newest keeps it. Each is made of its post
+    (its title is the post's heading) and where it sends the reader."""
     seen: set[str] = set()
     for entry in archive.entries:
-        for path in old_addresses(urls.get(entry.key, "")):
+        url = urls.get(entry.key)
+        for path in old_addresses(url) if url else ():
             if path in seen:
                 continue
             seen.add(path)
-            target = f"posts/{entry.slug}.html"
-            html = render(
-                "site/redirect.html.j2",
-                target=prefix_of(path) + target,
-                canonical=head.canonical(target) if head.url else prefix_of(path) + target,
-                robots=head.robots,
-                title=heading(entry.read()) or "a post",
-            )
-            yield path, html
+            yield Listing(path, (head.url,), (entry,), _redirect(entry, path, head))
 
 
-def feed_pages(
-    archive: Archive, accounts: Sequence[AccountData], absolute: Cards, url: str
-) -> Iterator[Page]:
-    """An Atom feed of each account's and each tag's newest posts (`absolute`: cards whose
-    links lead from `url`)."""
+def _redirect(entry: Entry, path: str, head: Head) -> Callable[[], str]:
+    target = f"posts/{entry.slug}.html"
+    return lambda: render(
+        "site/redirect.html.j2",
+        target=prefix_of(path) + target,
+        canonical=head.canonical(target) if head.url else prefix_of(path) + target,
+        robots=head.robots,
+        title=heading(entry.read()) or "a post",
+    )
+
+
+def feed_listings(
+    archive: Archive,
+    accounts: Sequence[AccountData],
+    own_of: dict[str, list[Entry]],
+    absolute: Cards,
+    url: str,
+) -> Iterator[Listing]:
+    """An Atom feed of each account's and each tag's newest posts (`own_of`: each account's
+    newest, newest_by_account; `absolute`: cards whose links lead from `url`), each made of
+    its posts and its title."""
     made: dict[str, FeedEntry] = {}
     for data in accounts:
-        own = [e for e in archive.entries if e.backup.folder == data.backup.folder]
+        own = own_posts(own_of, data)[:FEED_SIZE]
         if not own:
             continue
         card = h_card(data, absolute, True)
         path = account_feed(data)
-        entries = [_entry(e, absolute, made) for e in own[:FEED_SIZE]]
         title = f"{card.name} ({card.platform})"
-        feed = Feed(url + path, title, url + path, url + data.page, entries, card.handle)
-        yield path, atom(feed)
+        feed = Feed(url + path, title, url + path, url + data.page, (), card.handle)
+        yield Listing(path, (card,), own, _feed(feed, own, absolute, made))
     for key, tagged in archive.tags.items():
         path = tag_feed(key)
         page = f"{url}tags/{tag_slug(key)}.html"
-        entries = [_entry(e, absolute, made) for e in tagged[:FEED_SIZE]]
-        yield path, atom(Feed(url + path, f"#{archive.tag_names[key]}", url + path, page, entries))
+        own = tagged[:FEED_SIZE]
+        feed = Feed(url + path, f"#{archive.tag_names[key]}", url + path, page, ())
+        yield Listing(path, (feed.title,), own, _feed(feed, own, absolute, made))
+
+
+def _feed(
+    feed: Feed, own: Sequence[Entry], absolute: Cards, made: dict[str, FeedEntry]
+) -> Callable[[], str]:
+    return lambda: atom(feed._replace(entries=[_entry(e, absolute, made) for e in own]))
 
 
 def _entry(entry: Entry, absolute: Cards, made: dict[str, FeedEntry]) -> FeedEntry:

@@ -1,7 +1,14 @@
 """Write the site, touching only what changed: each page's content hash is kept in a manifest,
 and a page whose new content hashes the same is left alone (its mtime too). The manifest is also
 the mark of a site the viewer wrote: a folder holding files but no manifest is someone else's,
-and is refused rather than written over."""
+and is refused rather than written over.
+
+What each page was made of (its sig, depends.py) is kept in the manifest too, unless the writer
+is given a file of its own for it (`sigs`): the public site's folder is uploaded, and what its
+pages were made of is kept beside the backup instead (public_state.py). That file holds a line
+per page with a sig, its name (as JSON), its hash and its sig; a sig is trusted only for a page
+whose hash there is the one the site's manifest holds, so a render with other options into the
+same folder, in between, makes the page again rather than keep what that render wrote."""
 
 from __future__ import annotations
 
@@ -38,6 +45,7 @@ class SiteWriter:
     _changed: bool = False  # a page's hash, or which pages there are, differs from the last
     _folders: set[str] = field(default_factory=set)  # made (or found) this run
     _root: str = field(init=False, default="")
+    sigs: Path | None = None  # where the pages' sigs are kept, when not in the manifest
 
     def __post_init__(self) -> None:
         if self.out.exists() and not self.out.is_dir():
@@ -57,6 +65,8 @@ class SiteWriter:
             # is still known to be the viewer's, and the next render finishes it.
             self._save({})
         self._old = _read_manifest(manifest)
+        if self.sigs is not None:
+            _read_sigs(self.sigs, self._old)
         self._root = os.fspath(self.out)
 
     def sig(self, relative: str) -> bytes | None:
@@ -126,27 +136,72 @@ class SiteWriter:
             if _inside(self.out, path) and path.is_file():
                 path.unlink()
                 self.removed.append(relative)
+                _remove_empty(self.out, path.parent)
         if not self._old and not self._changed and not self.written:
             return
         self._old = {}
+        if self.sigs is not None:  # first: a sig is only trusted when the manifest agrees
+            _save_sigs(self.sigs, self._new)
         self._save(self._new)
 
     def _save(self, pages: Mapping[str, bytes | str]) -> None:
-        """The manifest, written a line at a time (100,000 pages are not made one string
-        first) as `json.dumps(manifest, indent=0, sort_keys=True)` would write it: each page's
-        hash under "pages", and what it was made of under "sigs"."""
-        temp = self.out / f".{MANIFEST}.tmp"
-        names = sorted(pages)
-        with temp.open("w", encoding="utf-8") as file:
-            file.write(f'{{\n"format": {FORMAT},\n"pages": ')
-            _write_map(file, ((name, _hex(_digest(pages[name]))) for name in names))
-            sigs = ((name, _sig(pages[name]).hex()) for name in names if _sig(pages[name]))
-            first = next(sigs, None)
-            if first is not None:
-                file.write(',\n"sigs": ')
-                _write_map(file, itertools.chain([first], sigs))
-            file.write("\n}\n")
-        os.replace(temp, self.out / MANIFEST)
+        _save(self.out / MANIFEST, pages, with_sigs=self.sigs is None)
+
+
+def _save(path: Path, pages: Mapping[str, bytes | str], *, with_sigs: bool) -> None:
+    """A manifest, written a line at a time (100,000 pages are not made one string first) as
+    `json.dumps(manifest, indent=0, sort_keys=True)` would write it: each page's hash under
+    "pages", and (`with_sigs`) what it was made of under "sigs"."""
+    temp = path.with_name(f".{path.name}.tmp")
+    names = sorted(pages)
+    with temp.open("w", encoding="utf-8") as file:
+        file.write(f'{{\n"format": {FORMAT},\n"pages": ')
+        _write_map(file, ((name, _hex(_digest(pages[name]))) for name in names))
+        sigs = ((name, _sig(pages[name]).hex()) for name in names if _sig(pages[name]))
+        first = next(sigs, None) if with_sigs else None
+        if first is not None:
+            file.write(',\n"sigs": ')
+            _write_map(file, itertools.chain([first], sigs))
+        file.write("\n}\n")
+    os.replace(temp, path)
+
+
+SIGS_HEADER = f"crosspost sigs {FORMAT}\n"
+
+
+def _save_sigs(path: Path, pages: Mapping[str, bytes | str]) -> None:
+    """The sigs of `pages`, kept apart from the manifest (`SiteWriter.sigs`), a line each."""
+    temp = path.with_name(f".{path.name}.tmp")
+    with temp.open("w", encoding="utf-8") as file:
+        file.write(SIGS_HEADER)
+        for name in sorted(pages):
+            value = pages[name]
+            sig = _sig(value)
+            if sig:
+                file.write(f"{json.dumps(name)} {_hex(_digest(value))} {sig.hex()}\n")
+    os.replace(temp, path)
+
+
+def _read_sigs(path: Path, pages: Hashes) -> None:
+    """The sigs kept apart (`_save_sigs`) put after the hashes of the site's manifest
+    (`pages`, in place: 100,000 pages are not held twice), each only where both name the same
+    hash; a sig the site's manifest held itself (an earlier version's) is dropped. A damaged
+    file gives no sigs from where it is damaged: those pages are made again."""
+    for name, value in pages.items():
+        if isinstance(value, bytes) and len(value) > _DIGEST:
+            pages[name] = value[:_DIGEST]
+    try:
+        with path.open(encoding="utf-8") as file:
+            if file.readline() != SIGS_HEADER:
+                return
+            for line in file:
+                quoted, digest, sig = line.rstrip("\n").rsplit(" ", 2)
+                name = json.loads(quoted)
+                found = pages.get(name) if isinstance(name, str) else None
+                if isinstance(found, bytes) and found == bytes.fromhex(digest):
+                    pages[name] = found + bytes.fromhex(sig)
+    except (OSError, UnicodeDecodeError, ValueError):  # JSONDecodeError is a ValueError
+        return
 
 
 def _write_map(file: TextIO, values: Iterable[tuple[str, str]]) -> None:
@@ -172,6 +227,17 @@ def _sig(value: bytes | str | None) -> bytes:
 
 def _hex(digest: bytes | str) -> str:
     return digest.hex() if isinstance(digest, bytes) else digest
+
+
+def _remove_empty(out: Path, folder: Path) -> None:
+    """The folders a removed page leaves empty, up to the site's own: a folder's name may say
+    what the page was (a public site's post/ID/SLUG/ of a post no longer public)."""
+    while folder != out and folder.is_relative_to(out):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (or not ours to remove): the folders above are not either
+            return
+        folder = folder.parent
 
 
 def _inside(out: Path, path: Path) -> bool:
