@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from crosspost.config import Config, Digest, SyncRule
@@ -129,22 +130,44 @@ class SyncEngine:
         report.stopped_early = report.stopped_early or self.stop.requested
         return report
 
-    def run_rule(self, rule: SyncRule, *, adopt: bool = False) -> RuleReport:
+    def run_rule(
+        self, rule: SyncRule, *, adopt: bool = False, cursor: str | None = None
+    ) -> RuleReport:
+        """Read, queue and publish one rule; `cursor` names the read cursor (the rule's own by
+        default; it starts from the rule's where it has none yet)."""
         report = RuleReport(rule.name, dry=self.dry_run)
-        posts, newest = self.read_new(rule, report)
+        posts, newest = self.read_new(rule, report, cursor)
         held_from = self.queue(rule, posts, report, adopt=adopt)
         if newest is not None and held_from is not None:
             newest = min(newest, held_from)  # a digest's day not over: read it again next run
         if newest is not None and not self.stop.requested:
-            self.state.set_cursor(rule.name, newest.isoformat())
+            self.state.set_cursor(cursor or rule.name, newest.isoformat())
         self.process(rule, report)
         if (rule.edits or rule.deletes) and not self.stop.requested:
             propagate(self.context, rule, report)
         return report
 
-    def read_new(self, rule: SyncRule, report: RuleReport) -> tuple[list[Post], datetime | None]:
+    def run_target(self, rule: SyncRule, target: str, *, adopt: bool = False) -> RuleReport:
+        """One target of a rule, as a queued job runs it (crosspost.worker): the same protocol
+        as `run_rule` (intent before publish, reconcile after a crash), restricted to `target`,
+        with a read cursor of its own so the rule's targets advance apart. The rule's cursor
+        follows the least advanced of its targets', so a whole-rule run never skips a post."""
+        if target not in rule.targets:
+            raise CrosspostError(f"rule {rule.name} has no target {target}")
+        report = self.run_rule(
+            replace(rule, targets=(target,)), adopt=adopt, cursor=target_cursor(rule.name, target)
+        )
+        read = [self.state.cursor(target_cursor(rule.name, t)) for t in rule.targets]
+        if not self.stop.requested and all(read):
+            least = min(datetime.fromisoformat(text) for text in read if text)
+            self.state.set_cursor(rule.name, least.isoformat())
+        return report
+
+    def read_new(
+        self, rule: SyncRule, report: RuleReport, cursor: str | None = None
+    ) -> tuple[list[Post], datetime | None]:
         """The source's posts newer than the rule's cursor (or its `since`), oldest first."""
-        cursor_text = self.state.cursor(rule.name)
+        cursor_text = (cursor and self.state.cursor(cursor)) or self.state.cursor(rule.name)
         cursor = datetime.fromisoformat(cursor_text) if cursor_text else None
         floor = max(d for d in (cursor, rule.since, None) if d) if (cursor or rule.since) else None
         client = self.client(rule.source)
@@ -486,6 +509,11 @@ class SyncEngine:
                     (entry.identity, ref, entry.rule, entry.chunks, len(draft.media))
                 )
                 report.published += 1
+
+
+def target_cursor(rule: str, target: str) -> str:
+    """The name of one target's read cursor of a rule (its jobs read apart)."""
+    return f"{rule} -> {target}"
 
 
 def report_has(report: RuleReport, target: str) -> bool:

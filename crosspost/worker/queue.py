@@ -1,0 +1,63 @@
+"""The job queue on Huey (https://huey.readthedocs.io/): SqliteHuey, its file beside the ledger.
+
+Jobs are (rule, target) pairs. A job stopped by a rate limit or a cap is scheduled for the reset
+the engine reports (RetryTask with that delay: no retry is used up, nothing is tried hot); a job
+that raises is retried by Huey after 30, 60, 120 ... s (`RETRIES` times); a job another worker
+is running is tried again a few seconds later. Enqueueing skips a job already waiting or
+scheduled, so a cron `crosspost sync --queue` never piles copies up.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from huey import SqliteHuey
+from huey.exceptions import RetryTask
+
+from crosspost.config import Config
+from crosspost.worker.files import queue_file
+from crosspost.worker.job import JobLockedError, Settings, run_job
+from crosspost.worker.locks import Job
+
+RETRIES = 8
+RETRY_DELAY = 30.0  # seconds, doubled after each failure
+TASK = "crosspost.sync_job"
+
+
+def jobs_of(config: Config, rule: str | None = None) -> list[Job]:
+    rules = [config.rule(rule)] if rule else list(config.rules)
+    return [Job(r.name, target) for r in rules for target in r.targets]
+
+
+class Queue:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.huey = SqliteHuey(
+            "crosspost", filename=str(queue_file(settings.state)), results=False, utc=True
+        )
+        self.task: Any = self.huey.task(
+            retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=2, name=TASK
+        )(self._run)
+
+    def _run(self, rule: str, target: str) -> None:
+        try:
+            again = run_job(self.settings, Job(rule, target))
+        except JobLockedError:
+            raise RetryTask(delay=self.settings.lock_retry) from None
+        if again is not None:
+            raise RetryTask(delay=max(again - time.time(), 0.0))
+
+    def waiting(self) -> set[Job]:
+        """Jobs in the queue or scheduled for later."""
+        tasks = list(self.huey.pending()) + list(self.huey.scheduled())
+        return {Job(*task.args) for task in tasks if task.name == TASK}
+
+    def enqueue(self, jobs: Iterable[Job]) -> list[Job]:
+        """Queue each job not already waiting; the ones queued."""
+        waiting = self.waiting()
+        queued = [job for job in jobs if job not in waiting]
+        for job in queued:
+            self.task(job.rule, job.target)
+        return queued
