@@ -164,10 +164,11 @@ class SyncEngine:
         return report
 
     def read_new(
-        self, rule: SyncRule, report: RuleReport, cursor: str | None = None
+        self, rule: SyncRule, report: RuleReport, named: str | None = None
     ) -> tuple[list[Post], datetime | None]:
-        """The source's posts newer than the rule's cursor (or its `since`), oldest first."""
-        cursor_text = (cursor and self.state.cursor(cursor)) or self.state.cursor(rule.name)
+        """The source's posts newer than the rule's cursor (or the one `named`, else the
+        rule's; or its `since`), oldest first."""
+        cursor_text = (named and self.state.cursor(named)) or self.state.cursor(rule.name)
         cursor = datetime.fromisoformat(cursor_text) if cursor_text else None
         floor = max(d for d in (cursor, rule.since, None) if d) if (cursor or rule.since) else None
         client = self.client(rule.source)

@@ -25,11 +25,17 @@ def worker_file(state: Path | None) -> Path:
     return path.with_name(f"{path.stem}.worker.sqlite3")
 
 
-def connect(path: Path, schema: str) -> sqlite3.Connection:
-    """A private (0600) SQLite file in WAL mode, shared by every worker process on the host."""
+def private(path: Path) -> Path:
+    """The file made if missing, the user's alone (0600), as the ledger is."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    return path
+
+
+def connect(path: Path, schema: str) -> sqlite3.Connection:
+    """A private SQLite file in WAL mode, shared by every worker process on the host."""
+    private(path)
     db = sqlite3.connect(path, isolation_level=None, timeout=30.0, check_same_thread=False)
     db.execute("PRAGMA journal_mode = WAL")
     db.executescript(schema)

@@ -48,16 +48,20 @@ def run_job(
     clock: Callable[[], float] = time.time,
     stop: StopSignal | None = None,
     opener: Opener = _open,
+    told: Callable[[str], None] = lambda event: None,
 ) -> float | None:
-    """Run `job` once; when to run it again (epoch seconds), or None."""
+    """Run `job` once; when to run it again (epoch seconds), or None. `told` hears "start" once
+    the lock is held and "end" just before it is released."""
     locks = JobLocks(worker_file(settings.state), clock=clock)
     try:
         token = locks.acquire(job)
         if token is None:
             raise JobLockedError(f"job {job.key} is running in another worker")
+        told("start")
         try:
             return _run_locked(settings, job, clock, stop, opener)
         finally:
+            told("end")
             locks.release(job, token)
     finally:
         locks.close()

@@ -9,6 +9,7 @@ scheduled, so a cron `crosspost sync --queue` never piles copies up.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -17,13 +18,19 @@ from huey import SqliteHuey
 from huey.exceptions import RetryTask
 
 from crosspost.config import Config
-from crosspost.worker.files import queue_file
+from crosspost.worker.files import private, queue_file
 from crosspost.worker.job import JobLockedError, Settings, run_job
 from crosspost.worker.locks import Job
 
+LOG = logging.getLogger("crosspost.worker")
 RETRIES = 8
 RETRY_DELAY = 30.0  # seconds, doubled after each failure
 TASK = "crosspost.sync_job"
+
+
+def _log(event: str, job: Job) -> None:
+    # When each job held its lock, by the wall clock every worker shares (tests check overlaps).
+    LOG.info("job %s %s at %.6f", event, job.key, time.time())
 
 
 def jobs_of(config: Config, rule: str | None = None) -> list[Job]:
@@ -35,18 +42,20 @@ class Queue:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.huey = SqliteHuey(
-            "crosspost", filename=str(queue_file(settings.state)), results=False, utc=True
+            "crosspost", filename=str(private(queue_file(settings.state))), results=False, utc=True
         )
         self.task: Any = self.huey.task(
             retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=2, name=TASK
         )(self._run)
 
     def _run(self, rule: str, target: str) -> None:
+        job = Job(rule, target)
         try:
-            again = run_job(self.settings, Job(rule, target))
+            again = run_job(self.settings, job, told=lambda event: _log(event, job))
         except JobLockedError:
             raise RetryTask(delay=self.settings.lock_retry) from None
         if again is not None:
+            LOG.info("job %s: again in %.0f s", job.key, again - time.time())
             raise RetryTask(delay=max(again - time.time(), 0.0))
 
     def waiting(self) -> set[Job]:
