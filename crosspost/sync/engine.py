@@ -224,6 +224,9 @@ class SyncEngine:
             for target in targets:
                 self._queue_target(rule, post, target, report, publishing)
         held = [self._queue_digests(rule, t, selected, report, publishing) for t in digesting]
+        if selected and len(targets) < len(per_post):
+            # A target that could not be checked for mirrors got nothing: read these again.
+            held.append(min(post.created_at for post in selected))
         return min((when for when in held if when is not None), default=None)
 
     def _queue_digests(

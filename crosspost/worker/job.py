@@ -90,9 +90,21 @@ def _run_locked(
                 return clock() + (error.retry_after if error.retry_after is not None else 60.0)
             if report.resume_at is not None:
                 return report.resume_at
+            if report.stopped:  # a rate limit before anything was queued: the budgets say when
+                return _reset_of(budgets, clock())
             retries = [
                 when for _, _, when in ledger.status(rule.name, job.target, clock()).failed if when
             ]
             return min(retries) if retries else None
     finally:
         budgets.close()
+
+
+def _reset_of(budgets: SqliteBudgets, now: float, fallback: float = 60.0) -> float:
+    """The earliest reset of a budget used up now, else `fallback` seconds from now."""
+    resets = [
+        reset
+        for _, remaining, reset, _ in budgets.budgets()
+        if reset is not None and reset > now and remaining is not None and remaining <= 0
+    ]
+    return min(resets) if resets else now + fallback
