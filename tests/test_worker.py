@@ -93,12 +93,16 @@ def setup(
     return config
 
 
-def add_posts(tumblr: TumblrServer, tag: str, count: int, start: int) -> list[str]:
-    texts = [f"{tag} post {n}" for n in range(count)]
+def add_posts(tumblr: TumblrServer, tag: str, count: int, start: int, label: str = "") -> list[str]:
+    texts = [f"{label or tag} post {n}" for n in range(count)]
     for n, text in enumerate(texts):
         tumblr.state.add(
             "art",
-            {"timestamp": start + n * 60, "content": [{"type": "text", "text": text}], "tags": [tag]},
+            {
+                "timestamp": start + n * 60,
+                "content": [{"type": "text", "text": text}],
+                "tags": [tag],
+            },
         )
     return texts
 
@@ -126,8 +130,14 @@ def echo_texts(tumblr: TumblrServer) -> list[str]:
 
 def count_of(texts: list[str], wanted: list[str]) -> Counter[str]:
     """How many posts on a target start with each wanted text (mirrors carry a link back)."""
-    return Counter(w for text in texts for w in wanted if text.startswith(w) and not
-                   text.startswith(w + "0") and not re.match(re.escape(w) + r"\d", text))
+    return Counter(
+        w
+        for text in texts
+        for w in wanted
+        if text.startswith(w)
+        and not text.startswith(w + "0")
+        and not re.match(re.escape(w) + r"\d", text)
+    )
 
 
 class Worker:
@@ -175,7 +185,6 @@ def lock_intervals(logs: list[Path]) -> dict[str, list[tuple[float, float, str]]
             elif open_at.get(key):
                 found.setdefault(key, []).append((open_at[key].pop(0), when, log.name))
         for key, starts in open_at.items():
-            found.setdefault(key, []) + [(s, float("inf"), log.name) for s in starts]
             found[key] = found.get(key, []) + [(s, float("inf"), log.name) for s in starts]
     return found
 
@@ -214,14 +223,13 @@ def test_killed_workers_leave_every_post_once_on_every_target(
         expected_masto = both + notes
 
         def finished() -> bool:
-            return (
-                sum(count_of(masto_texts(), expected_masto).values()) >= len(expected_masto)
-                and sum(count_of(echo_texts(tumblr), both).values()) >= len(both)
-            )
+            return sum(count_of(masto_texts(), expected_masto).values()) >= len(
+                expected_masto
+            ) and sum(count_of(echo_texts(tumblr), both).values()) >= len(both)
 
         assert wait_for(finished, 90), "the workers did not finish the queued jobs"
         # New work queued after the kills goes through the same workers, and nothing twice.
-        late = add_posts(tumblr, "crosspost", 2, 1700300000)
+        late = add_posts(tumblr, "crosspost", 2, 1700300000, "late")
         assert run_cli("sync", "--config", str(setup), "--queue").code == 0
         assert wait_for(lambda: sum(count_of(echo_texts(tumblr), late).values()) == 2, 60)
         time.sleep(1.0)  # anything a duplicate would post has had time to show
@@ -256,9 +264,7 @@ def test_a_rate_limited_job_waits_for_its_reset_and_the_budget_stops_the_next(
 ) -> None:
     add_posts(tumblr, "crosspost", 2, 1700000000)
     add_posts(tumblr, "notes", 1, 1700100000)
-    mastodon_server.fault(
-        "/api/v1/statuses", status=429, count=1, headers={"Retry-After": "3600"}
-    )
+    mastodon_server.fault("/api/v1/statuses", status=429, count=1, headers={"Retry-After": "3600"})
     queue = Queue(Settings(setup, tmp_path / "state.sqlite3"))
     queue.enqueue([Job("both", "masto"), Job("notes", "masto")])
     before = time.time()
@@ -270,15 +276,17 @@ def test_a_rate_limited_job_waits_for_its_reset_and_the_budget_stops_the_next(
     scheduled = queue.huey.scheduled()
     assert sorted(tuple(t.args) for t in scheduled) == [("both", "masto"), ("notes", "masto")]
     for task in scheduled:  # rescheduled to the reset the server named, not retried hot
-        eta = task.eta.timestamp() if task.eta.tzinfo else task.eta.replace(
-            tzinfo=__import__("datetime").UTC
-        ).timestamp()
+        eta = (
+            task.eta.timestamp()
+            if task.eta.tzinfo
+            else task.eta.replace(tzinfo=__import__("datetime").UTC).timestamp()
+        )
         assert before + 3500 < eta < time.time() + 3700
     # The fault answered once: the second job was stopped by the shared budget, unsent.
     assert masto_texts() == []
     budgets = SqliteBudgets(worker_file(tmp_path / "state.sqlite3"))
     try:
-        (key, remaining, reset, _), = budgets.budgets()
+        ((key, remaining, reset, _),) = budgets.budgets()
     finally:
         budgets.close()
     assert key == BudgetKey("mastodon", "account", "masto") and remaining == 0

@@ -17,9 +17,10 @@ from crosspost.config import Config, load_config
 def enqueue_jobs(config: Config, rule: str | None, state: Path | None) -> None:
     """Queue one job per rule and target for `crosspost worker` to run; print what was queued."""
     from crosspost.worker.files import queue_file
-    from crosspost.worker.job import Settings
+    from crosspost.worker.job import Settings, prepare_ledger
     from crosspost.worker.queue import Queue, jobs_of
 
+    prepare_ledger(Settings(config.path, state))
     queue = Queue(Settings(config.path, state))
     jobs = jobs_of(config, rule)
     queued = queue.enqueue(jobs)

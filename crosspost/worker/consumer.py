@@ -5,12 +5,17 @@ Huey had already taken the job off the queue, so without this it would wait for 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from dataclasses import dataclass
 
+from crosspost.clients import open_client
+from crosspost.config import Config, load_config
+from crosspost.errors import CrosspostError
 from crosspost.worker.files import worker_file
+from crosspost.worker.job import prepare_ledger
 from crosspost.worker.locks import JobLocks
 from crosspost.worker.queue import Queue
 
@@ -34,6 +39,14 @@ def sweep(queue: Queue) -> int:
         locks.close()
 
 
+def warm_up(config: Config) -> None:
+    """Open each account's client once here, before the job threads start: their first imports
+    of a platform's modules (requests, the SDKs) side by side fail half-initialised."""
+    for account in config.accounts.values():
+        with contextlib.suppress(CrosspostError):  # a job says it, with what to do
+            open_client(account)
+
+
 def run_worker(queue: Queue, options: WorkerOptions) -> None:
     """Run jobs until SIGINT or SIGTERM (Huey finishes the running jobs first)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -45,6 +58,8 @@ def run_worker(queue: Queue, options: WorkerOptions) -> None:
             if found:
                 LOG.info("queued %d jobs left by dead workers", found)
 
+    prepare_ledger(queue.settings)
+    warm_up(load_config(queue.settings.config))
     sweep(queue)
     thread = threading.Thread(target=sweeper, name="sweeper", daemon=True)
     thread.start()

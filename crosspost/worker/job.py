@@ -19,7 +19,7 @@ from crosspost.sync import StopSignal, SyncEngine
 from crosspost.worker.budgeted import BudgetedClient, account_keys
 from crosspost.worker.budgets import SqliteBudgets
 from crosspost.worker.files import worker_file
-from crosspost.worker.locks import Job, JobLocks
+from crosspost.worker.locks import Job, JobLocks, _immediate
 
 Opener = Callable[[Account, bool], PlatformClient]
 
@@ -39,6 +39,18 @@ class Settings:
 
 def _open(account: Account, writing: bool) -> PlatformClient:
     return open_client(account, for_writing=writing)
+
+
+def prepare_ledger(settings: Settings) -> None:
+    """Make (or bring up to date) the ledger once, before any job opens it: jobs that open a
+    new ledger side by side would each try to create its tables. The worker file's write lock
+    keeps two starting workers apart."""
+    locks = JobLocks(worker_file(settings.state), clock=time.time)
+    try:
+        with _immediate(locks.db):
+            Ledger(settings.state).close()
+    finally:
+        locks.close()
 
 
 def run_job(

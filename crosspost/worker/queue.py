@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from huey import SqliteHuey
@@ -26,6 +27,12 @@ LOG = logging.getLogger("crosspost.worker")
 RETRIES = 8
 RETRY_DELAY = 30.0  # seconds, doubled after each failure
 TASK = "crosspost.sync_job"
+
+
+def _epoch(eta: datetime | None) -> float:
+    if eta is None:
+        return 0.0
+    return (eta if eta.tzinfo else eta.replace(tzinfo=UTC)).timestamp()
 
 
 def _log(event: str, job: Job) -> None:
@@ -54,14 +61,22 @@ class Queue:
             again = run_job(self.settings, job, told=lambda event: _log(event, job))
         except JobLockedError:
             raise RetryTask(delay=self.settings.lock_retry) from None
-        if again is not None:
+        if again is not None and not self._scheduled_by(job, again):
             LOG.info("job %s: again in %.0f s", job.key, again - time.time())
             raise RetryTask(delay=max(again - time.time(), 0.0))
 
+    def _scheduled_by(self, job: Job, when: float) -> bool:
+        """Whether a copy of `job` is already scheduled to run by `when` (then this one ends:
+        copies queued while one waited for a reset never pile up)."""
+        return any(
+            task.name == TASK and Job(*task.args) == job and _epoch(task.eta) <= when + 1.0
+            for task in self.huey.scheduled()
+        )
+
     def waiting(self) -> set[Job]:
-        """Jobs in the queue or scheduled for later."""
-        tasks = list(self.huey.pending()) + list(self.huey.scheduled())
-        return {Job(*task.args) for task in tasks if task.name == TASK}
+        """Jobs in the queue, about to run (a job scheduled for later is queued anew: it may
+        wait for a failed post's backoff while new posts came)."""
+        return {Job(*task.args) for task in self.huey.pending() if task.name == TASK}
 
     def enqueue(self, jobs: Iterable[Job]) -> list[Job]:
         """Queue each job not already waiting; the ones queued."""
