@@ -186,7 +186,7 @@ def sync(
                 "--queue runs nothing here: use it without --dry-run, --watch, "
                 "--rebuild-ledger, --adopt and --json"
             )
-        from crosspost.cli.worker_commands import enqueue_jobs
+        from crosspost.cli.queue_jobs import enqueue_jobs
 
         enqueue_jobs(loaded, rule, state)
         return

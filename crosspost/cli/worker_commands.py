@@ -3,7 +3,6 @@ target account) on the Huey queue beside the ledger (crosspost.worker)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -11,24 +10,7 @@ import typer
 from crosspost.cli.options import ConfigOpt
 from crosspost.cli.root import app
 from crosspost.cli.sync_commands import StateOpt
-from crosspost.config import Config, load_config
-
-
-def enqueue_jobs(config: Config, rule: str | None, state: Path | None) -> None:
-    """Queue one job per rule and target for `crosspost worker` to run; print what was queued."""
-    from crosspost.worker.files import queue_file
-    from crosspost.worker.job import Settings, prepare_ledger
-    from crosspost.worker.queue import Queue, jobs_of
-
-    prepare_ledger(Settings(config.path, state))
-    queue = Queue(Settings(config.path, state))
-    jobs = jobs_of(config, rule)
-    queued = queue.enqueue(jobs)
-    for job in queued:
-        typer.echo(f"queued: {job.key}")
-    if len(queued) < len(jobs):
-        typer.echo(f"{len(jobs) - len(queued)} already waiting in the queue")
-    typer.echo(f"{len(queued)} jobs queued in {queue_file(state)}; `crosspost worker` runs them")
+from crosspost.config import load_config
 
 
 @app.command("worker")
