@@ -107,6 +107,24 @@ def test_a_lost_ledger_is_reconciled_from_markers_before_posting() -> None:
     assert engine(world).run().rules[0].checked == []  # the ledger knows both targets now
 
 
+def test_posts_a_target_could_not_take_are_read_again_not_skipped() -> None:
+    """The rule's cursor stays at the oldest post an unchecked target did not get: the next run
+    reads it again, and every post reaches that target (older ones too, not only the newest)."""
+    world = World()
+    for minute in range(3):
+        world.add("art", f"post {minute}", tags=("crosspost",), minutes=minute)
+    world.client(ACCOUNTS["masto"]).fail_on[("fetch_page", 1)] = PlatformError("503 upstream")
+    first = engine(world).run().rules[0]
+    assert world.network.of("masto") == []
+    assert first.failed
+    again = engine(world).run().rules[0]
+    assert sorted(p.text.text for p in world.network.of("masto")) == [
+        "post 0", "post 1", "post 2"
+    ]  # fmt: skip
+    assert len(world.network.of("sky")) == 3  # and nothing twice where it went the first time
+    assert again.published == 3
+
+
 def test_a_target_that_cannot_be_checked_gets_nothing_this_run() -> None:
     world = World()
     world.add("art", "short", tags=("crosspost",))

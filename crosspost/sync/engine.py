@@ -201,7 +201,8 @@ class SyncEngine:
     ) -> datetime | None:
         """Select, and write the intent of every chunk of every selected post on each target
         (or of each finished day's digest, on a digest target). Returns the time of the oldest
-        post held back for a digest whose day is not over, None when none is."""
+        post the next run must read again (held back for a digest whose day is not over, or
+        selected for a target that could not be checked for mirrors), None when none is."""
         selected: list[Post] = []
         keys: set[str] = set()
         for post in posts:
