@@ -131,10 +131,16 @@ class SyncEngine:
         return report
 
     def run_rule(
-        self, rule: SyncRule, *, adopt: bool = False, cursor: str | None = None
+        self,
+        rule: SyncRule,
+        *,
+        adopt: bool = False,
+        cursor: str | None = None,
+        only: str | None = None,
     ) -> RuleReport:
         """Read, queue and publish one rule; `cursor` names the read cursor (the rule's own by
-        default; it starts from the rule's where it has none yet)."""
+        default; it starts from the rule's where it has none yet); `only` publishes to that one
+        target of the rule, nothing else the ledger holds for the rule."""
         report = RuleReport(rule.name, dry=self.dry_run)
         posts, newest = self.read_new(rule, report, cursor)
         held_from = self.queue(rule, posts, report, adopt=adopt)
@@ -142,7 +148,7 @@ class SyncEngine:
             newest = min(newest, held_from)  # a digest's day not over: read it again next run
         if newest is not None and not self.stop.requested:
             self.state.set_cursor(cursor or rule.name, newest.isoformat())
-        self.process(rule, report)
+        self.process(rule, report, only=only)
         if (rule.edits or rule.deletes) and not self.stop.requested:
             propagate(self.context, rule, report)
         return report
@@ -151,11 +157,16 @@ class SyncEngine:
         """One target of a rule, as a queued job runs it (crosspost.worker): the same protocol
         as `run_rule` (intent before publish, reconcile after a crash), restricted to `target`,
         with a read cursor of its own so the rule's targets advance apart. The rule's cursor
-        follows the least advanced of its targets', so a whole-rule run never skips a post."""
+        follows the least advanced of its targets', so a whole-rule run never skips a post.
+        It publishes to `target` only: the job of another target of the rule may be running
+        in another worker, and two publishers of one entry would post it twice."""
         if target not in rule.targets:
             raise CrosspostError(f"rule {rule.name} has no target {target}")
         report = self.run_rule(
-            replace(rule, targets=(target,)), adopt=adopt, cursor=target_cursor(rule.name, target)
+            replace(rule, targets=(target,)),
+            adopt=adopt,
+            cursor=target_cursor(rule.name, target),
+            only=target,
         )
         read = [self.state.cursor(target_cursor(rule.name, t)) for t in rule.targets]
         if not self.stop.requested and all(read):
@@ -303,15 +314,25 @@ class SyncEngine:
     # --- publishing ----------------------------------------------------------------------------
 
     def process(
-        self, rule: SyncRule, report: RuleReport, publishing: Publishing = DEFAULT_PUBLISHING
+        self,
+        rule: SyncRule,
+        report: RuleReport,
+        publishing: Publishing = DEFAULT_PUBLISHING,
+        *,
+        only: str | None = None,
     ) -> None:
-        """Publish every unfinished (due) entry of the rule, oldest intent first."""
+        """Publish every unfinished (due) entry of the rule, oldest intent first (on the target
+        `only`, when given)."""
         now = self.clock()
         self._blocked = {target: when for target, when in self._blocked.items() if when > now}
         held = self.state.holds(now)
         for target, (until, _) in held.items():
             self._blocked[target] = max(until, self._blocked.get(target, 0.0))
-        work = self.state.due(rule.name, now)
+        work = [
+            (key, target)
+            for key, target in self.state.due(rule.name, now)
+            if only is None or target == only
+        ]
         waited: set[str] = set()  # targets with work left that a cap or a rate limit holds
         blocked_before = dict(self._blocked)
         self.progress.start(f"sync {rule.name}", len(work))

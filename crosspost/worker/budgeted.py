@@ -3,6 +3,9 @@ tells them of each rate limit it meets, so workers in other processes hold off t
 
 from __future__ import annotations
 
+import logging
+import os
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -13,6 +16,7 @@ from crosspost.platforms.base import Draft, Page, PlatformClient
 from crosspost.worker.budgets import BudgetKey, BudgetStore
 
 T = TypeVar("T")
+LOG = logging.getLogger("crosspost.worker")
 
 
 def account_keys(account: Account) -> tuple[BudgetKey, ...]:
@@ -30,9 +34,11 @@ class BudgetedClient:
         keys: Sequence[BudgetKey],
         store: BudgetStore,
         clock: Callable[[], float],
+        job: str = "",
     ) -> None:
         self._client, self._keys, self._store, self._clock = client, tuple(keys), store, clock
         self.account = client.account
+        self._job = job  # the job key the calls are made for, in the log
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._client, name)
@@ -67,7 +73,17 @@ class BudgetedClient:
         return self._client.sees(visibility)
 
     def publish(self, draft: Draft) -> PostRef:
-        return self._call("publish", lambda: self._client.publish(draft))
+        ref = self._call("publish", lambda: self._client.publish(draft))
+        # Which job, process and thread posted what where: a post twice on a target is traced.
+        LOG.info(
+            "published %s on %s by job %s (pid %d, %s)",
+            ref.id,
+            self.account.name,
+            self._job,
+            os.getpid(),
+            threading.current_thread().name,
+        )
+        return ref
 
     def find_published(self, draft: Draft) -> PostRef | None:
         return self._call("look for a post", lambda: self._client.find_published(draft))

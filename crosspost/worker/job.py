@@ -91,7 +91,9 @@ def _run_locked(
     budgets = SqliteBudgets(worker_file(settings.state))
 
     def clients(account: Account, writing: bool) -> PlatformClient:
-        return BudgetedClient(opener(account, writing), account_keys(account), budgets, clock)
+        return BudgetedClient(
+            opener(account, writing), account_keys(account), budgets, clock, job.key
+        )
 
     try:
         with Ledger(settings.state) as ledger:
