@@ -4,17 +4,20 @@ same entry twice."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from crosspost.config import SyncRule
 from crosspost.sync import SyncEngine
 from crosspost.sync.report import RuleReport
 from tests.fake_platform import Faults, World, make_config
 
 RULE = SyncRule(name="xp", source="art", targets=("masto", "sky"), include_tags=("crosspost",))
+FOLLOWING = replace(RULE, edits=True, deletes=True)
 
 
-def run_target(world: World, target: str) -> RuleReport:
-    engine = SyncEngine(make_config(RULE), world.store, world.client, clock=world.network.clock)
-    return engine.run_target(RULE, target)
+def run_target(world: World, target: str, rule: SyncRule = RULE) -> RuleReport:
+    engine = SyncEngine(make_config(rule), world.store, world.client, clock=world.network.clock)
+    return engine.run_target(rule, target)
 
 
 def test_a_job_publishes_only_to_its_own_target() -> None:
@@ -52,3 +55,25 @@ def test_a_job_reads_with_its_own_cursor_and_the_rules_follows_the_least_advance
     run_target(world, "sky")
     assert world.store.cursor("xp") != rule_cursor
     assert [p.text.text for p in world.network.of("sky")] == ["old", "new"]
+
+
+def test_each_targets_job_follows_edits_and_deletes_whichever_runs_first() -> None:
+    world = World()
+    keep = world.add("art", "first version", tags=("crosspost",))
+    gone = world.add("art", "to be deleted", tags=("crosspost",), minutes=1)
+    for target in ("masto", "sky"):
+        run_target(world, target, FOLLOWING)
+    posts = world.network.posts["art"]
+    posts[keep.ref.id] = keep.with_changes(text=keep.text.__class__("second version"))
+    del posts[gone.ref.id]
+    sky = run_target(world, "sky", FOLLOWING)  # sky cannot edit in place; it deletes
+    assert sky.deleted == 1
+    assert [p.text.text for p in world.network.of("sky")] == ["first version"]
+    # The sky job went first: the masto job still sees the edit and the delete (before, the
+    # sky job recorded both as followed, for every target of the rule).
+    masto = run_target(world, "masto", FOLLOWING)
+    assert (masto.edited, masto.deleted) == (1, 1)
+    assert [p.text.text for p in world.network.of("masto")] == ["second version"]
+    again = [run_target(world, t, FOLLOWING) for t in ("masto", "sky")]
+    assert [(r.edited, r.deleted) for r in again] == [(0, 0), (0, 0)]
+    assert world.store.load_source(gone.ref.key, "xp") is None  # forgotten once both followed

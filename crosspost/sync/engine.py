@@ -150,7 +150,7 @@ class SyncEngine:
             self.state.set_cursor(cursor or rule.name, newest.isoformat())
         self.process(rule, report, only=only)
         if (rule.edits or rule.deletes) and not self.stop.requested:
-            propagate(self.context, rule, report)
+            propagate(self.context, rule, report, only=only)
         return report
 
     def run_target(self, rule: SyncRule, target: str, *, adopt: bool = False) -> RuleReport:
