@@ -23,4 +23,5 @@ def enqueue_jobs(config: Config, rule: str | None, state: Path | None) -> None:
         typer.echo(f"queued: {job.key}")
     if len(queued) < len(jobs):
         typer.echo(f"{len(jobs) - len(queued)} already waiting in the queue")
-    typer.echo(f"{len(queued)} jobs queued in {queue_file(state)}; `crosspost worker` runs them")
+    jobs_queued = "1 job" if len(queued) == 1 else f"{len(queued)} jobs"
+    typer.echo(f"{jobs_queued} queued in {queue_file(state)}; `crosspost worker` runs them")
