@@ -71,6 +71,17 @@ ALLOWED: dict[str, set[str]] = {
     },
     "view": {"errors", "model", "account_data", "backup", "text", "progress", "platforms"},
     "preview": {"errors", "model", "account_data", "platforms", "sync", "text"},
+    # Queued sync jobs (Huey): the engine per rule and target, under job locks and budgets.
+    "worker": {
+        "errors",
+        "model",
+        "accounts",
+        "config",
+        "platforms",
+        "state",
+        "sync",
+        "clients",
+    },
     "cli": {
         "errors",
         "model",
@@ -88,6 +99,7 @@ ALLOWED: dict[str, set[str]] = {
         "preview",
         "progress",
         "clients",
+        "worker",
     },
 }
 

@@ -252,6 +252,10 @@ SKIPPED: dict[str, str] = {
     "crosspost sync --dry-run": f"{_LIVE} (the art blog) and the ledger of a real sync",
     "crosspost sync": f"{_LIVE} and publishes to Mastodon",
     "crosspost status": "reports on the ledger of the live sync runs above",
+    "crosspost sync --queue": "queues the jobs of the live rule above (tests/test_worker.py "
+    "queues and runs them against the local servers)",
+    "crosspost worker --workers 4": "runs until stopped, against the live accounts; "
+    "tests/test_worker.py runs and kills workers against the local servers",
     "crosspost migrate art masto --dry-run": f"{_LIVE} (the art blog)",
     "crosspost migrate art journal --plan": f"{_LIVE} (the art blog) and a Dreamwidth journal; "
     "its output is tests/test_dreamwidth_flows.py's setup against the local servers",

@@ -16,6 +16,7 @@ import pytest
 from tests.fixtures import PROJECT_ROOT
 
 HEAVY = (
+    "huey",
     "atproto",
     "atproto_client",
     "mastodon",

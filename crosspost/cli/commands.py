@@ -99,6 +99,11 @@ COMMANDS: tuple[Entry, ...] = (
         "line, one line per post of the thread. Nothing is sent; media show as placeholders to "
         "upload.",
     ),
+    Entry(
+        "worker",
+        "worker_commands",
+        "Run the jobs `crosspost sync --queue` queued, one per rule and target, until stopped.",
+    ),
     Entry("config", "accounts_commands", "Check the config file."),
 )
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(entry.module for entry in COMMANDS))

@@ -161,6 +161,13 @@ def sync(
     ] = "10m",
     state: StateOpt = None,
     as_json: JsonOpt = False,
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Queue one job per rule and target for `crosspost worker`; run nothing here.",
+        ),
+    ] = False,
 ) -> None:
     """Mirror the posts each rule selects to its targets, once and only once."""
     from crosspost.sync import parse_interval
@@ -172,6 +179,16 @@ def sync(
             f"no sync rules in {loaded.path}: add a [[sync]] rule there (from, to, tags; "
             "config.example.toml shows one), then run `crosspost config check`"
         )
+        return
+    if queue:
+        if dry_run or watch or rebuild_ledger or adopt or as_json:
+            raise typer.BadParameter(
+                "--queue runs nothing here: use it without --dry-run, --watch, "
+                "--rebuild-ledger, --adopt and --json"
+            )
+        from crosspost.cli.queue_jobs import enqueue_jobs
+
+        enqueue_jobs(loaded, rule, state)
         return
     seconds = parse_interval(interval) if watch else 0.0
     store = _open_state(state, dry_run, rebuild_ledger)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from crosspost.config import Config, Digest, SyncRule
@@ -129,22 +130,56 @@ class SyncEngine:
         report.stopped_early = report.stopped_early or self.stop.requested
         return report
 
-    def run_rule(self, rule: SyncRule, *, adopt: bool = False) -> RuleReport:
+    def run_rule(
+        self,
+        rule: SyncRule,
+        *,
+        adopt: bool = False,
+        cursor: str | None = None,
+        only: str | None = None,
+    ) -> RuleReport:
+        """Read, queue and publish one rule; `cursor` names the read cursor (the rule's own by
+        default; it starts from the rule's where it has none yet); `only` publishes to that one
+        target of the rule, nothing else the ledger holds for the rule."""
         report = RuleReport(rule.name, dry=self.dry_run)
-        posts, newest = self.read_new(rule, report)
+        posts, newest = self.read_new(rule, report, cursor)
         held_from = self.queue(rule, posts, report, adopt=adopt)
         if newest is not None and held_from is not None:
             newest = min(newest, held_from)  # a digest's day not over: read it again next run
         if newest is not None and not self.stop.requested:
-            self.state.set_cursor(rule.name, newest.isoformat())
-        self.process(rule, report)
+            self.state.set_cursor(cursor or rule.name, newest.isoformat())
+        self.process(rule, report, only=only)
         if (rule.edits or rule.deletes) and not self.stop.requested:
-            propagate(self.context, rule, report)
+            propagate(self.context, rule, report, only=only)
         return report
 
-    def read_new(self, rule: SyncRule, report: RuleReport) -> tuple[list[Post], datetime | None]:
-        """The source's posts newer than the rule's cursor (or its `since`), oldest first."""
-        cursor_text = self.state.cursor(rule.name)
+    def run_target(self, rule: SyncRule, target: str, *, adopt: bool = False) -> RuleReport:
+        """One target of a rule, as a queued job runs it (crosspost.worker): the same protocol
+        as `run_rule` (intent before publish, reconcile after a crash), restricted to `target`,
+        with a read cursor of its own so the rule's targets advance apart. The rule's cursor
+        follows the least advanced of its targets', so a whole-rule run never skips a post.
+        It publishes to `target` only: the job of another target of the rule may be running
+        in another worker, and two publishers of one entry would post it twice."""
+        if target not in rule.targets:
+            raise CrosspostError(f"rule {rule.name} has no target {target}")
+        report = self.run_rule(
+            replace(rule, targets=(target,)),
+            adopt=adopt,
+            cursor=target_cursor(rule.name, target),
+            only=target,
+        )
+        read = [self.state.cursor(target_cursor(rule.name, t)) for t in rule.targets]
+        if not self.stop.requested and all(read):
+            least = min(datetime.fromisoformat(text) for text in read if text)
+            self.state.set_cursor(rule.name, least.isoformat())
+        return report
+
+    def read_new(
+        self, rule: SyncRule, report: RuleReport, named: str | None = None
+    ) -> tuple[list[Post], datetime | None]:
+        """The source's posts newer than the rule's cursor (or the one `named`, else the
+        rule's; or its `since`), oldest first."""
+        cursor_text = (named and self.state.cursor(named)) or self.state.cursor(rule.name)
         cursor = datetime.fromisoformat(cursor_text) if cursor_text else None
         floor = max(d for d in (cursor, rule.since, None) if d) if (cursor or rule.since) else None
         client = self.client(rule.source)
@@ -279,15 +314,25 @@ class SyncEngine:
     # --- publishing ----------------------------------------------------------------------------
 
     def process(
-        self, rule: SyncRule, report: RuleReport, publishing: Publishing = DEFAULT_PUBLISHING
+        self,
+        rule: SyncRule,
+        report: RuleReport,
+        publishing: Publishing = DEFAULT_PUBLISHING,
+        *,
+        only: str | None = None,
     ) -> None:
-        """Publish every unfinished (due) entry of the rule, oldest intent first."""
+        """Publish every unfinished (due) entry of the rule, oldest intent first (on the target
+        `only`, when given)."""
         now = self.clock()
         self._blocked = {target: when for target, when in self._blocked.items() if when > now}
         held = self.state.holds(now)
         for target, (until, _) in held.items():
             self._blocked[target] = max(until, self._blocked.get(target, 0.0))
-        work = self.state.due(rule.name, now)
+        work = [
+            (key, target)
+            for key, target in self.state.due(rule.name, now)
+            if only is None or target == only
+        ]
         waited: set[str] = set()  # targets with work left that a cap or a rate limit holds
         blocked_before = dict(self._blocked)
         self.progress.start(f"sync {rule.name}", len(work))
@@ -490,6 +535,11 @@ class SyncEngine:
                     (entry.identity, ref, entry.rule, entry.chunks, len(draft.media))
                 )
                 report.published += 1
+
+
+def target_cursor(rule: str, target: str) -> str:
+    """The name of one target's read cursor of a rule (its jobs read apart)."""
+    return f"{rule} -> {target}"
 
 
 def report_has(report: RuleReport, target: str) -> bool:

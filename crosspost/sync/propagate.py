@@ -3,6 +3,10 @@
 A mirrored post is rechecked for `RECHECK_DAYS` after it was stored (one read per post, rule and
 run). The ledger keeps the source post once per rule, so each rule's mirrors follow on their own.
 Deleted at the source: every mirror the rule made is deleted and the ledger forgets them.
+A queued job follows them on its one target (`only`): the version of the post that target's
+mirrors last followed is kept apart (`followed_as`), and the rule's copy of a deleted post is
+forgotten once no target of the rule has a mirror of it left, so every target's job sees the
+edit and the delete, whichever runs first.
 Edited at the source: mirrors on a target whose client can edit (`CanEdit`; Mastodon's
 statuses/:id PUT keeps replies, boosts and the URL) are edited in place when the edit keeps the
 same number of chunks. Others are left as they are and the run notes it: the Bluesky adapter
@@ -26,21 +30,35 @@ from crosspost.sync.report import RuleReport
 RECHECK_DAYS = 7
 
 
-def propagate(context: SyncContext, rule: SyncRule, report: RuleReport) -> None:
+def followed_as(rule: str, target: str) -> str:
+    """Where the ledger keeps the version of a post that one target's mirrors last followed."""
+    return f"{rule} -> {target}"
+
+
+def propagate(
+    context: SyncContext, rule: SyncRule, report: RuleReport, *, only: str | None = None
+) -> None:
+    """Carry edits and deletes to the rule's targets (to the target `only`, of the rule named
+    like `rule` in the config, when given: a queued job's)."""
     horizon = context.clock() - timedelta(days=RECHECK_DAYS).total_seconds()
     source = context.client(rule.source)
     for key in context.state.source_keys(rule.name, saved_after=horizon):
         stored = context.state.load_source(key, rule.name)
         if stored is None or context.stop.requested:
             continue
+        followed = stored
+        if only is not None:
+            followed = context.state.load_source(key, followed_as(rule.name, only)) or stored
         current = source.fetch_post(stored.ref)
         report.read_calls += 1
         if current is None or current.deleted:
             if rule.deletes:
-                _delete_mirrors(context, rule, stored, report)
-        elif rule.edits and _edited(stored, current):
+                _delete_mirrors(context, rule, stored, report, only)
+        elif rule.edits and _edited(followed, current):
             _edit_mirrors(context, rule, current, report)
-            context.state.save_source(current, rule.name)
+            context.state.save_source(
+                current, rule.name if only is None else followed_as(rule.name, only)
+            )
 
 
 def _edited(stored: Post, current: Post) -> bool:
@@ -49,7 +67,9 @@ def _edited(stored: Post, current: Post) -> bool:
     return current.text != stored.text
 
 
-def _delete_mirrors(context: SyncContext, rule: SyncRule, post: Post, report: RuleReport) -> None:
+def _delete_mirrors(
+    context: SyncContext, rule: SyncRule, post: Post, report: RuleReport, only: str | None
+) -> None:
     for target in rule.targets:
         entries = context.state.entries(post.ref.key, target)
         if context.dry_run:
@@ -63,6 +83,13 @@ def _delete_mirrors(context: SyncContext, rule: SyncRule, post: Post, report: Ru
                 client.delete(entry.target_ref)
                 report.deleted += 1
         context.state.forget(post.ref.key, target)
+        if only is not None:
+            context.state.forget_source(post.ref.key, followed_as(rule.name, only))
+    if only is not None and any(
+        context.state.entries(post.ref.key, target)
+        for target in context.config.rule(rule.name).targets
+    ):
+        return  # another target's job deletes its mirrors, and forgets the post after
     context.state.forget_source(post.ref.key, rule.name)
 
 

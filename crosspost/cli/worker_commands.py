@@ -1,0 +1,51 @@
+"""`crosspost worker`, and the queueing behind `crosspost sync --queue`: jobs (one per rule and
+target account) on the Huey queue beside the ledger (crosspost.worker)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from crosspost.cli.options import ConfigOpt
+from crosspost.cli.root import app
+from crosspost.cli.sync_commands import StateOpt
+from crosspost.config import load_config
+
+
+@app.command("worker")
+def worker(
+    config: ConfigOpt = None,
+    state: StateOpt = None,
+    workers: Annotated[
+        int, typer.Option("--workers", "-w", min=1, max=64, help="Jobs run side by side.")
+    ] = 1,
+    poll: Annotated[
+        float,
+        typer.Option(
+            "--poll",
+            metavar="SECONDS",
+            min=0.1,
+            help="Longest wait between looks at an empty queue.",
+        ),
+    ] = 10.0,
+    sweep_every: Annotated[
+        float,
+        typer.Option(
+            "--sweep-every",
+            metavar="SECONDS",
+            min=0.1,
+            help="How often to look for jobs a killed worker left, to queue them again.",
+        ),
+    ] = 30.0,
+) -> None:
+    """Run the jobs `crosspost sync --queue` queued, one per rule and target, until stopped."""
+    from crosspost.worker.consumer import WorkerOptions, run_worker
+    from crosspost.worker.files import queue_file
+    from crosspost.worker.job import Settings
+    from crosspost.worker.queue import Queue
+
+    loaded = load_config(config)
+    queue = Queue(Settings(loaded.path, state))
+    typer.echo(f"running jobs from {queue_file(state)} with {workers} workers", err=True)
+    run_worker(queue, WorkerOptions(workers=workers, poll=poll, sweep_every=sweep_every))

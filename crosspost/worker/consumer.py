@@ -1,0 +1,76 @@
+"""`crosspost worker`: Huey's consumer running the queued jobs in N threads, and a sweeper that
+queues again the jobs of workers that died mid-run (their locks name a process that is gone:
+Huey had already taken the job off the queue, so without this it would wait for the next
+`crosspost sync --queue`)."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from dataclasses import dataclass
+
+from crosspost.clients import open_client
+from crosspost.config import Config, load_config
+from crosspost.errors import CrosspostError
+from crosspost.worker.files import worker_file
+from crosspost.worker.job import prepare_ledger
+from crosspost.worker.locks import JobLocks
+from crosspost.worker.queue import Queue
+
+LOG = logging.getLogger("crosspost.worker")
+SWEEP_EVERY = 30.0  # seconds between looks for jobs a dead worker left
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerOptions:
+    workers: int = 1
+    poll: float = 10.0  # the longest wait between two looks at an empty queue
+    sweep_every: float = SWEEP_EVERY
+
+
+def sweep(queue: Queue) -> int:
+    """Queue again every job whose worker died while running it; how many."""
+    locks = JobLocks(worker_file(queue.settings.state), clock=time.time)
+    try:
+        return len(queue.enqueue(locks.reclaim()))
+    finally:
+        locks.close()
+
+
+def warm_up(config: Config) -> None:
+    """Open each account's client once here, before the job threads start: their first imports
+    of a platform's modules (requests, the SDKs) side by side fail half-initialised."""
+    for account in config.accounts.values():
+        with contextlib.suppress(CrosspostError):  # a job says it, with what to do
+            open_client(account)
+
+
+def run_worker(queue: Queue, options: WorkerOptions) -> None:
+    """Run jobs until SIGINT or SIGTERM (Huey finishes the running jobs first)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    stopped = threading.Event()
+
+    def sweeper() -> None:
+        while not stopped.wait(options.sweep_every):
+            found = sweep(queue)
+            if found:
+                LOG.info("queued %d jobs left by dead workers", found)
+
+    prepare_ledger(queue.settings)
+    warm_up(load_config(queue.settings.config))
+    sweep(queue)
+    thread = threading.Thread(target=sweeper, name="sweeper", daemon=True)
+    thread.start()
+    consumer = queue.huey.create_consumer(
+        workers=options.workers,
+        worker_type="thread",
+        periodic=False,
+        max_delay=options.poll,
+        scheduler_interval=1,
+    )
+    try:
+        consumer.run()
+    finally:
+        stopped.set()

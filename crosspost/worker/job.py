@@ -1,0 +1,124 @@
+"""One job: one rule's one target, run through the sync engine (SyncEngine.run_target), under
+its named lock, with clients that keep to the shared budgets. Says when to run again: a rate
+limit's or a cap's reset, or the earliest retry of a post that failed; None when all is done."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crosspost.accounts import Account
+from crosspost.clients import open_client
+from crosspost.config import load_config
+from crosspost.errors import CrosspostError, RateLimitedError
+from crosspost.platforms.base import PlatformClient
+from crosspost.state import Ledger
+from crosspost.sync import StopSignal, SyncEngine
+from crosspost.worker.budgeted import BudgetedClient, account_keys
+from crosspost.worker.budgets import SqliteBudgets
+from crosspost.worker.files import worker_file
+from crosspost.worker.locks import Job, JobLocks, _immediate
+
+Opener = Callable[[Account, bool], PlatformClient]
+
+
+class JobLockedError(CrosspostError):
+    """Another worker is running the same job key: try again shortly, never side by side."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What every job of one worker shares: the config and state it runs against."""
+
+    config: Path | None
+    state: Path | None
+    lock_retry: float = 5.0  # a job another worker holds is tried again this much later
+
+
+def _open(account: Account, writing: bool) -> PlatformClient:
+    return open_client(account, for_writing=writing)
+
+
+def prepare_ledger(settings: Settings) -> None:
+    """Make (or bring up to date) the ledger once, before any job opens it: jobs that open a
+    new ledger side by side would each try to create its tables. The worker file's write lock
+    keeps two starting workers apart."""
+    locks = JobLocks(worker_file(settings.state), clock=time.time)
+    try:
+        with _immediate(locks.db):
+            Ledger(settings.state).close()
+    finally:
+        locks.close()
+
+
+def run_job(
+    settings: Settings,
+    job: Job,
+    *,
+    clock: Callable[[], float] = time.time,
+    stop: StopSignal | None = None,
+    opener: Opener = _open,
+    told: Callable[[str], None] = lambda event: None,
+) -> float | None:
+    """Run `job` once; when to run it again (epoch seconds), or None. `told` hears "start" once
+    the lock is held and "end" just before it is released."""
+    locks = JobLocks(worker_file(settings.state), clock=clock)
+    try:
+        token = locks.acquire(job)
+        if token is None:
+            raise JobLockedError(f"job {job.key} is running in another worker")
+        told("start")
+        try:
+            return _run_locked(settings, job, clock, stop, opener)
+        finally:
+            told("end")
+            locks.release(job, token)
+    finally:
+        locks.close()
+
+
+def _run_locked(
+    settings: Settings,
+    job: Job,
+    clock: Callable[[], float],
+    stop: StopSignal | None,
+    opener: Opener,
+) -> float | None:
+    config = load_config(settings.config)
+    rule = config.rule(job.rule)
+    budgets = SqliteBudgets(worker_file(settings.state))
+
+    def clients(account: Account, writing: bool) -> PlatformClient:
+        return BudgetedClient(
+            opener(account, writing), account_keys(account), budgets, clock, job.key
+        )
+
+    try:
+        with Ledger(settings.state) as ledger:
+            engine = SyncEngine(config, ledger, clients, clock=clock, stop=stop)
+            try:
+                report = engine.run_target(rule, job.target)
+            except RateLimitedError as error:  # reading the source, or checking the target
+                return clock() + (error.retry_after if error.retry_after is not None else 60.0)
+            if report.resume_at is not None:
+                return report.resume_at
+            if report.stopped:  # a rate limit before anything was queued: the budgets say when
+                return _reset_of(budgets, clock())
+            retries = [
+                when for _, _, when in ledger.status(rule.name, job.target, clock()).failed if when
+            ]
+            return min(retries) if retries else None
+    finally:
+        budgets.close()
+
+
+def _reset_of(budgets: SqliteBudgets, now: float, fallback: float = 60.0) -> float:
+    """The earliest reset of a budget used up now, else `fallback` seconds from now."""
+    resets = [
+        reset
+        for _, remaining, reset, _ in budgets.budgets()
+        if reset is not None and reset > now and remaining is not None and remaining <= 0
+    ]
+    return min(resets) if resets else now + fallback

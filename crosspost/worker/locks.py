@@ -1,0 +1,104 @@
+"""Named job locks: one job key (rule x target) runs at a time, across every worker process.
+
+Huey's own `lock_task` is a key put into the queue's storage; SqliteHuey's storage has no expiry
+for it (`put_if_empty(ttl=...)` raises NotImplementedError), so a worker killed with SIGKILL would
+leave its job locked for good, and the consumer's `flush_locks` at start would also free the locks
+of workers still running. These locks name their holder (host, pid): one whose process is gone is
+taken over, in one transaction, by the next worker that asks, and the job it was running is found
+again (`reclaim`) and queued anew.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from crosspost.state.lock import pid_alive
+from crosspost.worker.files import connect
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS job_locks (
+    key TEXT PRIMARY KEY, rule TEXT NOT NULL, target TEXT NOT NULL,
+    host TEXT NOT NULL, pid INTEGER NOT NULL, token TEXT NOT NULL, since REAL NOT NULL
+);
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    rule: str
+    target: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.rule} -> {self.target}"
+
+
+class JobLocks:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        clock: Callable[[], float],
+        alive: Callable[[int], bool] = pid_alive,
+        host: str | None = None,
+    ) -> None:
+        self.db = connect(path, SCHEMA)
+        self.clock, self.alive = clock, alive
+        self.host = host or socket.gethostname()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _live(self, host: str, pid: int) -> bool:
+        # Another host's lock is never judged from here (the embedded queue is one machine's).
+        return host != self.host or pid == os.getpid() or self.alive(pid)
+
+    def acquire(self, job: Job) -> str | None:
+        """A token to release with, or None while a live worker holds the job."""
+        token = uuid.uuid4().hex
+        with _immediate(self.db):
+            row = self.db.execute(
+                "SELECT host, pid FROM job_locks WHERE key = ?", (job.key,)
+            ).fetchone()
+            if row is not None and self._live(row[0], row[1]):
+                return None
+            self.db.execute(
+                "INSERT OR REPLACE INTO job_locks VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (job.key, job.rule, job.target, self.host, os.getpid(), token, self.clock()),
+            )
+        return token
+
+    def release(self, job: Job, token: str) -> None:
+        self.db.execute("DELETE FROM job_locks WHERE key = ? AND token = ?", (job.key, token))
+
+    def held(self) -> list[Job]:
+        rows = self.db.execute("SELECT rule, target FROM job_locks ORDER BY key").fetchall()
+        return [Job(rule, target) for rule, target in rows]
+
+    def reclaim(self) -> list[Job]:
+        """The jobs whose worker died while running them, their locks removed: queue them again."""
+        with _immediate(self.db):
+            rows = self.db.execute("SELECT key, rule, target, host, pid FROM job_locks").fetchall()
+            dead = [row for row in rows if not self._live(row[3], row[4])]
+            for row in dead:
+                self.db.execute("DELETE FROM job_locks WHERE key = ?", (row[0],))
+        return [Job(row[1], row[2]) for row in dead]
+
+
+class _immediate:
+    """BEGIN IMMEDIATE ... COMMIT (ROLLBACK on an error): one writer at a time decides."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        self.db.execute("COMMIT" if kind is None else "ROLLBACK")
