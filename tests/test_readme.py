@@ -254,7 +254,7 @@ SKIPPED: dict[str, str] = {
     "crosspost status": "reports on the ledger of the live sync runs above",
     "crosspost sync --queue": "queues the jobs of the live rule above (tests/test_worker.py "
     "queues and runs them against the local servers)",
-    "crosspost worker --workers 4": "runs until stopped, against the live accounts; "
+    "crosspost worker --workers 2": "runs until stopped, against the live accounts; "
     "tests/test_worker.py runs and kills workers against the local servers",
     "crosspost migrate art masto --dry-run": f"{_LIVE} (the art blog)",
     "crosspost migrate art journal --plan": f"{_LIVE} (the art blog) and a Dreamwidth journal; "

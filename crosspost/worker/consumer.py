@@ -50,6 +50,9 @@ def warm_up(config: Config) -> None:
 def run_worker(queue: Queue, options: WorkerOptions) -> None:
     """Run jobs until SIGINT or SIGTERM (Huey finishes the running jobs first)."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Huey's own lines (each task's start, its retry count, the scheduler) say nothing a person
+    # acts on; its warnings and errors still show. crosspost's lines say what each job did.
+    logging.getLogger("huey").setLevel(logging.WARNING)
     stopped = threading.Event()
 
     def sweeper() -> None:
