@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from crosspost.model import Post
 from crosspost.progress import Progress
 from crosspost.view.cards import Cards
-from crosspost.view.depends import Answers, Question, Recorder, Scoped, post_line, search_sigs
+from crosspost.view.depends import Answers, Question, Recorder, Scoped, post_line
 from crosspost.view.load import Archive, Entry, account_folder
 from crosspost.view.load import Head as PostHead
 from crosspost.view.pages import post_page
 from crosspost.view.people import Names
+from crosspost.view.post_pass import post_pass
 from crosspost.view.public_archive import public_part, with_public_part
 from crosspost.view.public_pages import Head
-from crosspost.view.search import INDEX, SearchIndex, chunk_of
 from crosspost.view.spool import CardSpool
 from crosspost.view.write import SiteWriter
 
@@ -36,31 +36,9 @@ class PublicPosts:
     lines: CardSpool  # the post cache's lines of the posts made this time, by entry index
 
     def render(self, progress: Progress) -> None:
-        archive, writer = self.archive, self.writer
-        search = SearchIndex(len(archive.entries), self.names)
-        chunks = search_sigs(archive, self.names, self.fp)
-        if not writer.keep_page(INDEX, chunks[INDEX]):
-            writer.write_made(*search.listing(), chunks[INDEX])
-        total = len(archive.entries)
-        chunk: str | None = None
-        chunk_wanted = False
-        dirty = self.recorder.dirty
-        for entry in archive.entries:
-            path = f"assets/search/{chunk_of(entry.index, total)}.js"
-            if path != chunk:
-                chunk, chunk_wanted = path, not writer.keep_page(path, chunks[path])
-            asked = dirty.get(entry.key)
-            own = asked is not None or not writer.keep_page(f"posts/{entry.slug}.html", entry.sig)
-            post = entry.read() if own or chunk_wanted else None
-            if post is not None and own:
-                self._post(entry, post, asked)
-            progress.advance("render pages")
-            if post is None or not chunk_wanted:
-                search.skip()
-                continue
-            made = search.add(entry, post)
-            if made is not None:
-                writer.write_made(*made, chunks[made[0]])
+        post_pass(
+            self.archive, self.writer, self.names, self.fp, self.recorder, progress, self._post
+        )
 
     def _post(self, entry: Entry, post: Post, asked: set[Question] | None) -> None:
         with Scoped(self.archive, asked):

@@ -43,7 +43,6 @@ from crosspost.view.depends import (
     listing_sig,
     post_line,
     recording_names,
-    search_sigs,
     write_cache,
 )
 from crosspost.view.listings import (
@@ -56,7 +55,7 @@ from crosspost.view.listings import (
 from crosspost.view.load import Archive, Entry, Head, account_folder, load_archive
 from crosspost.view.pages import page_count, post_page, search_page
 from crosspost.view.people import Names, build_names
-from crosspost.view.search import INDEX, SearchIndex, chunk_of
+from crosspost.view.post_pass import post_pass
 from crosspost.view.spool import CardSpool
 from crosspost.view.write import SiteWriter
 
@@ -192,32 +191,9 @@ class _Made:
     comments: CommentIndex = field(default_factory=CommentIndex)
 
     def posts(self, progress: Progress) -> None:
-        archive, writer = self.archive, self.writer
-        search = SearchIndex(len(archive.entries), self.names)
-        chunks = search_sigs(archive, self.names, self.fp)
-        if not writer.keep_page(INDEX, chunks[INDEX]):
-            writer.write_made(*search.listing(), chunks[INDEX])
-        total = len(archive.entries)
-        chunk: str | None = None
-        chunk_wanted = False
-        dirty = self.recorder.dirty
-        for entry in archive.entries:
-            path = f"assets/search/{chunk_of(entry.index, total)}.js"
-            if path != chunk:
-                chunk, chunk_wanted = path, not writer.keep_page(path, chunks[path])
-            asked = dirty.get(entry.key)
-            page = f"posts/{entry.slug}.html"
-            own = asked is not None or not writer.keep_page(page, entry.sig)
-            post = entry.read() if own or chunk_wanted else None
-            if post is not None and own:
-                self._post(entry, post, asked)
-            progress.advance("render pages")
-            if post is None or not chunk_wanted:
-                search.skip()
-                continue
-            made = search.add(entry, post)
-            if made is not None:
-                writer.write_made(*made, chunks[made[0]])
+        post_pass(
+            self.archive, self.writer, self.names, self.fp, self.recorder, progress, self._post
+        )
 
     def _post(self, entry: Entry, post: Post, asked: set[Question] | None) -> None:
         with Scoped(self.archive, asked):
