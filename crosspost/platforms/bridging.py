@@ -60,3 +60,28 @@ class BridgeRules(Protocol):
     def token_of(self, fields: Mapping[str, str]) -> str | None: ...
 
     def lookup(self, server: Server, key: str) -> str | None: ...
+
+
+@dataclass(slots=True)
+class Unbridged:
+    """The bridge rules of a network no bridge reaches and that imports no follows (Tumblr,
+    Dreamwidth): nobody there is found from elsewhere, and it is never a target of
+    `crosspost people`. `what` names one of its accounts to a person ("a Tumblr blog")."""
+
+    what: str
+    PROTOCOL: str = ""  # no network protocol other servers follow it by
+
+    def where_from(self, person: Person, protocol: str) -> Where:
+        return Where(Route.NONE, note=f"{self.what}: no bridge reaches it from other networks")
+
+    def import_files(self, addresses: Sequence[str]) -> Sequence[tuple[str, str]]:
+        return ()
+
+    def server_of(self, account: Account) -> str:
+        return ""
+
+    def token_of(self, fields: Mapping[str, str]) -> str | None:
+        return None
+
+    def lookup(self, server: Server, key: str) -> str | None:
+        return None

@@ -99,7 +99,7 @@ def _login(account: Account, prompter: Prompter) -> dict[str, str]:
 def _bridges() -> BridgeRules:
     from crosspost.platforms.dreamwidth import bridges
 
-    return bridges  # the module answers the protocol
+    return bridges.RULES
 
 
 SPEC = PlatformSpec(

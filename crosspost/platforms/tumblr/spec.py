@@ -131,7 +131,7 @@ _PROMPTS = {
 def _bridges() -> BridgeRules:
     from crosspost.platforms.tumblr import bridges
 
-    return bridges  # the module answers the protocol
+    return bridges.RULES
 
 
 SPEC = PlatformSpec(
