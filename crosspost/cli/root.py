@@ -126,7 +126,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 120}
 # Progress bars still use rich, imported by the commands that show them.
 app = typer.Typer(
     name="crosspost",
-    help="Back up, cross-post and migrate your writing between Tumblr, Bluesky and Mastodon.",
+    help="Back up, cross-post and migrate your writing between Tumblr, Bluesky, Mastodon and "
+    "Dreamwidth.",
     context_settings=CONTEXT,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -153,4 +154,5 @@ def _root(
         typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
     ] = False,
 ) -> None:
-    """Back up, cross-post and migrate your writing between Tumblr, Bluesky and Mastodon."""
+    """Back up, cross-post and migrate your writing between Tumblr, Bluesky, Mastodon and
+    Dreamwidth."""
