@@ -304,7 +304,7 @@ def _check_digests(table: _Table, rule: SyncRule, accounts: Mapping[str, Account
         if rule.options_for(target).digest is Digest.NONE:
             continue
         platform = accounts[target].platform
-        if not spec(platform).limits.text.one_post:
+        if not _takes_any_length(accounts[target]):
             key = f"targets.{target}.digest" if target in rule.overrides else "digest"
             table.fail(
                 key,

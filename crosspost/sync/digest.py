@@ -137,11 +137,11 @@ def _posted_line(post: Post, tz: ZoneInfo) -> RichText:
 
 
 def _unique(values: Iterable[str]) -> tuple[str, ...]:
-    seen: dict[str, None] = {}
+    """Each value once, as first written; values differing only in case are one."""
+    kept: dict[str, str] = {}
     for value in values:
-        if value.casefold() not in {v.casefold() for v in seen}:
-            seen[value] = None
-    return tuple(seen)
+        kept.setdefault(value.casefold(), value)
+    return tuple(kept.values())
 
 
 def is_digest(post: Post) -> bool:

@@ -412,10 +412,7 @@ def _place_tags(work: _Work, last: RichText, suffix: str) -> RichText:
 def _truncate(work: _Work, post: Post) -> Chunk:
     """One post: the whole text when it fits, else cut at a boundary and ended with the
     ellipsis and a link back to the original."""
-    group = work.groups[0] if work.groups else ()
-    if len(work.groups) > 1:
-        left = sum(len(g) for g in work.groups[1:])
-        work.notes.append(f"{left} media left out: one post takes {len(group)}")
+    group = _first_group(work, "one post")
     _tags_off_text(work)
     body = work.body
     if _fits(work, body):
@@ -439,10 +436,7 @@ def _excerpt(work: _Work, post: Post) -> Chunk:
     url = work.options.link_back or post.ref.url
     if not url:
         return _truncate(work, post)
-    group = work.groups[0] if work.groups else ()
-    if len(work.groups) > 1:
-        left = sum(len(g) for g in work.groups[1:])
-        work.notes.append(f"{left} media left out: an excerpt takes {len(group)}")
+    group = _first_group(work, "an excerpt")
     if work.limits.text.one_post:  # the target's own tags field takes them all (Tumblr)
         work.tags_field, work.tags = work.tags, []
     _tags_off_text(work)
@@ -480,6 +474,15 @@ def _lede_end(body: RichText, title: str) -> int:
         second = text.find("\n\n", first + 2)
         return len(text) if second < 0 else second
     return first
+
+
+def _first_group(work: _Work, what: str) -> tuple[Media, ...]:
+    """The media one post takes (the first group), noting how many are left out."""
+    group = work.groups[0] if work.groups else ()
+    if len(work.groups) > 1:
+        left = sum(len(g) for g in work.groups[1:])
+        work.notes.append(f"{left} media left out: {what} takes {len(group)}")
+    return group
 
 
 def _tags_off_text(work: _Work) -> None:
