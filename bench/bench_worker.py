@@ -31,9 +31,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crosspost.worker.job import Settings, run_job
+from crosspost.worker.job import run_job
 from crosspost.worker.locks import Job
 from crosspost.worker.queue import Queue
+from crosspost.worker.settings import Settings
 from tests.backup_world import cli_env
 from tests.fixtures import PROJECT_ROOT
 from tests.tumblr_server import CONSUMER, USER, TumblrServer, running

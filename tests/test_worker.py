@@ -25,9 +25,9 @@ from crosspost.model import Platform
 from crosspost.platforms.mastodon.client import MastodonClient
 from crosspost.worker.budgets import BudgetKey, SqliteBudgets
 from crosspost.worker.files import worker_file
-from crosspost.worker.job import Settings
 from crosspost.worker.locks import Job
 from crosspost.worker.queue import Queue
+from crosspost.worker.settings import Settings
 from tests.backup_world import cli_env
 from tests.cli_helpers import run_cli
 from tests.fixtures import PROJECT_ROOT

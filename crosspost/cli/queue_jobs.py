@@ -12,8 +12,9 @@ from crosspost.config import Config
 def enqueue_jobs(config: Config, rule: str | None, state: Path | None) -> None:
     """Queue one job per rule and target for `crosspost worker` to run; print what was queued."""
     from crosspost.worker.files import queue_file
-    from crosspost.worker.job import Settings, prepare_ledger
+    from crosspost.worker.job import prepare_ledger
     from crosspost.worker.queue import Queue, jobs_of
+    from crosspost.worker.settings import Settings
 
     prepare_ledger(Settings(config.path, state))
     queue = Queue(Settings(config.path, state))

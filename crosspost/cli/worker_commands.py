@@ -42,8 +42,8 @@ def worker(
     """Run the jobs `crosspost sync --queue` queued, one per rule and target, until stopped."""
     from crosspost.worker.consumer import WorkerOptions, run_worker
     from crosspost.worker.files import queue_file
-    from crosspost.worker.job import Settings
     from crosspost.worker.queue import Queue
+    from crosspost.worker.settings import Settings
 
     loaded = load_config(config)
     queue = Queue(Settings(loaded.path, state))

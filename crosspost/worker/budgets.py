@@ -58,6 +58,8 @@ class BudgetStore(Protocol):
 
     def budgets(self) -> list[tuple[BudgetKey, int | None, float | None, str]]: ...
 
+    def close(self) -> None: ...
+
 
 class SqliteBudgets:
     def __init__(self, path: Path) -> None:

@@ -8,15 +8,13 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from dataclasses import dataclass
 
 from crosspost.clients import open_client
 from crosspost.config import Config, load_config
 from crosspost.errors import CrosspostError
-from crosspost.worker.files import worker_file
+from crosspost.worker.backends import open_locks
 from crosspost.worker.job import prepare_ledger
-from crosspost.worker.locks import JobLocks
 from crosspost.worker.queue import Queue
 
 LOG = logging.getLogger("crosspost.worker")
@@ -32,7 +30,7 @@ class WorkerOptions:
 
 def sweep(queue: Queue) -> int:
     """Queue again every job whose worker died while running it; how many."""
-    locks = JobLocks(worker_file(queue.settings.state), clock=time.time)
+    locks = open_locks(queue.settings)
     try:
         return len(queue.enqueue(locks.reclaim()))
     finally:

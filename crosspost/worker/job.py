@@ -6,35 +6,24 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
 from crosspost.accounts import Account
 from crosspost.clients import open_client
 from crosspost.config import load_config
 from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.platforms.base import PlatformClient
-from crosspost.state import Ledger
 from crosspost.sync import StopSignal, SyncEngine
+from crosspost.worker.backends import open_budgets, open_ledger, open_locks
 from crosspost.worker.budgeted import BudgetedClient, account_keys
-from crosspost.worker.budgets import SqliteBudgets
-from crosspost.worker.files import worker_file
-from crosspost.worker.locks import Job, JobLocks, _immediate
+from crosspost.worker.budgets import BudgetStore
+from crosspost.worker.locks import Job
+from crosspost.worker.settings import Settings
 
 Opener = Callable[[Account, bool], PlatformClient]
 
 
 class JobLockedError(CrosspostError):
     """Another worker is running the same job key: try again shortly, never side by side."""
-
-
-@dataclass(frozen=True, slots=True)
-class Settings:
-    """What every job of one worker shares: the config and state it runs against."""
-
-    config: Path | None
-    state: Path | None
-    lock_retry: float = 5.0  # a job another worker holds is tried again this much later
 
 
 def _open(account: Account, writing: bool) -> PlatformClient:
@@ -45,10 +34,10 @@ def prepare_ledger(settings: Settings) -> None:
     """Make (or bring up to date) the ledger once, before any job opens it: jobs that open a
     new ledger side by side would each try to create its tables. The worker file's write lock
     keeps two starting workers apart."""
-    locks = JobLocks(worker_file(settings.state), clock=time.time)
+    locks = open_locks(settings)
     try:
-        with _immediate(locks.db):
-            Ledger(settings.state).close()
+        with locks.exclusive():
+            open_ledger(settings).close()
     finally:
         locks.close()
 
@@ -64,7 +53,7 @@ def run_job(
 ) -> float | None:
     """Run `job` once; when to run it again (epoch seconds), or None. `told` hears "start" once
     the lock is held and "end" just before it is released."""
-    locks = JobLocks(worker_file(settings.state), clock=clock)
+    locks = open_locks(settings, clock)
     try:
         token = locks.acquire(job)
         if token is None:
@@ -88,7 +77,7 @@ def _run_locked(
 ) -> float | None:
     config = load_config(settings.config)
     rule = config.rule(job.rule)
-    budgets = SqliteBudgets(worker_file(settings.state))
+    budgets = open_budgets(settings)
 
     def clients(account: Account, writing: bool) -> PlatformClient:
         return BudgetedClient(
@@ -96,7 +85,7 @@ def _run_locked(
         )
 
     try:
-        with Ledger(settings.state) as ledger:
+        with open_ledger(settings) as ledger:
             engine = SyncEngine(config, ledger, clients, clock=clock, stop=stop)
             try:
                 report = engine.run_target(rule, job.target)
@@ -114,7 +103,7 @@ def _run_locked(
         budgets.close()
 
 
-def _reset_of(budgets: SqliteBudgets, now: float, fallback: float = 60.0) -> float:
+def _reset_of(budgets: BudgetStore, now: float, fallback: float = 60.0) -> float:
     """The earliest reset of a budget used up now, else `fallback` seconds from now."""
     resets = [
         reset

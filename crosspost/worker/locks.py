@@ -33,10 +33,12 @@ CREATE TABLE IF NOT EXISTS job_locks (
 class Job:
     rule: str
     target: str
+    user: str = ""  # whose config the rule is in, where a worker runs many people's ("": one)
 
     @property
     def key(self) -> str:
-        return f"{self.rule} -> {self.target}"
+        job = f"{self.rule} -> {self.target}"
+        return f"{self.user}: {job}" if self.user else job
 
 
 class JobLocks:
@@ -49,11 +51,18 @@ class JobLocks:
         host: str | None = None,
     ) -> None:
         self.db = connect(path, SCHEMA)
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(job_locks)")}
+        if "user" not in columns:  # a file from before many people's jobs shared a worker
+            self.db.execute("ALTER TABLE job_locks ADD COLUMN user TEXT NOT NULL DEFAULT ''")
         self.clock, self.alive = clock, alive
         self.host = host or socket.gethostname()
 
     def close(self) -> None:
         self.db.close()
+
+    def exclusive(self) -> _immediate:
+        """Held by one worker at a time, across processes (a new ledger made once)."""
+        return _immediate(self.db)
 
     def _live(self, host: str, pid: int) -> bool:
         # Another host's lock is never judged from here (the embedded queue is one machine's).
@@ -62,6 +71,7 @@ class JobLocks:
     def acquire(self, job: Job) -> str | None:
         """A token to release with, or None while a live worker holds the job."""
         token = uuid.uuid4().hex
+        job_row = (job.key, job.rule, job.target)
         with _immediate(self.db):
             row = self.db.execute(
                 "SELECT host, pid FROM job_locks WHERE key = ?", (job.key,)
@@ -69,8 +79,9 @@ class JobLocks:
             if row is not None and self._live(row[0], row[1]):
                 return None
             self.db.execute(
-                "INSERT OR REPLACE INTO job_locks VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (job.key, job.rule, job.target, self.host, os.getpid(), token, self.clock()),
+                "INSERT OR REPLACE INTO job_locks (key, rule, target, host, pid, token, since, "
+                "user) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (*job_row, self.host, os.getpid(), token, self.clock(), job.user),
             )
         return token
 
@@ -78,17 +89,19 @@ class JobLocks:
         self.db.execute("DELETE FROM job_locks WHERE key = ? AND token = ?", (job.key, token))
 
     def held(self) -> list[Job]:
-        rows = self.db.execute("SELECT rule, target FROM job_locks ORDER BY key").fetchall()
-        return [Job(rule, target) for rule, target in rows]
+        rows = self.db.execute("SELECT rule, target, user FROM job_locks ORDER BY key").fetchall()
+        return [Job(rule, target, user) for rule, target, user in rows]
 
     def reclaim(self) -> list[Job]:
         """The jobs whose worker died while running them, their locks removed: queue them again."""
         with _immediate(self.db):
-            rows = self.db.execute("SELECT key, rule, target, host, pid FROM job_locks").fetchall()
+            rows = self.db.execute(
+                "SELECT key, rule, target, host, pid, user FROM job_locks"
+            ).fetchall()
             dead = [row for row in rows if not self._live(row[3], row[4])]
             for row in dead:
                 self.db.execute("DELETE FROM job_locks WHERE key = ?", (row[0],))
-        return [Job(row[1], row[2]) for row in dead]
+        return [Job(row[1], row[2], row[5]) for row in dead]
 
 
 class _immediate:

@@ -15,13 +15,13 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from huey import SqliteHuey
 from huey.exceptions import RetryTask
 
 from crosspost.config import Config
-from crosspost.worker.files import private, queue_file
-from crosspost.worker.job import JobLockedError, Settings, run_job
+from crosspost.worker.backends import open_huey
+from crosspost.worker.job import JobLockedError, run_job
 from crosspost.worker.locks import Job
+from crosspost.worker.settings import Settings
 
 LOG = logging.getLogger("crosspost.worker")
 RETRIES = 8
@@ -48,15 +48,13 @@ def jobs_of(config: Config, rule: str | None = None) -> list[Job]:
 class Queue:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.huey = SqliteHuey(
-            "crosspost", filename=str(private(queue_file(settings.state))), results=False, utc=True
-        )
+        self.huey = open_huey(settings)
         self.task: Any = self.huey.task(
             retries=RETRIES, retry_delay=RETRY_DELAY, retry_backoff=2, name=TASK
         )(self._run)
 
-    def _run(self, rule: str, target: str) -> None:
-        job = Job(rule, target)
+    def _run(self, rule: str, target: str, user: str = "") -> None:
+        job = Job(rule, target, user)
         try:
             again = run_job(self.settings, job, told=lambda event: _log(event, job))
         except JobLockedError:
@@ -83,5 +81,5 @@ class Queue:
         waiting = self.waiting()
         queued = [job for job in jobs if job not in waiting]
         for job in queued:
-            self.task(job.rule, job.target)
+            self.task(job.rule, job.target, job.user)
         return queued
