@@ -315,7 +315,10 @@ def test_a_rate_limited_job_waits_for_its_reset_and_the_budget_stops_the_next(
         queue.huey.execute(task)
     assert queue.huey.pending_count() == 0
     scheduled = queue.huey.scheduled()
-    assert sorted(tuple(t.args) for t in scheduled) == [("both", "masto"), ("notes", "masto")]
+    assert sorted(tuple(t.args) for t in scheduled) == [
+        ("both", "masto", ""),
+        ("notes", "masto", ""),
+    ]
     for task in scheduled:  # rescheduled to the reset the server named, not retried hot
         eta = (
             task.eta.timestamp()
