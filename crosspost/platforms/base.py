@@ -23,6 +23,8 @@ from crosspost.model import Limits, LinkCard, Media, Post, PostRef, RichText, Vi
 # The retry policy and its injected time live with the one retry loop (retry.py); re-exported.
 from crosspost.platforms.retry import DEFAULT_MAX_WAIT as DEFAULT_MAX_WAIT
 from crosspost.platforms.retry import Clock as Clock
+from crosspost.platforms.retry import RateScope as RateScope
+from crosspost.platforms.retry import Reading as Reading
 from crosspost.platforms.retry import RetryPolicy as RetryPolicy
 from crosspost.platforms.retry import Sleeper as Sleeper
 
@@ -296,6 +298,23 @@ class HasEditHistory(Protocol):
     statuses/:id/history); the last one is the post as it is now."""
 
     def fetch_history(self, ref: PostRef) -> Sequence[Post]: ...
+
+
+@runtime_checkable
+class SharesRateBudgets(Protocol):
+    """Names the rate budgets its requests count against, which other clients may share (an
+    app's key used for many accounts, the address every request comes from, the account), and
+    says what the server's rate-limit headers last told of each. A worker keeps these budgets
+    for all its processes (crosspost.worker.budgeted); a client without this ability counts
+    against its account alone."""
+
+    def rate_keys(self) -> tuple[RateScope, ...]:
+        """Every budget a request of this client may count against."""
+        ...
+
+    def rate_readings(self) -> list[Reading]:
+        """What the last answers said of those budgets; a budget no answer spoke of is left out."""
+        ...
 
 
 def stable_digest(key: str, size: int = 16) -> str:

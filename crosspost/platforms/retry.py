@@ -18,16 +18,25 @@ answer means, as a `Verdict`, and fills a `RateBudget` from its own rate-limit h
   OutcomeUnknownError at once, for the caller to look for what the first try left.
 - Before each call, a window of the budget with no requests left is waited out until its reset
   (or, past `max_wait`, RateLimitedError), rather than earning a 429.
+- Before each request, a gate set with `requests_gated_by` (a worker's shared budgets, kept across
+  processes) may refuse it with RateLimitedError, unsent.
+
+What the headers said is also told platform-neutrally: a client that `SharesRateBudgets`
+(platforms/base.py) names the budgets its calls count against as `RateScope`s and what the server
+last said of each as `Reading`s, so budgets shared by many processes can be kept without knowing
+any platform's headers.
 
 Time and sleeping come from the `RetryPolicy`, so tests never wait.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Generic, TypeAlias, TypeVar
 
@@ -174,6 +183,8 @@ class RateWindow:
 
     remaining: int | None = None  # requests left in the window
     reset: float | None = None  # epoch seconds when the window starts afresh
+    limit: int | None = None  # requests the whole window allows
+    seen: float | None = None  # epoch seconds of the answer that said so
 
     @property
     def spent(self) -> bool:
@@ -212,6 +223,61 @@ class RateBudget:
             window.remaining = None
 
 
+@dataclass(frozen=True, slots=True)
+class RateScope:
+    """One budget a client's requests count against, in words no platform owns: `scope` is what
+    the server counts by ("app": an app's key, shared by everyone who uses it; "ip": the address
+    the requests come from; "account"), `id` which one (never a secret: a key is named by a
+    digest), `window` which of its windows ("perhour", "perday"; "" where it has one)."""
+
+    scope: str
+    id: str
+    window: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What a server's rate-limit headers last said of one budget: requests left, of how many,
+    and when the window starts afresh (epoch seconds); `seen`, when the answer came (epoch
+    seconds); `name` reads in a message ("Tumblr's perhour API call limit")."""
+
+    scope: RateScope
+    remaining: int | None
+    limit: int | None
+    reset: float | None
+    seen: float | None
+    name: str
+
+
+def reading_of(scope: RateScope, window: RateWindow, name: str) -> Reading | None:
+    """A window as a reading, or None while no answer has said anything of it."""
+    if window.remaining is None and window.reset is None:
+        return None
+    return Reading(scope, window.remaining, window.limit, window.reset, window.seen, name)
+
+
+def app_digest(key: str) -> str:
+    """How an app's key names its budget: a digest, so the key itself is never stored or shown
+    (the first 16 hex digits of its SHA-256)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+RequestGate = Callable[[str], None]  # before a request: raises RateLimitedError to refuse it
+_GATE: ContextVar[RequestGate | None] = ContextVar("crosspost_request_gate", default=None)
+
+
+@contextmanager
+def requests_gated_by(gate: RequestGate) -> Iterator[None]:
+    """While inside (in this thread or task), `gate(what)` is asked before every request the
+    retry loop sends, retries included; it raises RateLimitedError to refuse one, unsent. The
+    worker keeps the budgets it shares with other processes this way (worker/budgeted.py)."""
+    token = _GATE.set(gate)
+    try:
+        yield
+    finally:
+        _GATE.reset(token)
+
+
 def call_with_retry(
     fn: Callable[[], T],
     classify: Callable[[T | Exception], Verdict[R]],
@@ -228,6 +294,9 @@ def call_with_retry(
     for attempt in itertools.count():
         if budget is not None:
             budget.wait(what, policy, host)
+        gate = _GATE.get()
+        if gate is not None:
+            gate(what)
         verdict = classify(_outcome(fn))
         if isinstance(verdict, Ok):
             return verdict.value

@@ -1,5 +1,20 @@
-"""A platform client that asks the shared budgets (crosspost.worker.budgets) before each call and
-tells them of each rate limit it meets, so workers in other processes hold off too."""
+"""A platform client that keeps to the budgets every worker shares (crosspost.worker.budgets):
+it asks them before each request and tells them what each answer's rate-limit headers said, so
+workers in other processes hold off too.
+
+The budgets are the client's own (`SharesRateBudgets.rate_keys`: an app's key that many
+accounts sign in with, the address requests come from, the account), else the account's alone.
+Each is a `BudgetKey(platform, scope, id)`; a budget with windows (an hour's and a day's) has a
+key for each, its id ending in "/<window>".
+
+Every method that sends requests is wrapped, by name (`COUNTED`, `COUNTED_AS_SENT`): before the
+first request of a call the budgets are taken from, and before every further request the call
+makes (a page's follow-up, a retry, a media upload before a post) they are taken from again;
+past their end the call stops with `BudgetSpentError` (a RateLimitedError), unsent, and its job
+is rescheduled for the reset. After every call, whether it succeeded or failed, the readings of
+its answers are learnt. Requests a client sends from threads of its own (pages read ahead) are
+not asked about one by one: the call that started them was, and their answers are learnt.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +22,80 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Sequence
+from functools import wraps
 from typing import Any, TypeVar
 
 from crosspost.accounts import Account
 from crosspost.errors import RateLimitedError
 from crosspost.model import Limits, Media, Post, PostRef, Visibility
-from crosspost.platforms.base import Draft, Page, PlatformClient
+from crosspost.platforms.base import (
+    Draft,
+    Page,
+    PlatformClient,
+    RateScope,
+    Reading,
+    SharesRateBudgets,
+)
+from crosspost.platforms.retry import requests_gated_by
 from crosspost.worker.budgets import BudgetKey, BudgetStore
 
 T = TypeVar("T")
 LOG = logging.getLogger("crosspost.worker")
 
+# Optional abilities that send a request each time: counted before the call, as the core calls.
+COUNTED = (
+    "edit",
+    "publish_thread",
+    "upload_media",
+    "fetch_profile",
+    "fetch_collection",
+    "fetch_history",
+    "fetch_repo",
+    "fetch_source",
+)
+# Abilities that ask the server once and keep the answer (the server's limits, its software, the
+# collections a reader may list): each request they do send is counted as it goes out. `limits`
+# (every client has it) is one of these too.
+COUNTED_AS_SENT = (
+    "server_limits",
+    "backdates",
+    "stable_id",
+    "collections",
+    "collections_unavailable",
+)
+# Two readings of one window whose resets are this close (seconds) are of the same window: a
+# server that says the reset in seconds from now (Tumblr), or to the microsecond of the request
+# (Mastodon), moves it a little from answer to answer.
+SAME_WINDOW = 2.0
+UNKNOWN_WAIT = 60.0  # a rate limit that named no time: try again after this
+
+
+class BudgetSpentError(RateLimitedError):
+    """A shared budget has nothing left before its reset: the request was not sent."""
+
 
 def account_keys(account: Account) -> tuple[BudgetKey, ...]:
-    """The budgets an account's calls count against: the account's own window."""
-    return (BudgetKey(account.platform.value, "account", account.name),)
+    """The budget of a client that names none of its own: the account's."""
+    return (BudgetKey(account.platform.value, "account", account.identity),)
+
+
+def budget_key(account: Account, scope: RateScope) -> BudgetKey:
+    """Where a client's budget is kept: by platform, scope and id ("<id>/<window>")."""
+    ident = f"{scope.id}/{scope.window}" if scope.window else scope.id
+    return BudgetKey(account.platform.value, scope.scope, ident)
+
+
+def client_keys(client: PlatformClient) -> tuple[BudgetKey, ...]:
+    """The budgets `client`'s requests count against."""
+    if isinstance(client, SharesRateBudgets):
+        return tuple(budget_key(client.account, scope) for scope in client.rate_keys())
+    return account_keys(client.account)
 
 
 class BudgetedClient:
-    """Calls go through `client` once every budget in `keys` has room; optional abilities
-    (edit, server limits ...) pass straight through to it."""
+    """Calls go through `client` once every budget it counts against (`client_keys`, and any in
+    `keys` besides) has room; see the module's docstring. Attributes that send nothing pass
+    straight through."""
 
     def __init__(
         self,
@@ -36,32 +105,125 @@ class BudgetedClient:
         clock: Callable[[], float],
         job: str = "",
     ) -> None:
-        self._client, self._keys, self._store, self._clock = client, tuple(keys), store, clock
+        self._client, self._store, self._clock = client, store, clock
+        self._keys = tuple(dict.fromkeys((*client_keys(client), *keys)))
         self.account = client.account
         self._job = job  # the job key the calls are made for, in the log
+        self._learnt: dict[RateScope, float | None] = {}  # when each reading learnt was seen
+        self._lock = threading.Lock()
+        for name in COUNTED:
+            if hasattr(client, name):  # an ability the client lacks stays lacking
+                setattr(self, name, self._wrap(name, getattr(client, name), counted=True))
+        for name in COUNTED_AS_SENT:
+            if hasattr(client, name):
+                setattr(self, name, self._wrap(name, getattr(client, name), counted=False))
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
+        # Only what the lists above do not name comes here: a method is still watched, each
+        # request it sends counted, so one added to a client later is not left uncounted.
+        value = getattr(self._client, name)
+        if callable(value) and not isinstance(value, type):
+            return self._wrap(name, value, counted=False)
+        return value
 
-    def _call(self, what: str, fn: Callable[[], T]) -> T:
+    @property
+    def keys(self) -> tuple[BudgetKey, ...]:
+        return self._keys
+
+    def _wrap(self, name: str, method: Callable[..., T], *, counted: bool) -> Callable[..., T]:
+        what = name.replace("_", " ")
+
+        @wraps(method)
+        def call(*args: Any, **kwargs: Any) -> T:
+            return self._call(what, lambda: method(*args, **kwargs), counted=counted)
+
+        return call
+
+    def _call(self, what: str, fn: Callable[[], T], *, counted: bool = True) -> T:
+        """Run `fn` within the budgets. `counted`: take for its first request now, before it
+        starts (else each request is taken for as it goes out)."""
+        started = self._clock()
+        if counted:
+            self._take(what)
+        first = [counted]
+
+        def gate(request: str) -> None:
+            if first[0]:  # the call's first request: taken for above
+                first[0] = False
+                return
+            self._learn()  # what the answers so far said, before asking again
+            self._take(request)
+
+        try:
+            with requests_gated_by(gate):
+                result = fn()
+        except BudgetSpentError:
+            self._learn()
+            raise
+        except RateLimitedError as error:
+            self._learn()
+            self._spend(error, started)
+            raise
+        except Exception:
+            self._learn()
+            raise
+        self._learn()
+        return result
+
+    def _take(self, what: str) -> None:
         now = self._clock()
         spent = self._store.take(self._keys, now)
         if spent is not None:
-            raise RateLimitedError(
+            raise BudgetSpentError(
                 f"{what}: the shared budget {spent.key} is used up ({spent.why}); "
                 f"nothing was sent, the job is rescheduled",
                 retry_after=max(spent.until - now, 0.0),
             )
-        try:
-            return fn()
-        except RateLimitedError as error:
-            wait = error.retry_after if error.retry_after is not None else 60.0
-            for key in self._keys:
-                self._store.learn(key, 0, self._clock() + wait, str(error), self._clock())
-            raise
+
+    def _readings(self) -> list[Reading]:
+        client = self._client
+        return client.rate_readings() if isinstance(client, SharesRateBudgets) else []
+
+    def _learn(self) -> None:
+        """Tell the store each reading that is new since the last time."""
+        with self._lock:
+            fresh = [r for r in self._readings() if self._learnt.get(r.scope, -1.0) != r.seen]
+            for reading in fresh:
+                self._learnt[reading.scope] = reading.seen
+        now = self._clock()
+        fresh = [r for r in fresh if r.reset is not None and r.reset > now]
+        if not fresh:
+            return
+        known = {key: reset for key, _, reset, _ in self._store.budgets()}
+        for reading in fresh:
+            key = budget_key(self.account, reading.scope)
+            assert reading.reset is not None
+            reset = reading.reset
+            stored = known.get(key)
+            if stored is not None and stored > now:
+                if stored - reset > SAME_WINDOW:
+                    continue  # an answer from before a window that is known to have begun
+                if abs(stored - reset) <= SAME_WINDOW:
+                    reset = stored  # the same window: the lower count of the two wins
+            self._store.learn(key, reading.remaining, reset, _why(reading), now)
+
+    def _spend(self, error: RateLimitedError, started: float) -> None:
+        """A call was refused for now: each budget that no answer of this call showed with
+        requests left is spent until the time the error named (a reading with requests left
+        tells of another limit than the one met: a blog's daily posts, not the app's calls)."""
+        now = self._clock()
+        wait = error.retry_after if error.retry_after is not None else UNKNOWN_WAIT
+        open_ = {
+            budget_key(self.account, r.scope)
+            for r in self._readings()
+            if r.seen is not None and r.seen >= started and (r.remaining or 0) > 0
+        }
+        for key in self._keys:
+            if key not in open_:
+                self._store.learn(key, 0, now + wait, str(error), now)
 
     def limits(self) -> Limits:
-        return self._client.limits()
+        return self._call("read limits", self._client.limits, counted=False)
 
     def fetch_page(self, cursor: str | None = None) -> Page:
         return self._call("list posts", lambda: self._client.fetch_page(cursor))
@@ -93,3 +255,10 @@ class BudgetedClient:
 
     def fetch_media(self, media: Media) -> bytes:
         return self._call("fetch media", lambda: self._client.fetch_media(media))
+
+
+def _why(reading: Reading) -> str:
+    said = f"{reading.remaining} left" if reading.remaining is not None else "no count"
+    if reading.limit is not None:
+        said += f" of {reading.limit}"
+    return f"{reading.name}: {said}, as the server said"

@@ -19,7 +19,7 @@ from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError, DataError, PlatformError
 from crosspost.model import Limits, Media, MediaKind, Post, PostRef, Visibility
-from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
+from crosspost.platforms.base import Draft, LazyPosts, Page, RateScope, Reading, RetryPolicy
 from crosspost.platforms.bluesky.account_client import AccountReader
 from crosspost.platforms.bluesky.identity import Identity, resolve_identity, resolve_pds
 from crosspost.platforms.bluesky.limits import LIMITS as BLUESKY_LIMITS
@@ -32,7 +32,8 @@ from crosspost.platforms.bluesky.repo_reader import PAGE_SIZE as PAGE_SIZE
 from crosspost.platforms.bluesky.repo_reader import RepoReader, as_mapping
 from crosspost.platforms.bluesky.tid import tid_from_key
 from crosspost.platforms.bluesky.write import from_draft
-from crosspost.platforms.bluesky.xrpc import CallError, Xrpc
+from crosspost.platforms.bluesky.xrpc import ADDRESS_WINDOW, HOUR, WINDOW, CallError, Xrpc
+from crosspost.platforms.retry import reading_of
 from crosspost.platforms.spec import NO_SECRETS, SecretFields, SecretKeeper, WriteContext
 
 if TYPE_CHECKING:
@@ -95,6 +96,25 @@ class BlueskyClient:
     def stable_id(self) -> str:
         """The account's DID: it stays when the handle changes (HasStableId)."""
         return self._identity.did
+
+    def rate_keys(self) -> tuple[RateScope, ...]:
+        """The PDS's limit per address, and the account's hourly and daily points of record
+        writes (SharesRateBudgets)."""
+        return (
+            RateScope("ip", self.xrpc.host),
+            RateScope("account", self._identity.did, "perhour"),
+            RateScope("account", self._identity.did, "perday"),
+        )
+
+    def rate_readings(self) -> list[Reading]:
+        address, hourly, daily = self.rate_keys()
+        readings = []
+        for length, window in sorted(self.xrpc.windows.items()):
+            scope = address if length <= ADDRESS_WINDOW else hourly if length <= HOUR else daily
+            reading = reading_of(scope, window, f"{WINDOW} ({window.limit} per {length:.0f} s)")
+            if reading is not None:
+                readings.append(reading)
+        return readings
 
     def sees(self, visibility: Visibility) -> bool:
         """Every Bluesky post is public: a repository holds nothing a reader cannot see."""

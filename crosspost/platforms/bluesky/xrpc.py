@@ -40,6 +40,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 WINDOW = "Bluesky's API call limit"
+# The PDS's limits (docs.bsky.app "Rate Limits"): 3,000 requests per 5 minutes per address on
+# every route, and per account (DID) 5,000 points of record writes an hour and 35,000 a day.
+# Each answer tells of the most limited that applies as RateLimit-Limit/-Remaining/-Reset (reset
+# in epoch seconds) and -Policy "<limit>;w=<seconds>", which says which window it is (the bskyr
+# cassettes recorded from bsky.social: 3000, 2999, 1747925095, "3000;w=300").
+ADDRESS_WINDOW = 300.0  # a policy's window up to this: the per-address limit
+HOUR, DAY = 3600.0, 86_400.0
 # A server error, or a gateway between us and the PDS that failed or is restarting: tried again
 # (every call may be, see Xrpc.call). A createRecord whose key is taken also answers 500: the
 # `settled` check of Xrpc.call tells the two apart.
@@ -76,6 +83,8 @@ class Xrpc:
         self.calls: Counter[str] = Counter()
         self.window = RateWindow()
         self.budget = RateBudget({WINDOW: self.window})
+        # What the headers last said of each window, by its length in seconds (the policy's w).
+        self.windows: dict[float, RateWindow] = {}
         self._transport = transport
         self._sdk: Client | None = None
         kwargs = self._http_options()
@@ -110,6 +119,10 @@ class Xrpc:
             self.window.remaining = int(remaining)
         if reset is not None and reset.isdigit():
             self.window.reset = float(reset)
+        seen = policy_window(response.headers)
+        if seen is not None:
+            seen.seen = self.retry.clock()
+            self.windows[_window_length(response.headers)] = seen
 
     def get(
         self,
@@ -212,6 +225,29 @@ class Xrpc:
 
     def close(self) -> None:
         self.http.close()
+
+
+def policy_window(headers: Mapping[str, str]) -> RateWindow | None:
+    """The window an answer's RateLimit-* headers tell of, or None when they tell of none."""
+    remaining, reset = _digits(headers.get("ratelimit-remaining")), headers.get("ratelimit-reset")
+    if remaining is None and reset is None:
+        return None
+    stamp = _digits(reset)
+    limit = _digits(headers.get("ratelimit-limit"))
+    return RateWindow(remaining, float(stamp) if stamp is not None else None, limit)
+
+
+def _window_length(headers: Mapping[str, str]) -> float:
+    """The policy's window in seconds ("3000;w=300" -> 300); without one, the address's."""
+    for part in (headers.get("ratelimit-policy") or "").split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name == "w" and value.strip().isdigit():
+            return float(value)
+    return ADDRESS_WINDOW
+
+
+def _digits(value: str | None) -> int | None:
+    return int(value) if value is not None and value.strip().isdigit() else None
 
 
 def _json_of(response: httpx.Response) -> Any:

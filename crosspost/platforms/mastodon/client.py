@@ -12,6 +12,7 @@ collections, edit history, the profile): an idle `crosspost sync` reads one page
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -24,13 +25,13 @@ from urllib.parse import urlsplit
 from crosspost.accounts import Account
 from crosspost.errors import CredentialsError, PlatformError
 from crosspost.model import Limits, Media, Post, PostRef, Visibility
-from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
+from crosspost.platforms.base import Draft, LazyPosts, Page, RateScope, Reading, RetryPolicy
 from crosspost.platforms.http_session import HttpSession
 from crosspost.platforms.mastodon.identity import server_domain
-from crosspost.platforms.mastodon.ratelimit import Limiter
+from crosspost.platforms.mastodon.ratelimit import WINDOW, Limiter
 from crosspost.platforms.mastodon.rawget import Connection, get_json
 from crosspost.platforms.mastodon.read import plain_json, status_ref, to_post
-from crosspost.platforms.retry import REQUEST_TIMEOUT
+from crosspost.platforms.retry import REQUEST_TIMEOUT, reading_of
 from crosspost.platforms.spec import WriteContext
 
 if TYPE_CHECKING:
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from crosspost.platforms.mastodon.software import ServerSoftware
 
 PAGE_SIZE = 40  # the most account_statuses returns
+MEDIA_PATH = re.compile(r"/api/v\d+/media/?$")  # uploads, paced apart (ratelimit.api_window)
 MEDIA_POLL_SECONDS = 2.0
 MEDIA_POLL_ATTEMPTS = 30
 FIND_PAGES = 2  # how far back find_published looks (80 statuses)
@@ -118,7 +120,22 @@ class MastodonClient:
         return self.limiter.calls
 
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
-        self.limiter.state.update(response.headers)
+        request = response.request
+        upload = request.method == "POST" and MEDIA_PATH.match(urlsplit(request.url or "").path)
+        self.limiter.seen(response.headers, bool(upload))
+
+    def rate_keys(self) -> tuple[RateScope, ...]:
+        """The budget the server counts these requests against (SharesRateBudgets): signed in,
+        the account's (per token); reading as the public, this machine's address, which the
+        server counts by and which every public reader on the same server shares."""
+        if self._signed_in:
+            return (RateScope("account", self.account.identity),)
+        return (RateScope("ip", urlsplit(self._base_url).netloc or self._base_url),)
+
+    def rate_readings(self) -> list[Reading]:
+        (scope,) = self.rate_keys()
+        reading = reading_of(scope, self.limiter.api, WINDOW)
+        return [reading] if reading is not None else []
 
     def _call(self, what: str, function: Callable[[], Any]) -> Any:
         try:

@@ -63,16 +63,33 @@ UNANSWERED = (
 class RateState(RateWindow):
     """What the last response said about the request budget."""
 
-    limit: int | None = None
     retry_after: float | None = None  # seconds, from a 429's Retry-After
 
-    def update(self, headers: Mapping[str, str]) -> None:
+    def update(self, headers: Mapping[str, str], seen: float | None = None) -> None:
         # Every answer replaces what we knew: one without the headers says nothing about budget.
         self.limit = _int(headers.get("X-RateLimit-Limit"))
         self.remaining = _int(headers.get("X-RateLimit-Remaining"))
         self.reset = parse_reset(headers.get("X-RateLimit-Reset"))
+        self.seen = seen
         retry = headers.get("Retry-After")
         self.retry_after = float(retry) if retry and retry.isdigit() else None
+
+
+def api_window(headers: Mapping[str, str], seen: float) -> RateWindow | None:
+    """The window of all API calls an answer tells of, or None when it tells of none.
+
+    Mastodon (app/controllers/concerns/api/rate_limit_headers.rb) reports the most limited of
+    the throttles a request counted against (config/initializers/rack_attack.rb): 300 requests
+    per 5 minutes per token, or per address without one; a media upload's answer reports the
+    30 uploads per 30 minutes instead (as the Mastodon.py cassettes recorded: limit 300,
+    remaining 221, reset 2026-08-01T15:00:00.440063Z, then 30, 29 on POST /api/v2/media), which
+    `Limiter.pace_upload` keeps and this window leaves out. The reset is ISO 8601 with
+    microseconds (some servers send epoch seconds)."""
+    remaining = _int(headers.get("X-RateLimit-Remaining"))
+    reset = parse_reset(headers.get("X-RateLimit-Reset"))
+    if remaining is None and reset is None:
+        return None
+    return RateWindow(remaining, reset, _int(headers.get("X-RateLimit-Limit")), seen)
 
 
 def _int(value: str | None) -> int | None:
@@ -86,8 +103,17 @@ class Limiter:
     retry: RetryPolicy
     host: str = ""  # the server's host, for messages
     state: RateState = field(default_factory=RateState)
+    api: RateWindow = field(default_factory=RateWindow)  # all calls but media uploads
     uploads: deque[float] = field(default_factory=deque)
     calls: int = 0
+
+    def seen(self, headers: Mapping[str, str], upload: bool) -> None:
+        """An answer came: what it says of the limits (`upload`: a media upload's answer)."""
+        now = self.retry.clock()
+        self.state.update(headers, now)
+        window = None if upload else api_window(headers, now)
+        if window is not None:
+            self.api = window
 
     def call(self, what: str, function: Callable[[], T]) -> T:
         """Every call may be repeated: a status carries its Idempotency-Key (write.py), edits and

@@ -18,7 +18,7 @@ from crosspost.account_data import Collection, CollectionPage, Profile
 from crosspost.accounts import Account
 from crosspost.errors import DataError, PlatformError
 from crosspost.model import Limits, Media, Platform, Post, PostRef, Visibility
-from crosspost.platforms.base import Draft, LazyPosts, Page, RetryPolicy
+from crosspost.platforms.base import Draft, LazyPosts, Page, RateScope, Reading, RetryPolicy
 from crosspost.platforms.spec import SecretFields, WriteContext
 from crosspost.platforms.tumblr.account import BlogAccount
 from crosspost.platforms.tumblr.http import (
@@ -82,6 +82,14 @@ class TumblrClient:
             credentials.get("oauth_token_secret") or "",
         )
         return cls(account, keys, **options)
+
+    def rate_keys(self) -> tuple[RateScope, ...]:
+        """The consumer key's hourly and daily windows (SharesRateBudgets), and the blog's own,
+        which the server's headers never tell of: its daily posting and upload caps."""
+        return (*self.http.rate_keys(), RateScope("account", self.blog))
+
+    def rate_readings(self) -> list[Reading]:
+        return self.http.rate_readings()
 
     def limits(self) -> Limits:
         return TUMBLR_LIMITS

@@ -26,11 +26,15 @@ from crosspost.platforms.retry import (
     Ok,
     RateBudget,
     RateLimited,
+    RateScope,
     RateWindow,
+    Reading,
     RetryPolicy,
     Transient,
     Verdict,
+    app_digest,
     call_with_retry,
+    reading_of,
 )
 
 # Where TumblrClient.publish has always caught it; the one retry loop raises it now.
@@ -44,6 +48,10 @@ if TYPE_CHECKING:
 
 API_URL = "https://api.tumblr.com"
 USER_AGENT = "crosspost/0.1 (+https://github.com/crosspost-dev/crosspost)"
+# The windows of the limit per consumer key (api.md "Rate Limits": 1,000 calls an hour and 5,000
+# a day), told by every answer as X-Ratelimit-Perhour-Limit/-Remaining/-Reset and the same with
+# Perday, the reset in seconds from now (as api.tumblr.com sent them in tumblr/docs#139:
+# x-ratelimit-perday-limit 5000, -remaining 4106, -reset 76341; perhour 1000, 610, 753).
 WINDOWS = ("perhour", "perday")
 # Daily caps (api.md "Rate Limits" and the NPF create errors): code -> what ran out. The numbers
 # are the server's to say (its error's title or detail is quoted), not ours to assume.
@@ -189,6 +197,22 @@ class TumblrHttp:
             host=urlsplit(self.base_url).netloc,
         )
 
+    def rate_keys(self) -> tuple[RateScope, ...]:
+        """The consumer key's windows: every blog signed in with the same app key shares them."""
+        app = app_digest(self.keys.consumer_key)
+        return tuple(RateScope("app", app, window) for window in WINDOWS)
+
+    def rate_readings(self) -> list[Reading]:
+        """What the last answer said of each window of the consumer key's limit."""
+        with self._count_lock:
+            windows = dict(self.budget.windows)
+        readings = (
+            reading_of(scope, windows[_window_name(scope.window)], _window_name(scope.window))
+            for scope in self.rate_keys()
+            if _window_name(scope.window) in windows
+        )
+        return [reading for reading in readings if reading is not None]
+
     def calls_left(self) -> int | None:
         """The fewest calls any window (hourly, daily) has left, as the last answer said; None
         when no answer said."""
@@ -319,8 +343,11 @@ class TumblrHttp:
         for window in WINDOWS:
             remaining = _header_int(headers, f"x-ratelimit-{window}-remaining")
             reset = _header_int(headers, f"x-ratelimit-{window}-reset")
+            limit = _header_int(headers, f"x-ratelimit-{window}-limit")
             if remaining is not None and reset is not None:
-                self.budget.windows[_window_name(window)] = RateWindow(remaining, now + reset)
+                self.budget.windows[_window_name(window)] = RateWindow(
+                    remaining, now + reset, limit, now
+                )
 
     def _retry_after(self, raw: PlainResponse | requests.Response) -> float | None:
         after = _header_int(raw.headers, "retry-after")
