@@ -17,7 +17,11 @@ mastodon-mock serves every endpoint the collections need, but not in Mastodon's 
   them against FastAPI's UploadFile, a subclass of the Starlette one a form holds);
 - a new status is counted with `len()` and its mentions and hashtags are left as plain text;
   while `serving` runs, statuses are counted, linked and rendered as Mastodon does
-  (tests/mastodon_text.py): linked mentions of known accounts only, with their notifications.
+  (tests/mastodon_text.py): linked mentions of known accounts only, with their notifications;
+- its opt-in rate limit counts per token only and says the reset in epoch seconds; `ApiLimits`
+  counts API requests as Mastodon does, per token or, without one, per address, and every answer
+  carries X-RateLimit-* as Mastodon's (reset in ISO 8601 to the microsecond); past the limit it
+  answers 429 as Mastodon does (the same headers, no Retry-After).
 `extend(app)` puts routes answering in Mastodon's shapes ahead of the mock's own.
 """
 
@@ -25,12 +29,15 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
 from mastodon_mock.db.models import (
     Account,
     Bookmark,
@@ -317,6 +324,68 @@ def extend(app: FastAPI) -> None:
     app.router.routes[0:0] = added
 
 
+@dataclass
+class ApiLimits:
+    """API requests counted as Mastodon counts them (config/initializers/rack_attack.rb:
+    `throttle_per_token_api` 300 per 5 minutes per access token, `throttle_unauthenticated_api`
+    300 per 5 minutes per address), in fixed windows of `period` seconds; generous unless a test
+    narrows them. The headers are Mastodon's (app/controllers/concerns/api/rate_limit_headers.rb):
+    X-RateLimit-Limit, -Remaining and -Reset, the end of the window plus the request's fraction of
+    a second, in ISO 8601 to the microsecond; a request past the limit gets Mastodon's 429 (the
+    same headers, remaining 0, and {"error": "Too many requests"})."""
+
+    per_window: int = 1_000_000
+    period: int = 300
+    counts: dict[tuple[str, int], int] = field(default_factory=dict)  # who, window -> requests
+    refused: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def count(self, who: str, now: float) -> tuple[bool, dict[str, str]]:
+        with self.lock:
+            window = int(now) // self.period
+            used = self.counts.get((who, window), 0) + 1
+            self.counts[(who, window)] = used
+            served = used <= self.per_window
+            self.refused += not served
+        reset = now + (self.period - int(now) % self.period)
+        return served, {
+            "X-RateLimit-Limit": str(self.per_window),
+            "X-RateLimit-Remaining": str(max(self.per_window - used, 0)),
+            "X-RateLimit-Reset": datetime.fromtimestamp(reset, UTC).strftime(
+                "%Y-%m-%dT%H:%M:%S.%fZ"
+            ),
+        }
+
+    def most(self) -> int:
+        """The most requests one token (or address) made in one window, refused ones included."""
+        with self.lock:
+            return max(self.counts.values(), default=0)
+
+
+def limit_requests(app: FastAPI, limits: ApiLimits) -> None:
+    """Count every API request against `limits` (the mock's own /api/v1/_mock controls aside)."""
+
+    @app.middleware("http")
+    async def _limit(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        path = request.url.path
+        if not path.startswith("/api/") or path.startswith("/api/v1/_mock"):
+            return await call_next(request)
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        address = request.client.host if request.client else "unknown"
+        served, headers = limits.count(f"token {token}" if token else f"ip {address}", time.time())
+        if not served:
+            response: Response = JSONResponse({"error": "Too many requests"}, status_code=429)
+        else:
+            response = await call_next(request)
+        for name, value in headers.items():
+            if name not in response.headers:  # a fault rule's own headers stay
+                response.headers[name] = value
+        return response
+
+
 def _missing(kind: str) -> Callable[..., str]:
     def url(config_domain: str, seed: str, *, scheme: str = "https") -> str:
         return f"{scheme}://{config_domain}/{kind}/original/missing.png"
@@ -401,8 +470,11 @@ def _text_as_mastodon(base_url: str, domain: str) -> Iterator[None]:
 
 
 @contextmanager
-def serving(media_dir: Path, port: int | None = None) -> Iterator[Mock]:
-    """mastodon-mock extended by `extend`, on `port` (a free one by default)."""
+def serving(
+    media_dir: Path, port: int | None = None, limits: ApiLimits | None = None
+) -> Iterator[Mock]:
+    """mastodon-mock extended by `extend`, on `port` (a free one by default), its API requests
+    counted against `limits` (generous ones by default)."""
     import uvicorn
     from mastodon_mock.app import create_app
     from mastodon_mock.config import DatabaseConfig, MastodonMockConfig
@@ -418,6 +490,7 @@ def serving(media_dir: Path, port: int | None = None) -> Iterator[Mock]:
     )
     app = create_app(config)
     extend(app)
+    limit_requests(app, limits or ApiLimits())
     server = uvicorn.Server(uvicorn.Config(app, host=HOST, port=port, log_level="warning"))
     # Mastodon's own stand-ins for an avatar and header never chosen, while this server runs.
     placeholders = {"placeholder_avatar": "avatars", "placeholder_header": "headers"}

@@ -11,10 +11,13 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
+
+if TYPE_CHECKING:
+    from tests.mastodon_account_server import ApiLimits
 
 HOST = "127.0.0.1"
 PORT = 38471  # pinned: cassettes name it
@@ -25,9 +28,11 @@ IDENTITY = f"alice@{HOST}"
 
 @dataclass
 class MockMastodon:
-    """A running mastodon-mock; `fault` adds a fault-injection rule."""
+    """A running mastodon-mock; `fault` adds a fault-injection rule; `limits` counts its API
+    requests as Mastodon does (generous unless a test narrows them)."""
 
     base_url: str
+    limits: ApiLimits | None = None
 
     def fault(self, path: str, *, status: int, count: int = 1, **effect: Any) -> None:
         kind = "ratelimit" if status == 429 else "status"
@@ -42,14 +47,15 @@ class MockMastodon:
 
 def _serve(media_dir: Path) -> Iterator[MockMastodon]:
     # Extended to answer an account's collections as Mastodon does (mastodon_account_server.py).
-    from tests.mastodon_account_server import serving
+    from tests.mastodon_account_server import ApiLimits, serving
 
+    limits = ApiLimits()
     with ExitStack() as stack:
         try:
-            stack.enter_context(serving(media_dir, PORT))
+            stack.enter_context(serving(media_dir, PORT, limits))
         except RuntimeError as error:
             pytest.fail(f"{error} (is the pinned port taken?)")
-        yield MockMastodon(BASE_URL)
+        yield MockMastodon(BASE_URL, limits)
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 
 https://github.com/tumblr/docs/blob/master/api.md — /v2/blog/{blog}/info, /posts (npf, before,
 limit), NPF create (JSON or multipart with media identifiers), /post/delete, the 8023 and 8004
-daily caps, 429 with X-Ratelimit headers, and the OAuth1 three-legged dance; the account besides
-its posts (tumblr_account_endpoints.py): /info with avatar sizes and theme, /avatar, /likes,
-/following, /followers and /blocks. OAuth1 signatures are really checked (HMAC-SHA1 through
-oauthlib), so a wrongly signed request gets 401.
+daily caps, X-Ratelimit headers on every answer (and, with `State.key_limits`, calls counted
+per consumer key in windows of their own, 429 past them), and the OAuth1 three-legged dance; the
+account besides its posts (tumblr_account_endpoints.py): /info with avatar sizes and theme,
+/avatar, /likes, /following, /followers and /blocks. OAuth1 signatures are really checked
+(HMAC-SHA1 through oauthlib), so a wrongly signed request gets 401.
 `recording_server` runs it on a pinned port for recording cassettes (tests/test_tumblr_replay.py).
 """
 
@@ -36,6 +37,55 @@ USER = ("test-user-token", "test-user-secret")
 
 
 @dataclass
+class KeyLimits:
+    """Calls counted per consumer key, as api.tumblr.com counts them (api.md "Rate Limits": 1,000
+    an hour and 5,000 a day per consumer key), in fixed windows whose length a test may shorten
+    (`hour` seconds for the hourly one). Every answer to a call made with a key says where its
+    windows stand (X-Ratelimit-Perhour-Limit, -Remaining, -Reset in seconds from now; Perday the
+    same); a call past a window's limit is answered 429 Limit Exceeded with those headers, not
+    served. Calls without a key (media, avatars) are not counted."""
+
+    per_hour: int = 1000
+    per_day: int = 5000
+    hour: float = 3600.0
+    day: float = 86_400.0
+    counts: dict[tuple[str, str, int], int] = field(default_factory=dict)  # key, window, index
+    refused: int = 0  # calls answered 429
+    calls: list[tuple[float, str, int, bool]] = field(default_factory=list)  # time, path, n, served
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def windows(self) -> tuple[tuple[str, int, float], ...]:
+        return (("perhour", self.per_hour, self.hour), ("perday", self.per_day, self.day))
+
+    def count(self, key: str, now: float, path: str = "") -> tuple[bool, dict[str, str]]:
+        """Count one call of `key`: whether it may be served, and the headers its answer
+        carries."""
+        with self.lock:
+            headers: dict[str, str] = {}
+            served = True
+            for name, limit, length in self.windows():
+                index = int(now // length)
+                used = self.counts.get((key, name, index), 0) + 1
+                self.counts[(key, name, index)] = used
+                served = served and used <= limit
+                reset = (index + 1) * length - now
+                title = name.capitalize()
+                headers[f"X-Ratelimit-{title}-Limit"] = str(limit)
+                headers[f"X-Ratelimit-{title}-Remaining"] = str(max(limit - used, 0))
+                headers[f"X-Ratelimit-{title}-Reset"] = str(max(int(reset + 0.999), 1))
+            if not served:
+                self.refused += 1
+            hourly = self.counts[(key, "perhour", int(now // self.hour))]
+            self.calls.append((now, path, hourly, served))
+            return served, headers
+
+    def most(self, window: str = "perhour") -> int:
+        """The most calls one key made in one window, those refused included."""
+        with self.lock:
+            return max((n for (_, name, _), n in self.counts.items() if name == window), default=0)
+
+
+@dataclass
 class State:
     posts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     media: dict[str, bytes] = field(default_factory=dict)
@@ -61,6 +111,7 @@ class State:
     blocks: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     owned: set[str] | None = None  # blogs the signed-in user owns; None: every blog
     unlisted: set[str] = field(default_factory=set)  # blogs left out of pages after slicing
+    key_limits: KeyLimits | None = None  # count calls per consumer key (else `hour_remaining`)
 
     def add_posts(self, blog: str, count: int, start: int = 1600000000, step: int = 60) -> None:
         for n in range(count):
@@ -100,6 +151,7 @@ def envelope(status: int, msg: str, response: Any = None, errors: Any = None) ->
 class Handler(BaseHTTPRequestHandler):
     server: TumblrServer
     signed_request = False  # whether this request's OAuth1 signature checked out
+    limit_headers: dict[str, str] | None = None  # this call's windows, under `key_limits`
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
@@ -117,7 +169,7 @@ class Handler(BaseHTTPRequestHandler):
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         state = self.server.state
-        limits = {
+        limits = self.limit_headers or {
             "X-Ratelimit-Perhour-Limit": "1000",
             "X-Ratelimit-Perhour-Remaining": str(max(state.hour_remaining, 0)),
             "X-Ratelimit-Perhour-Reset": "1800",
@@ -170,10 +222,12 @@ class Handler(BaseHTTPRequestHandler):
         state = self.server.state
         parts = urlsplit(self.path)
         query = dict(parse_qsl(parts.query))
-        token = dict(signature.collect_parameters(headers=dict(self.headers))).get("oauth_token")
+        oauth = dict(signature.collect_parameters(headers=dict(self.headers)))
+        token = oauth.get("oauth_token")
         secret = USER[1] if token == USER[0] else self.server.temp_secrets.get(token or "")
         signed = self._signed(body, secret)
         self.signed_request = signed
+        self.limit_headers = None
         state.log.append((self.command, self.path, signed))
         if self.server.latency:
             time.sleep(self.server.latency)  # a server further away (benchmarks; off by default)
@@ -184,6 +238,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(status, payload, headers)
             return
         state.hour_remaining -= 1
+        consumer = oauth.get("oauth_consumer_key") or query.get("api_key")
+        if state.key_limits is not None and consumer:
+            served, self.limit_headers = state.key_limits.count(
+                consumer, time.time(), f"{self.command} {parts.path}"
+            )
+            if not served:
+                self._send(429, envelope(429, "Limit Exceeded", []))
+                return
         if parts.path.startswith("/oauth/"):
             self._oauth(parts.path, signed, token)
             return

@@ -228,11 +228,14 @@ class RateScope:
     """One budget a client's requests count against, in words no platform owns: `scope` is what
     the server counts by ("app": an app's key, shared by everyone who uses it; "ip": the address
     the requests come from; "account"), `id` which one (never a secret: a key is named by a
-    digest), `window` which of its windows ("perhour", "perday"; "" where it has one)."""
+    digest), `window` which of its windows ("perhour", "perday"; "" where it has one). `told`:
+    whether every answer tells of it (False: only a limit met, or an answer now and then, does:
+    a blog's daily posting cap, a Bluesky account's write points)."""
 
     scope: str
     id: str
     window: str = ""
+    told: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,11 +295,11 @@ def call_with_retry(
     within `policy`'s bounds; `what` starts every error message. `repeatable`: whether the call
     may be sent again after a transient failure that may have reached the server."""
     for attempt in itertools.count():
+        gate = _GATE.get()
+        if gate is not None:  # first: a budget other processes spent stops the call unsent
+            gate(what)
         if budget is not None:
             budget.wait(what, policy, host)
-        gate = _GATE.get()
-        if gate is not None:
-            gate(what)
         verdict = classify(_outcome(fn))
         if isinstance(verdict, Ok):
             return verdict.value

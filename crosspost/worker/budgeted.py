@@ -9,18 +9,24 @@ key for each, its id ending in "/<window>".
 
 Every method that sends requests is wrapped, by name (`COUNTED`, `COUNTED_AS_SENT`): before the
 first request of a call the budgets are taken from, and before every further request the call
-makes (a page's follow-up, a retry, a media upload before a post) they are taken from again;
-past their end the call stops with `BudgetSpentError` (a RateLimitedError), unsent, and its job
-is rescheduled for the reset. After every call, whether it succeeded or failed, the readings of
-its answers are learnt. Requests a client sends from threads of its own (pages read ahead) are
-not asked about one by one: the call that started them was, and their answers are learnt.
+makes (a page's follow-up, pages read ahead, a retry, a media upload before a post) they are
+taken from again; past their end the call stops with `BudgetSpentError` (a RateLimitedError),
+unsent, and its job is rescheduled for the reset. After every call, whether it succeeded or
+failed, the readings of its answers are learnt.
+
+A window nobody has a count of (none yet, or its reset has passed) is opened by one request
+alone: a budget of 1 that lasts `PROBE` seconds is kept for it, and the answer's count replaces
+it. Without that, every job waiting for a reset would go at once into a window whose count no
+one knows, and those in flight when the first count came would be counted by nobody.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
@@ -68,6 +74,21 @@ COUNTED_AS_SENT = (
 # (Mastodon), moves it a little from answer to answer.
 SAME_WINDOW = 2.0
 UNKNOWN_WAIT = 60.0  # a rate limit that named no time: try again after this
+PROBE = 1.0  # seconds a window nobody has a count of is kept to one request (see above)
+PROBING = "a window no answer has counted yet: one request goes first"
+# One store may be used by several clients of a job, and by the threads that read pages ahead;
+# its calls are made one at a time.
+_STORE_LOCKS: weakref.WeakKeyDictionary[Any, threading.Lock] = weakref.WeakKeyDictionary()
+_LOCKS_LOCK = threading.Lock()
+_SHARED_LOCK = threading.Lock()  # for stores that cannot be referred to weakly
+
+
+def _store_lock(store: BudgetStore) -> threading.Lock:
+    with _LOCKS_LOCK:
+        try:
+            return _STORE_LOCKS.setdefault(store, threading.Lock())
+        except TypeError:
+            return _SHARED_LOCK
 
 
 class BudgetSpentError(RateLimitedError):
@@ -92,6 +113,13 @@ def client_keys(client: PlatformClient) -> tuple[BudgetKey, ...]:
     return account_keys(client.account)
 
 
+def told_keys(client: PlatformClient) -> frozenset[BudgetKey]:
+    """The budgets every answer to `client` tells the count of (RateScope.told)."""
+    if not isinstance(client, SharesRateBudgets):
+        return frozenset()
+    return frozenset(budget_key(client.account, s) for s in client.rate_keys() if s.told)
+
+
 class BudgetedClient:
     """Calls go through `client` once every budget it counts against (`client_keys`, and any in
     `keys` besides) has room; see the module's docstring. Attributes that send nothing pass
@@ -107,10 +135,13 @@ class BudgetedClient:
     ) -> None:
         self._client, self._store, self._clock = client, store, clock
         self._keys = tuple(dict.fromkeys((*client_keys(client), *keys)))
+        self._told = told_keys(client)
         self.account = client.account
         self._job = job  # the job key the calls are made for, in the log
         self._learnt: dict[RateScope, float | None] = {}  # when each reading learnt was seen
+        self._counted: dict[BudgetKey, float] = {}  # the reset of each window a count was learnt
         self._lock = threading.Lock()
+        self._store_lock = _store_lock(store)
         for name in COUNTED:
             if hasattr(client, name):  # an ability the client lacks stays lacking
                 setattr(self, name, self._wrap(name, getattr(client, name), counted=True))
@@ -172,7 +203,9 @@ class BudgetedClient:
 
     def _take(self, what: str) -> None:
         now = self._clock()
-        spent = self._store.take(self._keys, now)
+        with self._store_lock:
+            self._probe(now)
+            spent = self._store.take(self._keys, now)
         if spent is not None:
             raise BudgetSpentError(
                 f"{what}: the shared budget {spent.key} is used up ({spent.why}); "
@@ -184,6 +217,23 @@ class BudgetedClient:
         client = self._client
         return client.rate_readings() if isinstance(client, SharesRateBudgets) else []
 
+    def _probe(self, now: float) -> None:
+        """Keep each window told of that nobody has a live count of to one request (PROBE)."""
+        unsure = [
+            key for key in self._keys if key in self._told and self._counted.get(key, 0) <= now
+        ]
+        if not unsure:
+            return
+        live = {
+            key: reset
+            for key, left, reset, _ in self._store.budgets()
+            if reset is not None and reset > now and left is not None
+        }
+        until = (math.floor(now / PROBE) + 1) * PROBE  # the same in every process, so the
+        for key in unsure:  # lower count of two probes wins
+            if key not in live:
+                self._store.learn(key, 1, until, PROBING, now)
+
     def _learn(self) -> None:
         """Tell the store each reading that is new since the last time."""
         with self._lock:
@@ -194,18 +244,21 @@ class BudgetedClient:
         fresh = [r for r in fresh if r.reset is not None and r.reset > now]
         if not fresh:
             return
-        known = {key: reset for key, _, reset, _ in self._store.budgets()}
-        for reading in fresh:
-            key = budget_key(self.account, reading.scope)
-            assert reading.reset is not None
-            reset = reading.reset
-            stored = known.get(key)
-            if stored is not None and stored > now:
-                if stored - reset > SAME_WINDOW:
-                    continue  # an answer from before a window that is known to have begun
-                if abs(stored - reset) <= SAME_WINDOW:
-                    reset = stored  # the same window: the lower count of the two wins
-            self._store.learn(key, reading.remaining, reset, _why(reading), now)
+        with self._store_lock:
+            known = {key: (reset, why) for key, _, reset, why in self._store.budgets()}
+            for reading in fresh:
+                key = budget_key(self.account, reading.scope)
+                assert reading.reset is not None
+                reset = reading.reset
+                stored, why = known.get(key, (None, ""))
+                if stored is not None and stored > now and why != PROBING:
+                    if stored - reset > SAME_WINDOW:
+                        continue  # an answer from before a window that is known to have begun
+                    if abs(stored - reset) <= SAME_WINDOW:
+                        reset = stored  # the same window: the lower count of the two wins
+                self._store.learn(key, reading.remaining, reset, _why(reading), now)
+                if reading.remaining is not None:
+                    self._counted[key] = reset
 
     def _spend(self, error: RateLimitedError, started: float) -> None:
         """A call was refused for now: each budget that no answer of this call showed with
@@ -218,9 +271,11 @@ class BudgetedClient:
             for r in self._readings()
             if r.seen is not None and r.seen >= started and (r.remaining or 0) > 0
         }
-        for key in self._keys:
-            if key not in open_:
-                self._store.learn(key, 0, now + wait, str(error), now)
+        with self._store_lock:
+            for key in self._keys:
+                if key not in open_:
+                    self._store.learn(key, 0, now + wait, str(error), now)
+                    self._counted[key] = now + wait
 
     def limits(self) -> Limits:
         return self._call("read limits", self._client.limits, counted=False)

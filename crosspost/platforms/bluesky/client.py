@@ -99,11 +99,11 @@ class BlueskyClient:
 
     def rate_keys(self) -> tuple[RateScope, ...]:
         """The PDS's limit per address, and the account's hourly and daily points of record
-        writes (SharesRateBudgets)."""
+        writes (SharesRateBudgets), which an answer tells of only when they are the nearer."""
         return (
             RateScope("ip", self.xrpc.host),
-            RateScope("account", self._identity.did, "perhour"),
-            RateScope("account", self._identity.did, "perday"),
+            RateScope("account", self._identity.did, "perhour", told=False),
+            RateScope("account", self._identity.did, "perday", told=False),
         )
 
     def rate_readings(self) -> list[Reading]:

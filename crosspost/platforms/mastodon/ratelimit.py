@@ -85,11 +85,19 @@ def api_window(headers: Mapping[str, str], seen: float) -> RateWindow | None:
     remaining 221, reset 2026-08-01T15:00:00.440063Z, then 30, 29 on POST /api/v2/media), which
     `Limiter.pace_upload` keeps and this window leaves out. The reset is ISO 8601 with
     microseconds (some servers send epoch seconds)."""
-    remaining = _int(headers.get("X-RateLimit-Remaining"))
-    reset = parse_reset(headers.get("X-RateLimit-Reset"))
+    remaining = _int(_header(headers, "X-RateLimit-Remaining"))
+    reset = parse_reset(_header(headers, "X-RateLimit-Reset"))
     if remaining is None and reset is None:
         return None
-    return RateWindow(remaining, reset, _int(headers.get("X-RateLimit-Limit")), seen)
+    return RateWindow(remaining, reset, _int(_header(headers, "X-RateLimit-Limit")), seen)
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header by its name in any case (requests' headers ignore case; a plain dict does not)."""
+    value = headers.get(name)
+    if value is None:
+        value = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+    return value
 
 
 def _int(value: str | None) -> int | None:

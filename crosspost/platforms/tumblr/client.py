@@ -86,7 +86,7 @@ class TumblrClient:
     def rate_keys(self) -> tuple[RateScope, ...]:
         """The consumer key's hourly and daily windows (SharesRateBudgets), and the blog's own,
         which the server's headers never tell of: its daily posting and upload caps."""
-        return (*self.http.rate_keys(), RateScope("account", self.blog))
+        return (*self.http.rate_keys(), RateScope("account", self.blog, told=False))
 
     def rate_readings(self) -> list[Reading]:
         return self.http.rate_readings()

@@ -17,6 +17,7 @@ per post; the pool is small so a blog's listing never opens more than `depth` co
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -58,7 +59,10 @@ class PagePrefetcher:
             self._ahead.pop(key).cancel()
         for key, params in wanted:
             if key not in self._ahead:
-                self._ahead[key] = self._executor().submit(self._fetch, params)
+                # In the caller's context: a gate on its requests (retry.requests_gated_by)
+                # is asked about these too.
+                context = contextvars.copy_context()
+                self._ahead[key] = self._executor().submit(context.run, self._fetch, params)
 
     def drop(self) -> None:
         """Forget every request sent ahead (the listing left offset paging, or ended)."""
