@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
@@ -46,8 +47,11 @@ from crosspost.worker.budgets import BudgetKey, SqliteBudgets
 from crosspost.worker.files import worker_file
 from tests.cli_helpers import run_cli
 from tests.fixtures import fixture_path
+from tests.mastodon_server import BASE_URL, IDENTITY, TOKEN, MockMastodon, mastodon_server
 from tests.test_worker import Worker, add_posts, count_of, wait_for
 from tests.tumblr_server import CONSUMER, USER, KeyLimits, TumblrServer, running
+
+__all__ = ["mastodon_server"]
 
 NOW = 1_747_925_000.0
 
@@ -398,7 +402,7 @@ def test_every_public_method_of_every_client_is_sorted(kind: type) -> None:
         "delete",
         "fetch_media",
     }
-    local = {
+    local = {  # these send nothing
         "rate_keys",
         "rate_readings",
         "from_credentials",
@@ -410,11 +414,6 @@ def test_every_public_method_of_every_client_is_sorted(kind: type) -> None:
         "change_mark",
         "can_sign_in",
         "rkey_for",
-        "account_id",
-        "entry_ids",
-        "server_software",
-        "blog_info",
-        "query",
         "calls",
         "did",
         "pds",
@@ -423,6 +422,34 @@ def test_every_public_method_of_every_client_is_sorted(kind: type) -> None:
     known = core | local | set(budgeted.COUNTED) | set(budgeted.COUNTED_AS_SENT)
     public = {n for n in dir(kind) if not n.startswith("_") and callable(getattr(kind, n, None))}
     assert public - known == set()
+
+
+@pytest.mark.parametrize("token", [TOKEN, None], ids=["signed-in", "public"])
+def test_a_mastodon_window_is_kept_from_the_servers_headers(
+    mastodon_server: MockMastodon, store: SqliteBudgets, token: str | None
+) -> None:
+    """mastodon-mock counting as Mastodon does (per token; per address without one), 6 requests
+    a window: the client stops before the 7th, unsent, and the server never answers 429."""
+    limits = mastodon_server.limits
+    assert limits is not None
+    limits.per_window, limits.period = 6, 3600
+    account = Account("m", Platform.MASTODON, IDENTITY, BASE_URL)
+    client = BudgetedClient(MastodonClient(account, token), (), store, time.time)
+    scope = ("account", IDENTITY) if token else ("ip", urlsplit(BASE_URL).netloc)
+    assert client.keys == (BudgetKey("mastodon", *scope),)
+
+    def read_on() -> None:
+        for _ in range(10):
+            client.fetch_post(PostRef(Platform.MASTODON, account.name, "1"))
+
+    with pytest.raises(BudgetSpentError, match="nothing was sent"):
+        read_on()
+    assert limits.refused == 0
+    assert limits.most() == 6
+    left, reset = rows(store)[BudgetKey("mastodon", *scope)]
+    assert left == 0
+    assert reset is not None
+    assert reset % 3600 < 1  # the window's end, as Mastodon says it: to the microsecond
 
 
 # --- two worker processes, one consumer key -----------------------------------------------------

@@ -58,14 +58,19 @@ COUNTED = (
     "fetch_history",
     "fetch_repo",
     "fetch_source",
+    "entry_ids",
+    "blog_info",
+    "query",
 )
 # Abilities that ask the server once and keep the answer (the server's limits, its software, the
 # collections a reader may list): each request they do send is counted as it goes out. `limits`
 # (every client has it) is one of these too.
 COUNTED_AS_SENT = (
     "server_limits",
+    "server_software",
     "backdates",
     "stable_id",
+    "account_id",
     "collections",
     "collections_unavailable",
 )
