@@ -74,10 +74,15 @@ COUNTED_AS_SENT = (
     "collections",
     "collections_unavailable",
 )
-# Two readings of one window whose resets are this close (seconds) are of the same window: a
-# server that says the reset in seconds from now (Tumblr), or to the microsecond of the request
-# (Mastodon), moves it a little from answer to answer.
-SAME_WINDOW = 2.0
+# A reset said in whole seconds from now, or as the window's end plus the fraction of a second
+# the request came in, may be up to a second after the window really ends. A count with requests
+# left is kept until a second before (a job then opens the new window with one request, see
+# above, rather than spending an old count in it); a spent one until the reset said.
+RESET_SLACK = 1.0
+# Two readings of one window whose resets are this close (seconds) are of the same window: the
+# reset moves a little from answer to answer. Windows are minutes long and more (5 minutes,
+# an hour, a day); this only has to be smaller than a window less twice the slack.
+SAME_WINDOW = 1.5
 UNKNOWN_WAIT = 60.0  # a rate limit that named no time: try again after this
 PROBE = 1.0  # seconds a window nobody has a count of is kept to one request (see above)
 PROBING = "a window no answer has counted yet: one request goes first"
@@ -143,7 +148,7 @@ class BudgetedClient:
         self._told = told_keys(client)
         self.account = client.account
         self._job = job  # the job key the calls are made for, in the log
-        self._learnt: dict[RateScope, float | None] = {}  # when each reading learnt was seen
+        self._learnt: dict[RateScope, Reading] = {}  # the last reading of each, as learnt
         self._counted: dict[BudgetKey, float] = {}  # the reset of each window a count was learnt
         self._lock = threading.Lock()
         self._store_lock = _store_lock(store)
@@ -242,25 +247,26 @@ class BudgetedClient:
     def _learn(self) -> None:
         """Tell the store each reading that is new since the last time."""
         with self._lock:
-            fresh = [r for r in self._readings() if self._learnt.get(r.scope, -1.0) != r.seen]
+            fresh = [r for r in self._readings() if self._learnt.get(r.scope) != r]
             for reading in fresh:
-                self._learnt[reading.scope] = reading.seen
+                self._learnt[reading.scope] = reading
         now = self._clock()
-        fresh = [r for r in fresh if r.reset is not None and r.reset > now]
+        ends = {r.scope: _kept_until(r) for r in fresh}
+        fresh = [r for r in fresh if ends[r.scope] > now]
         if not fresh:
             return
         with self._store_lock:
             known = {key: (reset, why) for key, _, reset, why in self._store.budgets()}
             for reading in fresh:
                 key = budget_key(self.account, reading.scope)
-                assert reading.reset is not None
-                reset = reading.reset
+                reset = ends[reading.scope]
                 stored, why = known.get(key, (None, ""))
                 if stored is not None and stored > now and why != PROBING:
                     if stored - reset > SAME_WINDOW:
                         continue  # an answer from before a window that is known to have begun
-                    if abs(stored - reset) <= SAME_WINDOW:
+                    if abs(stored - reset) <= SAME_WINDOW and (reading.remaining or 0) > 0:
                         reset = stored  # the same window: the lower count of the two wins
+                    # (A spent count is the lowest there is: kept until the reset it said.)
                 self._store.learn(key, reading.remaining, reset, _why(reading), now)
                 if reading.remaining is not None:
                     self._counted[key] = reset
@@ -315,6 +321,15 @@ class BudgetedClient:
 
     def fetch_media(self, media: Media) -> bytes:
         return self._call("fetch media", lambda: self._client.fetch_media(media))
+
+
+def _kept_until(reading: Reading) -> float:
+    """Until when a reading's count is kept (RESET_SLACK); 0 for one without a reset."""
+    if reading.reset is None:
+        return 0.0
+    if reading.remaining is not None and reading.remaining > 0:
+        return reading.reset - RESET_SLACK
+    return reading.reset
 
 
 def _why(reading: Reading) -> str:
