@@ -401,8 +401,9 @@ def _text_as_mastodon(base_url: str, domain: str) -> Iterator[None]:
 
 
 @contextmanager
-def serving(media_dir: Path, port: int | None = None) -> Iterator[Mock]:
-    """mastodon-mock extended by `extend`, on `port` (a free one by default)."""
+def serving(media_dir: Path, port: int | None = None, seed: Any = None) -> Iterator[Mock]:
+    """mastodon-mock extended by `extend`, on `port` (a free one by default), its accounts from
+    `seed` (a mastodon_mock SeedConfig; default: alice, bob, carol and dave)."""
     import uvicorn
     from mastodon_mock.app import create_app
     from mastodon_mock.config import DatabaseConfig, MastodonMockConfig
@@ -414,7 +415,7 @@ def serving(media_dir: Path, port: int | None = None) -> Iterator[Mock]:
         url_scheme="http",
         media_storage_path=str(media_dir),
         database=DatabaseConfig(path=":memory:"),
-        seed=DEFAULT_TEST_SEED,
+        seed=DEFAULT_TEST_SEED if seed is None else seed,
     )
     app = create_app(config)
     extend(app)
