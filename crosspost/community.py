@@ -233,7 +233,7 @@ def parse_community(data: dict[str, Any], path: Path) -> Community:
     base = path.parent
 
     def folder(key: str, default: str) -> Path:
-        return (base / Path(data.get(key, default)).expanduser()).absolute()
+        return base / Path(data.get(key, default)).expanduser()
 
     users = folder("users", "users")
     if not users.is_dir():
@@ -248,7 +248,7 @@ def parse_community(data: dict[str, Any], path: Path) -> Community:
     _check_url(queue, ("redis://", "rediss://", "unix://"), "queue", where)
     _check_url(ledger, ("postgresql://", "postgres://"), "ledger", where)
     return Community(
-        path=path.absolute(),
+        path=path,
         users_dir=users,
         state_dir=folder("state", "state"),
         secrets_dir=folder("secrets", "secrets"),
