@@ -173,22 +173,17 @@ class Community:
 
     # --- the worker's settings --------------------------------------------------------------
 
-    def settings(self, lock_retry: float | None = None) -> Settings:
+    def settings(self) -> Settings:
         """What every job of a worker for this community shares (crosspost.worker.settings)."""
         from crosspost.worker.settings import Settings
 
-        settings = Settings(
+        return Settings(
             None,
             self.queue_state(),
             queue_url=self.queue_url,
             ledger_url=self.ledger_url,
             community=self,
         )
-        if lock_retry is not None:
-            from dataclasses import replace
-
-            settings = replace(settings, lock_retry=lock_retry)
-        return settings
 
 
 def resolve_community_path(option: str | Path | None) -> Path | None:
