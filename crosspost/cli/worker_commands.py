@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from crosspost.cli.options import ConfigOpt
+from crosspost.cli.community_scope import community_of
+from crosspost.cli.options import CommunityOpt, ConfigOpt
 from crosspost.cli.root import app
 from crosspost.cli.sync_commands import StateOpt
 from crosspost.config import load_config
@@ -38,14 +39,20 @@ def worker(
             help="How often to look for jobs a killed worker left, to queue them again.",
         ),
     ] = 30.0,
+    community: CommunityOpt = None,
 ) -> None:
     """Run the jobs `crosspost sync --queue` queued, one per rule and target, until stopped."""
+    from crosspost.cli.queue_jobs import queue_place
     from crosspost.worker.consumer import WorkerOptions, run_worker
-    from crosspost.worker.files import queue_file
     from crosspost.worker.queue import Queue
     from crosspost.worker.settings import Settings
 
-    loaded = load_config(config)
-    queue = Queue(Settings(loaded.path, state))
-    typer.echo(f"running jobs from {queue_file(state)} with {workers} workers", err=True)
+    many = community_of(community, config)
+    if many is not None:
+        settings = many.settings()
+        whose = f" of {len(many.users())} users"
+    else:
+        settings, whose = Settings(load_config(config).path, state), ""
+    queue = Queue(settings)
+    typer.echo(f"running jobs{whose} from {queue_place(settings)} with {workers} workers", err=True)
     run_worker(queue, WorkerOptions(workers=workers, poll=poll, sweep_every=sweep_every))
