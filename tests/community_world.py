@@ -91,8 +91,8 @@ def masto_text(member: str, n: int) -> str:
     return f"{member} masto post {n}"
 
 
-def seed_sky(account: PdsAccount, member: str, selected: int, other: int) -> None:
-    """`selected` posts tagged #cp and `other` posts without, as the app writes them."""
+def seed_sky(account: PdsAccount, member: str, posts: list[tuple[int, bool]]) -> None:
+    """Posts numbered n, tagged #cp where selected, as the app writes them (a tag facet)."""
     with httpx.Client(
         base_url=f"{account.url}/xrpc", timeout=60, headers={"x-ratelimit-bypass": BYPASS}
     ) as http:
@@ -102,14 +102,14 @@ def seed_sky(account: PdsAccount, member: str, selected: int, other: int) -> Non
         )
         made.raise_for_status()
         http.headers["Authorization"] = f"Bearer {made.json()['accessJwt']}"
-        for n in range(selected + other):
+        for n, selected in posts:
             text = sky_text(member, n)
             record: dict[str, object] = {
                 "$type": "app.bsky.feed.post",
                 "text": text,
                 "createdAt": f"2026-12-0{1 + n % 3}T10:{n:02d}:00.000Z",
             }
-            if n < selected:
+            if selected:
                 body = f"{text} #{TAG}"
                 start = len(text.encode()) + 1
                 record["text"] = body
@@ -126,12 +126,12 @@ def seed_sky(account: PdsAccount, member: str, selected: int, other: int) -> Non
             answer.raise_for_status()
 
 
-def seed_masto(base_url: str, token: str, member: str, selected: int, other: int) -> None:
+def seed_masto(base_url: str, token: str, member: str, posts: list[tuple[int, bool]]) -> None:
     with httpx.Client(
         base_url=base_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
     ) as http:
-        for n in range(selected + other):
-            text = masto_text(member, n) + (f" #{TAG}" if n < selected else "")
+        for n, selected in posts:
+            text = masto_text(member, n) + (f" #{TAG}" if selected else "")
             http.post("/api/v1/statuses", data={"status": text}).raise_for_status()
 
 
