@@ -121,7 +121,7 @@ def test_schema_2_keeps_a_source_for_every_rule_with_mirrors_of_it(tmp_path: Pat
     db.commit()
     db.close()
     with Ledger(path) as store:
-        assert store.version == SCHEMA_VERSION == 3
+        assert store.version == SCHEMA_VERSION == 4
         assert store.source_keys("to-sky") == ["s"]
         assert store.source_keys("to-masto") == ["s"]  # it had no row of its own before
         assert sorted(store.source_rules("s")) == ["to-masto", "to-sky"]
