@@ -93,7 +93,7 @@ def test_a_live_claim_keeps_others_off_until_its_lease_ends(opener: Opener) -> N
     mine = first.claim("src", "masto", 0)
     assert mine.entry is not None
     assert mine.entry.status is MirrorStatus.PENDING
-    assert first.claim("src", "masto", 0).entry is not None  # its own again: still its
+    assert first.claim("src", "masto", 0).entry is not None  # its holder asks again: granted
     now[0] += 100
     held = second.claim("src", "masto", 0)
     assert (held.entry, held.until) == (None, 1000.0 + CLAIM_LEASE)
