@@ -60,6 +60,7 @@ def main(posts: int = 2000) -> None:
         print("postgresql: skipped (set CROSSPOST_POSTGRES_URL; .ci/setup-postgres.sh prints one)")
         return
     from crosspost.state.postgres import PostgresLedger
+    from tests.postgres import drop_schemas
 
     opened: list[PostgresLedger] = []
 
@@ -70,9 +71,7 @@ def main(posts: int = 2000) -> None:
     try:
         run("postgresql (loopback)", open_postgres, posts)
     finally:
-        for ledger in opened:
-            with PostgresLedger(url, namespace=ledger.schema.removeprefix("crosspost_")) as again:
-                again.drop()
+        drop_schemas(url, {ledger.schema for ledger in opened})
 
 
 if __name__ == "__main__":
