@@ -49,9 +49,21 @@ def test_each_namespace_is_a_schema_of_its_own(opener: Opener) -> None:
 def test_namespace_names_are_checked() -> None:
     assert schema_name("") == "crosspost"
     assert schema_name("alice_2") == "crosspost_alice_2"
-    for bad in ("Alice", "a-b", 'x"; DROP SCHEMA public; --', "a" * 54, "é"):
-        with pytest.raises(ConfigError, match="lower-case letters, digits and _"):
+    for bad in ("-a", "a b", 'x"; DROP SCHEMA public; --', "a" * 54, "é", "_"):
+        with pytest.raises(ConfigError, match="letters, digits, '-' and '_'"):
             schema_name(bad)
+
+
+def test_user_names_with_capitals_and_dashes_get_schemas_apart(opener: Opener) -> None:
+    base = fresh_namespace()
+    names = [f"{base}{name}" for name in ("Alice", "alice", "a-b", "a_b")]
+    stores = [opener(namespace=name) for name in names]
+    for n, store in enumerate(stores):
+        store.record_intents(f"src{n}", "masto", 1, "rule")
+    for n, store in enumerate(stores):
+        assert [e.source_key for e in store.all_entries()] == [f"src{n}"]
+    again = opener(namespace=names[2])  # found again, not made anew
+    assert [e.source_key for e in again.all_entries()] == ["src2"]
 
 
 def test_workers_opening_a_new_ledger_together_make_it_once() -> None:

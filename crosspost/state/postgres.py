@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     import psycopg
 
 SCHEMA_PREFIX = "crosspost"
-_NAMESPACE = re.compile(r"[a-z0-9_]{1,53}")  # 63 bytes at most, with the prefix
+# A user's name, as a community names them (crosspost.community): the schema name is quoted, so
+# case and '-' are kept and no two users share a schema; 63 bytes at most, with the prefix.
+_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,52}")
 _LOCK_CLASS = 0x63707374  # the advisory locks' first key ("cpst"); the schema's hash is the second
 
 MIGRATIONS: tuple[tuple[int, str], ...] = (
@@ -105,8 +107,8 @@ def schema_name(namespace: str) -> str:
         return SCHEMA_PREFIX
     if not _NAMESPACE.fullmatch(namespace):
         raise ConfigError(
-            f"ledger namespace {namespace!r}: a PostgreSQL ledger's user names are lower-case "
-            "letters, digits and _ (at most 53): rename the user"
+            f"ledger namespace {namespace!r}: a PostgreSQL ledger's user names are letters, "
+            "digits, '-' and '_', starting with a letter or digit, at most 53: rename the user"
         )
     return f"{SCHEMA_PREFIX}_{namespace}"
 
@@ -320,7 +322,7 @@ class PostgresLedger(Ledger):
     @property
     def version(self) -> int:
         row = self.sql.execute(
-            "SELECT to_regclass(?) IS NOT NULL", (f"{self.schema}.schema_version",)
+            "SELECT to_regclass(?) IS NOT NULL", (f'"{self.schema}".schema_version',)
         ).fetchone()
         if not row[0]:
             return 0
