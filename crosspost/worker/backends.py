@@ -14,7 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from crosspost.errors import ConfigError
-from crosspost.state import Ledger
+from crosspost.state import Ledger, is_postgres_url
+from crosspost.state import open_ledger as open_state
 from crosspost.worker.budgets import BudgetStore, SqliteBudgets
 from crosspost.worker.files import private, queue_file, worker_file
 from crosspost.worker.locks import JobLocks
@@ -59,7 +60,10 @@ def open_budgets(settings: Settings) -> BudgetStore:
 
 
 def open_ledger(settings: Settings, user: str = "") -> Ledger:
-    """The ledger of `user` ("" for a single user's setup)."""
+    """The ledger of `user` ("" for a single user's setup): its own SQLite file, or its own
+    schema in the PostgreSQL database `settings.ledger_url` names."""
     if settings.ledger_url is None:
         return Ledger(settings.state_for(user))
+    if is_postgres_url(settings.ledger_url):
+        return open_state(settings.ledger_url, namespace=user)
     raise _unsupported("ledger", settings.ledger_url, "postgresql://USER@HOST/DATABASE")
