@@ -137,7 +137,11 @@ class JobLocks:
         self.db = connect(path, SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(job_locks)")}
         if "user" not in columns:  # a file from before many people's jobs shared a worker
-            self.db.execute("ALTER TABLE job_locks ADD COLUMN user TEXT NOT NULL DEFAULT ''")
+            try:
+                self.db.execute("ALTER TABLE job_locks ADD COLUMN user TEXT NOT NULL DEFAULT ''")
+            except sqlite3.OperationalError as error:  # another worker added it just now
+                if "duplicate column" not in str(error):
+                    raise
         self.clock, self.alive = clock, alive
         self.host = host or socket.gethostname()
 
