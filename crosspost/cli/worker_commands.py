@@ -60,4 +60,10 @@ def worker(
         settings = replace(settings, queue_url=queue_url)
     queue = Queue(settings)
     typer.echo(f"running jobs{whose} from {queue_place(settings)} with {workers} workers", err=True)
+    if settings.queue_url and not settings.ledger_url:
+        typer.echo(
+            "the ledger is a SQLite file on this machine: run this queue's workers here only "
+            "(workers on other machines would not see what was published)",
+            err=True,
+        )
     run_worker(queue, WorkerOptions(workers=workers, poll=poll, sweep_every=sweep_every))
