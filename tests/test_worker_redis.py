@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from crosspost.community import load_community
 from crosspost.errors import ConfigError
 from crosspost.worker.backends import open_budgets, open_huey, open_locks
 from crosspost.worker.budgets import BudgetKey
@@ -29,6 +30,7 @@ from crosspost.worker.settings import Settings
 from tests.cli_helpers import run_cli
 from tests.mastodon_server import MockMastodon, mastodon_server
 from tests.redis_server import redis_server, redis_url
+from tests.test_community import make_community, user_config
 from tests.test_worker import (
     Worker,
     add_posts,
@@ -89,6 +91,26 @@ def test_a_password_never_reaches_a_message() -> None:
     with pytest.raises(QueueServerError) as raised:
         redis_client("redis://:hunter2@127.0.0.1:1/0")
     assert "hunter2" not in str(raised.value)
+
+
+def test_a_community_files_queue_is_used_and_the_option_stands_for_it(
+    redis_url: str, tmp_path: Path
+) -> None:
+    path = make_community(tmp_path, {name: user_config(name) for name in ("alice", "bob")})
+    text = path.read_text().replace(
+        '# queue = "redis://127.0.0.1:6379/0"', f'queue = "{redis_url}"'
+    )
+    path.write_text(text)
+    done = run_cli("sync", "--queue", "--community", str(path))
+    assert done.code == 0, done.err
+    assert f"4 jobs queued in {redis_url}" in done.out
+    queue = Queue(load_community(path).settings())
+    assert queue.waiting() == {
+        Job("mirror", target, user) for user in ("alice", "bob") for target in ("dst", "masto")
+    }
+    elsewhere = run_cli("sync", "--queue", "--community", str(path), "--queue-url", CLOSED)
+    assert elsewhere.code == 1
+    assert "queue server redis://127.0.0.1:1/0: cannot connect" in elsewhere.err
 
 
 # The queue's times
