@@ -18,18 +18,24 @@ if TYPE_CHECKING:
     from crosspost.worker.settings import Settings
 
 
-def enqueue_jobs(config: Config, rule: str | None, state: Path | None) -> None:
-    """Queue one job per rule and target for `crosspost worker` to run; print what was queued."""
+def enqueue_jobs(
+    config: Config, rule: str | None, state: Path | None, queue_url: str | None = None
+) -> None:
+    """Queue one job per rule and target for `crosspost worker` to run; print what was queued.
+    `queue_url` names a Redis server several machines share (None: SQLite beside the state)."""
     from crosspost.worker.queue import jobs_of
     from crosspost.worker.settings import Settings
 
-    settings = Settings(config.path, state)
+    settings = Settings(config.path, state, queue_url=queue_url)
     _enqueue(settings, [""], jobs_of(config, rule))
 
 
-def enqueue_community_jobs(community: Community, user: str | None, rule: str | None) -> None:
+def enqueue_community_jobs(
+    community: Community, user: str | None, rule: str | None, queue_url: str | None = None
+) -> None:
     """Queue the jobs of every user of the community (or of `user`); a user whose config fails
-    is named and skipped, the others are queued, and the exit code is then 3."""
+    is named and skipped, the others are queued, and the exit code is then 3. `queue_url`, when
+    given, stands for the community file's."""
     from crosspost.worker.queue import jobs_of
 
     if rule is not None and user is None:
@@ -44,12 +50,16 @@ def enqueue_community_jobs(community: Community, user: str | None, rule: str | N
             continue
         users.append(name)
         jobs += [replace(job, user=name) for job in jobs_of(config, rule)]
-    _enqueue(community.settings(), users, jobs)
+    settings = community.settings()
+    if queue_url is not None:
+        settings = replace(settings, queue_url=queue_url)
+    _enqueue(settings, users, jobs)
     if skipped:
         raise typer.Exit(ExitCode.CONFIG)
 
 
 def _enqueue(settings: Settings, users: list[str], jobs: list[Job]) -> None:
+    from crosspost.worker.backends import queue_place
     from crosspost.worker.job import prepare_ledger
     from crosspost.worker.queue import Queue
 
@@ -62,19 +72,3 @@ def _enqueue(settings: Settings, users: list[str], jobs: list[Job]) -> None:
         typer.echo(f"{len(jobs) - len(queued)} already waiting in the queue")
     jobs_queued = "1 job" if len(queued) == 1 else f"{len(queued)} jobs"
     typer.echo(f"{jobs_queued} queued in {queue_place(settings)}; `crosspost worker` runs them")
-
-
-def queue_place(settings: Settings) -> str:
-    """Where the queue is, to print: its file, or its server's URL without a password."""
-    from crosspost.worker.files import queue_file
-
-    if settings.queue_url is None:
-        return str(queue_file(settings.state))
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(settings.queue_url)
-    if parts.password is None:
-        return settings.queue_url
-    host = parts.netloc.rpartition("@")[2]
-    user = f"{parts.username}:***@" if parts.username else ":***@"
-    return parts._replace(netloc=user + host).geturl()

@@ -34,6 +34,17 @@ StateOpt = Annotated[
         show_default=False,
     ),
 ]
+QueueUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--queue-url",
+        envvar="CROSSPOST_QUEUE_URL",
+        metavar="URL",
+        help="The Redis server workers on several machines share for the queue, job locks and "
+        "rate budgets (redis://HOST:PORT/DB); default: SQLite files beside the state.",
+        show_default=False,
+    ),
+]
 SLEEP = time.sleep  # how --watch waits (tests put a fake clock's sleep here)
 JsonOpt = Annotated[
     bool,
@@ -176,6 +187,7 @@ def sync(
     ] = False,
     community: CommunityOpt = None,
     user: UserOpt = None,
+    queue_url: QueueUrlOpt = None,
 ) -> None:
     """Mirror the posts each rule selects to its targets, once and only once."""
     from crosspost.sync import parse_interval
@@ -190,7 +202,7 @@ def sync(
     if many is not None and queue:
         from crosspost.cli.queue_jobs import enqueue_community_jobs
 
-        enqueue_community_jobs(many, user, rule)
+        enqueue_community_jobs(many, user, rule, queue_url)
         return
     if many is not None and not user:
         raise typer.BadParameter(
@@ -208,7 +220,7 @@ def sync(
     if queue:
         from crosspost.cli.queue_jobs import enqueue_jobs
 
-        enqueue_jobs(loaded, rule, state)
+        enqueue_jobs(loaded, rule, state, queue_url)
         return
     seconds = parse_interval(interval) if watch else 0.0
     store = _open_state(state, dry_run, rebuild_ledger)

@@ -18,7 +18,7 @@ from crosspost.sync import StopSignal, SyncEngine
 from crosspost.worker.backends import open_budgets, open_ledger, open_locks
 from crosspost.worker.budgeted import BudgetedClient, account_keys
 from crosspost.worker.budgets import BudgetKey, BudgetStore
-from crosspost.worker.locks import Job
+from crosspost.worker.locks import Heartbeat, Job
 from crosspost.worker.settings import Settings
 
 Opener = Callable[[Account, bool], PlatformClient]
@@ -68,8 +68,10 @@ def run_job(
         if token is None:
             raise JobLockedError(f"job {job.key} is running in another worker")
         told("start")
+        stop = stop or StopSignal()
         try:
-            return _run_locked(settings, job, clock, stop, opener)
+            with Heartbeat(locks, job, token, lost=stop.request):  # a lease kept while it runs
+                return _run_locked(settings, job, clock, stop, opener)
         finally:
             told("end")
             locks.release(job, token)
