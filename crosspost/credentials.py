@@ -90,17 +90,21 @@ def keyring_user(account: Account) -> str:
 
 
 class Secrets:
-    """Reads and writes credentials; `backend` and `environ` are injectable for tests."""
+    """Reads and writes credentials; `backend` and `environ` are injectable for tests. A store
+    of its own (a community user's encrypted file, crosspost.secrets_store) is a `backend` too;
+    `login_options` then say whose store `crosspost login` writes to, in the hints."""
 
     def __init__(
         self,
         backend: KeyringBackend | None = None,
         environ: Mapping[str, str] | None = None,
         session_dir: Path | None = None,
+        login_options: str | None = None,
     ) -> None:
         self._backend = backend
         self._environ = os.environ if environ is None else environ
         self._session_dir = session_dir
+        self._login_options = login_options
 
     def _keyring(self) -> KeyringBackend:
         if self._backend is None:
@@ -235,6 +239,8 @@ class Secrets:
             )
 
     def _how_to_add(self, account: Account) -> str:
+        if self._login_options is not None:
+            return f"run `crosspost login {account.name} {self._login_options}`"
         if self.keyring_problem():
             return f"no OS keyring on this machine: set {account.secret_env}"
         return f"run `crosspost login {account.name}` or set {account.secret_env}"

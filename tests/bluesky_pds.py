@@ -45,8 +45,10 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_pds(data_dir: Path, port: int | None = None) -> LocalPds:
-    env = dict(os.environ)
+def start_pds(
+    data_dir: Path, port: int | None = None, extra_env: dict[str, str] | None = None
+) -> LocalPds:
+    env = dict(os.environ) | (extra_env or {})
     env["CROSSPOST_PDS_PORT"] = str(port or _free_port())
     done = subprocess.run(
         [str(LAUNCHER), "start", str(data_dir)],
@@ -100,11 +102,14 @@ def recording_pds(
     subprocess.run([str(LAUNCHER), "stop", str(pds.pid)], capture_output=True, check=False)
 
 
-def create_account(url: str, handle: str | None = None) -> PdsAccount:
-    """A fresh account on the PDS, and an app password for it."""
+def create_account(
+    url: str, handle: str | None = None, headers: dict[str, str] | None = None
+) -> PdsAccount:
+    """A fresh account on the PDS, and an app password for it (`headers` on every call: a
+    rate-limit bypass key, say)."""
     handle = handle or f"user{next(_handles)}-{secrets.token_hex(3)}.test"
     password = secrets.token_urlsafe(16)
-    with httpx.Client(base_url=f"{url}/xrpc", timeout=30) as http:
+    with httpx.Client(base_url=f"{url}/xrpc", timeout=30, headers=headers) as http:
         made = http.post(
             "com.atproto.server.createAccount",
             json={"handle": handle, "email": f"{handle}@example.com", "password": password},

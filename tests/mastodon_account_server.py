@@ -471,9 +471,13 @@ def _text_as_mastodon(base_url: str, domain: str) -> Iterator[None]:
 
 @contextmanager
 def serving(
-    media_dir: Path, port: int | None = None, limits: ApiLimits | None = None
+    media_dir: Path,
+    port: int | None = None,
+    seed: Any = None,
+    limits: ApiLimits | None = None,
 ) -> Iterator[Mock]:
-    """mastodon-mock extended by `extend`, on `port` (a free one by default), its API requests
+    """mastodon-mock extended by `extend`, on `port` (a free one by default), its accounts from
+    `seed` (a mastodon_mock SeedConfig; default: alice, bob, carol and dave), its API requests
     counted against `limits` (generous ones by default)."""
     import uvicorn
     from mastodon_mock.app import create_app
@@ -486,7 +490,7 @@ def serving(
         url_scheme="http",
         media_storage_path=str(media_dir),
         database=DatabaseConfig(path=":memory:"),
-        seed=DEFAULT_TEST_SEED,
+        seed=DEFAULT_TEST_SEED if seed is None else seed,
     )
     app = create_app(config)
     extend(app)

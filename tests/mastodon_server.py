@@ -52,7 +52,7 @@ def _serve(media_dir: Path) -> Iterator[MockMastodon]:
     limits = ApiLimits()
     with ExitStack() as stack:
         try:
-            stack.enter_context(serving(media_dir, PORT, limits))
+            stack.enter_context(serving(media_dir, PORT, limits=limits))
         except RuntimeError as error:
             pytest.fail(f"{error} (is the pinned port taken?)")
         yield MockMastodon(BASE_URL, limits)

@@ -42,6 +42,8 @@ ALLOWED: dict[str, set[str]] = {
     "exports": {"errors", "model", "account_data", "platforms", "exports"},
     "state": {"errors", "model"},
     "clients": {"errors", "model", "account_data", "accounts", "credentials", "platforms"},
+    # A community user's credentials: an encrypted file, as a keyring backend for credentials.
+    "secrets_store": {"errors"},
     "backup": {
         "errors",
         "model",
@@ -81,7 +83,10 @@ ALLOWED: dict[str, set[str]] = {
         "state",
         "sync",
         "clients",
+        "credentials",
     },
+    # Many users' configs, ledgers and secrets: what a worker for a community is set up from.
+    "community": {"errors", "config", "credentials", "secrets_store", "worker", "accounts"},
     "cli": {
         "errors",
         "model",
@@ -100,6 +105,8 @@ ALLOWED: dict[str, set[str]] = {
         "progress",
         "clients",
         "worker",
+        "community",
+        "secrets_store",
     },
 }
 

@@ -222,6 +222,33 @@ def _post_json(sandbox: Sandbox) -> None:
     (sandbox.cwd / "post.json").write_text(text, encoding="utf-8")
 
 
+# The README's community user: the config its `users/alice.toml` stands for.
+ALICE_TOML = """\
+[accounts.sky]
+platform = "bluesky"
+handle = "alice.bsky.social"
+
+[accounts.masto]
+platform = "mastodon"
+handle = "alice@mastodon.social"
+
+[[sync]]
+name = "sky-to-masto"
+from = "sky"
+to = "masto"
+"""
+
+
+def _community_with_alice(sandbox: Sandbox) -> None:
+    """`crosspost community init .` once, and alice's config in its users folder."""
+    if not (sandbox.cwd / "community.toml").exists():
+        code, output = run_console("crosspost community init .")
+        assert code == 0, output
+    alice = sandbox.cwd / "users" / "alice.toml"
+    if not alice.exists():
+        alice.write_text(ALICE_TOML, encoding="utf-8")
+
+
 # Keys are the commands exactly as the README spells them after `$ `; a key ending in " ..." is a
 # prefix (for commands too long to repeat here).
 RUN: dict[str, Offline] = {
@@ -241,6 +268,14 @@ RUN: dict[str, Offline] = {
     "crosspost repair": Offline(_imported_car_one_post_garbled),
     "crosspost fit --to bluesky ...": Offline(),
     "crosspost convert --from bluesky --to mastodon post.json": Offline(_post_json),
+    "crosspost community init .": Offline(),
+    "crosspost community users --community community.toml": Offline(_community_with_alice),
+    "crosspost login sky --community community.toml --user alice": Offline(
+        stdin="abcd-efgh-ijkl-mnop\n"
+    ),
+    "crosspost sync --queue --community community.toml": Offline(_community_with_alice),
+    "crosspost status --community community.toml": Offline(_community_with_alice),
+    "crosspost status --community community.toml --user alice": Offline(),
 }
 
 _LIVE = "reads a live account over the network"

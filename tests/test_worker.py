@@ -333,7 +333,7 @@ def test_a_rate_limited_job_waits_for_its_reset_and_the_budget_stops_the_next(
         rows = {key: (left, reset) for key, left, reset, _ in budgets.budgets()}
     finally:
         budgets.close()
-    remaining, reset = rows[BudgetKey("mastodon", "account", "alice@localhost.test")]
+    remaining, reset = rows[BudgetKey("mastodon", "account", "masto")]
     assert remaining == 0
     assert reset is not None
     assert reset > before + 3500

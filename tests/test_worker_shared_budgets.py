@@ -184,6 +184,17 @@ def test_bluesky_reads_the_pds_window_per_address_from_its_policy() -> None:
     client.xrpc._seen(httpx.Response(200, headers=points, request=request))
     scopes = [r.scope for r in client.rate_readings()]
     assert RateScope("account", identity.did, "perhour", told=False) in scopes
+    # Signing in tells of the handle's own limit (30 per 5 minutes), not the address's.
+    login = httpx.Request("POST", "https://bsky.social/xrpc/com.atproto.server.createSession")
+    handle = {
+        "RateLimit-Limit": "30",
+        "RateLimit-Remaining": "29",
+        "RateLimit-Reset": str(int(NOW) + 300),
+        "RateLimit-Policy": "30;w=300",
+    }
+    client.xrpc._seen(httpx.Response(200, headers=handle, request=login))
+    address = next(r for r in client.rate_readings() if r.scope.scope == "ip")
+    assert address.limit == 3000
     assert BudgetKey("bluesky", "ip", "bsky.social") in client_keys(client)
 
 
@@ -191,7 +202,7 @@ def test_dreamwidth_sends_no_rate_headers_and_counts_against_its_account() -> No
     assert not issubclass(DreamwidthClient, SharesRateBudgets)
     account = Account("d", Platform.DREAMWIDTH, "someone")
     keys = budgeted.account_keys(account)
-    assert keys == (BudgetKey("dreamwidth", "account", "someone"),)
+    assert keys == (BudgetKey("dreamwidth", "account", "d"),)
 
 
 # --- BudgetedClient ------------------------------------------------------------------------------

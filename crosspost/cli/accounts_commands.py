@@ -10,19 +10,22 @@ from typing import Annotated
 import typer
 
 from crosspost.accounts import Account
-from crosspost.cli.options import AccountArg, ConfigOpt
+from crosspost.cli.community_scope import scope
+from crosspost.cli.options import AccountArg, CommunityOpt, ConfigOpt, UserOpt
 from crosspost.cli.root import app, config_app
-from crosspost.config import Config, SyncRule, load_config
+from crosspost.config import Config, SyncRule
 from crosspost.credentials import Secrets
 from crosspost.errors import CredentialsError
 from crosspost.platforms.registry import spec
 
 
 @config_app.command("check")
-def config_check(config: ConfigOpt = None) -> None:
+def config_check(
+    config: ConfigOpt = None, community: CommunityOpt = None, user: UserOpt = None
+) -> None:
     """Validate the config; list each account (and whether it has credentials) and rule."""
-    loaded = load_config(config)
-    store = Secrets()
+    found = scope(community, user, config, None)
+    loaded, store = found.config, found.secrets()
     typer.echo(f"config: {loaded.path}")
     _print_accounts(loaded, store)
     typer.echo("rules:" if loaded.rules else "rules: none")
@@ -32,10 +35,12 @@ def config_check(config: ConfigOpt = None) -> None:
 
 
 @app.command("accounts")
-def accounts(config: ConfigOpt = None) -> None:
+def accounts(
+    config: ConfigOpt = None, community: CommunityOpt = None, user: UserOpt = None
+) -> None:
     """List the configured accounts and whether their credentials are present."""
-    loaded = load_config(config)
-    _print_accounts(loaded, Secrets())
+    found = scope(community, user, config, None)
+    _print_accounts(found.config, found.secrets())
 
 
 @app.command("login")
@@ -58,14 +63,16 @@ def login(
             "in the browser.",
         ),
     ] = False,
+    community: CommunityOpt = None,
+    user: UserOpt = None,
 ) -> None:
     """Store an account's secret in the OS keyring (app password, access token or OAuth1 keys).
 
     For Tumblr, give your app's consumer key and secret (tumblr.com/oauth/apps), then open the
     address shown, allow crosspost, and paste back the verifier.
     """
-    target = load_config(config, required=False).account(account)
-    store = Secrets()
+    found = scope(community, user, config, None, required=False)
+    target, store = found.config.account(account), found.secrets()
     problem = store.keyring_problem()
     interactive = None if stdin or manual else spec(target.platform).login
     if problem and interactive is None:
@@ -86,14 +93,20 @@ def login(
         typer.echo(f"{target.secret_env}={value}")
         return
     store.save(target, fields)
-    typer.echo(f"stored credentials for {target.name} ({target.spec}) in the OS keyring")
+    typer.echo(f"stored credentials for {target.name} ({target.spec}) in {found.where}")
 
 
 @app.command("logout")
-def logout(account: AccountArg, config: ConfigOpt = None) -> None:
+def logout(
+    account: AccountArg,
+    config: ConfigOpt = None,
+    community: CommunityOpt = None,
+    user: UserOpt = None,
+) -> None:
     """Forget an account's credentials stored in the OS keyring."""
-    target = load_config(config, required=False).account(account)
-    removed = Secrets().delete(target)
+    found = scope(community, user, config, None, required=False)
+    target = found.config.account(account)
+    removed = found.secrets().delete(target)
     typer.echo(
         f"removed the stored credentials of {target.name}"
         if removed

@@ -105,6 +105,11 @@ COMMANDS: tuple[Entry, ...] = (
         "Run the jobs `crosspost sync --queue` queued, one per rule and target, until stopped.",
     ),
     Entry("config", "accounts_commands", "Check the config file."),
+    Entry(
+        "community",
+        "community_commands",
+        "Set up and check a community: many users' rules run by one set of workers.",
+    ),
 )
 MODULES: tuple[str, ...] = tuple(dict.fromkeys(entry.module for entry in COMMANDS))
 

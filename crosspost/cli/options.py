@@ -55,3 +55,26 @@ def one_of(kind: type[E], what: str) -> dict[str, Any]:
 
     parser: Callable[[str], E] = parse
     return {"parser": parser, "metavar": "|".join(names), "autocompletion": complete}
+
+
+CommunityOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--community",
+        envvar="CROSSPOST_COMMUNITY",
+        metavar="FILE",
+        help="A community file: many users' configs, ledgers and secrets (README: 'Running it "
+        "for a community'); --config and --state are then not used.",
+        show_default=False,
+    ),
+]
+UserOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        "-u",
+        metavar="NAME",
+        help="The user of the community (USERS/NAME.toml) to work for.",
+        show_default=False,
+    ),
+]

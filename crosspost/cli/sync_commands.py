@@ -12,13 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from crosspost.cli.options import AccountArg, ConfigOpt
+from crosspost.cli.community_scope import community_of, scope
+from crosspost.cli.options import AccountArg, CommunityOpt, ConfigOpt, UserOpt
 from crosspost.cli.root import app
 from crosspost.config import Config, load_config
 from crosspost.errors import ExitCode
 from crosspost.platforms.registry import specs
 
 if TYPE_CHECKING:
+    from crosspost.credentials import Secrets
     from crosspost.state import Ledger
     from crosspost.sync import MigrateOptions, RuleReport, StopSignal, SyncEngine, SyncReport
 
@@ -29,6 +31,17 @@ StateOpt = Annotated[
         envvar="CROSSPOST_STATE",
         metavar="FILE",
         help="The state database (ledger, cursors, lock); default: the user data dir.",
+        show_default=False,
+    ),
+]
+QueueUrlOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--queue-url",
+        envvar="CROSSPOST_QUEUE_URL",
+        metavar="URL",
+        help="The Redis server workers on several machines share for the queue, job locks and "
+        "rate budgets (redis://HOST:PORT/DB); default: SQLite files beside the state.",
         show_default=False,
     ),
 ]
@@ -63,7 +76,11 @@ def _open_state(path: Path | None, dry_run: bool, rebuild: bool = False) -> Ledg
 
 
 def _engine(
-    config: Config, state: Ledger, dry_run: bool, stop: StopSignal | None = None
+    config: Config,
+    state: Ledger,
+    dry_run: bool,
+    stop: StopSignal | None = None,
+    store: Secrets | None = None,
 ) -> SyncEngine:
     from crosspost.accounts import Account
     from crosspost.clients import open_client
@@ -71,7 +88,7 @@ def _engine(
     from crosspost.sync import SyncEngine
 
     def clients(account: Account, writing: bool) -> PlatformClient:
-        return open_client(account, for_writing=writing)
+        return open_client(account, store=store, for_writing=writing)
 
     return SyncEngine(config, state, clients, dry_run=dry_run, stop=stop)
 
@@ -168,12 +185,32 @@ def sync(
             help="Queue one job per rule and target for `crosspost worker`; run nothing here.",
         ),
     ] = False,
+    community: CommunityOpt = None,
+    user: UserOpt = None,
+    queue_url: QueueUrlOpt = None,
 ) -> None:
     """Mirror the posts each rule selects to its targets, once and only once."""
     from crosspost.sync import parse_interval
     from crosspost.sync import watch as watch_loop
 
-    loaded = load_config(config)
+    if queue and (dry_run or watch or rebuild_ledger or adopt or as_json):
+        raise typer.BadParameter(
+            "--queue runs nothing here: use it without --dry-run, --watch, "
+            "--rebuild-ledger, --adopt and --json"
+        )
+    many = community_of(community, config)
+    if many is not None and queue:
+        from crosspost.cli.queue_jobs import enqueue_community_jobs
+
+        enqueue_community_jobs(many, user, rule, queue_url)
+        return
+    if many is not None and not user:
+        raise typer.BadParameter(
+            "--community without --user runs nobody's rules here: add --user NAME to run one "
+            "user's rules now, or --queue to queue every user's jobs for `crosspost worker`"
+        )
+    found = scope(community, user, config, state)
+    loaded, state = found.config, found.state
     if not loaded.rules:
         typer.echo(
             f"no sync rules in {loaded.path}: add a [[sync]] rule there (from, to, tags; "
@@ -181,21 +218,16 @@ def sync(
         )
         return
     if queue:
-        if dry_run or watch or rebuild_ledger or adopt or as_json:
-            raise typer.BadParameter(
-                "--queue runs nothing here: use it without --dry-run, --watch, "
-                "--rebuild-ledger, --adopt and --json"
-            )
         from crosspost.cli.queue_jobs import enqueue_jobs
 
-        enqueue_jobs(loaded, rule, state)
+        enqueue_jobs(loaded, rule, state, queue_url)
         return
     seconds = parse_interval(interval) if watch else 0.0
     store = _open_state(state, dry_run, rebuild_ledger)
     failed = 0
     capped = False
     with _stop_on_signals() as stop, store:
-        engine = _engine(loaded, store, dry_run, stop)
+        engine = _engine(loaded, store, dry_run, stop, found.store)
         lock = store.lock()
         if watch or rebuild_ledger:
             lock.acquire()
@@ -248,32 +280,55 @@ def _rebuild(engine: SyncEngine, config: Config, rule_name: str | None) -> None:
 
 
 @app.command("status")
-def status(config: ConfigOpt = None, state: StateOpt = None, as_json: JsonOpt = False) -> None:
+def status(
+    config: ConfigOpt = None,
+    state: StateOpt = None,
+    as_json: JsonOpt = False,
+    community: CommunityOpt = None,
+    user: UserOpt = None,
+) -> None:
     """Per rule and migration, per target, in posts: published, to publish on the next run,
     waiting (until when, and why), failed (with reasons)."""
-    from crosspost.state import Ledger
+    many = community_of(community, config)
+    if many is not None and not user:
+        from crosspost.cli.community_status import print_users
+
+        print_users(many, as_json)
+        return
+    found = scope(community, user, config, state, required=False, secrets=False)
+    if many is not None:
+        from crosspost.cli.community_status import open_user_ledger
+
+        store = open_user_ledger(many, found.user)
+    else:
+        from crosspost.state import Ledger
+
+        store = Ledger.snapshot(found.state)
+    with store:
+        _print_state(found.config, store, as_json)
+
+
+def _print_state(loaded: Config, store: Ledger, as_json: bool) -> None:
     from crosspost.state.ledger import MIGRATION_PREFIX
 
-    loaded = load_config(config, required=False)
-    with Ledger.snapshot(state) as store:
-        now = store.clock()
-        migrations = [(r, t) for r, t in store.rules() if r.startswith(MIGRATION_PREFIX)]
-        if as_json:
-            typer.echo(_status_json(loaded, store, migrations, now))
-            return
-        if not loaded.rules and not migrations:
-            typer.echo("no sync rules in the config, and no migrations in the state")
-        for rule in loaded.rules:
-            cursor = store.cursor(rule.name)
-            typer.echo(f"{rule.name}: {rule.source} -> {', '.join(rule.targets)}")
-            typer.echo(f"  read up to: {cursor or 'not run yet'}")
-            for target in rule.targets:
-                _print_status(store, rule.name, target, now)
-        for name, targets in migrations:
-            source, _, _ = name.removeprefix(MIGRATION_PREFIX).partition("->")
-            typer.echo(f"{name}: {source} -> {', '.join(targets)}")
-            for target in targets:
-                _print_status(store, name, target, now)
+    now = store.clock()
+    migrations = [(r, t) for r, t in store.rules() if r.startswith(MIGRATION_PREFIX)]
+    if as_json:
+        typer.echo(_status_json(loaded, store, migrations, now))
+        return
+    if not loaded.rules and not migrations:
+        typer.echo("no sync rules in the config, and no migrations in the state")
+    for rule in loaded.rules:
+        cursor = store.cursor(rule.name)
+        typer.echo(f"{rule.name}: {rule.source} -> {', '.join(rule.targets)}")
+        typer.echo(f"  read up to: {cursor or 'not run yet'}")
+        for target in rule.targets:
+            _print_status(store, rule.name, target, now)
+    for name, targets in migrations:
+        source, _, _ = name.removeprefix(MIGRATION_PREFIX).partition("->")
+        typer.echo(f"{name}: {source} -> {', '.join(targets)}")
+        for target in targets:
+            _print_status(store, name, target, now)
 
 
 def _status_json(

@@ -1,7 +1,9 @@
-"""Local state of the sync engine: the mirrors ledger, per-rule cursors and the run lock."""
+"""State of the sync engine: the mirrors ledger, per-rule cursors and the run lock, in a SQLite
+file (the default) or a PostgreSQL database (`open_ledger` takes either)."""
 
 from crosspost.state.ledger import (
     SCHEMA_VERSION,
+    Claim,
     Ledger,
     LedgerEntry,
     LedgerError,
@@ -12,9 +14,11 @@ from crosspost.state.ledger import (
     default_state_path,
 )
 from crosspost.state.lock import LockHeldError, RunLock
+from crosspost.state.opening import is_postgres_url, open_ledger
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Claim",
     "Ledger",
     "LedgerEntry",
     "LedgerError",
@@ -25,4 +29,6 @@ __all__ = [
     "TargetSummary",
     "Waiting",
     "default_state_path",
+    "is_postgres_url",
+    "open_ledger",
 ]

@@ -1,342 +1,82 @@
-"""Ledger: the SQLite database behind sync and migrate (stdlib sqlite3, no server).
+"""Ledger: the database behind sync and migrate. SQLite by default (stdlib sqlite3, no server,
+`crosspost.state.sqlite`); PostgreSQL where several workers share it
+(`crosspost.state.postgres.PostgresLedger`: the same methods over the same SQL).
 
 Tables: `mirrors` (the ledger: source post x target account x chunk -> status and target post),
 `sources` (the source posts planned, one row per rule that selected them, so a retry needs no
 read and every rule's edits and deletes follow), `holds` (a target a cap or a rate limit stopped,
 until when and why), `cursors` (per rule), `locks` (the run lock, see `crosspost.state.lock`).
-The schema version lives in `PRAGMA user_version`; `MIGRATIONS[n]` takes a database from
-version n to n + 1. Every write commits at once, so a crash leaves the ledger as it was after
-the last completed step.
+Every write commits at once, so a crash leaves the ledger as it was after the last completed
+step. A write the database refuses (a full disk, a server gone) ends the run with one line; the
+intent written before each publish stays, so the next run checks the target before posting again.
 
-The file is the user's alone (0600, its folder 0700) and checked when opened (`PRAGMA
-quick_check`): a damaged one is refused with the repair, never read as a ledger that knows less.
-A write the disk refuses (full, read-only, an I/O error) ends the run with one line; the intent
-written before each publish stays, so the next run checks the target before posting again.
+A pending mirror is claimed by the worker about to publish it (`claim`): a claimed row whose
+lease lasts is left alone by every other worker; a lease that ran out (or a claimer whose process
+is gone, on the same host) is taken over, and the taker checks the target first when an attempt
+was recorded, as after any crash.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
+import socket
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from crosspost.errors import DataError
-from crosspost.model import Platform, Post, PostRef
-from crosspost.state.errors import DamagedLedgerError
+from crosspost.model import Post, PostRef
+from crosspost.state.connection import Connection
 from crosspost.state.errors import LedgerError as LedgerError
-from crosspost.state.lock import RunLock
+from crosspost.state.lock import RunLock, pid_alive
+from crosspost.state.records import BACKOFF_WHY as BACKOFF_WHY
+from crosspost.state.records import ENTRY_COLUMNS, entry_of
+from crosspost.state.records import Claim as Claim
+from crosspost.state.records import LedgerEntry as LedgerEntry
+from crosspost.state.records import MirrorStatus as MirrorStatus
+from crosspost.state.records import TargetStatus as TargetStatus
+from crosspost.state.records import TargetSummary as TargetSummary
+from crosspost.state.records import Waiting as Waiting
+from crosspost.state.records import ref_from_json as ref_from_json
+from crosspost.state.records import ref_to_json as ref_to_json
+from crosspost.state.sqlite import MEMORY as MEMORY
+from crosspost.state.sqlite import MIGRATIONS as MIGRATIONS
+from crosspost.state.sqlite import REPAIR as REPAIR
+from crosspost.state.sqlite import _connect as _connect
+from crosspost.state.sqlite import _Guarded as _Guarded
+from crosspost.state.sqlite import check, make_private, migrate, state_error
+from crosspost.state.sqlite import damaged as damaged
+from crosspost.state.sqlite import default_state_path as default_state_path
+from crosspost.state.sqlite import set_aside as set_aside
 
-SCHEMA_VERSION = 3
-MEMORY = ":memory:"
+SCHEMA_VERSION = 4
 # A migration's rule name in the ledger: migrate:SOURCE->TARGET (sync rules have their own).
 MIGRATION_PREFIX = "migrate:"
+# How long a claim keeps other workers off a pending mirror: one chunk's publish (media
+# uploads included) is over well within it; a claimer killed on another host holds it this long.
+CLAIM_LEASE = 600.0
 
-MIGRATIONS: tuple[str, ...] = (
-    """
-    CREATE TABLE mirrors (
-        source_key   TEXT NOT NULL,
-        target       TEXT NOT NULL,
-        chunk        INTEGER NOT NULL,
-        chunks       INTEGER NOT NULL DEFAULT 1,
-        rule         TEXT NOT NULL DEFAULT '',
-        status       TEXT NOT NULL CHECK (status IN ('pending', 'published', 'failed')),
-        target_ref   TEXT,
-        target_key   TEXT,
-        attempts     INTEGER NOT NULL DEFAULT 0,
-        last_error   TEXT,
-        next_retry   REAL,
-        first_intent REAL NOT NULL,
-        updated      REAL NOT NULL,
-        PRIMARY KEY (source_key, target, chunk)
-    );
-    CREATE INDEX mirrors_target_key ON mirrors (target_key);
-    CREATE INDEX mirrors_rule_status ON mirrors (rule, status);
-    CREATE TABLE sources (
-        source_key TEXT PRIMARY KEY,
-        rule       TEXT NOT NULL DEFAULT '',
-        post       TEXT NOT NULL,
-        edited     TEXT,
-        saved      REAL NOT NULL
-    );
-    CREATE TABLE cursors (rule TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL);
-    CREATE TABLE locks (
-        name TEXT PRIMARY KEY, pid INTEGER NOT NULL, host TEXT NOT NULL,
-        started REAL NOT NULL, heartbeat REAL NOT NULL
-    );
-    """,
-    # 2: when each mirror was posted and how many media it carries, for the posting caps.
-    """
-    ALTER TABLE mirrors ADD COLUMN published_at REAL;
-    ALTER TABLE mirrors ADD COLUMN media INTEGER NOT NULL DEFAULT 0;
-    UPDATE mirrors SET published_at = updated WHERE status = 'published';
-    CREATE INDEX mirrors_target_published ON mirrors (target, published_at);
-    """,
-    # 3: a source post is kept once per rule that selected it (one row per post kept only the
-    # first rule, so only that rule's mirrors followed edits and deletes); every rule with
-    # mirrors of a post gets its row. Holds: targets stopped by a cap, until when and why.
-    """
-    CREATE TABLE sources_by_rule (
-        source_key TEXT NOT NULL,
-        rule       TEXT NOT NULL DEFAULT '',
-        post       TEXT NOT NULL,
-        edited     TEXT,
-        saved      REAL NOT NULL,
-        PRIMARY KEY (source_key, rule)
-    );
-    INSERT INTO sources_by_rule SELECT source_key, rule, post, edited, saved FROM sources;
-    INSERT OR IGNORE INTO sources_by_rule
-        SELECT DISTINCT m.source_key, m.rule, s.post, s.edited, s.saved
-        FROM mirrors m JOIN sources s ON s.source_key = m.source_key;
-    DROP TABLE sources;
-    ALTER TABLE sources_by_rule RENAME TO sources;
-    CREATE INDEX sources_rule_saved ON sources (rule, saved);
-    CREATE TABLE holds (
-        target  TEXT PRIMARY KEY,
-        until   REAL NOT NULL,
-        reason  TEXT NOT NULL,
-        updated REAL NOT NULL
-    );
-    """,
-)
-
-
-class MirrorStatus(StrEnum):
-    PENDING = "pending"  # intent written; with attempts > 0 the publish may have happened
-    PUBLISHED = "published"
-    FAILED = "failed"  # retried after next_retry
-
-
-@dataclass(frozen=True, slots=True)
-class LedgerEntry:
-    source_key: str
-    target: str
-    chunk: int
-    chunks: int
-    rule: str
-    status: MirrorStatus
-    target_ref: PostRef | None
-    attempts: int
-    last_error: str | None
-    next_retry: float | None
-    first_intent: float
-    updated: float
-
-    @property
-    def identity(self) -> tuple[str, str, int]:
-        return self.source_key, self.target, self.chunk
-
-
-@dataclass(frozen=True, slots=True)
-class TargetSummary:
-    rule: str
-    target: str
-    published: int
-    pending: int
-    failed: int
-    due: int  # pending or failed entries the next run will try
-    errors: tuple[tuple[str, str], ...]  # (source key, last error) of failed entries
-
-
-@dataclass(frozen=True, slots=True)
-class Waiting:
-    """Posts that wait until a time, and why (a cap, or the backoff after a failure)."""
-
-    until: float
-    why: str
-    posts: int
-
-
-@dataclass(frozen=True, slots=True)
-class TargetStatus:
-    """Per rule and target, counted in source posts (a thread is one post): every chunk on the
-    target; tried by the next run; waiting until a time; and, of those two, the ones whose last
-    attempt failed, with the reason and when the next try is."""
-
-    rule: str
-    target: str
-    published: int
-    due: int
-    waiting: tuple[Waiting, ...]
-    failed: tuple[tuple[str, str, float | None], ...]  # (source key, last error, next try)
-
-    @property
-    def waiting_posts(self) -> int:
-        return sum(w.posts for w in self.waiting)
-
-
-BACKOFF_WHY = "backoff after a failure"
-
-
-REPAIR = "crosspost sync --rebuild-ledger"
-_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
-
-
-def damaged(path: str, why: object) -> DamagedLedgerError:
-    said = " ".join(str(why).replace("*** in database main ***", "").split())
-    return DamagedLedgerError(
-        f"{path}: the state database is damaged ({said}); run `{REPAIR}`: it keeps the "
-        "damaged file beside it, unmended, and rebuilds the ledger from the markers the "
-        "mirrors carry",
-        path,
-    )
-
-
-def set_aside(path: str, now: float) -> Path:
-    """Move a damaged state file (and its WAL files) to `<name>.damaged-<UTC time>`, kept for
-    whoever wants to look into it; the new name."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now))
-    kept = Path(f"{path}.damaged-{stamp}")
-    for suffix in ("-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(path + suffix, str(kept) + suffix)
-    os.replace(path, kept)
-    return kept
-
-
-def state_error(path: str, error: sqlite3.Error) -> LedgerError:
-    """One line for an error SQLite raised on the state file."""
-    name = getattr(error, "sqlite_errorname", "") or ""
-    if name.startswith(_DAMAGED) or "malformed" in str(error) or "not a database" in str(error):
-        return damaged(path, error)
-    if name.startswith(("SQLITE_FULL", "SQLITE_IOERR")) or "disk" in str(error):
-        return LedgerError(
-            f"{path}: the state database could not be written ({error}); what was recorded "
-            "before is kept: free space on its disk and run the same command again"
-        )
-    if name.startswith("SQLITE_BUSY") or "locked" in str(error):
-        return LedgerError(
-            f"{path}: the state database is held by another program ({error}); "
-            "run the same command again when it is done"
-        )
-    return LedgerError(f"{path}: the state database cannot be used ({error})")
-
-
-# The first word of every statement that writes (or opens a write transaction).
-_WRITING = frozenset({"INSERT", "UPDATE", "DELETE", "REPLACE", "BEGIN", "CREATE", "DROP", "ALTER"})
-
-
-def _writes(sql: str) -> bool:
-    first = sql.lstrip()[:8].split(None, 1)
-    return bool(first) and first[0].upper() in _WRITING
-
-
-class _Guarded(sqlite3.Connection):
-    """A connection whose errors are `LedgerError`s naming the file (no traceback reaches the
-    user; a run stops at the first write the disk refuses). `before_write`, when set, runs once
-    before the first statement that writes (the run lock is taken there: see `Ledger.guard`)."""
-
-    where: str = MEMORY
-    before_write: Callable[[], None] | None = None
-
-    def _first_write(self, sql: str) -> None:
-        hook = self.before_write
-        if hook is None or not _writes(sql):
-            return
-        self.before_write = None  # the hook's own statements (the lock's) pass unguarded
-        try:
-            hook()
-        except BaseException:
-            self.before_write = hook
-            raise
-
-    def execute(self, sql: str, parameters: Any = (), /) -> sqlite3.Cursor:
-        self._first_write(sql)
-        try:
-            return super().execute(sql, parameters)
-        except sqlite3.Error as error:
-            raise state_error(self.where, error) from None
-
-    def executemany(self, sql: str, parameters: Any, /) -> sqlite3.Cursor:
-        self._first_write(sql)
-        try:
-            return super().executemany(sql, parameters)
-        except sqlite3.Error as error:
-            raise state_error(self.where, error) from None
-
-    def executescript(self, script: str, /) -> sqlite3.Cursor:
-        self._first_write(script)
-        try:
-            return super().executescript(script)
-        except sqlite3.Error as error:
-            raise state_error(self.where, error) from None
-
-    def rollback_if_open(self) -> None:
-        """ROLLBACK when a transaction is still open (SQLite may have ended it already)."""
-        if self.in_transaction:
-            with contextlib.suppress(sqlite3.Error):
-                super().execute("ROLLBACK")
-
-
-def _connect(path: str) -> _Guarded:
-    try:
-        db = sqlite3.connect(path, isolation_level=None, timeout=10.0, factory=_Guarded)
-    except sqlite3.Error as error:
-        raise state_error(path, error) from None
-    assert isinstance(db, _Guarded)
-    db.where = path
-    return db
-
-
-def check(db: _Guarded) -> None:
-    """Refuse a damaged database: SQLite's quick check (every page and index entry read once)."""
-    rows = db.execute("PRAGMA quick_check(1)").fetchall()
-    if rows and rows[0][0] != "ok":
-        raise damaged(db.where, rows[0][0])
-
-
-def make_private(path: Path, *, own_folder: bool) -> None:
-    """The state file (and its WAL files) 0600; its folder 0700 when made here, or when it is
-    crosspost's own folder (a folder the user chose is left as it is)."""
-    folder = path.parent
-    if not folder.exists():
-        folder.mkdir(parents=True, mode=0o700)
-        own_folder = True
-    if own_folder:
-        os.chmod(folder, 0o700)
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        if file.exists() and file.stat().st_mode & 0o077:
-            os.chmod(file, 0o600)
-
-
-def default_state_path() -> Path:
-    from platformdirs import user_data_path
-
-    return user_data_path("crosspost", appauthor=False) / "state.sqlite3"
-
-
-def ref_to_json(ref: PostRef) -> str:
-    data = {"platform": ref.platform.value, "account": ref.account, "id": ref.id}
-    data.update({k: v for k, v in (("url", ref.url), ("cid", ref.cid)) if v})
-    return json.dumps(data, sort_keys=True)
-
-
-def ref_from_json(text: str) -> PostRef:
-    data = json.loads(text)
-    return PostRef(
-        Platform(data["platform"]), data["account"], data["id"], data.get("url"), data.get("cid")
-    )
-
-
-_COLUMNS = (
-    "source_key, target, chunk, chunks, rule, status, target_ref, attempts, last_error, "
-    "next_retry, first_intent, updated"
-)
-
+# What `copy` carries from one ledger to another, table by table (mirrors in insertion order).
+TABLES = {
+    "mirrors": (
+        "source_key, target, chunk, chunks, rule, status, target_ref, target_key, attempts, "
+        "last_error, next_retry, first_intent, updated, published_at, media, claimed_by, "
+        "claimed_until"
+    ),
+    "sources": "source_key, rule, post, edited, saved",
+    "cursors": "rule, value, updated",
+    "holds": "target, until, reason, updated",
+}
 
 _INSERT_INTENT = (
-    "INSERT OR IGNORE INTO mirrors (source_key, target, chunk, chunks, rule, status, "
-    "first_intent, updated) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)"
+    "INSERT INTO mirrors (source_key, target, chunk, chunks, rule, status, first_intent, "
+    "updated) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?) "
+    "ON CONFLICT (source_key, target, chunk) DO NOTHING"
 )
-
 
 _PUBLISHED = (
     "INSERT INTO mirrors (source_key, target, chunk, chunks, rule, status, target_ref, "
@@ -345,21 +85,61 @@ _PUBLISHED = (
     "ON CONFLICT (source_key, target, chunk) DO UPDATE SET status = 'published', "
     "target_ref = excluded.target_ref, target_key = excluded.target_key, "
     "media = excluded.media, published_at = excluded.published_at, "
-    "last_error = NULL, next_retry = NULL, updated = excluded.updated"
+    "last_error = NULL, next_retry = NULL, claimed_by = NULL, claimed_until = NULL, "
+    "updated = excluded.updated"
+)
+
+_KEY = "source_key = ? AND target = ? AND chunk = ?"
+
+# One statement: the row is this worker's when it is unclaimed, already its own, or its lease
+# ran out; a published row is nobody's to claim.
+_CLAIM = (
+    f"UPDATE mirrors SET claimed_by = ?, claimed_until = ? WHERE {_KEY} "
+    "AND status != 'published' AND (claimed_by IS NULL OR claimed_by = ? OR claimed_until <= ?) "
+    f"RETURNING {ENTRY_COLUMNS}"
+)
+# Taking over from a claimer whose process is gone: only if that claim is still the one read.
+_TAKE_OVER = (
+    f"UPDATE mirrors SET claimed_by = ?, claimed_until = ? WHERE {_KEY} "
+    f"AND status != 'published' AND claimed_by = ? RETURNING {ENTRY_COLUMNS}"
 )
 
 
-def _entry(row: tuple[Any, ...]) -> LedgerEntry:
-    ref = ref_from_json(row[6]) if row[6] else None
-    return LedgerEntry(row[0], row[1], row[2], row[3], row[4], MirrorStatus(row[5]), ref, *row[7:])
+def worker_id() -> str:
+    """Who claims: host, process and thread (two threads of one worker claim apart)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def copy_rows(source: Connection, into: Connection) -> None:
+    """Every row of the ledger's tables from `source` into `into`'s (empty) tables."""
+    with into.transaction():
+        for table, columns in TABLES.items():
+            order = " ORDER BY rowid" if table == "mirrors" else ""
+            rows = source.execute(f"SELECT {columns} FROM {table}{order}").fetchall()
+            marks = ", ".join("?" * len(columns.split(",")))
+            if rows:
+                into.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
 
 
 class Ledger:
     """Open with a path (created with its folder), `:memory:` for tests, or None for the default
-    file in the user data dir. `clock` gives seconds since the epoch (injected in tests)."""
+    file in the user data dir. `clock` gives seconds since the epoch (injected in tests);
+    `worker` names this ledger's claims (default: host, pid and thread), held `lease` seconds.
 
-    def __init__(self, path: Path | str | None = None, *, clock: Callable[[], float] = time.time):
-        self.clock = clock
+    `sql` is what the ledger's statements run on (`crosspost.state.connection`); `db` is the
+    SQLite connection itself (the same object; a PostgreSQL ledger has none)."""
+
+    sql: Connection
+
+    def __init__(
+        self,
+        path: Path | str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        worker: str | None = None,
+        lease: float = CLAIM_LEASE,
+    ):
+        self._identify(clock, worker, lease)
         target = default_state_path() if path is None else path
         self.path = str(target)
         if self.path != MEMORY:
@@ -368,6 +148,7 @@ class Ledger:
             except OSError as error:
                 raise LedgerError(f"{self.path}: the state file cannot be made: {error}") from None
         self.db = _connect(self.path)
+        self.sql = self.db
         try:
             if self.path != MEMORY:
                 check(self.db)
@@ -377,6 +158,11 @@ class Ledger:
         except BaseException:
             self.db.close()
             raise
+
+    def _identify(self, clock: Callable[[], float], worker: str | None, lease: float) -> None:
+        self.clock = clock
+        self.worker = worker or worker_id()
+        self.lease = lease
 
     @classmethod
     def snapshot(cls, path: Path | str | None = None, **options: Any) -> Ledger:
@@ -405,12 +191,12 @@ class Ledger:
 
     def copy(self) -> Ledger:
         """An in-memory copy of this state (a dry run works on one)."""
-        store = Ledger(MEMORY, clock=self.clock)
+        store = Ledger(MEMORY, clock=self.clock, worker=self.worker, lease=self.lease)
         self.db.backup(store.db)
         return store
 
     def close(self) -> None:
-        self.db.close()
+        self.sql.close()
 
     def __enter__(self) -> Ledger:
         return self
@@ -427,23 +213,17 @@ class Ledger:
     def _migrate(self) -> None:
         version = self.version
         if version > SCHEMA_VERSION:
-            raise DataError(
-                f"{self.path}: written by a newer crosspost (state schema {version}); "
-                "upgrade crosspost to use it"
-            )
-        for number in range(version, SCHEMA_VERSION):
-            # One script, one transaction: a migration is applied whole or not at all.
-            script = (
-                f"BEGIN IMMEDIATE;{MIGRATIONS[number]};PRAGMA user_version = {number + 1};COMMIT;"
-            )
-            try:
-                self.db.executescript(script)
-            except BaseException:
-                self.db.rollback_if_open()
-                raise
+            raise self._newer(version)
+        migrate(self.db, version, SCHEMA_VERSION)
+
+    def _newer(self, version: int) -> DataError:
+        return DataError(
+            f"{self.path}: written by a newer crosspost (state schema {version}); "
+            "upgrade crosspost to use it"
+        )
 
     def lock(self, name: str = "sync", **options: Any) -> RunLock:
-        return RunLock(self.db, self.clock, name=name, **options)
+        return RunLock(self.sql, self.clock, name=name, **options)
 
     def guard(self, before_write: Callable[[], None]) -> None:
         """Run `before_write` once, just before the first statement that would write: a run
@@ -451,40 +231,88 @@ class Ledger:
         the file keeps its mtime. What it read before is safe to act on: every write the
         engine makes first is an idempotent insert, and a run that held the lock meanwhile has
         committed all it wrote (a lock still held stops this run at its first write)."""
-        self.db.before_write = before_write
+        self.sql.before_write = before_write
+
+    # --- claims: one worker publishes a pending mirror -------------------------------------------
+
+    def claim(self, source_key: str, target: str, chunk: int) -> Claim:
+        """Claim the entry for this worker, for `lease` seconds, just before publishing it: the
+        entry as it is now when claimed (or published already: nothing to do); None, with when
+        the lease ends, while another worker's claim lasts. A claim whose lease ran out, or
+        whose worker's process is gone (same host), is taken over: the entry then may carry the
+        attempt that worker recorded, and the target is checked before posting again."""
+        key = (source_key, target, chunk)
+        for _ in range(3):  # a claim released between the two statements: ask again
+            now = self.clock()
+            until = now + self.lease
+            rows = self.sql.execute(_CLAIM, (self.worker, until, *key, self.worker, now)).fetchall()
+            if rows:
+                return Claim(entry_of(rows[0]))
+            row = self.sql.execute(
+                f"SELECT {ENTRY_COLUMNS}, claimed_by, claimed_until FROM mirrors WHERE {_KEY}", key
+            ).fetchone()
+            if row is None:  # forgotten meanwhile
+                return Claim(None, now)
+            entry, holder, held_until = entry_of(row[:-2]), row[-2], row[-1]
+            if entry.status is MirrorStatus.PUBLISHED:
+                return Claim(entry)
+            if holder is None:
+                continue
+            if not self._gone(holder):
+                return Claim(None, float(held_until))
+            rows = self.sql.execute(_TAKE_OVER, (self.worker, until, *key, holder)).fetchall()
+            if rows:
+                return Claim(entry_of(rows[0]))
+        return Claim(None, self.clock())
+
+    def _gone(self, holder: str) -> bool:
+        """Whether the claimer's process is gone: on this host, its pid is not running."""
+        host, _, rest = holder.partition(":")
+        pid = rest.partition(":")[0]
+        own_host = self.worker.partition(":")[0]
+        return host == own_host and pid.isdigit() and not pid_alive(int(pid))
+
+    def release(self, source_key: str, target: str, chunk: int) -> None:
+        """Give up this worker's claim (the entry was not published: a cap stopped it)."""
+        self.sql.execute(
+            f"UPDATE mirrors SET claimed_by = NULL, claimed_until = NULL WHERE {_KEY} "
+            "AND claimed_by = ?",
+            (source_key, target, chunk, self.worker),
+        )
 
     # --- ledger --------------------------------------------------------------------------------
 
     def entry(self, source_key: str, target: str, chunk: int) -> LedgerEntry | None:
-        row = self.db.execute(
-            f"SELECT {_COLUMNS} FROM mirrors WHERE source_key = ? AND target = ? AND chunk = ?",
+        row = self.sql.execute(
+            f"SELECT {ENTRY_COLUMNS} FROM mirrors WHERE {_KEY}",
             (source_key, target, chunk),
         ).fetchone()
-        return None if row is None else _entry(row)
+        return None if row is None else entry_of(row)
 
     def entries(self, source_key: str, target: str) -> list[LedgerEntry]:
-        rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM mirrors WHERE source_key = ? AND target = ? ORDER BY chunk",
+        rows = self.sql.execute(
+            f"SELECT {ENTRY_COLUMNS} FROM mirrors WHERE source_key = ? AND target = ? "
+            "ORDER BY chunk",
             (source_key, target),
         )
-        return [_entry(row) for row in rows]
+        return [entry_of(row) for row in rows]
 
     def all_entries(self, rule: str | None = None) -> list[LedgerEntry]:
         where, args = ("WHERE rule = ?", (rule,)) if rule is not None else ("", ())
-        rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM mirrors {where} ORDER BY source_key, target, chunk", args
+        rows = self.sql.execute(
+            f"SELECT {ENTRY_COLUMNS} FROM mirrors {where} ORDER BY source_key, target, chunk", args
         )
-        return [_entry(row) for row in rows]
+        return [entry_of(row) for row in rows]
 
     def is_mirror(self, post_key: str) -> bool:
         """True when the post is one crosspost published (a target in the ledger)."""
-        row = self.db.execute(
+        row = self.sql.execute(
             "SELECT 1 FROM mirrors WHERE target_key = ? LIMIT 1", (post_key,)
         ).fetchone()
         return row is not None
 
     def has_source(self, source_key: str, target: str) -> bool:
-        row = self.db.execute(
+        row = self.sql.execute(
             "SELECT 1 FROM mirrors WHERE source_key = ? AND target = ? LIMIT 1",
             (source_key, target),
         ).fetchone()
@@ -493,7 +321,7 @@ class Ledger:
     def knows(self, rule: str, target: str) -> bool:
         """Whether the ledger holds any mirror of the rule on the target (a new, lost or emptied
         ledger holds none: the engine checks the target for markers before posting there)."""
-        row = self.db.execute(
+        row = self.sql.execute(
             "SELECT 1 FROM mirrors WHERE rule = ? AND target = ? LIMIT 1", (rule, target)
         ).fetchone()
         return row is not None
@@ -503,7 +331,7 @@ class Ledger:
     ) -> LedgerEntry:
         """The intent to publish one chunk (pending, no attempt yet); an existing entry stays."""
         now = self.clock()
-        self.db.execute(_INSERT_INTENT, (source_key, target, chunk, chunks, rule, now, now))
+        self.sql.execute(_INSERT_INTENT, (source_key, target, chunk, chunks, rule, now, now))
         entry = self.entry(source_key, target, chunk)
         assert entry is not None
         return entry
@@ -513,19 +341,14 @@ class Ledger:
         now = self.clock()
         rows = [(source_key, target, i, chunks, rule, now, now) for i in range(chunks)]
         if chunks == 1:  # one statement is its own transaction: no BEGIN/COMMIT round trips
-            self.db.execute(_INSERT_INTENT, rows[0])
+            self.sql.execute(_INSERT_INTENT, rows[0])
             return
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            self.db.executemany(_INSERT_INTENT, rows)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.rollback_if_open()
-            raise
+        with self.sql.transaction():
+            self.sql.executemany(_INSERT_INTENT, rows)
 
     def record_attempt(self, source_key: str, target: str, chunk: int) -> None:
         """Written just before a publish call: from here on, a crash leaves something to check."""
-        self.db.execute(
+        self.sql.execute(
             "UPDATE mirrors SET status = 'pending', attempts = attempts + 1, updated = ? "
             "WHERE source_key = ? AND target = ? AND chunk = ?",
             (self.clock(), source_key, target, chunk),
@@ -545,7 +368,7 @@ class Ledger:
     ) -> None:
         """The chunk is on the target as `ref`. `published_at` (default: now) is when it was
         posted, what the posting caps count; `media` is how many attachments it carries."""
-        self.db.execute(
+        self.sql.execute(
             _PUBLISHED,
             self._published_row(
                 (source_key, target, chunk), ref, rule, chunks, media, published_at
@@ -562,13 +385,8 @@ class Ledger:
         params = [
             self._published_row(key, ref, rule, n, media, None) for key, ref, rule, n, media in rows
         ]
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            self.db.executemany(_PUBLISHED, params)
-            self.db.execute("COMMIT")
-        except BaseException:
-            self.db.rollback_if_open()
-            raise
+        with self.sql.transaction():
+            self.sql.executemany(_PUBLISHED, params)
 
     def _published_row(
         self,
@@ -586,7 +404,7 @@ class Ledger:
     def published_since(self, target: str, since: float) -> list[tuple[float, int]]:
         """(when posted, media) of every mirror posted on `target` after `since`, oldest
         first: what the posting caps count."""
-        rows = self.db.execute(
+        rows = self.sql.execute(
             "SELECT published_at, media FROM mirrors WHERE target = ? AND published_at > ? "
             "AND status = 'published' ORDER BY published_at",
             (target, since),
@@ -596,8 +414,9 @@ class Ledger:
     def record_failed(
         self, source_key: str, target: str, chunk: int, error: str, next_retry: float | None
     ) -> None:
-        self.db.execute(
-            "UPDATE mirrors SET status = 'failed', last_error = ?, next_retry = ?, updated = ? "
+        self.sql.execute(
+            "UPDATE mirrors SET status = 'failed', last_error = ?, next_retry = ?, updated = ?, "
+            "claimed_by = NULL, claimed_until = NULL "
             "WHERE source_key = ? AND target = ? AND chunk = ?",
             (error[:1000], next_retry, self.clock(), source_key, target, chunk),
         )
@@ -605,9 +424,9 @@ class Ledger:
     def record_held(self, source_key: str, target: str, chunk: int, why: str) -> None:
         """The chunk was refused by a cap or a rate limit: nothing is wrong with it. It stays
         pending (in its place in the order) while the target's hold lasts."""
-        self.db.execute(
+        self.sql.execute(
             "UPDATE mirrors SET status = 'pending', last_error = ?, next_retry = NULL, "
-            "updated = ? WHERE source_key = ? AND target = ? AND chunk = ?",
+            f"claimed_by = NULL, claimed_until = NULL, updated = ? WHERE {_KEY}",
             (why[:1000], self.clock(), source_key, target, chunk),
         )
 
@@ -616,24 +435,26 @@ class Ledger:
     def hold(self, target: str, until: float, reason: str) -> None:
         """Nothing is published on `target` before `until` (a cap, a rate limit): later posts
         never go before the one the cap stopped."""
-        self.db.execute(
-            "INSERT OR REPLACE INTO holds (target, until, reason, updated) VALUES (?, ?, ?, ?)",
+        self.sql.execute(
+            "INSERT INTO holds (target, until, reason, updated) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (target) DO UPDATE SET until = excluded.until, "
+            "reason = excluded.reason, updated = excluded.updated",
             (target, until, reason[:1000], self.clock()),
         )
 
     def holds(self, now: float) -> dict[str, tuple[float, str]]:
         """target -> (until, reason) of the holds still in force at `now`."""
-        rows = self.db.execute("SELECT target, until, reason FROM holds WHERE until > ?", (now,))
+        rows = self.sql.execute("SELECT target, until, reason FROM holds WHERE until > ?", (now,))
         return {row[0]: (float(row[1]), str(row[2])) for row in rows}
 
     def forget(self, source_key: str, target: str) -> None:
-        self.db.execute(
+        self.sql.execute(
             "DELETE FROM mirrors WHERE source_key = ? AND target = ?", (source_key, target)
         )
 
     def due(self, rule: str, now: float) -> list[tuple[str, str]]:
         """(source key, target) pairs with unfinished chunks whose retry time has come."""
-        rows = self.db.execute(
+        rows = self.sql.execute(
             "SELECT source_key, target FROM mirrors WHERE rule = ? AND (status = 'pending' OR "
             "(status = 'failed' AND (next_retry IS NULL OR next_retry <= ?))) "
             "GROUP BY source_key, target ORDER BY MIN(rowid)",
@@ -643,16 +464,16 @@ class Ledger:
 
     def left(self, rule: str) -> int:
         """How many (source post, target) pairs of the rule are not wholly published."""
-        row = self.db.execute(
+        row = self.sql.execute(
             "SELECT COUNT(*) FROM (SELECT 1 FROM mirrors WHERE rule = ? AND status != "
-            "'published' GROUP BY source_key, target)",
+            "'published' GROUP BY source_key, target) AS pairs",
             (rule,),
         ).fetchone()
         return int(row[0])
 
     def rules(self) -> list[tuple[str, tuple[str, ...]]]:
         """Every rule name the ledger holds mirrors of, with its targets, by first intent."""
-        rows = self.db.execute(
+        rows = self.sql.execute(
             "SELECT rule, target FROM mirrors GROUP BY rule, target ORDER BY MIN(rowid)"
         )
         found: dict[str, list[str]] = {}
@@ -663,7 +484,7 @@ class Ledger:
     def status(self, rule: str, target: str, now: float) -> TargetStatus:
         """What `crosspost status` shows of one rule on one target, counted in posts."""
         held = self.holds(now).get(target)
-        rows = self.db.execute(
+        rows = self.sql.execute(
             "SELECT source_key, status, next_retry, last_error FROM mirrors "
             "WHERE rule = ? AND target = ? ORDER BY source_key, chunk",
             (rule, target),
@@ -701,18 +522,18 @@ class Ledger:
         result = []
         for target in targets:
             counts = dict(
-                self.db.execute(
+                self.sql.execute(
                     "SELECT status, COUNT(*) FROM mirrors WHERE rule = ? AND target = ? "
                     "GROUP BY status",
                     (rule, target),
                 ).fetchall()
             )
-            due = self.db.execute(
+            due = self.sql.execute(
                 "SELECT COUNT(*) FROM mirrors WHERE rule = ? AND target = ? AND (status = "
                 "'pending' OR (status = 'failed' AND (next_retry IS NULL OR next_retry <= ?)))",
                 (rule, target, now),
             ).fetchone()[0]
-            errors = self.db.execute(
+            errors = self.sql.execute(
                 "SELECT source_key, last_error FROM mirrors WHERE rule = ? AND target = ? AND "
                 "status = 'failed' ORDER BY updated DESC LIMIT 20",
                 (rule, target),
@@ -742,7 +563,7 @@ class Ledger:
             if replace
             else "DO NOTHING"
         )
-        self.db.execute(
+        self.sql.execute(
             "INSERT INTO sources (source_key, rule, post, edited, saved) VALUES (?, ?, ?, ?, ?) "
             f"ON CONFLICT (source_key, rule) {update}",
             (post.ref.key, rule, json.dumps(post.to_json(), sort_keys=True), edited, self.clock()),
@@ -751,39 +572,39 @@ class Ledger:
     def load_source(self, source_key: str, rule: str | None = None) -> Post | None:
         """The source post as `rule` last saved it; without a rule, as any rule last saved it."""
         if rule is None:
-            row = self.db.execute(
+            row = self.sql.execute(
                 "SELECT post FROM sources WHERE source_key = ? ORDER BY saved DESC LIMIT 1",
                 (source_key,),
             ).fetchone()
         else:
-            row = self.db.execute(
+            row = self.sql.execute(
                 "SELECT post FROM sources WHERE source_key = ? AND rule = ?", (source_key, rule)
             ).fetchone()
         return None if row is None else Post.from_json(json.loads(row[0]))
 
     def has_saved_source(self, source_key: str, rule: str) -> bool:
-        row = self.db.execute(
+        row = self.sql.execute(
             "SELECT 1 FROM sources WHERE source_key = ? AND rule = ?", (source_key, rule)
         ).fetchone()
         return row is not None
 
     def source_rules(self, source_key: str) -> list[str]:
         """The rules that selected the source post."""
-        rows = self.db.execute(
+        rows = self.sql.execute(
             "SELECT rule FROM sources WHERE source_key = ? ORDER BY saved", (source_key,)
         )
         return [row[0] for row in rows]
 
     def source_of_mirror(self, post_key: str) -> str | None:
         """The source post a published mirror (any chunk of it) was made of."""
-        row = self.db.execute(
+        row = self.sql.execute(
             "SELECT source_key FROM mirrors WHERE target_key = ? AND status = 'published' LIMIT 1",
             (post_key,),
         ).fetchone()
         return None if row is None else str(row[0])
 
     def source_keys(self, rule: str, *, saved_after: float = 0.0) -> list[str]:
-        rows = self.db.execute(
+        rows = self.sql.execute(
             "SELECT source_key FROM sources WHERE rule = ? AND saved >= ? ORDER BY saved",
             (rule, saved_after),
         )
@@ -792,29 +613,30 @@ class Ledger:
     def forget_source(self, source_key: str, rule: str | None = None) -> None:
         """Forget the source post for `rule` (for every rule without one)."""
         if rule is None:
-            self.db.execute("DELETE FROM sources WHERE source_key = ?", (source_key,))
+            self.sql.execute("DELETE FROM sources WHERE source_key = ?", (source_key,))
         else:
-            self.db.execute(
+            self.sql.execute(
                 "DELETE FROM sources WHERE source_key = ? AND rule = ?", (source_key, rule)
             )
 
     def cursor(self, rule: str) -> str | None:
-        row = self.db.execute("SELECT value FROM cursors WHERE rule = ?", (rule,)).fetchone()
+        row = self.sql.execute("SELECT value FROM cursors WHERE rule = ?", (rule,)).fetchone()
         return None if row is None else str(row[0])
 
     def set_cursor(self, rule: str, value: str) -> None:
         """Keep how far the rule has read; the same value again writes nothing."""
         if self.cursor(rule) == value:
             return
-        self.db.execute(
-            "INSERT OR REPLACE INTO cursors (rule, value, updated) VALUES (?, ?, ?)",
+        self.sql.execute(
+            "INSERT INTO cursors (rule, value, updated) VALUES (?, ?, ?) ON CONFLICT (rule) "
+            "DO UPDATE SET value = excluded.value, updated = excluded.updated",
             (rule, value, self.clock()),
         )
 
     def dump(self) -> list[tuple[Any, ...]]:
         """The published ledger as plain rows (tests compare a rebuilt ledger with it)."""
         return list(
-            self.db.execute(
+            self.sql.execute(
                 "SELECT source_key, target, chunk, status, target_key FROM mirrors "
                 "WHERE status = 'published' ORDER BY source_key, target, chunk"
             )

@@ -1,8 +1,9 @@
 """The single-run lock: cron, a systemd timer and `sync --watch` never work at the same time.
 
-The lock is a row in the state database naming the holder (host, pid) and its last heartbeat.
-A row left by a process that died (same host, pid gone) or that stopped beating for longer than
-`stale_after` is stale and taken over, so a crash never leaves the tool locked out.
+The lock is a row in the state database (SQLite or PostgreSQL) naming the holder (host, pid) and
+its last heartbeat. A row left by a process that died (same host, pid gone) or that stopped
+beating for longer than `stale_after` is stale and taken over, so a crash never leaves the tool
+locked out. Taking it is one transaction, one at a time (`Connection.transaction`).
 `crosspost sync` takes it at its first write (`Ledger.guard`): a run with nothing to do, every
 few minutes from cron, takes no lock and leaves the file untouched.
 """
@@ -11,10 +12,10 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 from collections.abc import Callable
 from types import TracebackType
 
+from crosspost.state.connection import Connection
 from crosspost.state.errors import LockHeldError
 
 __all__ = ["STALE_AFTER", "LockHeldError", "RunLock", "pid_alive"]
@@ -39,7 +40,7 @@ class RunLock:
 
     def __init__(
         self,
-        db: sqlite3.Connection,
+        db: Connection,
         clock: Callable[[], float],
         *,
         name: str = "sync",
@@ -56,8 +57,7 @@ class RunLock:
 
     def acquire(self) -> None:
         now = self.clock()
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
+        with self.db.transaction():  # one writer at a time: read, then take, with none between
             row = self.db.execute(
                 "SELECT pid, host, started, heartbeat FROM locks WHERE name = ?", (self.name,)
             ).fetchone()
@@ -68,15 +68,11 @@ class RunLock:
                     f"{_ago(now - started)}); it stops by itself, or stop it first"
                 )
             self.db.execute(
-                "INSERT OR REPLACE INTO locks(name, pid, host, started, heartbeat) "
-                "VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO locks (name, pid, host, started, heartbeat) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, host = excluded.host, "
+                "started = excluded.started, heartbeat = excluded.heartbeat",
                 (self.name, self.pid, self.host, now, now),
             )
-            self.db.execute("COMMIT")
-        except BaseException:
-            if self.db.in_transaction:  # SQLite may have ended it (a full disk, say)
-                self.db.execute("ROLLBACK")
-            raise
         self.held = True
 
     def _stale(self, row: tuple[int, str, float, float], now: float) -> bool:

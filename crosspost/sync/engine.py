@@ -3,17 +3,20 @@
 The publish loop, per source post and target, chunk by chunk in thread order:
 
 1. the intent is in the ledger (pending, no attempt) before anything is sent;
-2. an entry that was attempted before (a crash, a timeout, a 5xx) is first looked for on the
-   target (`find_published`) and recorded if found, never sent blindly again; a target the
-   ledger has no record of for the rule (a first run, a lost or emptied ledger) is read for the
-   markers its mirrors carry before anything is queued for it (`recover.reconcile_target`);
-3. the attempt is recorded, the chunk is published (replying to the previous chunk, the first
+2. the entry is claimed by this worker for a lease (`Ledger.claim`): while another worker's claim
+   lasts, the target waits for it; the claim of a worker that was killed is taken over;
+3. an entry that was attempted before (a crash, a timeout, a 5xx, a killed worker) is first
+   looked for on the target (`find_published`) and recorded if found, never sent blindly again;
+   a target the ledger has no record of for the rule (a first run, a lost or emptied ledger) is
+   read for the markers its mirrors carry before anything is queued for it
+   (`recover.reconcile_target`);
+4. the attempt is recorded, the chunk is published (replying to the previous chunk, the first
    chunk being the thread root), and its ref recorded at once;
-4. a failure is recorded with its reason and a retry time (exponential backoff); the post's later
+5. a failure is recorded with its reason and a retry time (exponential backoff); the post's later
    chunks wait for it, other posts go on. A rate limit or a daily cap stops that target and says
    when to resume: the ledger holds the target until then (`Ledger.hold`), so no later post goes
    before the one the cap stopped, in this run or the next. A ledger that cannot be written (a
-   full disk) ends the run at once, with one line: what step 2 needs is already in it.
+   full disk) ends the run at once, with one line: what step 3 needs is already in it.
 
 A reply is mirrored when its parent is: a post the rule selected, or a mirror crosspost made of a
 post on the target itself (two-way rules: the reply goes back as a reply to the original).
@@ -408,6 +411,18 @@ class SyncEngine:
         if entry.status is MirrorStatus.FAILED and (entry.next_retry or 0) > self.clock():
             return None
         key = entry.identity
+        claim = self.state.claim(*key)
+        if claim.entry is None:  # another worker is publishing it: the target waits for it
+            until = claim.until or self.clock()
+            self._blocked[entry.target] = until
+            report.stopped.append(
+                f"{entry.target}: {entry.source_key} is being published by another worker; "
+                f"waiting until {_time(until)}"
+            )
+            return None
+        entry = claim.entry  # as it is now: another worker may have attempted it meanwhile
+        if entry.status is MirrorStatus.PUBLISHED:
+            return entry.target_ref
         try:
             if entry.attempts > 0:
                 found = client.find_published(draft)
@@ -418,6 +433,7 @@ class SyncEngine:
                     report.reconciled += 1
                     return found
             if self._capped(entry.target, draft, report):
+                self.state.release(*key)
                 return None
             self.state.record_attempt(*key)
             ref = client.publish(draft)

@@ -28,6 +28,7 @@ import os
 import threading
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -106,8 +107,8 @@ class BudgetSpentError(RateLimitedError):
 
 
 def account_keys(account: Account) -> tuple[BudgetKey, ...]:
-    """The budget of a client that names none of its own: the account's."""
-    return (BudgetKey(account.platform.value, "account", account.identity),)
+    """The budgets an account's calls count against: the account's own window."""
+    return (BudgetKey(account.platform.value, "account", account.name),)
 
 
 def budget_key(account: Account, scope: RateScope) -> BudgetKey:
@@ -117,22 +118,18 @@ def budget_key(account: Account, scope: RateScope) -> BudgetKey:
 
 
 def client_keys(client: PlatformClient) -> tuple[BudgetKey, ...]:
-    """The budgets `client`'s requests count against."""
+    """The budgets `client`'s requests count against, as it names them."""
     if isinstance(client, SharesRateBudgets):
         return tuple(budget_key(client.account, scope) for scope in client.rate_keys())
     return account_keys(client.account)
 
 
-def told_keys(client: PlatformClient) -> frozenset[BudgetKey]:
-    """The budgets every answer to `client` tells the count of (RateScope.told)."""
-    if not isinstance(client, SharesRateBudgets):
-        return frozenset()
-    return frozenset(budget_key(client.account, s) for s in client.rate_keys() if s.told)
-
-
 class BudgetedClient:
-    """Calls go through `client` once every budget it counts against (`client_keys`, and any in
-    `keys` besides) has room; see the module's docstring. Attributes that send nothing pass
+    """Calls go through `client` once every budget it counts against has room; see the
+    module's docstring. `keys` are the caller's: the account's own budget under the caller's
+    name for it (the worker keeps each user's apart), which the client's "account" budgets are
+    kept under, and any others; the client's other budgets (an app key's, an address's) are
+    added, by the client's names, which are everyone's. Attributes that send nothing pass
     straight through."""
 
     def __init__(
@@ -144,9 +141,14 @@ class BudgetedClient:
         job: str = "",
     ) -> None:
         self._client, self._store, self._clock = client, store, clock
-        self._keys = tuple(dict.fromkeys((*client_keys(client), *keys)))
-        self._told = told_keys(client)
         self.account = client.account
+        self._own = next((key for key in keys if key.scope == "account"), None)
+        scopes = client.rate_keys() if isinstance(client, SharesRateBudgets) else ()
+        named = [self._key(scope) for scope in scopes]
+        if not named and self._own is None:
+            named = list(account_keys(client.account))
+        self._keys = tuple(dict.fromkeys((*named, *keys)))
+        self._told = frozenset(self._key(scope) for scope in scopes if scope.told)
         self._job = job  # the job key the calls are made for, in the log
         self._learnt: dict[RateScope, Reading] = {}  # the last reading of each, as learnt
         self._counted: dict[BudgetKey, float] = {}  # the reset of each window a count was learnt
@@ -170,6 +172,13 @@ class BudgetedClient:
     @property
     def keys(self) -> tuple[BudgetKey, ...]:
         return self._keys
+
+    def _key(self, scope: RateScope) -> BudgetKey:
+        """Where one of the client's budgets is kept: its account's under the caller's name."""
+        if scope.scope == "account" and self._own is not None:
+            own = self._own.id
+            return replace(self._own, id=f"{own}/{scope.window}" if scope.window else own)
+        return budget_key(self.account, scope)
 
     def _wrap(self, name: str, method: Callable[..., T], *, counted: bool) -> Callable[..., T]:
         what = name.replace("_", " ")
@@ -258,7 +267,7 @@ class BudgetedClient:
         with self._store_lock:
             known = {key: (reset, why) for key, _, reset, why in self._store.budgets()}
             for reading in fresh:
-                key = budget_key(self.account, reading.scope)
+                key = self._key(reading.scope)
                 reset = ends[reading.scope]
                 stored, why = known.get(key, (None, ""))
                 if stored is not None and stored > now and why != PROBING:
@@ -278,7 +287,7 @@ class BudgetedClient:
         now = self._clock()
         wait = error.retry_after if error.retry_after is not None else UNKNOWN_WAIT
         open_ = {
-            budget_key(self.account, r.scope)
+            self._key(r.scope)
             for r in self._readings()
             if r.seen is not None and r.seen >= started and (r.remaining or 0) > 0
         }

@@ -8,14 +8,16 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from crosspost.clients import open_client
 from crosspost.config import Config, load_config
+from crosspost.credentials import Secrets
 from crosspost.errors import CrosspostError
 from crosspost.worker.backends import open_locks
 from crosspost.worker.job import prepare_ledger
 from crosspost.worker.queue import Queue
+from crosspost.worker.settings import Settings
 
 LOG = logging.getLogger("crosspost.worker")
 SWEEP_EVERY = 30.0  # seconds between looks for jobs a dead worker left
@@ -37,12 +39,35 @@ def sweep(queue: Queue) -> int:
         locks.close()
 
 
-def warm_up(config: Config) -> None:
+def warm_up(config: Config, store: Secrets | None = None) -> None:
     """Open each account's client once here, before the job threads start: their first imports
     of a platform's modules (requests, the SDKs) side by side fail half-initialised."""
     for account in config.accounts.values():
         with contextlib.suppress(CrosspostError):  # a job says it, with what to do
-            open_client(account)
+            open_client(account, store=store)
+
+
+def warm_up_users(settings: Settings) -> None:
+    """`warm_up` for every user of the worker: a client of each platform once (the imports are
+    the same for all); a user whose config or secrets fail is named, and their jobs say why."""
+    if settings.community is None:
+        warm_up(load_config(settings.config))
+        return
+    platforms: set[str] = set()
+    for user in settings.users():
+        try:
+            config = load_config(settings.config_for(user))
+            fresh = {
+                name: account
+                for name, account in config.accounts.items()
+                if account.platform.value not in platforms
+            }
+            if fresh:
+                warm_up(replace(config, accounts=fresh), settings.secrets_for(user))
+        except CrosspostError as error:
+            LOG.error("user %s: %s; their jobs fail until it is fixed", user, error)
+            continue
+        platforms |= {account.platform.value for account in fresh.values()}
 
 
 def run_worker(queue: Queue, options: WorkerOptions) -> None:
@@ -60,7 +85,7 @@ def run_worker(queue: Queue, options: WorkerOptions) -> None:
                 LOG.info("queued %d jobs left by dead workers", found)
 
     prepare_ledger(queue.settings)
-    warm_up(load_config(queue.settings.config))
+    warm_up_users(queue.settings)
     sweep(queue)
     thread = threading.Thread(target=sweeper, name="sweeper", daemon=True)
     thread.start()

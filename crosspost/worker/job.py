@@ -5,18 +5,20 @@ limit's or a cap's reset, or the earliest retry of a post that failed; None when
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from crosspost.accounts import Account
 from crosspost.clients import open_client
 from crosspost.config import load_config
+from crosspost.credentials import Secrets
 from crosspost.errors import CrosspostError, RateLimitedError
 from crosspost.platforms.base import PlatformClient
 from crosspost.sync import StopSignal, SyncEngine
 from crosspost.worker.backends import open_budgets, open_ledger, open_locks
 from crosspost.worker.budgeted import BudgetedClient, account_keys
-from crosspost.worker.budgets import BudgetStore
-from crosspost.worker.locks import Job
+from crosspost.worker.budgets import BudgetKey, BudgetStore
+from crosspost.worker.locks import Heartbeat, Job
 from crosspost.worker.settings import Settings
 
 Opener = Callable[[Account, bool], PlatformClient]
@@ -26,18 +28,24 @@ class JobLockedError(CrosspostError):
     """Another worker is running the same job key: try again shortly, never side by side."""
 
 
-def _open(account: Account, writing: bool) -> PlatformClient:
-    return open_client(account, for_writing=writing)
+def _opener(store: Secrets | None) -> Opener:
+    """Clients with the credentials of `store` (None: the OS keyring and environment)."""
+
+    def opened(account: Account, writing: bool) -> PlatformClient:
+        return open_client(account, store=store, for_writing=writing)
+
+    return opened
 
 
-def prepare_ledger(settings: Settings) -> None:
-    """Make (or bring up to date) the ledger once, before any job opens it: jobs that open a
-    new ledger side by side would each try to create its tables. The worker file's write lock
-    keeps two starting workers apart."""
+def prepare_ledger(settings: Settings, users: Iterable[str] | None = None) -> None:
+    """Make (or bring up to date) each user's ledger once, before any job opens it: jobs that
+    open a new ledger side by side would each try to create its tables. The worker file's write
+    lock keeps two starting workers apart."""
     locks = open_locks(settings)
     try:
         with locks.exclusive():
-            open_ledger(settings).close()
+            for user in settings.users() if users is None else users:
+                open_ledger(settings, user).close()
     finally:
         locks.close()
 
@@ -48,19 +56,22 @@ def run_job(
     *,
     clock: Callable[[], float] = time.time,
     stop: StopSignal | None = None,
-    opener: Opener = _open,
+    opener: Opener | None = None,
     told: Callable[[str], None] = lambda event: None,
 ) -> float | None:
     """Run `job` once; when to run it again (epoch seconds), or None. `told` hears "start" once
-    the lock is held and "end" just before it is released."""
+    the lock is held and "end" just before it is released. Clients come from `opener`, else
+    with the credentials of the job's user."""
     locks = open_locks(settings, clock)
     try:
         token = locks.acquire(job)
         if token is None:
             raise JobLockedError(f"job {job.key} is running in another worker")
         told("start")
+        stop = stop or StopSignal()
         try:
-            return _run_locked(settings, job, clock, stop, opener)
+            with Heartbeat(locks, job, token, lost=stop.request):  # a lease kept while it runs
+                return _run_locked(settings, job, clock, stop, opener)
         finally:
             told("end")
             locks.release(job, token)
@@ -73,19 +84,19 @@ def _run_locked(
     job: Job,
     clock: Callable[[], float],
     stop: StopSignal | None,
-    opener: Opener,
+    opener: Opener | None,
 ) -> float | None:
-    config = load_config(settings.config)
+    config = load_config(settings.config_for(job.user))
     rule = config.rule(job.rule)
+    opened = opener or _opener(settings.secrets_for(job.user))
     budgets = open_budgets(settings)
 
     def clients(account: Account, writing: bool) -> PlatformClient:
-        return BudgetedClient(
-            opener(account, writing), account_keys(account), budgets, clock, job.key
-        )
+        keys = _keys_of(account, job.user)
+        return BudgetedClient(opened(account, writing), keys, budgets, clock, job.key)
 
     try:
-        with open_ledger(settings) as ledger:
+        with open_ledger(settings, job.user) as ledger:
             engine = SyncEngine(config, ledger, clients, clock=clock, stop=stop)
             try:
                 report = engine.run_target(rule, job.target)
@@ -101,6 +112,15 @@ def _run_locked(
             return min(retries) if retries else None
     finally:
         budgets.close()
+
+
+def _keys_of(account: Account, user: str) -> tuple[BudgetKey, ...]:
+    """The budgets of an account's calls; an account's own window is its user's (two users may
+    name their accounts alike), the windows of an app key or an address are everyone's."""
+    keys = account_keys(account)
+    if not user:
+        return keys
+    return tuple(replace(k, id=f"{user}/{k.id}") if k.scope == "account" else k for k in keys)
 
 
 def _reset_of(budgets: BudgetStore, now: float, fallback: float = 60.0) -> float:

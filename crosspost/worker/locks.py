@@ -6,20 +6,30 @@ leave its job locked for good, and the consumer's `flush_locks` at start would a
 of workers still running. These locks name their holder (host, pid): one whose process is gone is
 taken over, in one transaction, by the next worker that asks, and the job it was running is found
 again (`reclaim`) and queued anew.
+
+`JobLockStore` is the interface; `JobLocks` keeps it in the worker's SQLite file (one machine:
+a pid is judged on its own host). Several machines share leases on a Redis server instead
+(crosspost.worker.redis_locks), which a running job keeps alive (`Heartbeat`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import socket
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from crosspost.state.lock import pid_alive
 from crosspost.worker.files import connect
+
+LOG = logging.getLogger("crosspost.worker")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS job_locks (
@@ -41,7 +51,81 @@ class Job:
         return f"{self.user}: {job}" if self.user else job
 
 
+class JobLockStore(Protocol):
+    """Named job locks: one job key runs at a time, across every worker that shares the store."""
+
+    renew_every: float | None  # seconds between renewals while a job runs (None: never needed)
+
+    def acquire(self, job: Job) -> str | None:
+        """A token to release with, or None while a live worker holds the job."""
+        ...
+
+    def renew(self, job: Job, token: str) -> bool:
+        """Keep holding the job (a lease is extended); False when the lock was lost to another
+        worker: the job should stop after what it is doing."""
+        ...
+
+    def release(self, job: Job, token: str) -> None: ...
+
+    def held(self) -> list[Job]:
+        """The jobs held now, by key."""
+        ...
+
+    def reclaim(self) -> list[Job]:
+        """The jobs whose worker died while running them, their locks removed: queue them again
+        (each is given to one caller only)."""
+        ...
+
+    def exclusive(self) -> contextlib.AbstractContextManager[None]:
+        """Held by one worker at a time, across processes (a new ledger made once)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class Heartbeat:
+    """While the block runs, renew the lock of `job` every `locks.renew_every` seconds in a
+    thread; `lost` is called once if it was lost (another worker holds the job now)."""
+
+    def __init__(self, locks: JobLockStore, job: Job, token: str, lost: Callable[[], None]) -> None:
+        self.locks, self.job, self.token, self.lost = locks, job, token, lost
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Heartbeat:
+        if self.locks.renew_every is not None:
+            self._thread = threading.Thread(
+                target=self._beat, name=f"heartbeat {self.job.key}", daemon=True
+            )
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        every = self.locks.renew_every
+        assert every is not None
+        while not self._stopped.wait(every):
+            try:
+                kept = self.locks.renew(self.job, self.token)
+            except Exception as error:  # the server is away: the lease may still outlive it
+                LOG.warning("job %s: could not renew its lock (%s)", self.job.key, error)
+                continue
+            if not kept:
+                LOG.warning("job %s: its lock was lost; stopping after this post", self.job.key)
+                self.lost()
+                return
+
+
 class JobLocks:
+    """The locks of one machine's workers, in the SQLite file beside the queue: a lock names
+    its holder (host, pid) and needs no renewal while that process lives."""
+
+    renew_every: float | None = None
+
     def __init__(
         self,
         path: Path,
@@ -53,7 +137,11 @@ class JobLocks:
         self.db = connect(path, SCHEMA)
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(job_locks)")}
         if "user" not in columns:  # a file from before many people's jobs shared a worker
-            self.db.execute("ALTER TABLE job_locks ADD COLUMN user TEXT NOT NULL DEFAULT ''")
+            try:
+                self.db.execute("ALTER TABLE job_locks ADD COLUMN user TEXT NOT NULL DEFAULT ''")
+            except sqlite3.OperationalError as error:  # another worker added it just now
+                if "duplicate column" not in str(error):
+                    raise
         self.clock, self.alive = clock, alive
         self.host = host or socket.gethostname()
 
@@ -85,10 +173,15 @@ class JobLocks:
             )
         return token
 
+    def renew(self, job: Job, token: str) -> bool:
+        row = self.db.execute("SELECT token FROM job_locks WHERE key = ?", (job.key,)).fetchone()
+        return row is not None and row[0] == token
+
     def release(self, job: Job, token: str) -> None:
         self.db.execute("DELETE FROM job_locks WHERE key = ? AND token = ?", (job.key, token))
 
     def held(self) -> list[Job]:
+        """The jobs held now, by key."""
         rows = self.db.execute("SELECT rule, target, user FROM job_locks ORDER BY key").fetchall()
         return [Job(rule, target, user) for rule, target, user in rows]
 

@@ -1,10 +1,12 @@
-"""The job queue on Huey (https://huey.readthedocs.io/): SqliteHuey, its file beside the ledger.
+"""The job queue on Huey (https://huey.readthedocs.io/): SqliteHuey, its file beside the ledger,
+or RedisHuey on a server several machines share (crosspost.worker.backends.open_huey).
 
 Jobs are (rule, target) pairs. A job stopped by a rate limit or a cap is scheduled for the reset
 the engine reports (RetryTask with that delay: no retry is used up, nothing is tried hot); a job
 that raises is retried by Huey after 30, 60, 120 ... s (`RETRIES` times); a job another worker
 is running is tried again a few seconds later. Enqueueing skips a job already waiting or
-scheduled, so a cron `crosspost sync --queue` never piles copies up.
+scheduled, so a cron `crosspost sync --queue` never piles copies up: one read of the waiting
+jobs per call, however many are queued.
 """
 
 from __future__ import annotations
@@ -66,10 +68,16 @@ class Queue:
     def _scheduled_by(self, job: Job, when: float) -> bool:
         """Whether a copy of `job` is already scheduled to run by `when` (then this one ends:
         copies queued while one waited for a reset never pile up)."""
-        return any(
-            task.name == TASK and Job(*task.args) == job and _epoch(task.eta) <= when + 1.0
-            for task in self.huey.scheduled()
-        )
+        # Only the messages that name the job's target are read (a pickle keeps its strings as
+        # UTF-8): one job's check stays cheap with thousands scheduled for a shared reset.
+        target = job.target.encode()
+        for message in self.huey.storage.scheduled_items():
+            if target not in message:
+                continue
+            task = self.huey.deserialize_task(message)
+            if task.name == TASK and Job(*task.args) == job and _epoch(task.eta) <= when + 1.0:
+                return True
+        return False
 
     def waiting(self) -> set[Job]:
         """Jobs in the queue, about to run (a job scheduled for later is queued anew: it may
@@ -77,9 +85,12 @@ class Queue:
         return {Job(*task.args) for task in self.huey.pending() if task.name == TASK}
 
     def enqueue(self, jobs: Iterable[Job]) -> list[Job]:
-        """Queue each job not already waiting; the ones queued."""
+        """Queue each job not already waiting (nor twice in `jobs`); the ones queued."""
+        wanted = list(dict.fromkeys(jobs))
+        if not wanted:  # the sweeper's usual call: nothing to look up
+            return []
         waiting = self.waiting()
-        queued = [job for job in jobs if job not in waiting]
+        queued = [job for job in wanted if job not in waiting]
         for job in queued:
             self.task(job.rule, job.target, job.user)
         return queued

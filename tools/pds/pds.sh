@@ -9,6 +9,8 @@
 # Environment: CROSSPOST_PDS_HOME (default ~/.cache/crosspost-pds), CROSSPOST_PDS_PORT
 # (default 2583), CROSSPOST_PDS_VERSION (default 0.5.35; needs node 22, fetched from npm as
 # node-linux-<arch> when the machine's node is older; 0.4.217 runs on node 20).
+# CROSSPOST_PDS_RATE_LIMITS=1 turns the PDS's own rate limits on (CROSSPOST_PDS_BYPASS_KEY: a key
+# whose x-ratelimit-bypass header skips them, for a test's setup).
 # `start` prints PDS_URL, PDS_PID, PDS_PLC_URL, PDS_ADMIN_PASSWORD. Handles end in .test.
 # Nothing listens beyond 127.0.0.1; no AppView, relay, crawler or e-mail is configured.
 set -euo pipefail

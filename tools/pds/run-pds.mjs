@@ -43,7 +43,11 @@ const env = {
   adminPassword: process.env.CROSSPOST_PDS_ADMIN_PASSWORD,
   plcRotationKeyK256PrivateKeyHex: crypto.randomBytes(32).toString('hex'),
   crawlers: [],
-  rateLimitsEnabled: false,
+  // The PDS's own rate limits (3000 requests per 5 minutes per IP, 30 sign-ins per 5 minutes per
+  // handle, repo writes per account ...), on only where a test asks: CROSSPOST_PDS_RATE_LIMITS=1.
+  // A test's own setup (making 100 accounts) passes x-ratelimit-bypass: CROSSPOST_PDS_BYPASS_KEY.
+  rateLimitsEnabled: process.env.CROSSPOST_PDS_RATE_LIMITS === '1',
+  rateLimitBypassKey: process.env.CROSSPOST_PDS_BYPASS_KEY || undefined,
 }
 const pds = await atpds.PDS.create(atpds.envToCfg(env), atpds.envToSecrets(env))
 bindLoopback(pds.app)

@@ -47,6 +47,9 @@ WINDOW = "Bluesky's API call limit"
 # cassettes recorded from bsky.social: 3000, 2999, 1747925095, "3000;w=300").
 ADDRESS_WINDOW = 300.0  # a policy's window up to this: the per-address limit
 HOUR, DAY = 3600.0, 86_400.0
+# Signing in has limits of its own, per handle (30 per 5 minutes, 300 a day), which its answers
+# tell of: they are not the address's, and are left out of `windows`.
+SIGN_IN = frozenset({"com.atproto.server.createSession", "com.atproto.server.refreshSession"})
 # A server error, or a gateway between us and the PDS that failed or is restarting: tried again
 # (every call may be, see Xrpc.call). A createRecord whose key is taken also answers 500: the
 # `settled` check of Xrpc.call tells the two apart.
@@ -112,14 +115,15 @@ class Xrpc:
         return self._sdk is not None
 
     def _seen(self, response: httpx.Response) -> None:
-        self.calls[response.request.url.path.rpartition("/")[2]] += 1
+        nsid = response.request.url.path.rpartition("/")[2]
+        self.calls[nsid] += 1
         remaining = response.headers.get("ratelimit-remaining")
         reset = response.headers.get("ratelimit-reset")
         if remaining is not None and remaining.isdigit():
             self.window.remaining = int(remaining)
         if reset is not None and reset.isdigit():
             self.window.reset = float(reset)
-        seen = policy_window(response.headers)
+        seen = policy_window(response.headers) if nsid not in SIGN_IN else None
         if seen is not None:
             seen.seen = self.retry.clock()
             self.windows[_window_length(response.headers)] = seen
