@@ -250,7 +250,9 @@ class BudgetedClient:
         }
         until = (math.floor(now / PROBE) + 1) * PROBE  # the same in every process, so the
         for key in unsure:  # lower count of two probes wins
-            if key not in live:
+            if key in live:
+                self._counted[key] = live[key]  # another process's count: asked again then
+            else:
                 self._store.learn(key, 1, until, PROBING, now)
 
     def _learn(self) -> None:
