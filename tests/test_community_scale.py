@@ -145,6 +145,7 @@ class World:
     community: Path
     mastodon: str
     pds: CountingProxy
+    masto: CountingProxy
     members: list[tuple[str, PdsAccount]]
 
 
@@ -205,6 +206,7 @@ def world(servers_present: None, tmp_path: Path) -> Iterator[World]:
         rate_limited_pds(tmp_path / "pds") as pds,
         mastodon_process(tmp_path / "media", MEMBERS, tmp_path / "mastodon.log") as mastodon,
         counting_proxy(pds.url) as proxy,
+        counting_proxy(mastodon) as masto_proxy,
     ):
         members = make_members(pds.url, MEMBERS)
         done = run_cli("community", "init", str(tmp_path / "community"))
@@ -218,14 +220,18 @@ def world(servers_present: None, tmp_path: Path) -> Iterator[World]:
         for member, account in members:
             (community.users_dir / f"{member}.toml").write_text(
                 USER_CONFIG.format(
-                    handle=account.handle, pds=proxy.url, member=member, mastodon=mastodon, tag=TAG
+                    handle=account.handle,
+                    pds=proxy.url,
+                    member=member,
+                    mastodon=masto_proxy.url,
+                    tag=TAG,
                 )
             )
             config = community.load(member)
             secrets = community.secrets(member)
             secrets.save(config.account("sky"), {"app_password": account.password})
             secrets.save(config.account("masto"), {"access_token": f"{member}_token"})
-        yield World(tmp_path, path, mastodon, proxy, members)
+        yield World(tmp_path, path, mastodon, proxy, masto_proxy, members)
 
 
 def add_wave(world: World, wave: int) -> None:
@@ -335,7 +341,17 @@ def test_a_community_of_100_on_3_killed_workers_posts_each_once(world: World) ->
             world.pds.most_in_window(300, key) for key in world.pds.by_key()
         ),
     }
+    masto_statuses = world.masto.statuses()
+    masto_most = max(world.masto.most_in_window(300, key) for key in world.masto.by_key())
+    figures |= {
+        "mastodon_requests": sum(masto_statuses.values()),
+        "mastodon_statuses": dict(masto_statuses),
+        "mastodon_most_per_account_in_5_min": masto_most,
+    }
     (world.root / "figures.json").write_text(json.dumps(figures, indent=1))
     print(json.dumps(figures))
     assert statuses[429] == 0, figures  # no budget was ever exceeded at the PDS
     assert most <= 3000  # the PDS's own limit per address
+    assert masto_statuses[429] == 0, figures
+    # Mastodon's limit: 300 requests per account per 5 minutes.
+    assert masto_most <= 300
