@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -107,7 +108,7 @@ def seed_sky(account: PdsAccount, member: str, posts: list[tuple[int, bool]]) ->
             record: dict[str, object] = {
                 "$type": "app.bsky.feed.post",
                 "text": text,
-                "createdAt": f"2026-12-0{1 + n % 3}T10:{n:02d}:00.000Z",
+                "createdAt": datetime.now(UTC).isoformat(timespec="milliseconds")[:-6] + "Z",
             }
             if selected:
                 body = f"{text} #{TAG}"

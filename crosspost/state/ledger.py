@@ -417,7 +417,8 @@ class Ledger:
         self.sql.execute(
             "UPDATE mirrors SET status = 'failed', last_error = ?, next_retry = ?, updated = ?, "
             "claimed_by = NULL, claimed_until = NULL "
-            "WHERE source_key = ? AND target = ? AND chunk = ?",
+            # Never over a row another worker published meanwhile: published is final.
+            "WHERE source_key = ? AND target = ? AND chunk = ? AND status != 'published'",
             (error[:1000], next_retry, self.clock(), source_key, target, chunk),
         )
 

@@ -76,6 +76,7 @@ def run_worker(queue: Queue, options: WorkerOptions) -> None:
     # Huey's own lines (each task's start, its retry count, the scheduler) say nothing a person
     # acts on; its warnings and errors still show. crosspost's lines say what each job did.
     logging.getLogger("huey").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request: for debugging
     stopped = threading.Event()
 
     def sweeper() -> None:
