@@ -114,7 +114,9 @@ class _Handler(BaseHTTPRequestHandler):
         proxy.record(Seen(came, key, self.command, self.path, answer.status_code))
         self.send_response(answer.status_code)
         for name, value in answer.headers.items():
-            if name.lower() not in HOP_BY_HOP | {"content-encoding"}:
+            # send_response wrote its own Date and Server: a second Date would be joined to the
+            # first ("..., ...") and break a client reading it (Mastodon.py times the reset).
+            if name.lower() not in HOP_BY_HOP | {"content-encoding", "date", "server"}:
                 self.send_header(name, value)
         self.send_header("Content-Length", str(len(answer.content)))
         self.end_headers()
