@@ -147,6 +147,20 @@ def test_mastodon_reads_the_accounts_window_and_leaves_media_uploads_out() -> No
     assert public.rate_keys() == (RateScope("ip", "mastodon.example"),)
 
 
+def test_mastodon_py_failing_to_read_the_headers_is_no_rate_limit() -> None:
+    from mastodon import MastodonRatelimitError
+
+    from crosspost.platforms.mastodon.ratelimit import Limiter
+    from crosspost.platforms.retry import Transient
+
+    limiter = Limiter(RetryPolicy(clock=Clock()))
+    unread = MastodonRatelimitError("Rate limit time calculations failed: Unknown string format")
+    assert isinstance(limiter._classify(unread, "read"), Transient)
+    assert isinstance(
+        limiter._classify(MastodonRatelimitError("Hit rate limit."), "read"), RateLimited
+    )
+
+
 def test_mastodon_reset_is_read_from_iso_time_to_the_microsecond() -> None:
     headers = {
         "X-RateLimit-Limit": "300",

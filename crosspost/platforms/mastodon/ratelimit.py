@@ -52,6 +52,8 @@ def parse_reset(value: str | None) -> float | None:
 # Mastodon.py 2.x raises a plain MastodonAPIError, known only by the words its first argument
 # starts with, for an answer whose body is not JSON; rawget.py raises NotJsonError instead.
 MASTODON_PY_NOT_JSON = "Could not parse response as JSON"
+# What Mastodon.py's rate limit error says when it could not read the headers, not a limit met.
+MASTODON_PY_UNREAD = ("Rate limit time calculations failed", "Could not parse X-RateLimit")
 WINDOW = "the server's API call limit"
 UNANSWERED = (
     "{what}: {host} did not answer after {attempts} tries ({problem}): check that the server is "
@@ -150,6 +152,10 @@ class Limiter:
         from mastodon import MastodonNetworkError, MastodonRatelimitError, MastodonServerError
 
         if isinstance(outcome, MastodonRatelimitError):
+            if _words(outcome).startswith(MASTODON_PY_UNREAD):
+                # Not a limit met: Mastodon.py could not read the headers (two Date headers a
+                # proxy joined); waiting out a window would not change that.
+                return Transient("the server's rate-limit headers could not be read")
             return RateLimited(self._retry_after())
         if isinstance(outcome, MastodonNetworkError) and (why := _unreachable(outcome)):
             # Nothing listens there, or the name names no machine: another try in a second
@@ -192,6 +198,11 @@ class Limiter:
             self.retry.sleep(delay)
             self.uploads.popleft()
         self.uploads.append(self.retry.clock())
+
+
+def _words(error: Exception) -> str:
+    first = error.args[0] if error.args else ""
+    return first if isinstance(first, str) else ""
 
 
 def _mastodon_py_not_json(error: Exception) -> bool:
