@@ -48,9 +48,13 @@ def rate_limited_pds(data_dir: Path) -> Iterator[LocalPds]:
 
 
 @contextmanager
-def mastodon_process(media_dir: Path, members: int, log: Path) -> Iterator[str]:
-    """mastodon-mock in its own process with accounts u000 ... (tokens uNNN_token); its URL."""
+def mastodon_process(
+    media_dir: Path, members: int, log: Path, limit: tuple[int, int] | None = None
+) -> Iterator[str]:
+    """mastodon-mock in its own process with accounts u000 ... (tokens uNNN_token), each token
+    limited to `limit` (requests, seconds) a window; its URL."""
     command = [sys.executable, "-m", "tests.mastodon_process", str(media_dir), str(members)]
+    command += [str(n) for n in limit or ()]
     with log.open("w") as out:
         process = subprocess.Popen(
             command,
@@ -154,12 +158,19 @@ def sky_texts(account: PdsAccount) -> list[str]:
                 return texts
 
 
+_ACCOUNT_IDS: dict[tuple[str, str], str] = {}
+
+
 def masto_texts(base_url: str, token: str) -> list[str]:
-    """Every status of the token's account, by its own API (HTML content, as Mastodon gives)."""
+    """Every status of the token's account, by its own API (HTML content, as Mastodon gives);
+    the account's id looked up once (each request counts against the token's limit)."""
     with httpx.Client(
         base_url=base_url, timeout=60, headers={"Authorization": f"Bearer {token}"}
     ) as http:
-        me = http.get("/api/v1/accounts/verify_credentials").json()
+        if (base_url, token) not in _ACCOUNT_IDS:
+            me = http.get("/api/v1/accounts/verify_credentials").json()
+            _ACCOUNT_IDS[(base_url, token)] = str(me["id"])
+        me = {"id": _ACCOUNT_IDS[(base_url, token)]}
         texts: list[str] = []
         params: dict[str, str] = {"limit": "40"}
         while True:

@@ -74,6 +74,19 @@ class CountingProxy:
             most = max(most, end - start + 1)
         return most
 
+    def most_in_fixed_windows(self, period: int, prefix: str = "/") -> tuple[int, str]:
+        """The most requests (to paths under `prefix`) of one key in one fixed window of
+        `period` seconds, as servers count them (Mastodon's windows start at multiples of the
+        period), and whose they were."""
+        with self.lock:
+            counts = Counter(
+                (e.key, int(e.at) // period) for e in self.seen if e.path.startswith(prefix)
+            )
+        if not counts:
+            return 0, ""
+        (key, _), most = counts.most_common(1)[0]
+        return most, key
+
     def by_key(self) -> Counter[str]:
         with self.lock:
             return Counter(entry.key for entry in self.seen)

@@ -57,6 +57,9 @@ KILLS = int(os.environ.get("SCALE_KILLS", "50"))
 SEED = int(os.environ.get("SCALE_SEED", "19"))
 WORKERS = 3
 WAVES = 2  # each wave: one more selected post per account, then `sync --queue`
+# Mastodon's 300 requests per token per 5 minutes, narrowed so the busiest accounts meet it in
+# the run: the workers must learn it from the headers and wait, never be refused.
+MASTODON_LIMIT = (20, 10)
 REDIS_URL = os.environ.get("CROSSPOST_REDIS_URL", "")
 POSTGRES_URL = os.environ.get("CROSSPOST_POSTGRES_URL", "")
 
@@ -204,7 +207,9 @@ def world(servers_present: None, tmp_path: Path) -> Iterator[World]:
     with (
         fresh_database() as ledger_url,
         rate_limited_pds(tmp_path / "pds") as pds,
-        mastodon_process(tmp_path / "media", MEMBERS, tmp_path / "mastodon.log") as mastodon,
+        mastodon_process(
+            tmp_path / "media", MEMBERS, tmp_path / "mastodon.log", MASTODON_LIMIT
+        ) as mastodon,
         counting_proxy(pds.url) as proxy,
         counting_proxy(mastodon) as masto_proxy,
     ):
@@ -286,7 +291,7 @@ def test_a_community_of_100_on_3_killed_workers_posts_each_once(world: World) ->
             workers[victim] = Worker(world, f"w{next(runs)}")
         queue_all(world)  # the timer: whatever a kill left between queue and lock runs now
         arrived = wait_until(
-            lambda: not missing(world), float(os.environ.get("SCALE_WAIT", "600")), every=3
+            lambda: not missing(world), float(os.environ.get("SCALE_WAIT", "600")), every=5
         )
         assert arrived, f"not every post arrived: {missing(world)[:20]}"
         queue_all(world)  # and once more with nothing new: nothing more is posted
@@ -347,11 +352,13 @@ def test_a_community_of_100_on_3_killed_workers_posts_each_once(world: World) ->
         "mastodon_requests": sum(masto_statuses.values()),
         "mastodon_statuses": dict(masto_statuses),
         "mastodon_most_per_account_in_5_min": masto_most,
+        "mastodon_most_in_a_window": world.masto.most_in_fixed_windows(MASTODON_LIMIT[1], "/api/"),
     }
     (world.root / "figures.json").write_text(json.dumps(figures, indent=1))
     print(json.dumps(figures))
     assert statuses[429] == 0, figures  # no budget was ever exceeded at the PDS
     assert most <= 3000  # the PDS's own limit per address
     assert masto_statuses[429] == 0, figures
-    # Mastodon's limit: 300 requests per account per 5 minutes.
-    assert masto_most <= 300
+    # Mastodon counts its API (/api/...) per token and per address, in fixed windows.
+    window_most, whose = world.masto.most_in_fixed_windows(MASTODON_LIMIT[1], "/api/")
+    assert window_most <= MASTODON_LIMIT[0] + 1, (whose, window_most)
