@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -226,6 +226,24 @@ def wait_for(done: object, timeout: float) -> bool:
     return False
 
 
+def kill_while_publishing(
+    workers: list[Worker], spawn: Callable[[], Worker], rng: random.Random, times: int
+) -> tuple[int, int]:
+    """SIGKILL a worker `times` times, each while one of its jobs is publishing (a random one if
+    none is soon), and start another in its place; (kills, kills that landed mid-publish)."""
+    kills = mid_publish = 0
+    for _ in range(times):
+        busy = wait_for(lambda: any(w.publishing() for w in workers), 5)
+        time.sleep(rng.uniform(0.0, 0.05))
+        publishing = [n for n, w in enumerate(workers) if w.publishing()]
+        victim = rng.choice(publishing) if publishing else rng.randrange(len(workers))
+        mid_publish += bool(busy and publishing)
+        workers[victim].kill()
+        kills += 1
+        workers[victim] = spawn()
+    return kills, mid_publish
+
+
 def test_killed_workers_leave_every_post_once_on_every_target(
     setup: Path, tumblr: TumblrServer, tmp_path: Path
 ) -> None:
@@ -242,18 +260,10 @@ def test_killed_workers_leave_every_post_once_on_every_target(
     rng = random.Random(SEED)
     runs = itertools.count()  # one log per worker process
     workers = [Worker(setup, tmp_path, f"w{next(runs)}") for _ in range(2)]
-    kills = mid_publish = 0
     try:
-        for _ in range(KILLS):
-            # Kill a worker while one of its jobs is publishing (a random one if none is soon).
-            busy = wait_for(lambda: any(w.publishing() for w in workers), 5)
-            time.sleep(rng.uniform(0.0, 0.05))
-            publishing = [n for n, w in enumerate(workers) if w.publishing()]
-            victim = rng.choice(publishing) if publishing else rng.randrange(len(workers))
-            mid_publish += bool(busy and publishing)
-            workers[victim].kill()
-            kills += 1
-            workers[victim] = Worker(setup, tmp_path, f"w{next(runs)}")
+        kills, mid_publish = kill_while_publishing(
+            workers, lambda: Worker(setup, tmp_path, f"w{next(runs)}"), rng, KILLS
+        )
         expected_masto = both + notes
 
         def finished() -> bool:

@@ -36,6 +36,7 @@ from tests.test_worker import (
     add_posts,
     count_of,
     echo_texts,
+    kill_while_publishing,
     lock_intervals,
     masto_texts,
     publishes,
@@ -317,17 +318,10 @@ def test_killed_workers_on_redis_leave_every_post_once_on_every_target(
     rng = random.Random(SEED)
     runs = itertools.count()
     workers = [Worker(setup, tmp_path, f"w{next(runs)}") for _ in range(3)]
-    kills = mid_publish = 0
     try:
-        for _ in range(KILLS):
-            busy = wait_for(lambda: any(w.publishing() for w in workers), 5)
-            time.sleep(rng.uniform(0.0, 0.05))
-            publishing = [n for n, w in enumerate(workers) if w.publishing()]
-            victim = rng.choice(publishing) if publishing else rng.randrange(len(workers))
-            mid_publish += bool(busy and publishing)
-            workers[victim].kill()
-            kills += 1
-            workers[victim] = Worker(setup, tmp_path, f"w{next(runs)}")
+        kills, mid_publish = kill_while_publishing(
+            workers, lambda: Worker(setup, tmp_path, f"w{next(runs)}"), rng, KILLS
+        )
         expected_masto = both + notes
 
         def finished() -> bool:
