@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 
-HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
+from tests.bluesky_faults import HOP_BY_HOP
 
 
 @dataclass(frozen=True, slots=True)

@@ -244,6 +244,26 @@ def kill_while_publishing(
     return kills, mid_publish
 
 
+def finish_then_queue_late(
+    setup: Path, tumblr: TumblrServer, both: list[str], notes: list[str], timeout: float
+) -> list[str]:
+    """Wait until the queued jobs have posted everything, then queue new work (which goes
+    through the same workers, and nothing twice); the late posts."""
+    expected_masto = both + notes
+
+    def finished() -> bool:
+        return sum(count_of(masto_texts(), expected_masto).values()) >= len(expected_masto) and sum(
+            count_of(echo_texts(tumblr), both).values()
+        ) >= len(both)
+
+    assert wait_for(finished, timeout), "the workers did not finish the queued jobs"
+    late = add_posts(tumblr, "crosspost", 2, 1700300000, "late")
+    assert run_cli("sync", "--config", str(setup), "--queue").code == 0
+    assert wait_for(lambda: sum(count_of(echo_texts(tumblr), late).values()) >= 2, 60)
+    time.sleep(1.0)  # anything a duplicate would post has had time to show
+    return late
+
+
 def test_killed_workers_leave_every_post_once_on_every_target(
     setup: Path, tumblr: TumblrServer, tmp_path: Path
 ) -> None:
@@ -264,19 +284,7 @@ def test_killed_workers_leave_every_post_once_on_every_target(
         kills, mid_publish = kill_while_publishing(
             workers, lambda: Worker(setup, tmp_path, f"w{next(runs)}"), rng, KILLS
         )
-        expected_masto = both + notes
-
-        def finished() -> bool:
-            return sum(count_of(masto_texts(), expected_masto).values()) >= len(
-                expected_masto
-            ) and sum(count_of(echo_texts(tumblr), both).values()) >= len(both)
-
-        assert wait_for(finished, 90), "the workers did not finish the queued jobs"
-        # New work queued after the kills goes through the same workers, and nothing twice.
-        late = add_posts(tumblr, "crosspost", 2, 1700300000, "late")
-        assert run_cli("sync", "--config", str(setup), "--queue").code == 0
-        assert wait_for(lambda: sum(count_of(echo_texts(tumblr), late).values()) >= 2, 60)
-        time.sleep(1.0)  # anything a duplicate would post has had time to show
+        late = finish_then_queue_late(setup, tumblr, both, notes, 90)
     finally:
         for worker in workers:
             worker.stop()

@@ -36,6 +36,7 @@ from tests.test_worker import (
     add_posts,
     count_of,
     echo_texts,
+    finish_then_queue_late,
     kill_while_publishing,
     lock_intervals,
     masto_texts,
@@ -322,18 +323,7 @@ def test_killed_workers_on_redis_leave_every_post_once_on_every_target(
         kills, mid_publish = kill_while_publishing(
             workers, lambda: Worker(setup, tmp_path, f"w{next(runs)}"), rng, KILLS
         )
-        expected_masto = both + notes
-
-        def finished() -> bool:
-            return sum(count_of(masto_texts(), expected_masto).values()) >= len(
-                expected_masto
-            ) and sum(count_of(echo_texts(tumblr), both).values()) >= len(both)
-
-        assert wait_for(finished, 120), "the workers did not finish the queued jobs"
-        late = add_posts(tumblr, "crosspost", 2, 1700300000, "late")
-        assert run_cli("sync", "--config", str(setup), "--queue").code == 0
-        assert wait_for(lambda: sum(count_of(echo_texts(tumblr), late).values()) >= 2, 60)
-        time.sleep(1.0)  # anything a duplicate would post has had time to show
+        late = finish_then_queue_late(setup, tumblr, both, notes, 120)
     finally:
         for worker in workers:
             worker.stop()
